@@ -1,0 +1,113 @@
+//! Bytes to text: BOM, then UTF-8, then detection, as one decision per file.
+//!
+//! UTF-8 (with or without BOM) and UTF-16 with BOM are taken as such; any
+//! other bytes that are not valid UTF-8 are guessed by `chardetng` and
+//! decoded by `encoding_rs`. A NUL byte outside UTF-16 marks a binary file,
+//! which is not text to clean. The BOM is not part of the decoded text.
+
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
+
+/// How a file's bytes became text; recorded in the change log unless plain UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// `encoding_rs` name, e.g. `UTF-8`, `windows-1252`.
+    pub encoding: &'static str,
+    pub bom: bool,
+    /// Whether the encoding was guessed rather than declared or valid UTF-8.
+    pub detected: bool,
+    /// Whether malformed sequences were replaced by U+FFFD.
+    pub lossy: bool,
+}
+
+impl Source {
+    /// Plain UTF-8 without BOM: the output can be the input's own bytes.
+    pub fn is_plain_utf8(&self) -> bool {
+        self.encoding == "UTF-8" && !self.bom && !self.lossy
+    }
+}
+
+#[derive(Debug)]
+pub enum Decoded {
+    Text {
+        text: String,
+        source: Source,
+    },
+    /// Not text: the offset of the first NUL byte.
+    Binary {
+        nul_at: usize,
+    },
+}
+
+pub fn decode(bytes: Vec<u8>) -> Decoded {
+    if let Some((enc, bom_len)) = Encoding::for_bom(&bytes) {
+        return decode_with(enc, &bytes[bom_len..], true, false);
+    }
+    if let Some(nul_at) = memchr::memchr(0, &bytes) {
+        return Decoded::Binary { nul_at };
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Decoded::Text {
+            text,
+            source: Source { encoding: UTF_8.name(), bom: false, detected: false, lossy: false },
+        },
+        Err(e) => {
+            let bytes = e.into_bytes();
+            let mut detector = chardetng::EncodingDetector::new();
+            detector.feed(&bytes, true);
+            let enc = detector.guess(None, true);
+            decode_with(enc, &bytes, false, true)
+        }
+    }
+}
+
+fn decode_with(enc: &'static Encoding, bytes: &[u8], bom: bool, detected: bool) -> Decoded {
+    if enc != UTF_16LE && enc != UTF_16BE {
+        if let Some(nul_at) = memchr::memchr(0, bytes) {
+            return Decoded::Binary { nul_at };
+        }
+    }
+    let (text, lossy) = enc.decode_without_bom_handling(bytes);
+    Decoded::Text { text: text.into_owned(), source: Source { encoding: enc.name(), bom, detected, lossy } }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(bytes: &[u8]) -> (String, Source) {
+        match decode(bytes.to_vec()) {
+            Decoded::Text { text, source } => (text, source),
+            Decoded::Binary { .. } => panic!("binary"),
+        }
+    }
+
+    #[test]
+    fn utf8_bom_is_stripped() {
+        let (t, s) = text(b"\xEF\xBB\xBFIt\xE2\x80\x99s");
+        assert_eq!(t, "It’s");
+        assert!(s.bom && s.encoding == "UTF-8" && !s.is_plain_utf8());
+    }
+
+    #[test]
+    fn utf16le_with_bom() {
+        let mut b = vec![0xFF, 0xFE];
+        for u in "Café".encode_utf16() {
+            b.extend(u.to_le_bytes());
+        }
+        let (t, s) = text(&b);
+        assert_eq!((t.as_str(), s.encoding), ("Café", "UTF-16LE"));
+    }
+
+    #[test]
+    fn windows_1252_is_detected() {
+        let (t, s) = text(b"It\x92s the caf\xE9 on the corner, said the mayor of the town.");
+        assert_eq!(t, "It’s the café on the corner, said the mayor of the town.");
+        assert_eq!(s.encoding, "windows-1252");
+        assert!(s.detected);
+    }
+
+    #[test]
+    fn nul_byte_means_binary() {
+        assert!(matches!(decode(b"PK\x03\x04\x00\x00".to_vec()), Decoded::Binary { nul_at: 4 }));
+    }
+}

@@ -1,0 +1,461 @@
+//! The cleaning engine: text plus rules in, edits out. No I/O.
+//!
+//! One pass over the lines asks the rule set's `RegexSet` which rules can
+//! fire; only those rules' own regexes run again. Whole-line matches claim
+//! lines (the earliest match wins, then rule order), spans cut inside the
+//! lines left, and a layout step absorbs blank lines a removal would strand
+//! at the start, the end, or doubled between paragraphs. Every removed byte
+//! belongs to exactly one [`Edit`], so the edits rebuild the input.
+
+use std::ops::Range;
+
+use crate::rules::{BlockEnd, Kind, Place, Rule, RuleSet};
+
+/// One removal: bytes `range` of the input, removed by rule `rule` (an index
+/// into the rule set).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub rule: usize,
+    pub range: Range<usize>,
+}
+
+/// A line of the input: `start..content_end` is its text, `..end` adds the
+/// line terminator.
+#[derive(Debug, Clone, Copy)]
+pub struct Line {
+    pub start: usize,
+    pub content_end: usize,
+    pub end: usize,
+}
+
+/// Split `text` into lines; `\n` and `\r\n` end a line.
+pub fn lines(text: &str) -> Vec<Line> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() / 64 + 1);
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', bytes) {
+        let content_end = if nl > start && bytes[nl - 1] == b'\r' { nl - 1 } else { nl };
+        out.push(Line { start, content_end, end: nl + 1 });
+        start = nl + 1;
+    }
+    if start < bytes.len() {
+        out.push(Line { start, content_end: bytes.len(), end: bytes.len() });
+    }
+    out
+}
+
+/// 1-based numbers of the first and last line touched by `range`.
+pub fn line_span(lines: &[Line], range: &Range<usize>) -> (usize, usize) {
+    let at = |pos: usize| lines.partition_point(|l| l.end <= pos) + 1;
+    (at(range.start), at(range.end.saturating_sub(1).max(range.start)))
+}
+
+/// The text with `edits` (sorted, disjoint) removed.
+pub fn apply(text: &str, edits: &[Edit]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for e in edits {
+        out.push_str(&text[pos..e.range.start]);
+        pos = e.range.end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+pub fn word_count(s: &str) -> usize {
+    s.split_whitespace().count()
+}
+
+fn is_blank(s: &str) -> bool {
+    s.trim().is_empty()
+}
+
+/// A rule's whole-line match: lines `first..=last`.
+struct LineMatch {
+    first: usize,
+    last: usize,
+    rule: usize,
+}
+
+struct SpanMatch {
+    line: usize,
+    range: Range<usize>,
+    rule: usize,
+}
+
+/// Per-document view the guards need.
+struct Doc<'a> {
+    text: &'a str,
+    lines: &'a [Line],
+    /// Index among non-blank lines, per line.
+    nonblank_index: Vec<usize>,
+    nonblank_total: usize,
+}
+
+impl Doc<'_> {
+    fn content(&self, i: usize) -> &str {
+        let l = self.lines[i];
+        &self.text[l.start..l.content_end]
+    }
+
+    fn placed(&self, place: Place, line: usize) -> bool {
+        let idx = self.nonblank_index[line];
+        match place {
+            Place::Anywhere => true,
+            Place::Head(n) => idx < n,
+            Place::Tail(n) => self.nonblank_total - idx <= n,
+        }
+    }
+}
+
+fn words_ok(rule: &Rule, line: &str) -> bool {
+    if rule.min_words.is_none() && rule.max_words.is_none() {
+        return true;
+    }
+    let n = word_count(line);
+    rule.min_words.is_none_or(|m| n >= m) && rule.max_words.is_none_or(|m| n <= m)
+}
+
+/// Clean one document. `path` is its relative path, for `scope` globs.
+pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
+    let lines = lines(text);
+    if lines.is_empty() || rules.is_empty() {
+        return Vec::new();
+    }
+    let mut nonblank_index = Vec::with_capacity(lines.len());
+    let mut blank = Vec::with_capacity(lines.len());
+    let mut count = 0;
+    for l in &lines {
+        nonblank_index.push(count);
+        let b = is_blank(&text[l.start..l.content_end]);
+        blank.push(b);
+        count += usize::from(!b);
+    }
+    let doc = Doc { text, lines: &lines, nonblank_index, nonblank_total: count };
+    let active: Option<Vec<bool>> = rules.any_scope().then(|| {
+        rules.rules().iter().map(|r| r.scope.as_ref().is_none_or(|s| s.admits(path, text))).collect()
+    });
+    let is_active = |i: usize| active.as_ref().is_none_or(|a| a[i]);
+
+    let mut whole: Vec<LineMatch> = Vec::new();
+    let mut spans: Vec<SpanMatch> = Vec::new();
+    // Open runs: rule index -> (first line, last line) of consecutive matches.
+    let mut runs: Vec<Option<(usize, usize)>> = vec![None; rules.len()];
+    let mut matched_prev: Vec<usize> = Vec::new();
+    let mut matched_now: Vec<usize> = Vec::new();
+
+    for i in 0..lines.len() {
+        matched_now.clear();
+        let content = doc.content(i);
+        if !blank[i] && rules.triggers().is_match(content) {
+            for r in rules.triggers().matches(content).iter() {
+                if is_active(r) && words_ok(&rules.rules()[r], content) {
+                    matched_now.push(r);
+                }
+            }
+        }
+        // Close runs that did not continue on this line.
+        for &r in &matched_prev {
+            if !matched_now.contains(&r) {
+                close_run(rules, &doc, &mut runs, r, &mut whole);
+            }
+        }
+        for &r in &matched_now {
+            let rule = &rules.rules()[r];
+            match &rule.kind {
+                Kind::Line { .. } => {
+                    if doc.placed(rule.place, i) {
+                        whole.push(LineMatch { first: i, last: i, rule: r });
+                    }
+                }
+                Kind::Span { pattern } => {
+                    if doc.placed(rule.place, i) {
+                        let base = lines[i].start;
+                        for range in span_ranges(pattern, content) {
+                            spans.push(SpanMatch {
+                                line: i,
+                                range: base + range.start..base + range.end,
+                                rule: r,
+                            });
+                        }
+                    }
+                }
+                Kind::Block { end, .. } => {
+                    if doc.placed(rule.place, i) {
+                        if let Some(last) = block_end(&doc, &blank, i, end) {
+                            whole.push(LineMatch { first: i, last, rule: r });
+                        }
+                    }
+                }
+                Kind::Run { .. } => {
+                    let run = runs[r].get_or_insert((i, i));
+                    run.1 = i;
+                }
+            }
+        }
+        std::mem::swap(&mut matched_prev, &mut matched_now);
+    }
+    for &r in &matched_prev {
+        close_run(rules, &doc, &mut runs, r, &mut whole);
+    }
+
+    // Claim lines: earliest match first, then rule order.
+    whole.sort_by_key(|m| (m.first, m.rule));
+    let mut owner: Vec<Option<usize>> = vec![None; lines.len()];
+    for m in &whole {
+        for o in &mut owner[m.first..=m.last] {
+            o.get_or_insert(m.rule);
+        }
+    }
+    let spans = resolve_spans(&doc, &blank, spans, &mut owner);
+    layout(&blank, &mut owner);
+    build_edits(&doc, &owner, spans)
+}
+
+fn close_run(
+    rules: &RuleSet,
+    doc: &Doc,
+    runs: &mut [Option<(usize, usize)>],
+    r: usize,
+    out: &mut Vec<LineMatch>,
+) {
+    let Some((first, last)) = runs[r].take() else { return };
+    let rule = &rules.rules()[r];
+    let Kind::Run { min_lines, .. } = rule.kind else { return };
+    if last + 1 - first >= min_lines && doc.placed(rule.place, first) {
+        out.push(LineMatch { first, last, rule: r });
+    }
+}
+
+/// Byte ranges (relative to the line) a span pattern removes: its `cut`
+/// group when it has one, else the whole match; empty matches never count.
+fn span_ranges(pattern: &regex::Regex, line: &str) -> Vec<Range<usize>> {
+    let cut = pattern.capture_names().any(|n| n == Some("cut"));
+    let mut out = Vec::new();
+    if cut {
+        for caps in pattern.captures_iter(line) {
+            if let Some(m) = caps.name("cut") {
+                out.push(m.range());
+            }
+        }
+    } else {
+        out.extend(pattern.find_iter(line).map(|m| m.range()));
+    }
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+/// Last line of a block starting at `first`, or `None` when its end is not found.
+fn block_end(doc: &Doc, blank: &[bool], first: usize, end: &BlockEnd) -> Option<usize> {
+    let n = doc.lines.len();
+    match end {
+        BlockEnd::Eof => Some(n - 1),
+        BlockEnd::Blank => Some((first + 1..n).find(|&j| blank[j]).map_or(n - 1, |j| j - 1)),
+        BlockEnd::Pattern(re) => (first + 1..n).find(|&j| re.is_match(doc.content(j))),
+        BlockEnd::Lines(count) => {
+            let mut seen = 0;
+            (first..n).find(|&j| {
+                seen += usize::from(!blank[j]);
+                seen == *count
+            })
+        }
+    }
+}
+
+/// Drop spans inside claimed lines and overlapping spans; a line whose
+/// spans leave only whitespace becomes a whole-line removal.
+fn resolve_spans(
+    doc: &Doc,
+    blank: &[bool],
+    mut spans: Vec<SpanMatch>,
+    owner: &mut [Option<usize>],
+) -> Vec<SpanMatch> {
+    spans.retain(|s| owner[s.line].is_none());
+    spans.sort_by_key(|s| (s.range.start, s.rule));
+    let mut kept: Vec<SpanMatch> = Vec::with_capacity(spans.len());
+    for s in spans {
+        if kept.last().is_some_and(|k| k.range.end > s.range.start) {
+            continue;
+        }
+        kept.push(s);
+    }
+    let mut i = 0;
+    while i < kept.len() {
+        let line = kept[i].line;
+        let j = kept[i..].iter().position(|s| s.line != line).map_or(kept.len(), |p| i + p);
+        let l = doc.lines[line];
+        let mut pos = l.start;
+        let mut rest = String::new();
+        for s in &kept[i..j] {
+            rest.push_str(&doc.text[pos..s.range.start]);
+            pos = s.range.end;
+        }
+        rest.push_str(&doc.text[pos..l.content_end]);
+        if !blank[line] && is_blank(&rest) {
+            owner[line] = Some(kept[i].rule);
+        }
+        i = j;
+    }
+    kept.retain(|s| owner[s.line].is_none());
+    kept
+}
+
+/// Give blank lines stranded by removals to the nearest removal: leading and
+/// trailing blanks, and blanks beyond the widest gap the text had between
+/// the two paragraphs a removal now joins.
+fn layout(blank: &[bool], owner: &mut [Option<usize>]) {
+    let n = owner.len();
+    let content = |i: usize, owner: &[Option<usize>]| owner[i].is_none() && !blank[i];
+    let nearest = |i: usize, owner: &[Option<usize>]| {
+        (0..i).rev().find_map(|j| owner[j]).or_else(|| (i + 1..n).find_map(|j| owner[j]))
+    };
+    let first = (0..n).find(|&i| content(i, owner));
+    let last = (0..n).rev().find(|&i| content(i, owner));
+    let (Some(first), Some(last)) = (first, last) else {
+        // Nothing but blanks is left: remove it all if anything was removed.
+        if let Some(o) = owner.iter().find_map(|o| *o) {
+            owner.iter_mut().for_each(|x| *x = Some(x.unwrap_or(o)));
+        }
+        return;
+    };
+    if owner[..first].iter().any(Option::is_some) {
+        for i in 0..first {
+            if owner[i].is_none() {
+                owner[i] = nearest(i, owner);
+            }
+        }
+    }
+    if owner[last + 1..].iter().any(Option::is_some) {
+        for i in last + 1..n {
+            if owner[i].is_none() {
+                owner[i] = nearest(i, owner);
+            }
+        }
+    }
+    // Interior: between consecutive kept content lines a and b.
+    let mut a = first;
+    while a < last {
+        let b = (a + 1..=last).find(|&i| content(i, owner)).expect("last is content");
+        if (a + 1..b).any(|i| owner[i].is_some()) {
+            let mut widest = 0;
+            let mut run = 0;
+            for &bl in &blank[a + 1..b] {
+                run = if bl { run + 1 } else { 0 };
+                widest = widest.max(run);
+            }
+            let kept: Vec<usize> = (a + 1..b).filter(|&i| owner[i].is_none()).collect();
+            if kept.len() > widest {
+                let last_removed = (a + 1..b).rev().find(|&i| owner[i].is_some()).expect("some removed");
+                // Prefer blanks after the removal, nearest first, then before it.
+                let mut order: Vec<usize> = kept.iter().copied().filter(|&i| i > last_removed).collect();
+                order.extend(kept.iter().rev().copied().filter(|&i| i < last_removed));
+                for &i in order.iter().take(kept.len() - widest) {
+                    owner[i] = nearest(i, owner);
+                }
+            }
+        }
+        a = b;
+    }
+}
+
+fn build_edits(doc: &Doc, owner: &[Option<usize>], spans: Vec<SpanMatch>) -> Vec<Edit> {
+    let lines = doc.lines;
+    let mut edits: Vec<Edit> = Vec::new();
+    let push = |edits: &mut Vec<Edit>, rule: usize, range: Range<usize>| {
+        if let Some(prev) = edits.last_mut() {
+            if prev.rule == rule && prev.range.end == range.start {
+                prev.range.end = range.end;
+                return;
+            }
+        }
+        edits.push(Edit { rule, range });
+    };
+    let mut spans = spans.into_iter().peekable();
+    // Without a final newline, removing the tail also takes the line end of
+    // the last kept line, so the output keeps the input's ending.
+    let text_len = doc.text.len();
+    let ends_open = lines.last().is_some_and(|l| l.end == l.content_end);
+    let tail_from = if ends_open && owner.last().is_some_and(Option::is_some) {
+        (0..owner.len()).rev().find(|&i| owner[i].is_none())
+    } else {
+        None
+    };
+    for (i, l) in lines.iter().enumerate() {
+        while let Some(s) = spans.next_if(|s| s.line == i) {
+            push(&mut edits, s.rule, s.range);
+        }
+        match owner[i] {
+            Some(rule) => push(&mut edits, rule, l.start..l.end),
+            None if Some(i) == tail_from => {
+                let rule = owner[i + 1].expect("tail is removed");
+                push(&mut edits, rule, l.content_end..l.end);
+            }
+            None => {}
+        }
+    }
+    debug_assert!(edits.iter().all(|e| e.range.end <= text_len));
+    edits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load_str;
+
+    fn run(rules: &str, text: &str) -> String {
+        let set = load_str("t.yaml", rules).unwrap();
+        apply(text, &clean(&set, None, text))
+    }
+
+    const CAPTION: &str = "- id: caption.x\n  doc: d\n  match: line\n  pattern: '\\(AFP photo\\)$'\n";
+
+    #[test]
+    fn removed_line_takes_its_extra_blank() {
+        let text = "Head\n\nCap one (AFP photo)\n\nBody\n";
+        assert_eq!(run(CAPTION, text), "Head\n\nBody\n");
+    }
+
+    #[test]
+    fn tail_removal_keeps_missing_final_newline() {
+        let text = "Body.\n\n\nCap (AFP photo)";
+        assert_eq!(run(CAPTION, text), "Body.");
+    }
+
+    #[test]
+    fn head_removal_leaves_no_leading_blank() {
+        let text = "\nCap (AFP photo)\n\nBody\n";
+        assert_eq!(run(CAPTION, text), "Body\n");
+    }
+
+    #[test]
+    fn untouched_leading_blank_stays() {
+        let text = "\nBody\n";
+        assert_eq!(run(CAPTION, text), text);
+    }
+
+    #[test]
+    fn span_cut_group() {
+        let rules = "- id: source.prefix\n  doc: d\n  match: span\n  pattern: '^(?<cut>[A-Za-z]+: )[A-Z]'\n";
+        assert_eq!(run(rules, "Eghtesad: A man said.\n"), "A man said.\n");
+    }
+
+    #[test]
+    fn run_needs_min_lines() {
+        let rules = "- id: ticker.x\n  doc: d\n  match: run\n  pattern: '%.*%'\n  min_lines: 3\n";
+        assert_eq!(run(rules, "a 1% 2%\nb 1% 2%\nBody\n"), "a 1% 2%\nb 1% 2%\nBody\n");
+        assert_eq!(run(rules, "a 1% 2%\nb 1% 2%\nc 3% 4%\n\nBody\n"), "Body\n");
+    }
+
+    #[test]
+    fn block_to_eof_in_tail() {
+        let rules = "- id: chrome.alt\n  doc: d\n  match: block\n  start: 'alternate addresses:$'\n  end: eof\n  where: tail\n  within: 3\n";
+        let text = "Body.\n\nSite can be accessed at the following alternate addresses:\n\nRoku";
+        assert_eq!(run(rules, text), "Body.");
+    }
+
+    #[test]
+    fn crlf_lines() {
+        let text = "Head\r\n\r\nCap (AFP photo)\r\n\r\nBody\r\n";
+        assert_eq!(run(CAPTION, text), "Head\r\n\r\nBody\r\n");
+    }
+}

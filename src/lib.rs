@@ -1,0 +1,26 @@
+//! descrape: strip scraped boilerplate from raw article dumps.
+//!
+//! The library holds everything testable: [`rules`] parses and compiles
+//! YAML rules, [`engine`] turns text plus rules into edits with no I/O,
+//! [`decode`] turns bytes into text, [`walk`] finds inputs, [`batch`] runs
+//! the engine over files in parallel, [`output`] writes atomically,
+//! [`changelog`] and [`report`] describe what was done, and [`clean`] is
+//! the `clean` command built from those pieces.
+
+pub mod batch;
+pub mod changelog;
+pub mod clean;
+pub mod cli;
+pub mod decode;
+pub mod engine;
+pub mod output;
+pub mod report;
+pub mod rules;
+pub mod walk;
+
+use rules::{RuleSet, RulesError};
+
+/// The rule set a command runs with: defaults unless disabled, plus `--rules`.
+pub fn load_rules(args: &cli::RulesArgs) -> Result<RuleSet, RulesError> {
+    rules::load_paths(&args.rules, !args.no_default_rules)
+}

@@ -1,0 +1,71 @@
+//! Writing files atomically: a temporary file beside the target, renamed
+//! over it once complete, so an interrupted run never leaves a half-written
+//! output. Knows nothing about what the bytes mean.
+
+use std::fs::Permissions;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)?;
+    tempfile::Builder::new().prefix(".descrape-").suffix(".tmp").tempfile_in(dir)
+}
+
+/// Write `bytes` to `path` atomically, with `perms` (else 0644-like defaults).
+pub fn write_atomic(path: &Path, bytes: &[u8], perms: Option<Permissions>) -> io::Result<()> {
+    let mut tmp = temp_beside(path)?;
+    tmp.write_all(bytes)?;
+    finish(tmp, path, perms)
+}
+
+fn finish(tmp: NamedTempFile, path: &Path, perms: Option<Permissions>) -> io::Result<()> {
+    if let Some(perms) = perms.or_else(default_permissions) {
+        tmp.as_file().set_permissions(perms)?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Temporary files are created private; outputs get the usual 0644.
+#[cfg(unix)]
+fn default_permissions() -> Option<Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn default_permissions() -> Option<Permissions> {
+    None
+}
+
+/// A buffered file that appears at its path only when [`AtomicWriter::commit`] runs.
+pub struct AtomicWriter {
+    path: PathBuf,
+    inner: BufWriter<NamedTempFile>,
+}
+
+impl AtomicWriter {
+    pub fn create(path: &Path) -> io::Result<AtomicWriter> {
+        Ok(AtomicWriter { path: path.to_path_buf(), inner: BufWriter::new(temp_beside(path)?) })
+    }
+
+    pub fn commit(self) -> io::Result<()> {
+        let tmp = self.inner.into_inner().map_err(|e| e.into_error())?;
+        finish(tmp, &self.path, None)
+    }
+}
+
+impl Write for AtomicWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}

@@ -1,0 +1,133 @@
+//! Run totals: file counts, per-rule edit and word counts, throughput;
+//! printed as a summary on stderr and written as JSON with `--report`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::changelog::Record;
+use crate::engine;
+use crate::rules::RuleSet;
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct FileCounts {
+    pub read: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+    pub skipped: u64,
+    pub failed: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleTotals {
+    pub rule: String,
+    pub edits: u64,
+    pub lines: u64,
+    pub words: u64,
+    pub files: u64,
+}
+
+/// Totals accumulated over a run, in input order.
+#[derive(Debug)]
+pub struct Totals {
+    pub files: FileCounts,
+    pub bytes_read: u64,
+    per_rule: Vec<RuleTotals>,
+    index: HashMap<String, usize>,
+}
+
+impl Totals {
+    pub fn new(rules: &RuleSet) -> Totals {
+        let per_rule = rules
+            .rules()
+            .iter()
+            .map(|r| RuleTotals { rule: r.id.clone(), edits: 0, lines: 0, words: 0, files: 0 })
+            .collect();
+        let index = rules.rules().iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        Totals { files: FileCounts::default(), bytes_read: 0, per_rule, index }
+    }
+
+    /// Count one document's edit records against their rules.
+    pub fn add_records(&mut self, records: &[Record]) {
+        let mut hit = BTreeSet::new();
+        for r in records {
+            let Record::Edit { rule, kind, lines, removed, .. } = r else { continue };
+            let Some(&i) = self.index.get(rule) else { continue };
+            let t = &mut self.per_rule[i];
+            t.edits += 1;
+            t.words += engine::word_count(removed) as u64;
+            if kind != "span" {
+                t.lines += (lines[1] + 1 - lines[0]) as u64;
+            }
+            hit.insert(i);
+        }
+        for i in hit {
+            self.per_rule[i].files += 1;
+        }
+    }
+
+    /// Rules that removed something, most words first, then id.
+    pub fn rules_by_words(&self) -> Vec<&RuleTotals> {
+        let mut v: Vec<&RuleTotals> = self.per_rule.iter().filter(|t| t.edits > 0).collect();
+        v.sort_by(|a, b| b.words.cmp(&a.words).then(b.edits.cmp(&a.edits)).then(a.rule.cmp(&b.rule)));
+        v
+    }
+
+    /// Rules that never fired, in rule order.
+    pub fn idle_rules(&self) -> Vec<&str> {
+        self.per_rule.iter().filter(|t| t.edits == 0).map(|t| t.rule.as_str()).collect()
+    }
+
+    pub fn summary(&self, elapsed: Duration) -> Summary {
+        let secs = elapsed.as_secs_f64().max(1e-9);
+        Summary {
+            files: self.files.clone(),
+            bytes_read: self.bytes_read,
+            edits: self.per_rule.iter().map(|t| t.edits).sum(),
+            words_removed: self.per_rule.iter().map(|t| t.words).sum(),
+            rules: self.rules_by_words().into_iter().cloned().collect(),
+            elapsed_seconds: secs,
+            mb_per_second: self.bytes_read as f64 / 1e6 / secs,
+            files_per_second: self.files.read as f64 / secs,
+        }
+    }
+}
+
+/// What `--report` writes and the stderr summary shows.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub files: FileCounts,
+    pub bytes_read: u64,
+    pub edits: u64,
+    pub words_removed: u64,
+    pub rules: Vec<RuleTotals>,
+    pub elapsed_seconds: f64,
+    pub mb_per_second: f64,
+    pub files_per_second: f64,
+}
+
+impl Summary {
+    pub fn render(&self) -> String {
+        let f = &self.files;
+        let mut s = format!(
+            "{} files read: {} changed, {} unchanged, {} skipped, {} failed\n",
+            f.read, f.changed, f.unchanged, f.skipped, f.failed
+        );
+        if !self.rules.is_empty() {
+            let width = self.rules.iter().map(|r| r.rule.len()).max().unwrap_or(4).max(4);
+            let _ = writeln!(s, "{} edits removed {} words:", self.edits, self.words_removed);
+            let _ = writeln!(s, "  {:<width$}  {:>7}  {:>7}  {:>6}", "rule", "edits", "words", "files");
+            for r in &self.rules {
+                let _ = writeln!(s, "  {:<width$}  {:>7}  {:>7}  {:>6}", r.rule, r.edits, r.words, r.files);
+            }
+        }
+        let _ = writeln!(
+            s,
+            "{:.2} s, {:.1} MB/s, {:.0} files/s",
+            self.elapsed_seconds, self.mb_per_second, self.files_per_second
+        );
+        s
+    }
+}

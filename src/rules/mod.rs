@@ -1,0 +1,173 @@
+//! Rules: the compiled, validated form of the YAML rules files.
+//!
+//! A [`RuleSet`] owns every rule's compiled regexes plus one [`RegexSet`] of
+//! the pattern that triggers each rule on a line, so the engine can ask once
+//! per line which rules can fire. Parsing YAML lives in [`load`]; nothing
+//! here reads files.
+
+mod load;
+
+use std::fmt;
+
+use globset::GlobMatcher;
+use regex::{Regex, RegexSet};
+
+pub use load::{load_default, load_paths, load_str, RulesError};
+
+/// One rule, ready to run.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable `family.name` identifier.
+    pub id: String,
+    /// What the rule removes and why.
+    pub doc: String,
+    pub kind: Kind,
+    pub place: Place,
+    pub min_words: Option<usize>,
+    pub max_words: Option<usize>,
+    pub scope: Option<Scope>,
+    pub tests: Examples,
+    pub origin: Origin,
+}
+
+/// Where a rule was defined, for messages and `explain`.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub file: String,
+    pub line: usize,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+#[derive(Debug)]
+pub enum Kind {
+    /// Whole lines matching `pattern`.
+    Line { pattern: Regex },
+    /// Only the matched text (or its `cut` group) inside a line.
+    Span { pattern: Regex },
+    /// From a line matching `start` through `end`.
+    Block { start: Regex, end: BlockEnd },
+    /// `min_lines` or more consecutive lines that each match `pattern`.
+    Run { pattern: Regex, min_lines: usize },
+}
+
+impl Kind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::Line { .. } => "line",
+            Kind::Span { .. } => "span",
+            Kind::Block { .. } => "block",
+            Kind::Run { .. } => "run",
+        }
+    }
+
+    /// The regex that decides whether the rule fires on a line.
+    pub fn trigger(&self) -> &Regex {
+        match self {
+            Kind::Line { pattern } | Kind::Span { pattern } | Kind::Run { pattern, .. } => pattern,
+            Kind::Block { start, .. } => start,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum BlockEnd {
+    /// Through the last line of the text.
+    Eof,
+    /// Through the line before the next blank line.
+    Blank,
+    /// Through the first later line matching the regex; no match, no block.
+    Pattern(Regex),
+    /// N non-blank lines in all, the start line included.
+    Lines(usize),
+}
+
+/// Where in the text a match may start, counting non-blank lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Anywhere,
+    Head(usize),
+    Tail(usize),
+}
+
+/// Which documents a site-specific rule applies to; both parts must hold.
+#[derive(Debug)]
+pub struct Scope {
+    pub path: Option<(String, GlobMatcher)>,
+    pub contains: Option<Regex>,
+}
+
+impl Scope {
+    /// `path` is the document's relative path; `None` when it has none
+    /// (rule examples), which lets any path glob pass.
+    pub fn admits(&self, path: Option<&str>, text: &str) -> bool {
+        let path_ok = match (&self.path, path) {
+            (Some((_, glob)), Some(path)) => glob.is_match(path),
+            _ => true,
+        };
+        path_ok && self.contains.as_ref().is_none_or(|re| re.is_match(text))
+    }
+}
+
+/// A rule's own examples, checked by `descrape test` and `cargo test`.
+#[derive(Debug, Default)]
+pub struct Examples {
+    pub remove: Vec<RemoveExample>,
+    pub keep: Vec<String>,
+}
+
+/// Text the rule must change, and optionally what must be left of it.
+#[derive(Debug)]
+pub struct RemoveExample {
+    pub text: String,
+    pub output: Option<String>,
+}
+
+/// All rules of a run, with the per-line trigger set built once.
+#[derive(Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    triggers: RegexSet,
+    any_scope: bool,
+}
+
+impl RuleSet {
+    pub fn new(rules: Vec<Rule>) -> Result<RuleSet, regex::Error> {
+        let triggers = RegexSet::new(rules.iter().map(|r| r.kind.trigger().as_str()))?;
+        let any_scope = rules.iter().any(|r| r.scope.is_some());
+        Ok(RuleSet { rules, triggers, any_scope })
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub(crate) fn triggers(&self) -> &RegexSet {
+        &self.triggers
+    }
+
+    pub(crate) fn any_scope(&self) -> bool {
+        self.any_scope
+    }
+
+    /// A set holding only the rules whose ids pass `keep`, for `--rule`.
+    pub fn filtered(self, keep: impl Fn(&str) -> bool) -> Result<RuleSet, regex::Error> {
+        RuleSet::new(self.rules.into_iter().filter(|r| keep(&r.id)).collect())
+    }
+}

@@ -1,0 +1,158 @@
+//! Finding input files and the relative path each one is known by.
+//!
+//! A single directory input maps its files to paths relative to itself;
+//! with several inputs each keeps its own name as the first component (as
+//! `cp -r a b OUT` does). Walks are sorted by file name, skip hidden entries,
+//! and do not follow symbolic links, so the file list is deterministic.
+//! Nothing is read or written here beyond directory listings.
+
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use walkdir::WalkDir;
+
+/// A file to clean and the relative path (with `/`) it is known by.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub rel: String,
+    pub size: u64,
+}
+
+/// What the walk found, in order.
+#[derive(Debug)]
+pub enum Found {
+    File(SourceFile),
+    Skipped { rel: String, reason: String },
+    Failed { rel: String, error: String },
+}
+
+/// Walk `inputs` in order; `out`, when given, must not be an input, lie
+/// inside an input directory, or hold an input, so no output can overwrite
+/// an input.
+pub fn discover(inputs: &[PathBuf], out: Option<&Path>) -> Result<Vec<Found>> {
+    let out_abs = out.map(absolute).transpose()?;
+    let single_dir = inputs.len() == 1 && inputs[0].is_dir();
+    let mut roots: Vec<(PathBuf, String)> = Vec::new();
+    for input in inputs {
+        let meta =
+            std::fs::metadata(input).with_context(|| format!("cannot read input `{}`", input.display()))?;
+        let abs = absolute(input)?;
+        if let Some(out_abs) = &out_abs {
+            if *out_abs == abs {
+                bail!("the output `{}` is also an input", out.unwrap().display());
+            }
+            if meta.is_dir() && out_abs.starts_with(&abs) {
+                bail!(
+                    "the output `{}` is inside the input directory `{}`: choose an output outside it",
+                    out.unwrap().display(),
+                    input.display()
+                );
+            }
+            if abs.starts_with(out_abs) {
+                bail!(
+                    "the input `{}` is inside the output `{}`: outputs could overwrite inputs",
+                    input.display(),
+                    out.unwrap().display()
+                );
+            }
+        }
+        let prefix = if single_dir {
+            String::new()
+        } else {
+            abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "input".into())
+        };
+        if let Some((other, _)) = roots.iter().find(|(_, p)| !p.is_empty() && *p == prefix) {
+            bail!(
+                "inputs `{}` and `{}` have the same name `{prefix}` and would write to the same place",
+                other.display(),
+                input.display()
+            );
+        }
+        roots.push((input.clone(), prefix));
+    }
+    let mut found = Vec::new();
+    for (root, prefix) in roots {
+        walk_one(&root, &prefix, &mut found);
+    }
+    Ok(found)
+}
+
+fn join_rel(prefix: &str, rel: &Path) -> String {
+    let mut s = prefix.to_string();
+    for c in rel.components() {
+        if let Component::Normal(part) = c {
+            if !s.is_empty() {
+                s.push('/');
+            }
+            s.push_str(&part.to_string_lossy());
+        }
+    }
+    s
+}
+
+fn walk_one(root: &Path, prefix: &str, found: &mut Vec<Found>) {
+    let walker = WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        match entry {
+            Ok(e) => {
+                let rel = join_rel(prefix, e.path().strip_prefix(root).unwrap_or(e.path()));
+                let rel = if rel.is_empty() {
+                    root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+                } else {
+                    rel
+                };
+                if e.path_is_symlink() && e.depth() > 0 {
+                    found.push(Found::Skipped { rel, reason: "symbolic link (not followed)".into() });
+                } else if e.file_type().is_file() || (e.depth() == 0 && !e.file_type().is_dir()) {
+                    let size = e.metadata().map(|m| m.len()).unwrap_or(0);
+                    found.push(Found::File(SourceFile { path: e.into_path(), rel, size }));
+                } else if !e.file_type().is_dir() {
+                    found.push(Found::Skipped { rel, reason: "not a regular file".into() });
+                }
+            }
+            Err(err) => {
+                let rel = err
+                    .path()
+                    .map(|p| join_rel(prefix, p.strip_prefix(root).unwrap_or(p)))
+                    .unwrap_or_else(|| prefix.to_string());
+                let error = match (err.path(), err.io_error()) {
+                    (Some(p), Some(io)) => format!("cannot read `{}`: {io}", p.display()),
+                    _ => err.to_string(),
+                };
+                found.push(Found::Failed { rel, error });
+            }
+        }
+    }
+}
+
+/// `path` made absolute and free of symlinks as far as it exists.
+pub fn absolute(path: &Path) -> Result<PathBuf> {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().context("cannot read the current directory")?.join(path)
+    };
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(c) = existing.canonicalize() {
+            let mut out = c;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return Ok(out);
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return Ok(abs),
+        }
+    }
+}
