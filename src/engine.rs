@@ -70,23 +70,27 @@ fn is_blank(s: &str) -> bool {
     s.trim().is_empty()
 }
 
-/// A rule's whole-line match: lines `first..=last`.
+/// A rule's whole-line match: lines `first..=last`; `placed` when its
+/// `where` guard held on the input as it is.
 struct LineMatch {
     first: usize,
     last: usize,
     rule: usize,
+    placed: bool,
 }
 
 struct SpanMatch {
     line: usize,
     range: Range<usize>,
     rule: usize,
+    placed: bool,
 }
 
 /// Per-document view the guards need.
 struct Doc<'a> {
     text: &'a str,
     lines: &'a [Line],
+    blank: Vec<bool>,
     /// Index among non-blank lines, per line.
     nonblank_index: Vec<usize>,
     nonblank_total: usize,
@@ -106,17 +110,34 @@ impl Doc<'_> {
             Place::Tail(n) => self.nonblank_total - idx <= n,
         }
     }
+
+    /// `placed`, counting only the lines that other rules leave.
+    fn placed_after(&self, place: Place, line: usize, rule: usize, owner: &[Option<usize>]) -> bool {
+        let counts = |j: &usize| !self.blank[*j] && owner[*j].is_none_or(|o| o == rule);
+        match place {
+            Place::Anywhere => true,
+            Place::Head(n) => (0..line).filter(counts).count() < n,
+            Place::Tail(n) => (line + 1..owner.len()).filter(counts).count() < n,
+        }
+    }
 }
 
-fn words_ok(rule: &Rule, line: &str) -> bool {
-    if rule.min_words.is_none() && rule.max_words.is_none() {
-        return true;
+/// The per-line guards: word bounds and `unless`.
+fn guards_ok(rule: &Rule, line: &str) -> bool {
+    if rule.min_words.is_some() || rule.max_words.is_some() {
+        let n = word_count(line);
+        if rule.min_words.is_some_and(|m| n < m) || rule.max_words.is_some_and(|m| n > m) {
+            return false;
+        }
     }
-    let n = word_count(line);
-    rule.min_words.is_none_or(|m| n >= m) && rule.max_words.is_none_or(|m| n <= m)
+    rule.unless.as_ref().is_none_or(|re| !re.is_match(line))
 }
 
 /// Clean one document. `path` is its relative path, for `scope` globs.
+///
+/// `where`/`within` guards are first checked on the input; a match that
+/// fails them is checked again once the other rules' removals are known,
+/// so noise stacked at the head or tail is reached whatever its order.
 pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
     let lines = lines(text);
     if lines.is_empty() || rules.is_empty() {
@@ -131,7 +152,7 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
         blank.push(b);
         count += usize::from(!b);
     }
-    let doc = Doc { text, lines: &lines, nonblank_index, nonblank_total: count };
+    let doc = Doc { text, lines: &lines, blank, nonblank_index, nonblank_total: count };
     let active: Option<Vec<bool>> = rules.any_scope().then(|| {
         rules.rules().iter().map(|r| r.scope.as_ref().is_none_or(|s| s.admits(path, text))).collect()
     });
@@ -147,9 +168,9 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
     for i in 0..lines.len() {
         matched_now.clear();
         let content = doc.content(i);
-        if !blank[i] && rules.triggers().is_match(content) {
+        if !doc.blank[i] && rules.triggers().is_match(content) {
             for r in rules.triggers().matches(content).iter() {
-                if is_active(r) && words_ok(&rules.rules()[r], content) {
+                if is_active(r) && guards_ok(&rules.rules()[r], content) {
                     matched_now.push(r);
                 }
             }
@@ -162,29 +183,19 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
         }
         for &r in &matched_now {
             let rule = &rules.rules()[r];
+            let placed = doc.placed(rule.place, i);
             match &rule.kind {
-                Kind::Line { .. } => {
-                    if doc.placed(rule.place, i) {
-                        whole.push(LineMatch { first: i, last: i, rule: r });
-                    }
-                }
+                Kind::Line { .. } => whole.push(LineMatch { first: i, last: i, rule: r, placed }),
                 Kind::Span { pattern } => {
-                    if doc.placed(rule.place, i) {
-                        let base = lines[i].start;
-                        for range in span_ranges(pattern, content) {
-                            spans.push(SpanMatch {
-                                line: i,
-                                range: base + range.start..base + range.end,
-                                rule: r,
-                            });
-                        }
+                    let base = lines[i].start;
+                    for range in span_ranges(pattern, content) {
+                        let range = base + range.start..base + range.end;
+                        spans.push(SpanMatch { line: i, range, rule: r, placed });
                     }
                 }
                 Kind::Block { end, .. } => {
-                    if doc.placed(rule.place, i) {
-                        if let Some(last) = block_end(&doc, &blank, i, end) {
-                            whole.push(LineMatch { first: i, last, rule: r });
-                        }
+                    if let Some(last) = block_end(&doc, i, end) {
+                        whole.push(LineMatch { first: i, last, rule: r, placed });
                     }
                 }
                 Kind::Run { .. } => {
@@ -199,16 +210,37 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
         close_run(rules, &doc, &mut runs, r, &mut whole);
     }
 
-    // Claim lines: earliest match first, then rule order.
+    // Claim lines: placed matches first (earliest, then rule order), then
+    // deferred ones for as long as other removals bring them into place.
     whole.sort_by_key(|m| (m.first, m.rule));
     let mut owner: Vec<Option<usize>> = vec![None; lines.len()];
-    for m in &whole {
+    let claim = |owner: &mut [Option<usize>], m: &LineMatch| {
         for o in &mut owner[m.first..=m.last] {
             o.get_or_insert(m.rule);
         }
+    };
+    let (placed, mut deferred): (Vec<LineMatch>, Vec<LineMatch>) = whole.into_iter().partition(|m| m.placed);
+    for m in &placed {
+        claim(&mut owner, m);
     }
-    let spans = resolve_spans(&doc, &blank, spans, &mut owner);
-    layout(&blank, &mut owner);
+    loop {
+        let before = deferred.len();
+        deferred.retain(|m| {
+            let place = rules.rules()[m.rule].place;
+            if doc.placed_after(place, m.first, m.rule, &owner) {
+                claim(&mut owner, m);
+                false
+            } else {
+                true
+            }
+        });
+        if deferred.len() == before {
+            break;
+        }
+    }
+    spans.retain(|s| s.placed || doc.placed_after(rules.rules()[s.rule].place, s.line, s.rule, &owner));
+    let spans = resolve_spans(&doc, spans, &mut owner);
+    layout(&doc.blank, &mut owner);
     build_edits(&doc, &owner, spans)
 }
 
@@ -222,8 +254,8 @@ fn close_run(
     let Some((first, last)) = runs[r].take() else { return };
     let rule = &rules.rules()[r];
     let Kind::Run { min_lines, .. } = rule.kind else { return };
-    if last + 1 - first >= min_lines && doc.placed(rule.place, first) {
-        out.push(LineMatch { first, last, rule: r });
+    if last + 1 - first >= min_lines {
+        out.push(LineMatch { first, last, rule: r, placed: doc.placed(rule.place, first) });
     }
 }
 
@@ -246,7 +278,8 @@ fn span_ranges(pattern: &regex::Regex, line: &str) -> Vec<Range<usize>> {
 }
 
 /// Last line of a block starting at `first`, or `None` when its end is not found.
-fn block_end(doc: &Doc, blank: &[bool], first: usize, end: &BlockEnd) -> Option<usize> {
+fn block_end(doc: &Doc, first: usize, end: &BlockEnd) -> Option<usize> {
+    let blank = &doc.blank;
     let n = doc.lines.len();
     match end {
         BlockEnd::Eof => Some(n - 1),
@@ -264,12 +297,7 @@ fn block_end(doc: &Doc, blank: &[bool], first: usize, end: &BlockEnd) -> Option<
 
 /// Drop spans inside claimed lines and overlapping spans; a line whose
 /// spans leave only whitespace becomes a whole-line removal.
-fn resolve_spans(
-    doc: &Doc,
-    blank: &[bool],
-    mut spans: Vec<SpanMatch>,
-    owner: &mut [Option<usize>],
-) -> Vec<SpanMatch> {
+fn resolve_spans(doc: &Doc, mut spans: Vec<SpanMatch>, owner: &mut [Option<usize>]) -> Vec<SpanMatch> {
     spans.retain(|s| owner[s.line].is_none());
     spans.sort_by_key(|s| (s.range.start, s.rule));
     let mut kept: Vec<SpanMatch> = Vec::with_capacity(spans.len());
@@ -291,7 +319,7 @@ fn resolve_spans(
             pos = s.range.end;
         }
         rest.push_str(&doc.text[pos..l.content_end]);
-        if !blank[line] && is_blank(&rest) {
+        if !doc.blank[line] && is_blank(&rest) {
             owner[line] = Some(kept[i].rule);
         }
         i = j;
@@ -306,8 +334,18 @@ fn resolve_spans(
 fn layout(blank: &[bool], owner: &mut [Option<usize>]) {
     let n = owner.len();
     let content = |i: usize, owner: &[Option<usize>]| owner[i].is_none() && !blank[i];
+    // The closest removal reachable through blank or removed lines; the
+    // earlier one on a tie.
     let nearest = |i: usize, owner: &[Option<usize>]| {
-        (0..i).rev().find_map(|j| owner[j]).or_else(|| (i + 1..n).find_map(|j| owner[j]))
+        let reach = |j: &usize| blank[*j] || owner[*j].is_some();
+        let back = (0..i).rev().take_while(reach).find(|&j| owner[j].is_some());
+        let fwd = (i + 1..n).take_while(reach).find(|&j| owner[j].is_some());
+        match (back, fwd) {
+            (Some(b), Some(f)) if f - i < i - b => owner[f],
+            (Some(b), _) => owner[b],
+            (None, Some(f)) => owner[f],
+            (None, None) => None,
+        }
     };
     let first = (0..n).find(|&i| content(i, owner));
     let last = (0..n).rev().find(|&i| content(i, owner));

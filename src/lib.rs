@@ -13,6 +13,7 @@ pub mod clean;
 pub mod cli;
 pub mod decode;
 pub mod engine;
+pub mod examples;
 pub mod output;
 pub mod report;
 pub mod rules;

@@ -329,6 +329,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
             place,
             min_words: raw.min_words,
             max_words: raw.max_words,
+            unless: raw.unless.map(|p| p.0),
             scope: raw.scope.map(RawScope::resolve),
             tests,
             origin,
@@ -449,6 +450,7 @@ struct RawRule {
     within: Option<usize>,
     min_words: Option<usize>,
     max_words: Option<usize>,
+    unless: Option<Pattern>,
     scope: Option<RawScope>,
     tests: Option<RawTests>,
 }

@@ -10,7 +10,7 @@ mod load;
 use std::fmt;
 
 use globset::GlobMatcher;
-use regex::{Regex, RegexSet};
+use regex::{Regex, RegexSet, RegexSetBuilder};
 
 pub use load::{load_default, load_paths, load_str, RulesError};
 
@@ -25,6 +25,8 @@ pub struct Rule {
     pub place: Place,
     pub min_words: Option<usize>,
     pub max_words: Option<usize>,
+    /// The rule does not fire on a line matching this.
+    pub unless: Option<Regex>,
     pub scope: Option<Scope>,
     pub tests: Examples,
     pub origin: Origin,
@@ -137,7 +139,11 @@ pub struct RuleSet {
 
 impl RuleSet {
     pub fn new(rules: Vec<Rule>) -> Result<RuleSet, regex::Error> {
-        let triggers = RegexSet::new(rules.iter().map(|r| r.kind.trigger().as_str()))?;
+        // Many Unicode-aware patterns in one set exceed the default limit.
+        let triggers = RegexSetBuilder::new(rules.iter().map(|r| r.kind.trigger().as_str()))
+            .size_limit(256 << 20)
+            .dfa_size_limit(64 << 20)
+            .build()?;
         let any_scope = rules.iter().any(|r| r.scope.is_some());
         Ok(RuleSet { rules, triggers, any_scope })
     }

@@ -1,0 +1,81 @@
+//! Checking rules against their own `tests` examples.
+//!
+//! A `remove` example must be edited by its rule (and, when it gives an
+//! `output`, come out exactly so); a `keep` example must come out untouched
+//! by the whole rule set. Examples are cleaned as documents of their own
+//! with no path, so `scope.path` globs pass and `scope.contains` applies.
+
+use crate::engine;
+use crate::rules::RuleSet;
+
+/// One example that did not behave as its rule says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub rule: String,
+    pub example: String,
+    pub problem: String,
+}
+
+/// Every failing example, in rule order.
+pub fn check(rules: &RuleSet) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    for (index, rule) in rules.rules().iter().enumerate() {
+        for ex in &rule.tests.remove {
+            let edits = engine::clean(rules, None, &ex.text);
+            let out = engine::apply(&ex.text, &edits);
+            let problem = if !edits.iter().any(|e| e.rule == index) {
+                Some("`remove` example was not removed by this rule".to_string())
+            } else {
+                ex.output
+                    .as_ref()
+                    .filter(|want| **want != out)
+                    .map(|want| format!("`remove` example came out as {out:?}, expected {want:?}"))
+            };
+            if let Some(problem) = problem {
+                failures.push(Failure { rule: rule.id.clone(), example: ex.text.clone(), problem });
+            }
+        }
+        for ex in &rule.tests.keep {
+            let edits = engine::clean(rules, None, ex);
+            if let Some(e) = edits.first() {
+                let by = &rules.rules()[e.rule].id;
+                failures.push(Failure {
+                    rule: rule.id.clone(),
+                    example: ex.clone(),
+                    problem: format!(
+                        "`keep` example was changed by `{by}`: removed {:?}",
+                        &ex[e.range.clone()]
+                    ),
+                });
+            }
+        }
+    }
+    failures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_rules_pass_their_examples() {
+        let rules = crate::rules::load_default().unwrap();
+        let failures = check(&rules);
+        let report: Vec<String> =
+            failures.iter().map(|f| format!("{}: {}\n    {:?}", f.rule, f.problem, f.example)).collect();
+        assert!(failures.is_empty(), "{}", report.join("\n"));
+    }
+
+    #[test]
+    fn failing_examples_are_reported() {
+        let rules = crate::rules::load_str(
+            "t.yaml",
+            "- id: a.b\n  doc: d\n  match: line\n  pattern: '^x$'\n  tests:\n    remove: ['y']\n    keep: ['x']\n",
+        )
+        .unwrap();
+        let f = check(&rules);
+        assert_eq!(f.len(), 2);
+        assert!(f[0].problem.contains("not removed"));
+        assert!(f[1].problem.contains("changed by `a.b`"));
+    }
+}
