@@ -70,11 +70,12 @@ fn is_blank(s: &str) -> bool {
     s.trim().is_empty()
 }
 
-/// A rule's whole-line match: lines `first..=last`; `placed` when its
-/// `where` guard held on the input as it is.
+/// A rule's whole-line match: lines `first..=last`, placed by line
+/// `anchor`; `placed` when its `where` guard held on the input as it is.
 struct LineMatch {
     first: usize,
     last: usize,
+    anchor: usize,
     rule: usize,
     placed: bool,
 }
@@ -111,9 +112,9 @@ impl Doc<'_> {
         }
     }
 
-    /// `placed`, counting only the lines that other rules leave.
-    fn placed_after(&self, place: Place, line: usize, rule: usize, owner: &[Option<usize>]) -> bool {
-        let counts = |j: &usize| !self.blank[*j] && owner[*j].is_none_or(|o| o == rule);
+    /// `placed`, counting only the lines that are not removed.
+    fn placed_after(&self, place: Place, line: usize, owner: &[Option<usize>]) -> bool {
+        let counts = |j: &usize| !self.blank[*j] && owner[*j].is_none();
         match place {
             Place::Anywhere => true,
             Place::Head(n) => (0..line).filter(counts).count() < n,
@@ -136,8 +137,10 @@ fn guards_ok(rule: &Rule, line: &str) -> bool {
 /// Clean one document. `path` is its relative path, for `scope` globs.
 ///
 /// `where`/`within` guards are first checked on the input; a match that
-/// fails them is checked again once the other rules' removals are known,
-/// so noise stacked at the head or tail is reached whatever its order.
+/// fails them is checked again, until nothing changes, counting only the
+/// lines left by the removals so far, so noise stacked at the head or tail
+/// is reached whatever its order and cleaning the output again changes
+/// nothing.
 pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
     let lines = lines(text);
     if lines.is_empty() || rules.is_empty() {
@@ -185,7 +188,7 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
             let rule = &rules.rules()[r];
             let placed = doc.placed(rule.place, i);
             match &rule.kind {
-                Kind::Line { .. } => whole.push(LineMatch { first: i, last: i, rule: r, placed }),
+                Kind::Line { .. } => whole.push(LineMatch { first: i, last: i, anchor: i, rule: r, placed }),
                 Kind::Span { pattern } => {
                     let base = lines[i].start;
                     for range in span_ranges(pattern, content) {
@@ -195,7 +198,7 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
                 }
                 Kind::Block { end, .. } => {
                     if let Some(last) = block_end(&doc, i, end) {
-                        whole.push(LineMatch { first: i, last, rule: r, placed });
+                        whole.push(LineMatch { first: i, last, anchor: i, rule: r, placed });
                     }
                 }
                 Kind::Run { .. } => {
@@ -227,7 +230,7 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
         let before = deferred.len();
         deferred.retain(|m| {
             let place = rules.rules()[m.rule].place;
-            if doc.placed_after(place, m.first, m.rule, &owner) {
+            if doc.placed_after(place, m.anchor, &owner) {
                 claim(&mut owner, m);
                 false
             } else {
@@ -238,7 +241,7 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
             break;
         }
     }
-    spans.retain(|s| s.placed || doc.placed_after(rules.rules()[s.rule].place, s.line, s.rule, &owner));
+    spans.retain(|s| s.placed || doc.placed_after(rules.rules()[s.rule].place, s.line, &owner));
     let spans = resolve_spans(&doc, spans, &mut owner);
     layout(&doc.blank, &mut owner);
     build_edits(&doc, &owner, spans)
@@ -255,7 +258,9 @@ fn close_run(
     let rule = &rules.rules()[r];
     let Kind::Run { min_lines, .. } = rule.kind else { return };
     if last + 1 - first >= min_lines {
-        out.push(LineMatch { first, last, rule: r, placed: doc.placed(rule.place, first) });
+        // A run is in the tail when it reaches into it.
+        let anchor = if matches!(rule.place, Place::Tail(_)) { last } else { first };
+        out.push(LineMatch { first, last, anchor, rule: r, placed: doc.placed(rule.place, anchor) });
     }
 }
 
@@ -283,7 +288,7 @@ fn block_end(doc: &Doc, first: usize, end: &BlockEnd) -> Option<usize> {
     let n = doc.lines.len();
     match end {
         BlockEnd::Eof => Some(n - 1),
-        BlockEnd::Blank => Some((first + 1..n).find(|&j| blank[j]).map_or(n - 1, |j| j - 1)),
+        BlockEnd::Blank => (first + 1..n).find(|&j| blank[j]).map(|j| j - 1),
         BlockEnd::Pattern(re) => (first + 1..n).find(|&j| re.is_match(doc.content(j))),
         BlockEnd::Lines(count) => {
             let mut seen = 0;

@@ -80,7 +80,7 @@ impl Kind {
 pub enum BlockEnd {
     /// Through the last line of the text.
     Eof,
-    /// Through the line before the next blank line.
+    /// Through the line before the next blank line; no blank line, no block.
     Blank,
     /// Through the first later line matching the regex; no match, no block.
     Pattern(Regex),
@@ -88,7 +88,9 @@ pub enum BlockEnd {
     Lines(usize),
 }
 
-/// Where in the text a match may start, counting non-blank lines.
+/// Where in the text a match may sit, counting non-blank lines: a match is
+/// in the head when it starts within N lines of the start, in the tail when
+/// it starts (a `run`: ends) within N lines of the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
     Anywhere,
