@@ -168,7 +168,7 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
     let mut matched_prev: Vec<usize> = Vec::new();
     let mut matched_now: Vec<usize> = Vec::new();
 
-    for i in 0..lines.len() {
+    for (i, line) in lines.iter().enumerate() {
         matched_now.clear();
         let content = doc.content(i);
         if !doc.blank[i] && rules.triggers().is_match(content) {
@@ -190,7 +190,7 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
             match &rule.kind {
                 Kind::Line { .. } => whole.push(LineMatch { first: i, last: i, anchor: i, rule: r, placed }),
                 Kind::Span { pattern } => {
-                    let base = lines[i].start;
+                    let base = line.start;
                     for range in span_ranges(pattern, content) {
                         let range = base + range.start..base + range.end;
                         spans.push(SpanMatch { line: i, range, rule: r, placed });

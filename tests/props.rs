@@ -1,0 +1,116 @@
+//! Property tests over generated dumps: story lines, noise lines of every
+//! family, blank lines, CRLF and missing final newlines in any mix.
+
+use descrape::changelog;
+use descrape::engine;
+use descrape::rules::{load_default, RuleSet};
+use proptest::prelude::*;
+use std::sync::OnceLock;
+
+fn rules() -> &'static RuleSet {
+    static RULES: OnceLock<RuleSet> = OnceLock::new();
+    RULES.get_or_init(|| load_default().unwrap())
+}
+
+const STORY: &[&str] = &[
+    "Iran’s foreign minister says talks are the only way forward.",
+    "TEHRAN – Top Iranian security official Ali Shamkhani said on Tuesday that cooperation is bearing fruit.",
+    "“We should not dictate to the Syrian people what they should do,” he said.",
+    "Stocks rose 1.2% and bonds fell 0.3% on Monday, PressTV reported.",
+    "Successive victories against terrorists herald bright future",
+    "A photo taken by a resident shows smoke rising above the port, officials said.",
+    "Kaveri Infotech -2.9%",
+];
+
+const NOISE: &[&str] = &[
+    "• Samba 65 00% 56.65%",
+    "Dow17 56.23 41.89% -2.635%",
+    "The combined photo shows Ali Asghar Khaji (L) and Alexander Lavrentiev.",
+    "Officials meet in Tehran on November 21, 2021. (Photo by IRNA)",
+    "Copyright 2020 WXIX. All rights reserved.",
+    "News   /   Politics",
+    "Share this story!",
+    "Read more: Talks resume in Astana",
+    "Culled from Presstv",
+    "ISIS Ali Shamkhani Daesh Iran-Russia-Syria cooperation",
+    "Press TV’s website can also be accessed at the following alternate addresses:",
+    "Recommended stories",
+    "EghtesadOnline: A senior Iranian official says strategic cooperation among Iran, Syria and Russia is bearing fruit.",
+];
+
+fn line() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => prop::sample::select(STORY).prop_map(str::to_string),
+        2 => prop::sample::select(NOISE).prop_map(str::to_string),
+        2 => Just(String::new()),
+        1 => Just("   ".to_string()),
+    ]
+}
+
+fn document() -> impl Strategy<Value = String> {
+    (prop::collection::vec(line(), 0..24), any::<bool>(), any::<bool>()).prop_map(
+        |(lines, crlf, final_nl)| {
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let mut s = lines.join(nl);
+            if final_nl && !s.is_empty() {
+                s.push_str(nl);
+            }
+            s
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn the_log_rebuilds_the_input(text in document()) {
+        let edits = engine::clean(rules(), Some("a.txt"), &text);
+        let output = engine::apply(&text, &edits);
+        let records = changelog::edit_records(rules(), "a.txt", &text, &edits);
+        prop_assert_eq!(changelog::rebuild(&output, &records), text);
+    }
+
+    #[test]
+    fn cleaning_twice_changes_nothing(text in document()) {
+        let once = engine::apply(&text, &engine::clean(rules(), None, &text));
+        let twice = engine::clean(rules(), None, &once);
+        prop_assert!(twice.is_empty(), "second pass removed {:?}", twice.iter().map(|e| &once[e.range.clone()]).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn removals_leave_no_stray_blank_lines(text in document()) {
+        let edits = engine::clean(rules(), None, &text);
+        prop_assume!(!edits.is_empty());
+        let out = engine::apply(&text, &edits);
+        let norm = out.replace("\r\n", "\n");
+        let orig = text.replace("\r\n", "\n");
+        let blank = |l: &str| l.trim().is_empty();
+        let lines: Vec<&str> = norm.split('\n').collect();
+        if !norm.is_empty() {
+            // Leading blank lines only where the input had them untouched.
+            if blank(lines[0]) {
+                prop_assert!(orig.starts_with(lines[0]) && !edits.iter().any(|e| e.range.start == 0));
+            }
+            prop_assert_eq!(norm.ends_with('\n'), orig.ends_with('\n'));
+        }
+        // No run of blank lines longer than the longest the input had.
+        let longest = |s: &str| s.split('\n').fold((0, 0), |(best, run), l| {
+            let run = if blank(l) { run + 1 } else { 0 };
+            (best.max(run), run)
+        }).0;
+        prop_assert!(longest(&norm) <= longest(&orig).max(1));
+    }
+
+    #[test]
+    fn edits_are_sorted_disjoint_and_on_char_boundaries(text in document()) {
+        let edits = engine::clean(rules(), None, &text);
+        for w in edits.windows(2) {
+            prop_assert!(w[0].range.end <= w[1].range.start);
+        }
+        for e in &edits {
+            prop_assert!(e.range.start < e.range.end);
+            prop_assert!(text.is_char_boundary(e.range.start) && text.is_char_boundary(e.range.end));
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! The integration tests: one binary, a module per area, each running the
+//! real `descrape` binary on files in a temporary directory.
+
+mod util;
+
+mod changelog;
+mod clean;
+mod props;
