@@ -61,7 +61,8 @@ fn build_corpus(dir: &Path, target: usize) -> (usize, usize) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut seeds = Vec::new();
     for sub in ["samples/raw", "tests/fixtures/corpus/raw", "tests/fixtures/hard/raw"] {
-        let mut names: Vec<_> = std::fs::read_dir(repo.join(sub)).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut names: Vec<_> =
+            std::fs::read_dir(repo.join(sub)).unwrap().map(|e| e.unwrap().path()).collect();
         names.sort();
         for p in names {
             seeds.push(std::fs::read_to_string(p).unwrap());

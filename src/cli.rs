@@ -20,6 +20,108 @@ pub struct Cli {
 pub enum Command {
     /// Clean files or directories into OUT and write a change log.
     Clean(CleanArgs),
+    /// Validate rules files without reading any input.
+    Check(CheckArgs),
+    /// Run every rule's `tests` examples.
+    Test(CheckArgs),
+    /// Show what would be removed, as a unified diff labelled by rule; writes nothing.
+    Diff(DiffArgs),
+    /// Count what each rule removes across inputs, with examples; writes nothing.
+    Stats(StatsArgs),
+    /// Show a rule: its doc, source, patterns, guards and examples.
+    Explain(ExplainArgs),
+    /// List all rules with their kind and the first line of their doc.
+    Rules(RulesListArgs),
+    /// Score the rules against hand-cleaned gold files, word by word.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Files or directories to read.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    /// Show only the removals of this rule (repeatable).
+    #[arg(long = "rule", value_name = "ID")]
+    pub only: Vec<String>,
+    /// Lines of context around each change.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub context: usize,
+    /// Colour: auto (on a terminal), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Worker threads [default: one per core].
+    #[arg(short, long, value_name = "N", default_value_t = 0, hide_default_value = true)]
+    pub jobs: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Files or directories to read.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Worker threads [default: one per core].
+    #[arg(short, long, value_name = "N", default_value_t = 0, hide_default_value = true)]
+    pub jobs: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The rule's id, e.g. `caption.trailing-credit`.
+    pub id: String,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesListArgs {
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    /// Print the full rules reference as Markdown (how docs/rules.md is made).
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Directory of hand-cleaned files, at the same relative paths as INPUT's.
+    #[arg(long, value_name = "GOLD_DIR")]
+    pub gold: PathBuf,
+    /// Directory of raw dumps.
+    #[arg(value_name = "INPUT_DIR")]
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// How many of the worst files to show.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub worst: usize,
+    /// Worker threads [default: one per core].
+    #[arg(short, long, value_name = "N", default_value_t = 0, hide_default_value = true)]
+    pub jobs: usize,
 }
 
 /// Which rules to load.

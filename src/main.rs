@@ -1,13 +1,20 @@
 //! The `descrape` binary: parse arguments, run the library, map the result
-//! to an exit code (0 ok, 1 some file failed, 2 error before or instead of
-//! the run), and print errors with their causes.
+//! to an exit code, and print errors with their causes.
+//!
+//! Exit codes: `clean` 0 ok, 1 some file failed; `diff` 1 when something
+//! would change; `test` 1 when an example fails; 2 for errors before or
+//! instead of the run (bad rules, bad arguments, refused paths).
 
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 use descrape::batch::Settings;
 use descrape::clean::CleanOptions;
-use descrape::cli::{Cli, Command};
+use descrape::cli::{Cli, ColorChoice, Command};
+use descrape::diff::Style;
+use descrape::rules::RulesError;
+use descrape::{examples, explain, inspect};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -21,6 +28,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut stdout = std::io::stdout().lock();
     match cli.command {
         Command::Clean(args) => {
             let rules = descrape::load_rules(&args.rules)?;
@@ -34,6 +42,86 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let summary = descrape::clean::run(&rules, &opts)?;
             Ok(if summary.files.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Check(args) => match descrape::load_rules(&args.rules) {
+            Ok(rules) => {
+                let files: std::collections::BTreeSet<&str> =
+                    rules.rules().iter().map(|r| r.origin.file.as_str()).collect();
+                writeln!(stdout, "{} rules in {} files: ok", rules.len(), files.len())?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(RulesError { diagnostics }) => {
+                for d in &diagnostics {
+                    eprintln!("{}", d.render_with_source());
+                }
+                eprintln!("{} error{}", diagnostics.len(), if diagnostics.len() == 1 { "" } else { "s" });
+                Ok(ExitCode::from(2))
+            }
+        },
+        Command::Test(args) => {
+            let rules = descrape::load_rules(&args.rules)?;
+            let failures = examples::check(&rules);
+            let total: usize = rules.rules().iter().map(|r| r.tests.remove.len() + r.tests.keep.len()).sum();
+            for f in &failures {
+                writeln!(stdout, "FAIL {}: {}\n  example: {:?}", f.rule, f.problem, f.example)?;
+            }
+            writeln!(stdout, "{} passed, {} failed", total - failures.len(), failures.len())?;
+            Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Diff(args) => {
+            let rules = descrape::load_rules(&args.rules)?;
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => std::io::stdout().is_terminal(),
+            };
+            let style = Style { color, context: args.context };
+            let mut stderr = std::io::stderr();
+            let (changed, failed) =
+                inspect::diff(&rules, &args.inputs, &args.only, style, args.jobs, &mut stdout, &mut stderr)?;
+            Ok(if failed > 0 {
+                ExitCode::from(2)
+            } else if changed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Stats(args) => {
+            let rules = descrape::load_rules(&args.rules)?;
+            let stats = inspect::stats(&rules, &args.inputs, args.jobs, &mut std::io::stderr())?;
+            if args.json {
+                serde_json::to_writer_pretty(&mut stdout, &stats)?;
+                writeln!(stdout)?;
+            } else {
+                write!(stdout, "{}", stats.render())?;
+            }
+            Ok(if stats.files.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Explain(args) => {
+            let rules = descrape::load_rules(&args.rules)?;
+            let Some(rule) = rules.get(&args.id) else {
+                anyhow::bail!("no rule with id `{}` (see `descrape rules`)", args.id);
+            };
+            write!(stdout, "{}", explain::explain(rule))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rules(args) => {
+            let rules = descrape::load_rules(&args.rules)?;
+            let text = if args.markdown { explain::markdown(&rules) } else { explain::list(&rules) };
+            write!(stdout, "{text}")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval(args) => {
+            let rules = descrape::load_rules(&args.rules)?;
+            let eval = inspect::eval(&rules, &args.input, &args.gold, args.worst, args.jobs)?;
+            if args.json {
+                serde_json::to_writer_pretty(&mut stdout, &eval)?;
+                writeln!(stdout)?;
+            } else {
+                write!(stdout, "{}", eval.render())?;
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -27,6 +27,29 @@ pub struct RuleTotals {
     pub lines: u64,
     pub words: u64,
     pub files: u64,
+    /// The first few removals, in input order.
+    pub examples: Vec<Sample>,
+}
+
+/// One removal shown as an example: where, and the text (trimmed, shortened).
+#[derive(Debug, Clone, Serialize)]
+pub struct Sample {
+    pub file: String,
+    pub line: usize,
+    pub text: String,
+}
+
+/// Examples kept per rule.
+const EXAMPLES: usize = 3;
+
+/// `s` trimmed, on one line, and cut to about `max` characters.
+pub fn shorten(s: &str, max: usize) -> String {
+    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() <= max {
+        return one;
+    }
+    let cut: String = one.chars().take(max).collect();
+    format!("{}…", cut.trim_end())
 }
 
 /// Totals accumulated over a run, in input order.
@@ -43,7 +66,14 @@ impl Totals {
         let per_rule = rules
             .rules()
             .iter()
-            .map(|r| RuleTotals { rule: r.id.clone(), edits: 0, lines: 0, words: 0, files: 0 })
+            .map(|r| RuleTotals {
+                rule: r.id.clone(),
+                edits: 0,
+                lines: 0,
+                words: 0,
+                files: 0,
+                examples: Vec::new(),
+            })
             .collect();
         let index = rules.rules().iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
         Totals { files: FileCounts::default(), bytes_read: 0, per_rule, index }
@@ -53,13 +83,22 @@ impl Totals {
     pub fn add_records(&mut self, records: &[Record]) {
         let mut hit = BTreeSet::new();
         for r in records {
-            let Record::Edit { rule, kind, lines, removed, .. } = r else { continue };
+            let Record::Edit { file, rule, kind, lines, removed, .. } = r else { continue };
             let Some(&i) = self.index.get(rule) else { continue };
             let t = &mut self.per_rule[i];
             t.edits += 1;
             t.words += engine::word_count(removed) as u64;
             if kind != "span" {
                 t.lines += (lines[1] + 1 - lines[0]) as u64;
+            }
+            if t.examples.len() < EXAMPLES && !removed.trim().is_empty() {
+                // Point at the first line with removed text, not at a line end taken along.
+                let skipped = removed[..removed.len() - removed.trim_start().len()].matches('\n').count();
+                t.examples.push(Sample {
+                    file: file.clone(),
+                    line: lines[0] + skipped,
+                    text: shorten(removed, 100),
+                });
             }
             hit.insert(i);
         }
@@ -73,6 +112,11 @@ impl Totals {
         let mut v: Vec<&RuleTotals> = self.per_rule.iter().filter(|t| t.edits > 0).collect();
         v.sort_by(|a, b| b.words.cmp(&a.words).then(b.edits.cmp(&a.edits)).then(a.rule.cmp(&b.rule)));
         v
+    }
+
+    /// Every rule's totals, in rule order.
+    pub fn per_rule(&self) -> &[RuleTotals] {
+        &self.per_rule
     }
 
     /// Rules that never fired, in rule order.

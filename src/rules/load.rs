@@ -195,13 +195,31 @@ fn parse_file(name: &str, text: &str) -> Result<Vec<Rule>, Vec<Diagnostic>> {
     };
     let ids: Vec<Option<String>> =
         values.iter().map(|v| v.get("id").and_then(|id| id.as_str()).map(str::to_string)).collect();
-    let raw: Vec<RawRule> = match serde_yaml::from_str::<Option<Vec<RawRule>>>(text) {
-        Ok(v) => v.unwrap_or_default(),
-        Err(e) => return Err(vec![loc.yaml_error(name, &e, &ids)]),
+    let mut diagnostics = Vec::new();
+    let raw: Vec<Option<RawRule>> = if loc.items.len() == values.len() {
+        // Each item on its own, so one bad rule does not hide the next.
+        (0..values.len())
+            .map(|i| {
+                let (start, item) = loc.item_text(i);
+                match serde_yaml::from_str::<Vec<RawRule>>(&item) {
+                    Ok(mut v) if v.len() == 1 => v.pop(),
+                    Ok(_) => None,
+                    Err(e) => {
+                        diagnostics.push(loc.yaml_error_at(name, &e, &ids, start));
+                        None
+                    }
+                }
+            })
+            .collect()
+    } else {
+        match serde_yaml::from_str::<Option<Vec<RawRule>>>(text) {
+            Ok(v) => v.unwrap_or_default().into_iter().map(Some).collect(),
+            Err(e) => return Err(vec![loc.yaml_error(name, &e, &ids)]),
+        }
     };
     let mut rules = Vec::new();
-    let mut diagnostics = Vec::new();
     for (index, raw) in raw.into_iter().enumerate() {
+        let Some(raw) = raw else { continue };
         let item_line = loc.item_line(index);
         let id = raw.id.clone();
         match resolve(
@@ -396,8 +414,26 @@ impl<'a> Locator<'a> {
         self.lines.get(line.wrapping_sub(1)).map(|s| s.to_string())
     }
 
+    /// The text of item `index` (through the line before the next item) and its first line, 0-based.
+    fn item_text(&self, index: usize) -> (usize, String) {
+        let start = self.items[index];
+        let end = self.items.get(index + 1).copied().unwrap_or(self.lines.len());
+        (start, self.lines[start..end].join("\n"))
+    }
+
     fn yaml_error(&self, file: &str, err: &serde_yaml::Error, ids: &[Option<String>]) -> Diagnostic {
-        let (line, column) = err.location().map_or((1, 1), |l| (l.line(), l.column()));
+        self.yaml_error_at(file, err, ids, 0)
+    }
+
+    /// A serde_yaml error from text that starts at 0-based line `offset` of the file.
+    fn yaml_error_at(
+        &self,
+        file: &str,
+        err: &serde_yaml::Error,
+        ids: &[Option<String>],
+        offset: usize,
+    ) -> Diagnostic {
+        let (line, column) = err.location().map_or((1, 1), |l| (l.line() + offset, l.column()));
         let rule = self.item_at(line).map(|i| match ids.get(i) {
             Some(Some(id)) => id.clone(),
             _ => format!("#{}", i + 1),
