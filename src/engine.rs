@@ -163,9 +163,9 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
 
     let mut whole: Vec<LineMatch> = Vec::new();
     let mut spans: Vec<SpanMatch> = Vec::new();
-    // Open runs: rule index -> (first line, last line) of consecutive matches.
-    let mut runs: Vec<Option<(usize, usize)>> = vec![None; rules.len()];
-    let mut matched_prev: Vec<usize> = Vec::new();
+    // Lines matched by each `run` rule, in order; runs are formed later,
+    // over the lines the other rules leave.
+    let mut run_hits: Vec<(usize, usize)> = Vec::new();
     let mut matched_now: Vec<usize> = Vec::new();
 
     for (i, line) in lines.iter().enumerate() {
@@ -176,12 +176,6 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
                 if is_active(r) && guards_ok(&rules.rules()[r], content) {
                     matched_now.push(r);
                 }
-            }
-        }
-        // Close runs that did not continue on this line.
-        for &r in &matched_prev {
-            if !matched_now.contains(&r) {
-                close_run(rules, &doc, &mut runs, r, &mut whole);
             }
         }
         for &r in &matched_now {
@@ -201,17 +195,11 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
                         whole.push(LineMatch { first: i, last, anchor: i, rule: r, placed });
                     }
                 }
-                Kind::Run { .. } => {
-                    let run = runs[r].get_or_insert((i, i));
-                    run.1 = i;
-                }
+                Kind::Run { .. } => run_hits.push((r, i)),
             }
         }
-        std::mem::swap(&mut matched_prev, &mut matched_now);
     }
-    for &r in &matched_prev {
-        close_run(rules, &doc, &mut runs, r, &mut whole);
-    }
+    run_hits.sort_unstable();
 
     // Claim lines: placed matches first (earliest, then rule order), then
     // deferred ones for as long as other removals bring them into place.
@@ -237,7 +225,8 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
                 true
             }
         });
-        if deferred.len() == before {
+        let ran = claim_runs(rules, &doc, &run_hits, &mut owner);
+        if deferred.len() == before && !ran {
             break;
         }
     }
@@ -247,21 +236,38 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
     build_edits(&doc, &owner, spans)
 }
 
-fn close_run(
-    rules: &RuleSet,
-    doc: &Doc,
-    runs: &mut [Option<(usize, usize)>],
-    r: usize,
-    out: &mut Vec<LineMatch>,
-) {
-    let Some((first, last)) = runs[r].take() else { return };
-    let rule = &rules.rules()[r];
-    let Kind::Run { min_lines, .. } = rule.kind else { return };
-    if last + 1 - first >= min_lines {
+/// Claim the runs of each `run` rule: its matching lines that are
+/// consecutive once removed lines are skipped. Returns whether it claimed any.
+fn claim_runs(rules: &RuleSet, doc: &Doc, hits: &[(usize, usize)], owner: &mut [Option<usize>]) -> bool {
+    let mut claimed = false;
+    let mut i = 0;
+    while i < hits.len() {
+        let rule = hits[i].0;
+        let mut j = i + 1;
+        // Extend while the lines between two hits are all removed.
+        while j < hits.len()
+            && hits[j].0 == rule
+            && owner[hits[j - 1].1 + 1..hits[j].1].iter().all(Option::is_some)
+        {
+            j += 1;
+        }
+        let (first, last) = (hits[i].1, hits[j - 1].1);
+        let r = &rules.rules()[rule];
+        let Kind::Run { min_lines, .. } = r.kind else { unreachable!("only run rules have hits") };
         // A run is in the tail when it reaches into it.
-        let anchor = if matches!(rule.place, Place::Tail(_)) { last } else { first };
-        out.push(LineMatch { first, last, anchor, rule: r, placed: doc.placed(rule.place, anchor) });
+        let anchor = if matches!(r.place, Place::Tail(_)) { last } else { first };
+        if j - i >= min_lines
+            && owner[first..=last].iter().any(Option::is_none)
+            && doc.placed_after(r.place, anchor, owner)
+        {
+            for o in &mut owner[first..=last] {
+                o.get_or_insert(rule);
+            }
+            claimed = true;
+        }
+        i = j;
     }
+    claimed
 }
 
 /// Byte ranges (relative to the line) a span pattern removes: its `cut`

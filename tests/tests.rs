@@ -6,3 +6,4 @@ mod util;
 mod changelog;
 mod clean;
 mod props;
+mod tune;
