@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use crate::rules::{BlockEnd, Kind, Place, Rule, RuleSet};
+use crate::rules::{BlockEnd, DocPath, Kind, Place, Rule, RuleSet};
 
 /// One removal: bytes `range` of the input, removed by rule `rule` (an index
 /// into the rule set).
@@ -134,7 +134,8 @@ fn guards_ok(rule: &Rule, line: &str) -> bool {
     rule.unless.as_ref().is_none_or(|re| !re.is_match(line))
 }
 
-/// Clean one document. `path` is its relative path, for `scope` globs.
+/// Clean one document. `path` is its relative path, for `scope` globs
+/// (without one, path-scoped rules do not apply).
 ///
 /// `where`/`within` guards are first checked on the input; a match that
 /// fails them is checked again, until nothing changes, counting only the
@@ -142,6 +143,11 @@ fn guards_ok(rule: &Rule, line: &str) -> bool {
 /// is reached whatever its order and cleaning the output again changes
 /// nothing.
 pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
+    clean_at(rules, path.map_or(DocPath::Unknown, DocPath::Known), text)
+}
+
+/// [`clean`], with the document's path as `scope` globs see it.
+pub fn clean_at(rules: &RuleSet, path: DocPath, text: &str) -> Vec<Edit> {
     let lines = lines(text);
     if lines.is_empty() || rules.is_empty() {
         return Vec::new();
@@ -157,7 +163,12 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
     }
     let doc = Doc { text, lines: &lines, blank, nonblank_index, nonblank_total: count };
     let active: Option<Vec<bool>> = rules.any_scope().then(|| {
-        rules.rules().iter().map(|r| r.scope.as_ref().is_none_or(|s| s.admits(path, text))).collect()
+        rules
+            .rules()
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.scope.as_ref().is_none_or(|s| s.admits(i, path, text)))
+            .collect()
     });
     let is_active = |i: usize| active.as_ref().is_none_or(|a| a[i]);
 

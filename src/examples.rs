@@ -2,11 +2,12 @@
 //!
 //! A `remove` example must be edited by its rule (and, when it gives an
 //! `output`, come out exactly so); a `keep` example must come out untouched
-//! by the whole rule set. Examples are cleaned as documents of their own
-//! with no path, so `scope.path` globs pass and `scope.contains` applies.
+//! by the whole rule set. Examples are cleaned as documents of their own,
+//! at a path only their own rule's `scope.path` admits (other site rules
+//! stay out); `scope.contains` applies as usual.
 
 use crate::engine;
-use crate::rules::RuleSet;
+use crate::rules::{DocPath, RuleSet};
 
 /// One example that did not behave as its rule says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +22,7 @@ pub fn check(rules: &RuleSet) -> Vec<Failure> {
     let mut failures = Vec::new();
     for (index, rule) in rules.rules().iter().enumerate() {
         for ex in &rule.tests.remove {
-            let edits = engine::clean(rules, None, &ex.text);
+            let edits = engine::clean_at(rules, DocPath::ExampleOf(index), &ex.text);
             let out = engine::apply(&ex.text, &edits);
             let problem = if !edits.iter().any(|e| e.rule == index) {
                 Some("`remove` example was not removed by this rule".to_string())
@@ -36,7 +37,7 @@ pub fn check(rules: &RuleSet) -> Vec<Failure> {
             }
         }
         for ex in &rule.tests.keep {
-            let edits = engine::clean(rules, None, ex);
+            let edits = engine::clean_at(rules, DocPath::ExampleOf(index), ex);
             if let Some(e) = edits.first() {
                 let by = &rules.rules()[e.rule].id;
                 failures.push(Failure {

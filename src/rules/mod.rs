@@ -105,13 +105,25 @@ pub struct Scope {
     pub contains: Option<Regex>,
 }
 
+/// What a `scope.path` glob is checked against.
+#[derive(Debug, Clone, Copy)]
+pub enum DocPath<'a> {
+    /// A document's relative path.
+    Known(&'a str),
+    /// No path: path globs do not admit it.
+    Unknown,
+    /// One of rule N's own examples: only that rule's glob admits it.
+    ExampleOf(usize),
+}
+
 impl Scope {
-    /// `path` is the document's relative path; `None` when it has none
-    /// (rule examples), which lets any path glob pass.
-    pub fn admits(&self, path: Option<&str>, text: &str) -> bool {
+    /// Whether rule `rule`, with this scope, applies to the document.
+    pub fn admits(&self, rule: usize, path: DocPath, text: &str) -> bool {
         let path_ok = match (&self.path, path) {
-            (Some((_, glob)), Some(path)) => glob.is_match(path),
-            _ => true,
+            (None, _) => true,
+            (Some((_, glob)), DocPath::Known(p)) => glob.is_match(p),
+            (Some(_), DocPath::ExampleOf(r)) => r == rule,
+            (Some(_), DocPath::Unknown) => false,
         };
         path_ok && self.contains.as_ref().is_none_or(|re| re.is_match(text))
     }
