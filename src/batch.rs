@@ -1,33 +1,64 @@
-//! Running the engine over many files: read, decode and clean in parallel,
-//! hand results back in input order.
+//! Running the engine over many documents: text files, JSON Lines records
+//! or standard input, cleaned in parallel and handed back in input order.
 //!
-//! Files go through a `rayon` pool in chunks; each chunk's results are
-//! passed to the caller's sink in input order before the next chunk starts,
-//! so output is independent of `-j` and memory is bounded by the chunk. The
-//! caller decides what to do with a cleaned document (write it, diff it,
-//! count it); this module never writes.
+//! Work goes through a `rayon` pool in chunks (files, or batches of JSONL
+//! lines); each chunk's results reach the caller's sink in input order
+//! before the next chunk is read, so output is independent of `-j` and
+//! memory is bounded by the chunk, not the input. The caller decides what
+//! to do with a cleaned document (write it, diff it, count it); this module
+//! never writes.
 
-use std::io::IsTerminal;
+use std::io::{BufRead, IsTerminal, Read};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
+use serde_json::{Map, Value};
 
 use crate::decode::{self, Decoded, Source};
 use crate::engine::{self, Edit};
+use crate::jsonl::{self, Fields};
 use crate::rules::RuleSet;
 use crate::walk::Found;
 
 /// Files handed to the pool at once: enough to keep every core busy,
 /// few enough that results stay small.
 const CHUNK: usize = 512;
+/// JSON Lines read per batch, by count and by bytes.
+const BATCH_LINES: usize = 2048;
+const BATCH_BYTES: usize = 4 << 20;
+
+/// How documents are stored in the inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One document per file.
+    Text,
+    /// One document per line, a JSON object (`.gz`/`.zst` by extension).
+    Jsonl,
+}
+
+/// What a run reads.
+#[derive(Debug)]
+pub struct Inputs {
+    /// Files found by the walk; ignored when reading standard input.
+    pub found: Vec<Found>,
+    pub stdin: bool,
+    pub format: Format,
+    pub fields: Fields,
+}
 
 /// A cleaned document: decoded input, where it came from, and its edits.
 #[derive(Debug)]
 pub struct Cleaned {
+    /// Relative path of the file (of the JSONL file for a record; `-` for stdin).
     pub rel: String,
-    pub path: PathBuf,
+    /// The record's id and 1-based line, for JSON Lines.
+    pub id: Option<String>,
+    pub line: Option<usize>,
+    /// The record's other fields, for JSON Lines.
+    pub fields: Option<Map<String, Value>>,
     pub source: Source,
     pub text: String,
     pub edits: Vec<Edit>,
@@ -37,23 +68,35 @@ impl Cleaned {
     pub fn output(&self) -> String {
         engine::apply(&self.text, &self.edits)
     }
+
+    /// How the document is named in messages: `file`, or `file:line` for a record.
+    pub fn name(&self) -> String {
+        match self.line {
+            Some(l) => format!("{}:{l}", self.rel),
+            None => self.rel.clone(),
+        }
+    }
 }
 
 /// One input's fate.
 #[derive(Debug)]
 pub enum Item {
     Cleaned(Cleaned),
-    Skipped { rel: String, reason: String },
-    Failed { rel: String, error: String },
-}
-
-impl Item {
-    pub fn rel(&self) -> &str {
-        match self {
-            Item::Cleaned(c) => &c.rel,
-            Item::Skipped { rel, .. } | Item::Failed { rel, .. } => rel,
-        }
-    }
+    Skipped {
+        rel: String,
+        reason: String,
+    },
+    Failed {
+        rel: String,
+        error: String,
+    },
+    /// A JSON Lines line that is not a record.
+    Malformed {
+        rel: String,
+        line: usize,
+        error: String,
+        text: String,
+    },
 }
 
 /// How a batch runs.
@@ -65,47 +108,126 @@ pub struct Settings {
     pub progress: bool,
 }
 
-/// Read and clean one file.
-pub fn clean_file(rules: &RuleSet, path: PathBuf, rel: String) -> Item {
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) => return Item::Failed { error: format!("cannot read `{}`: {e}", path.display()), rel },
-    };
+fn utf8_plain() -> Source {
+    Source { encoding: "UTF-8", bom: false, detected: false, lossy: false }
+}
+
+fn clean_bytes(rules: &RuleSet, bytes: Vec<u8>, rel: String) -> Item {
     match decode::decode(bytes) {
         Decoded::Binary { nul_at } => {
             Item::Skipped { rel, reason: format!("binary file (NUL byte at offset {nul_at})") }
         }
         Decoded::Text { text, source } => {
             let edits = engine::clean(rules, Some(&rel), &text);
-            Item::Cleaned(Cleaned { rel, path, source, text, edits })
+            Item::Cleaned(Cleaned { rel, id: None, line: None, fields: None, source, text, edits })
         }
     }
 }
 
-/// Clean every found file with `map` in parallel, then feed each result to
-/// `sink` in input order. `map` sees every item, including skips and failures.
-pub fn run<T, M, S>(
-    found: Vec<Found>,
-    rules: &RuleSet,
-    settings: Settings,
-    map: M,
-    mut sink: S,
-) -> anyhow::Result<()>
+/// Read and clean one text file.
+pub fn clean_file(rules: &RuleSet, path: PathBuf, rel: String) -> Item {
+    match std::fs::read(&path) {
+        Ok(bytes) => clean_bytes(rules, bytes, rel),
+        Err(e) => Item::Failed { error: format!("cannot read `{}`: {e}", path.display()), rel },
+    }
+}
+
+/// Parse and clean one JSON Lines line. Scope globs see the record's id
+/// when it has one, else the file's path.
+fn clean_line(rules: &RuleSet, fields: &Fields, rel: &str, line: usize, bytes: Vec<u8>) -> Item {
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            return Item::Malformed { rel: rel.into(), line, error: "not UTF-8".into(), text };
+        }
+    };
+    let trimmed = text.trim_end_matches(['\n', '\r']);
+    match jsonl::parse(trimmed, fields) {
+        Ok(rec) => {
+            let edits = engine::clean(rules, Some(rec.id.as_deref().unwrap_or(rel)), &rec.text);
+            Item::Cleaned(Cleaned {
+                rel: rel.into(),
+                id: rec.id,
+                line: Some(line),
+                fields: Some(rec.fields),
+                source: utf8_plain(),
+                text: rec.text,
+                edits,
+            })
+        }
+        Err(error) => Item::Malformed { rel: rel.into(), line, error, text: trimmed.to_string() },
+    }
+}
+
+/// Clean every input with `map` in parallel, then feed each result to
+/// `sink` in input order; an error from `sink` stops the run.
+pub fn run<T, M, S>(inputs: Inputs, rules: &RuleSet, settings: Settings, map: M, mut sink: S) -> Result<()>
 where
     T: Send,
     M: Fn(Item) -> T + Sync,
-    S: FnMut(T, &ProgressBar),
+    S: FnMut(T, &ProgressBar) -> Result<()>,
 {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(settings.jobs).build()?;
-    let total_bytes: u64 = found.iter().map(|f| if let Found::File(s) = f { s.size } else { 0 }).sum();
+    let total_bytes: u64 = inputs.found.iter().map(|f| if let Found::File(s) = f { s.size } else { 0 }).sum();
+    let bar = progress_bar(settings.progress && !inputs.stdin, total_bytes, inputs.found.len());
+    let Inputs { found, stdin, format, fields } = inputs;
+    let result = match (stdin, format) {
+        (true, Format::Text) => {
+            let mut bytes = Vec::new();
+            std::io::stdin().lock().read_to_end(&mut bytes)?;
+            sink(map(clean_bytes(rules, bytes, "-".into())), &bar)
+        }
+        (true, Format::Jsonl) => {
+            let stdin = std::io::stdin().lock();
+            run_lines(&pool, rules, &fields, "-", stdin, &bar, &map, &mut sink)
+        }
+        (false, Format::Text) => run_files(&pool, rules, found, &bar, &map, &mut sink),
+        (false, Format::Jsonl) => {
+            let mut result = Ok(());
+            for f in found {
+                result = match f {
+                    Found::File(s) => match jsonl::open(&s.path) {
+                        Ok(reader) => run_lines(&pool, rules, &fields, &s.rel, reader, &bar, &map, &mut sink),
+                        Err(e) => {
+                            let error = format!("cannot read `{}`: {e}", s.path.display());
+                            sink(map(Item::Failed { rel: s.rel, error }), &bar)
+                        }
+                    },
+                    Found::Skipped { rel, reason } => sink(map(Item::Skipped { rel, reason }), &bar),
+                    Found::Failed { rel, error } => sink(map(Item::Failed { rel, error }), &bar),
+                };
+                if result.is_err() {
+                    break;
+                }
+            }
+            result
+        }
+    };
+    bar.finish_and_clear();
+    result
+}
+
+fn run_files<T, M, S>(
+    pool: &rayon::ThreadPool,
+    rules: &RuleSet,
+    found: Vec<Found>,
+    bar: &ProgressBar,
+    map: &M,
+    sink: &mut S,
+) -> Result<()>
+where
+    T: Send,
+    M: Fn(Item) -> T + Sync,
+    S: FnMut(T, &ProgressBar) -> Result<()>,
+{
     let total_files = found.len();
-    let bar = progress_bar(settings.progress, total_bytes);
     let done = AtomicUsize::new(0);
     let mut iter = found.into_iter();
     loop {
         let chunk: Vec<Found> = iter.by_ref().take(CHUNK).collect();
         if chunk.is_empty() {
-            break;
+            return Ok(());
         }
         let results: Vec<T> = pool.install(|| {
             chunk
@@ -131,14 +253,64 @@ where
                 .collect()
         });
         for r in results {
-            sink(r, &bar);
+            sink(r, bar)?;
         }
     }
-    bar.finish_and_clear();
-    Ok(())
 }
 
-fn progress_bar(wanted: bool, total_bytes: u64) -> ProgressBar {
+#[allow(clippy::too_many_arguments)]
+fn run_lines<T, M, S>(
+    pool: &rayon::ThreadPool,
+    rules: &RuleSet,
+    fields: &Fields,
+    rel: &str,
+    mut reader: impl BufRead,
+    bar: &ProgressBar,
+    map: &M,
+    sink: &mut S,
+) -> Result<()>
+where
+    T: Send,
+    M: Fn(Item) -> T + Sync,
+    S: FnMut(T, &ProgressBar) -> Result<()>,
+{
+    let mut line_no = 0;
+    loop {
+        let mut batch: Vec<(usize, Vec<u8>)> = Vec::new();
+        let mut bytes = 0;
+        while batch.len() < BATCH_LINES && bytes < BATCH_BYTES {
+            let mut buf = Vec::new();
+            let n = match reader.read_until(b'\n', &mut buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    let error = format!("cannot read `{rel}` after line {line_no}: {e}");
+                    return sink(map(Item::Failed { rel: rel.into(), error }), bar);
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            bytes += n;
+            // Blank lines are not records.
+            if !buf.iter().all(u8::is_ascii_whitespace) {
+                batch.push((line_no, buf));
+            }
+        }
+        if batch.is_empty() && bytes == 0 {
+            return Ok(());
+        }
+        bar.inc(bytes as u64);
+        let results: Vec<T> = pool.install(|| {
+            batch.into_par_iter().map(|(line, buf)| map(clean_line(rules, fields, rel, line, buf))).collect()
+        });
+        for r in results {
+            sink(r, bar)?;
+        }
+    }
+}
+
+fn progress_bar(wanted: bool, total_bytes: u64, total_files: usize) -> ProgressBar {
     if !wanted || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -149,5 +321,6 @@ fn progress_bar(wanted: bool, total_bytes: u64) -> ProgressBar {
         )
         .expect("valid template"),
     );
+    bar.set_message(format!("0/{total_files} files"));
     bar
 }

@@ -1,5 +1,6 @@
 //! The change log: JSON Lines, one record per edit, plus one per file that
-//! was decoded from something other than plain UTF-8, skipped or failed.
+//! was decoded from something other than plain UTF-8, skipped or failed,
+//! and one per JSON Lines line that was malformed or dropped.
 //!
 //! The log is complete: inserting each edit's `removed` text back at its
 //! `bytes` offset, in order, rebuilds the decoded input from the output.
@@ -17,19 +18,49 @@ use crate::rules::RuleSet;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Record {
-    /// Text removed by a rule: 1-based lines touched, byte range in the
-    /// decoded input, and the exact removed text.
-    Edit { file: String, rule: String, kind: String, lines: [usize; 2], bytes: [usize; 2], removed: String },
+    /// Text removed (or replaced, by normalisation) by a rule: 1-based
+    /// lines touched, byte range in the decoded input, the exact removed
+    /// text and what replaced it. `id` names the record in JSON Lines input.
+    Edit {
+        file: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        rule: String,
+        kind: String,
+        lines: [usize; 2],
+        bytes: [usize; 2],
+        removed: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        inserted: String,
+    },
     /// The input was not plain UTF-8; `encoding` is what it was decoded from.
     Decoded { file: String, encoding: String, bom: bool, detected: bool, lossy: bool },
     /// The input was not cleaned (binary, symbolic link, ...).
     Skipped { file: String, reason: String },
     /// The input could not be read or its output could not be written.
     Failed { file: String, error: String },
+    /// A JSON Lines line that is not a record, with its text.
+    Malformed { file: String, line: usize, error: String, text: String },
+    /// A record left with fewer words than `--min-words`, not written.
+    Dropped {
+        file: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        line: Option<usize>,
+        words: usize,
+    },
 }
 
-/// Records for one cleaned document, in position order.
-pub fn edit_records(rules: &RuleSet, file: &str, text: &str, edits: &[Edit]) -> Vec<Record> {
+/// Records for one cleaned document, in position order; `id` is the
+/// document's id when it is a record of a JSON Lines file.
+pub fn edit_records(
+    rules: &RuleSet,
+    file: &str,
+    id: Option<&str>,
+    text: &str,
+    edits: &[Edit],
+) -> Vec<Record> {
     let lines = engine::lines(text);
     edits
         .iter()
@@ -38,11 +69,13 @@ pub fn edit_records(rules: &RuleSet, file: &str, text: &str, edits: &[Edit]) -> 
             let (first, last) = engine::line_span(&lines, &e.range);
             Record::Edit {
                 file: file.to_string(),
+                id: id.map(str::to_string),
                 rule: rule.id.clone(),
                 kind: rule.kind.name().to_string(),
                 lines: [first, last],
                 bytes: [e.range.start, e.range.end],
                 removed: text[e.range.clone()].to_string(),
+                inserted: e.insert.clone(),
             }
         })
         .collect()
@@ -66,17 +99,17 @@ pub fn write_records(out: &mut impl Write, records: &[Record]) -> io::Result<()>
     Ok(())
 }
 
-/// Rebuild the decoded input from an output and that file's edit records.
+/// Rebuild the decoded input from an output and that document's edit records.
 pub fn rebuild(output: &str, records: &[Record]) -> String {
     let mut out = String::with_capacity(output.len() * 2);
+    // Bytes of `output` consumed so far; `out` is the input up to the same point.
     let mut taken = 0;
     for r in records {
-        if let Record::Edit { bytes, removed, .. } = r {
-            // Input offset minus the bytes already re-inserted is the output offset.
-            let at = bytes[0] - (out.len() - taken);
+        if let Record::Edit { bytes, removed, inserted, .. } = r {
+            let at = taken + (bytes[0] - out.len());
             out.push_str(&output[taken..at]);
             out.push_str(removed);
-            taken = at;
+            taken = at + inserted.len();
         }
     }
     out.push_str(&output[taken..]);

@@ -1,30 +1,49 @@
-//! `descrape clean`: clean a scrape tree into OUT, write the change log and
-//! the run summary.
+//! `descrape clean`: clean text files or JSON Lines records into a tree of
+//! text files or a JSON Lines stream, write the change log and the summary.
 //!
-//! Each output is written atomically under OUT at its input's relative path;
-//! a file with nothing to remove is written with its own bytes. A file that
-//! cannot be read or written is reported and the batch goes on.
+//! Text outputs are written atomically by the workers under OUT at their
+//! input's relative path; a file with nothing to remove is written with its
+//! own bytes. JSON Lines output is one stream (a file, written atomically,
+//! or stdout), written in input order. A document that cannot be read or
+//! written is reported and the run goes on; with `--strict` a malformed
+//! JSON Lines line stops it.
 
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
 
-use crate::batch::{self, Item, Settings};
+use crate::batch::{self, Cleaned, Format, Inputs, Item, Settings};
 use crate::changelog::{self, Record};
+use crate::engine;
+use crate::jsonl::{self, Fields, Sink};
 use crate::output::{self, AtomicWriter};
 use crate::report::{Summary, Totals};
 use crate::rules::RuleSet;
 use crate::walk;
 
-/// Where the change log goes when `--changes` is not given, under OUT.
+/// Where the change log goes when `--changes` is not given, under OUT
+/// (text output only).
 pub const DEFAULT_CHANGES: &str = ".descrape/changes.jsonl";
 
 #[derive(Debug, Clone)]
 pub struct CleanOptions {
+    /// Files and directories, or just `-` for standard input.
     pub inputs: Vec<PathBuf>,
-    pub out: PathBuf,
+    /// Output directory (text) or file (JSON Lines); `-` or none for stdout.
+    pub out: Option<PathBuf>,
+    pub input_format: Format,
+    pub output_format: Format,
+    pub fields: Fields,
+    /// Add a `descrape` field with what was removed to JSON Lines output.
+    pub annotate: bool,
+    /// Stop at the first malformed JSON Lines line.
+    pub strict: bool,
+    /// Drop documents left with fewer words from JSON Lines output.
+    pub min_words: Option<usize>,
     pub changes: Option<PathBuf>,
     pub report: Option<PathBuf>,
     pub settings: Settings,
@@ -32,62 +51,140 @@ pub struct CleanOptions {
     pub quiet: bool,
 }
 
-/// What became of one file, from a worker to the ordered writer.
+/// Where cleaned documents go.
+enum Target {
+    /// A directory of text files.
+    Tree(PathBuf),
+    /// One JSON Lines stream.
+    Stream(Sink),
+}
+
+/// What became of one document, from a worker to the ordered writer.
 struct Done {
     records: Vec<Record>,
     size: u64,
     status: Status,
+    /// A serialized JSON Lines record, or a text file still to write (JSONL input).
+    write: Option<Pending>,
+}
+
+enum Pending {
+    Line(Vec<u8>),
+    File { name: String, text: String },
 }
 
 enum Status {
     Changed,
     Unchanged,
     Skipped,
+    Dropped,
+    Malformed(String),
     Failed(String),
+}
+
+fn resolve_target(opts: &CleanOptions, stdin: bool) -> Result<Target> {
+    let out = match &opts.out {
+        Some(p) => p.clone(),
+        None if stdin => PathBuf::from("-"),
+        None => bail!("an output is needed: -o OUT (a directory, or a file for --output-format jsonl)"),
+    };
+    match opts.output_format {
+        Format::Jsonl => Ok(Target::Stream(
+            Sink::create(&out).with_context(|| format!("cannot create `{}`", out.display()))?,
+        )),
+        Format::Text if out == Path::new("-") => {
+            if !(stdin && opts.input_format == Format::Text) {
+                bail!(
+                    "text output to stdout needs text input on stdin; give -o DIR for a tree of text files"
+                );
+            }
+            Ok(Target::Stream(Sink::create(&out)?))
+        }
+        Format::Text => {
+            std::fs::create_dir_all(&out)
+                .with_context(|| format!("cannot create output directory `{}`", out.display()))?;
+            Ok(Target::Tree(out))
+        }
+    }
 }
 
 pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
     let started = Instant::now();
-    let found = walk::discover(&opts.inputs, Some(&opts.out))?;
-    std::fs::create_dir_all(&opts.out)
-        .with_context(|| format!("cannot create output directory `{}`", opts.out.display()))?;
-    let changes_path = opts.changes.clone().unwrap_or_else(|| opts.out.join(DEFAULT_CHANGES));
-    let mut log = AtomicWriter::create(&changes_path)
-        .with_context(|| format!("cannot create change log `{}`", changes_path.display()))?;
+    let stdin = opts.inputs.iter().any(|p| p == Path::new("-"));
+    if stdin && opts.inputs.len() > 1 {
+        bail!("`-` (standard input) cannot be mixed with other inputs");
+    }
+    if opts.min_words.is_some() && opts.output_format != Format::Jsonl {
+        bail!("--min-words drops documents from JSON Lines output: use it with --output-format jsonl");
+    }
+    let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
+    let found = if stdin { Vec::new() } else { walk::discover(&opts.inputs, out_path.as_deref())? };
+    let mut target = resolve_target(opts, stdin)?;
+    let changes_path = match (&opts.changes, &target) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Target::Tree(dir)) => Some(dir.join(DEFAULT_CHANGES)),
+        (None, Target::Stream(_)) => None,
+    };
+    let mut log = match &changes_path {
+        Some(p) => Some(
+            AtomicWriter::create(p).with_context(|| format!("cannot create change log `{}`", p.display()))?,
+        ),
+        None => None,
+    };
     let mut totals = Totals::new(rules);
-    let mut log_error: Option<std::io::Error> = None;
+    let tree = match &target {
+        Target::Tree(dir) => Some(dir.clone()),
+        Target::Stream(_) => None,
+    };
+    let inputs = Inputs { found, stdin, format: opts.input_format, fields: opts.fields.clone() };
+    // Text files named after JSONL records, to refuse a second with the same name.
+    let mut names: HashSet<String> = HashSet::new();
 
     batch::run(
-        found,
+        inputs,
         rules,
         opts.settings,
-        |item| finish_item(rules, &opts.out, item),
-        |done, bar| {
+        |item| finish_item(rules, opts, tree.as_deref(), item),
+        |mut done, bar| {
+            if let Some(pending) = done.write.take() {
+                if let Err(e) = write_pending(&mut target, &mut names, pending) {
+                    done.status = Status::Failed(e);
+                }
+            }
             totals.bytes_read += done.size;
             match &done.status {
                 Status::Changed => totals.files.changed += 1,
                 Status::Unchanged => totals.files.unchanged += 1,
                 Status::Skipped => totals.files.skipped += 1,
+                Status::Dropped => totals.files.dropped += 1,
+                Status::Malformed(msg) => {
+                    totals.files.malformed += 1;
+                    if opts.strict {
+                        bail!("{msg}");
+                    }
+                    bar.suspend(|| eprintln!("descrape: {msg} (skipped)"));
+                }
                 Status::Failed(msg) => {
                     totals.files.failed += 1;
                     bar.suspend(|| eprintln!("descrape: {msg}"));
                 }
             }
-            if !matches!(done.status, Status::Skipped) {
+            if !matches!(done.status, Status::Skipped | Status::Malformed(_)) {
                 totals.files.read += 1;
             }
             totals.add_records(&done.records);
-            if log_error.is_none() {
-                if let Err(e) = changelog::write_records(&mut log, &done.records) {
-                    log_error = Some(e);
-                }
+            if let Some(log) = &mut log {
+                changelog::write_records(log, &done.records).context("cannot write the change log")?;
             }
+            Ok(())
         },
     )?;
-    if let Some(e) = log_error {
-        return Err(e).with_context(|| format!("cannot write change log `{}`", changes_path.display()));
+    if let Target::Stream(sink) = target {
+        sink.finish().context("cannot write the output")?;
     }
-    log.commit().with_context(|| format!("cannot write change log `{}`", changes_path.display()))?;
+    if let (Some(log), Some(path)) = (log, &changes_path) {
+        log.commit().with_context(|| format!("cannot write change log `{}`", path.display()))?;
+    }
     let summary = totals.summary(started.elapsed());
     if let Some(path) = &opts.report {
         let mut w = AtomicWriter::create(path)
@@ -102,37 +199,120 @@ pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
     Ok(summary)
 }
 
-/// Write one item's output and turn it into log records; runs on a worker.
-fn finish_item(rules: &RuleSet, out: &Path, item: Item) -> Done {
+fn write_pending(target: &mut Target, names: &mut HashSet<String>, pending: Pending) -> Result<(), String> {
+    match (target, pending) {
+        (Target::Stream(sink), Pending::Line(bytes)) => {
+            sink.write_all(&bytes).map_err(|e| format!("cannot write the output: {e}"))
+        }
+        (Target::Tree(dir), Pending::File { name, text }) => {
+            if !names.insert(name.clone()) {
+                return Err(format!("two records would write `{name}`: their ids are the same"));
+            }
+            let path = dir.join(&name);
+            output::write_atomic(&path, text.as_bytes(), None)
+                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+        }
+        (Target::Stream(_), Pending::File { .. }) | (Target::Tree(_), Pending::Line(_)) => {
+            unreachable!("pending writes match their target")
+        }
+    }
+}
+
+/// A file name for a JSON Lines record written as text: its id, made safe,
+/// under a directory named after the JSONL file.
+fn record_file_name(c: &Cleaned) -> String {
+    let stem = c.rel.trim_end_matches(".gz").trim_end_matches(".zst").trim_end_matches(".jsonl");
+    let stem = if stem == "-" { "stdin" } else { stem };
+    let base = match &c.id {
+        Some(id) => id
+            .chars()
+            .map(|ch| if ch.is_alphanumeric() || matches!(ch, '-' | '_' | '.') { ch } else { '_' })
+            .collect::<String>()
+            .trim_start_matches('.')
+            .to_string(),
+        None => String::new(),
+    };
+    let base = if base.is_empty() { format!("line-{}", c.line.unwrap_or(0)) } else { base };
+    format!("{stem}/{base}.txt")
+}
+
+/// What the `descrape` field of an annotated record says.
+fn annotation(rules: &RuleSet, c: &Cleaned) -> Value {
+    let mut per_rule: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut words = 0;
+    for e in &c.edits {
+        *per_rule.entry(&rules.rules()[e.rule].id).or_default() += 1;
+        words += engine::word_count(&c.text[e.range.clone()]);
+    }
+    json!({ "edits": c.edits.len(), "words_removed": words, "rules": per_rule })
+}
+
+/// Clean one item's output and turn it into log records; runs on a worker.
+fn finish_item(rules: &RuleSet, opts: &CleanOptions, tree: Option<&Path>, item: Item) -> Done {
     match item {
-        Item::Cleaned(c) => {
-            let size = c.text.len() as u64;
-            let target = out.join(&c.rel);
-            let written = if c.edits.is_empty() && c.source.is_plain_utf8() {
-                output::write_atomic(&target, c.text.as_bytes(), None)
-            } else {
-                output::write_atomic(&target, c.output().as_bytes(), None)
-            };
-            if let Err(e) = written {
+        Item::Cleaned(c) => finish_cleaned(rules, opts, tree, c),
+        Item::Skipped { rel, reason } => Done {
+            records: vec![Record::Skipped { file: rel, reason }],
+            size: 0,
+            status: Status::Skipped,
+            write: None,
+        },
+        Item::Failed { rel, error } => Done {
+            records: vec![Record::Failed { file: rel, error: error.clone() }],
+            size: 0,
+            status: Status::Failed(error),
+            write: None,
+        },
+        Item::Malformed { rel, line, error, text } => {
+            let msg = format!("{rel}:{line}: {error}");
+            Done {
+                records: vec![Record::Malformed { file: rel, line, error, text }],
+                size: 0,
+                status: Status::Malformed(msg),
+                write: None,
+            }
+        }
+    }
+}
+
+fn finish_cleaned(rules: &RuleSet, opts: &CleanOptions, tree: Option<&Path>, mut c: Cleaned) -> Done {
+    let size = c.text.len() as u64;
+    let unchanged = c.edits.is_empty();
+    let mut records: Vec<Record> = changelog::decoded_record(&c.rel, &c.source).into_iter().collect();
+    records.extend(changelog::edit_records(rules, &c.rel, c.id.as_deref(), &c.text, &c.edits));
+    let status = if unchanged { Status::Unchanged } else { Status::Changed };
+    let output = if unchanged { std::mem::take(&mut c.text) } else { c.output() };
+    let write = match (opts.output_format, tree) {
+        (Format::Jsonl, _) => {
+            let words = engine::word_count(&output);
+            if opts.min_words.is_some_and(|m| words < m) {
+                records.push(Record::Dropped { file: c.rel.clone(), id: c.id.clone(), line: c.line, words });
+                return Done { records, size, status: Status::Dropped, write: None };
+            }
+            let note = opts.annotate.then(|| annotation(rules, &c));
+            let fields = c.fields.take().unwrap_or_else(|| {
+                let mut m = serde_json::Map::new();
+                m.insert(opts.fields.id.clone(), Value::String(c.rel.clone()));
+                m
+            });
+            Some(Pending::Line(jsonl::serialize(fields, &opts.fields.text, output, note)))
+        }
+        (Format::Text, Some(dir)) if c.line.is_none() => {
+            // A text file: written here, on the worker.
+            let target = dir.join(&c.rel);
+            if let Err(e) = output::write_atomic(&target, output.as_bytes(), None) {
                 let error = format!("cannot write `{}`: {e}", target.display());
                 return Done {
                     records: vec![Record::Failed { file: c.rel, error: error.clone() }],
                     size,
                     status: Status::Failed(error),
+                    write: None,
                 };
             }
-            let mut records: Vec<Record> = changelog::decoded_record(&c.rel, &c.source).into_iter().collect();
-            records.extend(changelog::edit_records(rules, &c.rel, &c.text, &c.edits));
-            let status = if c.edits.is_empty() { Status::Unchanged } else { Status::Changed };
-            Done { records, size, status }
+            None
         }
-        Item::Skipped { rel, reason } => {
-            Done { records: vec![Record::Skipped { file: rel, reason }], size: 0, status: Status::Skipped }
-        }
-        Item::Failed { rel, error } => Done {
-            records: vec![Record::Failed { file: rel, error: error.clone() }],
-            size: 0,
-            status: Status::Failed(error),
-        },
-    }
+        (Format::Text, Some(_)) => Some(Pending::File { name: record_file_name(&c), text: output }),
+        (Format::Text, None) => Some(Pending::Line(output.into_bytes())),
+    };
+    Done { records, size, status, write }
 }

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::batch::Format;
+use crate::jsonl::Fields;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "descrape",
@@ -52,9 +55,11 @@ pub enum ColorChoice {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// Files or directories to read.
+    /// Files or directories to read, or `-` for standard input.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub format: FormatArgs,
     #[command(flatten)]
     pub rules: RulesArgs,
     /// Show only the removals of this rule (repeatable).
@@ -73,9 +78,11 @@ pub struct DiffArgs {
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// Files or directories to read.
+    /// Files or directories to read, or `-` for standard input.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub format: FormatArgs,
     #[command(flatten)]
     pub rules: RulesArgs,
     /// Print JSON instead of a table.
@@ -135,17 +142,53 @@ pub struct RulesArgs {
     pub no_default_rules: bool,
 }
 
+/// How input documents are stored.
+#[derive(Debug, Args, Clone)]
+pub struct FormatArgs {
+    /// text: one document per file; jsonl: one JSON object per line (.gz/.zst read by extension).
+    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    pub input_format: Format,
+    /// JSON Lines field holding the text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_field: String,
+    /// JSON Lines field holding the document id.
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    pub id_field: String,
+}
+
+impl FormatArgs {
+    pub fn fields(&self) -> Fields {
+        Fields { text: self.text_field.clone(), id: self.id_field.clone() }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct CleanArgs {
-    /// Files or directories to clean (directories are walked recursively).
+    /// Files or directories to clean (walked recursively), or `-` for standard input.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// Output directory; each input's clean text goes to the same relative path.
+    /// Output: a directory for text output (same relative paths), a file for
+    /// JSON Lines output (.gz/.zst compressed by extension); `-` for stdout,
+    /// the default when INPUT is `-`.
     #[arg(short, long, value_name = "OUT")]
-    pub out: PathBuf,
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub format: FormatArgs,
+    /// text: a tree of text files; jsonl: one JSON object per document.
+    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    pub output_format: Format,
+    /// Add a `descrape` field to each JSON Lines record: edits, words removed, count per rule.
+    #[arg(long)]
+    pub annotate: bool,
+    /// Stop at the first malformed JSON Lines line instead of skipping it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Drop records left with fewer words from JSON Lines output (logged).
+    #[arg(long, value_name = "N")]
+    pub min_words: Option<usize>,
     #[command(flatten)]
     pub rules: RulesArgs,
-    /// Change log (JSON Lines) [default: OUT/.descrape/changes.jsonl].
+    /// Change log (JSON Lines) [default: OUT/.descrape/changes.jsonl for text output; none for JSON Lines].
     #[arg(long, value_name = "FILE")]
     pub changes: Option<PathBuf>,
     /// Also write the run summary as JSON to FILE.

@@ -146,7 +146,7 @@ fn fates(text: &str, lines: &[engine::Line], edits: &[Edit]) -> Vec<Fate> {
             continue;
         }
         let rule = touching[0].rule;
-        if touching.iter().any(|x| x.range.start <= l.start && x.range.end >= l.end) {
+        if touching.iter().any(|x| x.range.start <= l.start && x.range.end >= l.end && x.insert.is_empty()) {
             fates.push(Fate::Removed(rule));
             continue;
         }
@@ -154,7 +154,11 @@ fn fates(text: &str, lines: &[engine::Line], edits: &[Edit]) -> Vec<Fate> {
         let mut pos = l.start;
         for x in &touching {
             let (s, t) = (x.range.start.max(l.start), x.range.end.min(l.end));
-            new.push_str(&text[pos..s]);
+            new.push_str(&text[pos.min(s)..s]);
+            // An insert belongs to the line where its edit starts.
+            if x.range.start >= l.start {
+                new.push_str(&x.insert);
+            }
             pos = t;
         }
         new.push_str(&text[pos.min(l.end)..l.end]);

@@ -9,14 +9,16 @@
 
 use std::ops::Range;
 
+use crate::normalize::{self, Steps};
 use crate::rules::{BlockEnd, DocPath, Kind, Place, Rule, RuleSet};
 
-/// One removal: bytes `range` of the input, removed by rule `rule` (an index
-/// into the rule set).
+/// One edit: bytes `range` of the input replaced by `insert` (empty for a
+/// removal), by rule `rule` (an index into the rule set).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
     pub rule: usize,
     pub range: Range<usize>,
+    pub insert: String,
 }
 
 /// A line of the input: `start..content_end` is its text, `..end` adds the
@@ -50,12 +52,13 @@ pub fn line_span(lines: &[Line], range: &Range<usize>) -> (usize, usize) {
     (at(range.start), at(range.end.saturating_sub(1).max(range.start)))
 }
 
-/// The text with `edits` (sorted, disjoint) removed.
+/// The text with `edits` (sorted, disjoint) applied.
 pub fn apply(text: &str, edits: &[Edit]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
     for e in edits {
         out.push_str(&text[pos..e.range.start]);
+        out.push_str(&e.insert);
         pos = e.range.end;
     }
     out.push_str(&text[pos..]);
@@ -91,6 +94,9 @@ struct SpanMatch {
 struct Doc<'a> {
     text: &'a str,
     lines: &'a [Line],
+    /// With normalisation on: each line's content as normalised, and the
+    /// edits that made it (relative to the line), which rules match against.
+    views: Option<Vec<(String, Vec<Edit>)>>,
     blank: Vec<bool>,
     /// Index among non-blank lines, per line.
     nonblank_index: Vec<usize>,
@@ -98,9 +104,26 @@ struct Doc<'a> {
 }
 
 impl Doc<'_> {
+    /// Line `i` as rules see it: normalised when normalisation is on.
     fn content(&self, i: usize) -> &str {
-        let l = self.lines[i];
-        &self.text[l.start..l.content_end]
+        match &self.views {
+            Some(v) => &v[i].0,
+            None => {
+                let l = self.lines[i];
+                &self.text[l.start..l.content_end]
+            }
+        }
+    }
+
+    /// A byte range of [`Doc::content`] of line `i` as a range of the input.
+    fn to_input(&self, i: usize, range: Range<usize>) -> Range<usize> {
+        let base = self.lines[i].start;
+        match &self.views {
+            None => base + range.start..base + range.end,
+            Some(v) => {
+                base + view_to_raw(&v[i].1, range.start, false)..base + view_to_raw(&v[i].1, range.end, true)
+            }
+        }
     }
 
     fn placed(&self, place: Place, line: usize) -> bool {
@@ -134,6 +157,27 @@ fn guards_ok(rule: &Rule, line: &str) -> bool {
     rule.unless.as_ref().is_none_or(|re| !re.is_match(line))
 }
 
+/// A position in a normalised line back in the raw line; a position inside
+/// a replacement goes to its start (`end` false) or its end.
+fn view_to_raw(edits: &[Edit], pos: usize, end: bool) -> usize {
+    let mut delta: isize = 0;
+    for e in edits {
+        let view_start = (e.range.start as isize + delta) as usize;
+        let view_end = view_start + e.insert.len();
+        if pos <= view_start {
+            break;
+        }
+        if pos < view_end {
+            return if end { e.range.end } else { e.range.start };
+        }
+        if pos == view_end {
+            return e.range.end;
+        }
+        delta += e.insert.len() as isize - e.range.len() as isize;
+    }
+    (pos as isize - delta) as usize
+}
+
 /// Clean one document. `path` is its relative path, for `scope` globs
 /// (without one, path-scoped rules do not apply).
 ///
@@ -152,16 +196,6 @@ pub fn clean_at(rules: &RuleSet, path: DocPath, text: &str) -> Vec<Edit> {
     if lines.is_empty() || rules.is_empty() {
         return Vec::new();
     }
-    let mut nonblank_index = Vec::with_capacity(lines.len());
-    let mut blank = Vec::with_capacity(lines.len());
-    let mut count = 0;
-    for l in &lines {
-        nonblank_index.push(count);
-        let b = is_blank(&text[l.start..l.content_end]);
-        blank.push(b);
-        count += usize::from(!b);
-    }
-    let doc = Doc { text, lines: &lines, blank, nonblank_index, nonblank_total: count };
     let active: Option<Vec<bool>> = rules.any_scope().then(|| {
         rules
             .rules()
@@ -171,6 +205,31 @@ pub fn clean_at(rules: &RuleSet, path: DocPath, text: &str) -> Vec<Edit> {
             .collect()
     });
     let is_active = |i: usize| active.as_ref().is_none_or(|a| a[i]);
+    let steps = Steps::of(rules, is_active);
+    // Rules see lines as normalisation will leave them, so cleaning the
+    // output again finds nothing new.
+    let views = steps.edits_text().then(|| {
+        lines
+            .iter()
+            .map(|l| {
+                let content = &text[l.start..l.content_end];
+                let mut edits = Vec::new();
+                normalize::line_part(&steps, content, 0, true, &mut edits);
+                (apply(content, &edits), edits)
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut doc =
+        Doc { text, lines: &lines, views, blank: Vec::new(), nonblank_index: Vec::new(), nonblank_total: 0 };
+    let mut count = 0;
+    for i in 0..lines.len() {
+        doc.nonblank_index.push(count);
+        let b = is_blank(doc.content(i));
+        doc.blank.push(b);
+        count += usize::from(!b);
+    }
+    doc.nonblank_total = count;
+    let doc = doc;
 
     let mut whole: Vec<LineMatch> = Vec::new();
     let mut spans: Vec<SpanMatch> = Vec::new();
@@ -179,11 +238,12 @@ pub fn clean_at(rules: &RuleSet, path: DocPath, text: &str) -> Vec<Edit> {
     let mut run_hits: Vec<(usize, usize)> = Vec::new();
     let mut matched_now: Vec<usize> = Vec::new();
 
-    for (i, line) in lines.iter().enumerate() {
+    for i in 0..lines.len() {
         matched_now.clear();
         let content = doc.content(i);
         if !doc.blank[i] && rules.triggers().is_match(content) {
-            for r in rules.triggers().matches(content).iter() {
+            for t in rules.triggers().matches(content).iter() {
+                let r = rules.trigger_rule(t);
                 if is_active(r) && guards_ok(&rules.rules()[r], content) {
                     matched_now.push(r);
                 }
@@ -195,10 +255,8 @@ pub fn clean_at(rules: &RuleSet, path: DocPath, text: &str) -> Vec<Edit> {
             match &rule.kind {
                 Kind::Line { .. } => whole.push(LineMatch { first: i, last: i, anchor: i, rule: r, placed }),
                 Kind::Span { pattern } => {
-                    let base = line.start;
                     for range in span_ranges(pattern, content) {
-                        let range = base + range.start..base + range.end;
-                        spans.push(SpanMatch { line: i, range, rule: r, placed });
+                        spans.push(SpanMatch { line: i, range: doc.to_input(i, range), rule: r, placed });
                     }
                 }
                 Kind::Block { end, .. } => {
@@ -207,6 +265,7 @@ pub fn clean_at(rules: &RuleSet, path: DocPath, text: &str) -> Vec<Edit> {
                     }
                 }
                 Kind::Run { .. } => run_hits.push((r, i)),
+                Kind::Normalize { .. } => unreachable!("normalize rules have no trigger"),
             }
         }
     }
@@ -237,14 +296,79 @@ pub fn clean_at(rules: &RuleSet, path: DocPath, text: &str) -> Vec<Edit> {
             }
         });
         let ran = claim_runs(rules, &doc, &run_hits, &mut owner);
-        if deferred.len() == before && !ran {
+        let deduped =
+            steps.duplicates.is_some_and(|(rule, min)| claim_duplicates(&doc, rule, min, &mut owner));
+        if deferred.len() == before && !ran && !deduped {
             break;
         }
     }
     spans.retain(|s| s.placed || doc.placed_after(rules.rules()[s.rule].place, s.line, &owner));
     let spans = resolve_spans(&doc, spans, &mut owner);
     layout(&doc.blank, &mut owner);
-    build_edits(&doc, &owner, spans)
+    let edits = build_edits(&doc, &owner, spans);
+    if steps.edits_text() {
+        normalize_kept(&doc, &steps, edits)
+    } else {
+        edits
+    }
+}
+
+/// Add the normalisation edits for every kept piece of text to `removals`.
+fn normalize_kept(doc: &Doc, steps: &Steps, removals: Vec<Edit>) -> Vec<Edit> {
+    let mut out = Vec::with_capacity(removals.len());
+    let mut next = removals.into_iter().peekable();
+    // Start of the text not yet handed out; removals are sorted and disjoint.
+    let mut pos = 0;
+    for l in doc.lines {
+        while pos < l.end {
+            match next.peek() {
+                Some(e) if e.range.start < l.end => {
+                    kept_piece(doc, steps, *l, pos..e.range.start, &mut out);
+                    pos = pos.max(e.range.end);
+                    out.push(next.next().expect("peeked"));
+                }
+                _ => {
+                    kept_piece(doc, steps, *l, pos..l.end, &mut out);
+                    pos = l.end;
+                }
+            }
+        }
+    }
+    out.extend(next);
+    out
+}
+
+/// Normalise the kept bytes `range` of line `l`.
+fn kept_piece(doc: &Doc, steps: &Steps, l: Line, range: Range<usize>, out: &mut Vec<Edit>) {
+    if range.start >= range.end {
+        return;
+    }
+    let content = range.start.min(l.content_end)..range.end.min(l.content_end);
+    if content.start < content.end {
+        let at_end = content.end == l.content_end;
+        normalize::line_part(steps, &doc.text[content.clone()], content.start, at_end, out);
+    }
+    if range.start <= l.content_end && range.end == l.end && l.end > l.content_end {
+        normalize::terminator(steps, &doc.text[l.content_end..l.end], l.content_end, out);
+    }
+}
+
+/// Claim later copies of a kept line of at least `min_chars` characters.
+/// Returns whether it claimed any.
+fn claim_duplicates(doc: &Doc, rule: usize, min_chars: usize, owner: &mut [Option<usize>]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    let mut claimed = false;
+    for (i, o) in owner.iter_mut().enumerate() {
+        if o.is_some() || doc.blank[i] {
+            continue;
+        }
+        let key = normalize::line_key(doc.content(i));
+        if key.chars().count() >= min_chars && !seen.insert(key) {
+            *o = Some(rule);
+            claimed = true;
+        }
+    }
+    claimed
 }
 
 /// Claim the runs of each `run` rule: its matching lines that are
@@ -428,7 +552,7 @@ fn build_edits(doc: &Doc, owner: &[Option<usize>], spans: Vec<SpanMatch>) -> Vec
                 return;
             }
         }
-        edits.push(Edit { rule, range });
+        edits.push(Edit { rule, range, insert: String::new() });
     };
     let mut spans = spans.into_iter().peekable();
     // Without a final newline, removing the tail also takes the line end of

@@ -10,6 +10,7 @@ fn patterns(rule: &Rule) -> Vec<(&'static str, String)> {
     let mut out = match &rule.kind {
         Kind::Line { pattern } | Kind::Span { pattern } => vec![("pattern", pattern.as_str().to_string())],
         Kind::Run { pattern, .. } => vec![("pattern", pattern.as_str().to_string())],
+        Kind::Normalize { .. } => Vec::new(),
         Kind::Block { start, end } => {
             let mut v = vec![("start", start.as_str().to_string())];
             if let BlockEnd::Pattern(re) = end {
@@ -29,6 +30,12 @@ fn guards(rule: &Rule) -> Vec<String> {
     let mut g = Vec::new();
     match &rule.kind {
         Kind::Run { min_lines, .. } => g.push(format!("min_lines: {min_lines}")),
+        Kind::Normalize { step, min_chars } => {
+            g.push(format!("step: {}", step.name()));
+            if *step == crate::rules::Step::DuplicateLines {
+                g.push(format!("min_chars: {min_chars}"));
+            }
+        }
         Kind::Block { end, .. } => g.push(match end {
             BlockEnd::Eof => "end: eof".to_string(),
             BlockEnd::Blank => "end: blank".to_string(),

@@ -7,17 +7,38 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use serde::Serialize;
 
-use crate::batch::{self, Item, Settings};
+use crate::batch::{self, Format, Inputs, Item, Settings};
 use crate::changelog;
 use crate::decode::{self, Decoded};
 use crate::diff::{self, Style};
 use crate::eval::{self, Evaluation, FileScore};
+use crate::jsonl::Fields;
 use crate::report::{FileCounts, RuleTotals, Totals};
 use crate::rules::RuleSet;
 use crate::walk;
 
 fn quiet(jobs: usize) -> Settings {
     Settings { jobs, progress: false }
+}
+
+/// Where documents are read from: files and directories, or `-` for stdin.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    pub paths: Vec<PathBuf>,
+    pub format: Format,
+    pub fields: Fields,
+    pub jobs: usize,
+}
+
+impl Reading {
+    fn inputs(&self) -> Result<Inputs> {
+        let stdin = self.paths.iter().any(|p| p == Path::new("-"));
+        if stdin && self.paths.len() > 1 {
+            bail!("`-` (standard input) cannot be mixed with other inputs");
+        }
+        let found = if stdin { Vec::new() } else { walk::discover(&self.paths, None)? };
+        Ok(Inputs { found, stdin, format: self.format, fields: self.fields.clone() })
+    }
 }
 
 /// Count an item that is not a cleaned document; true when it failed.
@@ -29,6 +50,10 @@ fn count_other(files: &mut FileCounts, item: &Item, err: &mut impl Write) -> std
             files.read += 1;
             writeln!(err, "descrape: {error}")?;
         }
+        Item::Malformed { rel, line, error, .. } => {
+            files.malformed += 1;
+            writeln!(err, "descrape: {rel}:{line}: {error} (skipped)")?;
+        }
         Item::Cleaned(_) => {}
     }
     Ok(())
@@ -39,10 +64,9 @@ fn count_other(files: &mut FileCounts, item: &Item, err: &mut impl Write) -> std
 /// would change and how many files failed.
 pub fn diff(
     rules: &RuleSet,
-    inputs: &[PathBuf],
+    reading: &Reading,
     only: &[String],
     style: Style,
-    jobs: usize,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<(bool, u64)> {
@@ -52,33 +76,28 @@ pub fn diff(
         }
     }
     let keep: Vec<bool> = rules.rules().iter().map(|r| only.is_empty() || only.contains(&r.id)).collect();
-    let found = walk::discover(inputs, None)?;
     let mut changed = false;
     let mut files = FileCounts::default();
-    let mut io = Ok(());
     batch::run(
-        found,
+        reading.inputs()?,
         rules,
-        quiet(jobs),
+        quiet(reading.jobs),
         |item| {
             let text = match &item {
                 Item::Cleaned(c) => {
                     let edits: Vec<_> = c.edits.iter().filter(|e| keep[e.rule]).cloned().collect();
-                    diff::render(rules, &c.rel, &c.text, &edits, style)
+                    diff::render(rules, &c.name(), &c.text, &edits, style)
                 }
                 _ => String::new(),
             };
             (item, text)
         },
         |(item, text), _| {
-            if io.is_err() {
-                return;
-            }
             changed |= !text.is_empty();
-            io = out.write_all(text.as_bytes()).and_then(|_| count_other(&mut files, &item, err));
+            out.write_all(text.as_bytes())?;
+            Ok(count_other(&mut files, &item, err)?)
         },
     )?;
-    io?;
     Ok((changed, files.failed))
 }
 
@@ -93,11 +112,7 @@ pub struct Stats {
 impl Stats {
     pub fn render(&self) -> String {
         use std::fmt::Write as _;
-        let f = &self.files;
-        let mut s = format!(
-            "{} files read: {} changed, {} unchanged, {} skipped, {} failed\n",
-            f.read, f.changed, f.unchanged, f.skipped, f.failed
-        );
+        let mut s = format!("{}\n", self.files.render());
         let width = self.rules.iter().map(|r| r.rule.len()).max().unwrap_or(4).max(4);
         if !self.rules.is_empty() {
             let _ = writeln!(s, "\n{:<width$}  {:>6}  {:>6}  {:>7}", "rule", "files", "lines", "words");
@@ -119,17 +134,17 @@ impl Stats {
 }
 
 /// Run the rules over inputs and count what each removes.
-pub fn stats(rules: &RuleSet, inputs: &[PathBuf], jobs: usize, err: &mut impl Write) -> Result<Stats> {
-    let found = walk::discover(inputs, None)?;
+pub fn stats(rules: &RuleSet, reading: &Reading, err: &mut impl Write) -> Result<Stats> {
     let mut totals = Totals::new(rules);
-    let mut io = Ok(());
     batch::run(
-        found,
+        reading.inputs()?,
         rules,
-        quiet(jobs),
+        quiet(reading.jobs),
         |item| {
             let records = match &item {
-                Item::Cleaned(c) => changelog::edit_records(rules, &c.rel, &c.text, &c.edits),
+                Item::Cleaned(c) => {
+                    changelog::edit_records(rules, &c.name(), c.id.as_deref(), &c.text, &c.edits)
+                }
                 _ => Vec::new(),
             };
             (item, records)
@@ -143,13 +158,11 @@ pub fn stats(rules: &RuleSet, inputs: &[PathBuf], jobs: usize, err: &mut impl Wr
                     totals.files.changed += 1;
                 }
             }
-            if io.is_ok() {
-                io = count_other(&mut totals.files, &item, err);
-            }
+            count_other(&mut totals.files, &item, err)?;
             totals.add_records(&records);
+            Ok(())
         },
     )?;
-    io?;
     Ok(Stats {
         files: totals.files.clone(),
         rules: totals.rules_by_words().into_iter().cloned().collect(),
@@ -181,11 +194,12 @@ pub fn eval(rules: &RuleSet, input: &Path, gold: &Path, worst: usize, jobs: usiz
         Error(anyhow::Error),
     }
     let found = walk::discover(&[input.to_path_buf()], None)?;
+    let inputs = Inputs { found, stdin: false, format: Format::Text, fields: Fields::default() };
     let mut scores: Vec<FileScore> = Vec::new();
     let mut without_gold = Vec::new();
     let mut first_error: Option<anyhow::Error> = None;
     batch::run(
-        found,
+        inputs,
         rules,
         quiet(jobs),
         |item| match item {
@@ -194,16 +208,19 @@ pub fn eval(rules: &RuleSet, input: &Path, gold: &Path, worst: usize, jobs: usiz
                 Ok(None) => Scored::NoGold(c.rel),
                 Err(e) => Scored::Error(e),
             },
-            Item::Skipped { .. } => Scored::Skipped,
+            Item::Skipped { .. } | Item::Malformed { .. } => Scored::Skipped,
             Item::Failed { error, .. } => Scored::Error(anyhow::anyhow!(error)),
         },
-        |r, _| match r {
-            Scored::Score(s) => scores.push(s),
-            Scored::NoGold(rel) => without_gold.push(rel),
-            Scored::Skipped => {}
-            Scored::Error(e) => {
-                first_error.get_or_insert(e);
+        |r, _| {
+            match r {
+                Scored::Score(s) => scores.push(s),
+                Scored::NoGold(rel) => without_gold.push(rel),
+                Scored::Skipped => {}
+                Scored::Error(e) => {
+                    first_error.get_or_insert(e);
+                }
             }
+            Ok(())
         },
     )?;
     if let Some(e) = first_error {

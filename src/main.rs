@@ -13,6 +13,7 @@ use descrape::batch::Settings;
 use descrape::clean::CleanOptions;
 use descrape::cli::{Cli, ColorChoice, Command};
 use descrape::diff::Style;
+use descrape::inspect::Reading;
 use descrape::rules::RulesError;
 use descrape::{examples, explain, inspect};
 
@@ -35,6 +36,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let opts = CleanOptions {
                 inputs: args.inputs,
                 out: args.out,
+                input_format: args.format.input_format,
+                output_format: args.output_format,
+                fields: args.format.fields(),
+                annotate: args.annotate,
+                strict: args.strict,
+                min_words: args.min_words,
                 changes: args.changes,
                 report: args.report,
                 settings: Settings { jobs: args.jobs, progress: !args.quiet },
@@ -77,8 +84,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let style = Style { color, context: args.context };
             let mut stderr = std::io::stderr();
+            let reading = Reading {
+                paths: args.inputs,
+                format: args.format.input_format,
+                fields: args.format.fields(),
+                jobs: args.jobs,
+            };
             let (changed, failed) =
-                inspect::diff(&rules, &args.inputs, &args.only, style, args.jobs, &mut stdout, &mut stderr)?;
+                inspect::diff(&rules, &reading, &args.only, style, &mut stdout, &mut stderr)?;
             Ok(if failed > 0 {
                 ExitCode::from(2)
             } else if changed {
@@ -89,7 +102,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Stats(args) => {
             let rules = descrape::load_rules(&args.rules)?;
-            let stats = inspect::stats(&rules, &args.inputs, args.jobs, &mut std::io::stderr())?;
+            let reading = Reading {
+                paths: args.inputs,
+                format: args.format.input_format,
+                fields: args.format.fields(),
+                jobs: args.jobs,
+            };
+            let stats = inspect::stats(&rules, &reading, &mut std::io::stderr())?;
             if args.json {
                 serde_json::to_writer_pretty(&mut stdout, &stats)?;
                 writeln!(stdout)?;

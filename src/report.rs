@@ -18,6 +18,24 @@ pub struct FileCounts {
     pub unchanged: u64,
     pub skipped: u64,
     pub failed: u64,
+    /// JSON Lines lines that were not records.
+    pub malformed: u64,
+    /// Records dropped by `--min-words` (also counted as read).
+    pub dropped: u64,
+}
+
+impl FileCounts {
+    /// `N files read: …`, with malformed and dropped counts when there are any.
+    pub fn render(&self) -> String {
+        let mut s = format!(
+            "{} files read: {} changed, {} unchanged, {} skipped, {} failed",
+            self.read, self.changed, self.unchanged, self.skipped, self.failed
+        );
+        if self.malformed > 0 || self.dropped > 0 {
+            s.push_str(&format!(", {} malformed, {} dropped", self.malformed, self.dropped));
+        }
+        s
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -135,6 +153,7 @@ impl Totals {
             elapsed_seconds: secs,
             mb_per_second: self.bytes_read as f64 / 1e6 / secs,
             files_per_second: self.files.read as f64 / secs,
+            peak_memory_mb: peak_memory_mb(),
         }
     }
 }
@@ -150,15 +169,27 @@ pub struct Summary {
     pub elapsed_seconds: f64,
     pub mb_per_second: f64,
     pub files_per_second: f64,
+    /// Peak resident memory of the process (Linux), in MB.
+    pub peak_memory_mb: Option<f64>,
+}
+
+/// The process's peak resident set size, from `/proc/self/status` (`VmHWM`).
+pub fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
 }
 
 impl Summary {
     pub fn render(&self) -> String {
-        let f = &self.files;
-        let mut s = format!(
-            "{} files read: {} changed, {} unchanged, {} skipped, {} failed\n",
-            f.read, f.changed, f.unchanged, f.skipped, f.failed
-        );
+        let mut s = format!("{}\n", self.files.render());
         if !self.rules.is_empty() {
             let width = self.rules.iter().map(|r| r.rule.len()).max().unwrap_or(4).max(4);
             let _ = writeln!(s, "{} edits removed {} words:", self.edits, self.words_removed);
@@ -167,11 +198,15 @@ impl Summary {
                 let _ = writeln!(s, "  {:<width$}  {:>7}  {:>7}  {:>6}", r.rule, r.edits, r.words, r.files);
             }
         }
-        let _ = writeln!(
+        let _ = write!(
             s,
             "{:.2} s, {:.1} MB/s, {:.0} files/s",
             self.elapsed_seconds, self.mb_per_second, self.files_per_second
         );
+        if let Some(mb) = self.peak_memory_mb {
+            let _ = write!(s, ", peak memory {mb:.0} MB");
+        }
+        s.push('\n');
         s
     }
 }

@@ -12,6 +12,50 @@ fn rules() -> &'static RuleSet {
     RULES.get_or_init(|| load_default().unwrap())
 }
 
+/// The default rules plus every normalisation step.
+fn nlp_rules() -> &'static RuleSet {
+    static RULES: OnceLock<RuleSet> = OnceLock::new();
+    RULES.get_or_init(|| descrape::rules::load_paths(&["@nlp".into()], true).unwrap())
+}
+
+/// Story and noise lines with the characters normalisation works on mixed in.
+fn messy_line() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "Itâ€™s",
+        "cafÃ©",
+        "\u{a0}",
+        "\u{200b}",
+        "\u{ad}",
+        "\u{7}",
+        "e\u{301}",
+        "  ",
+        "\t",
+        "ﬁ",
+        "Привет",
+        "می\u{200c}خواهم",
+        "said",
+        "the",
+        "minister",
+        "Share this story!",
+        "Culled from Presstv",
+        "—",
+    ]);
+    prop::collection::vec(pieces, 0..8).prop_map(|v| v.join(" "))
+}
+
+fn messy_document() -> impl Strategy<Value = String> {
+    (prop::collection::vec(prop_oneof![3 => messy_line(), 1 => line()], 0..16), any::<bool>()).prop_map(
+        |(mut lines, crlf)| {
+            // Repeat a line now and then, for the duplicate-lines step.
+            if lines.len() > 2 {
+                let l = lines[0].clone();
+                lines.push(l);
+            }
+            lines.join(if crlf { "\r\n" } else { "\n" })
+        },
+    )
+}
+
 const STORY: &[&str] = &[
     "Iran’s foreign minister says talks are the only way forward.",
     "TEHRAN – Top Iranian security official Ali Shamkhani said on Tuesday that cooperation is bearing fruit.",
@@ -67,7 +111,7 @@ proptest! {
     fn the_log_rebuilds_the_input(text in document()) {
         let edits = engine::clean(rules(), Some("a.txt"), &text);
         let output = engine::apply(&text, &edits);
-        let records = changelog::edit_records(rules(), "a.txt", &text, &edits);
+        let records = changelog::edit_records(rules(), "a.txt", None, &text, &edits);
         prop_assert_eq!(changelog::rebuild(&output, &records), text);
     }
 
@@ -100,6 +144,21 @@ proptest! {
             (best.max(run), run)
         }).0;
         prop_assert!(longest(&norm) <= longest(&orig).max(1));
+    }
+
+    #[test]
+    fn the_log_rebuilds_the_input_with_normalisation(text in messy_document()) {
+        let edits = engine::clean(nlp_rules(), Some("a.txt"), &text);
+        let output = engine::apply(&text, &edits);
+        let records = changelog::edit_records(nlp_rules(), "a.txt", None, &text, &edits);
+        prop_assert_eq!(changelog::rebuild(&output, &records), text);
+    }
+
+    #[test]
+    fn normalising_twice_changes_nothing(text in messy_document()) {
+        let once = engine::apply(&text, &engine::clean(nlp_rules(), None, &text));
+        let twice = engine::clean(nlp_rules(), None, &once);
+        prop_assert!(twice.is_empty(), "second pass changed {:?} in {:?}", twice.iter().map(|e| (&once[e.range.clone()], &e.insert)).collect::<Vec<_>>(), once);
     }
 
     #[test]

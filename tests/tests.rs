@@ -5,5 +5,6 @@ mod util;
 
 mod changelog;
 mod clean;
+mod nlp;
 mod props;
 mod tune;

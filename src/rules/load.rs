@@ -16,7 +16,7 @@ use regex::Regex;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use super::{BlockEnd, Examples, Kind, Origin, Place, RemoveExample, Rule, RuleSet, Scope};
+use super::{BlockEnd, Examples, Kind, Origin, Place, RemoveExample, Rule, RuleSet, Scope, Step};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/default_rules.rs"));
@@ -90,8 +90,9 @@ pub fn load_default() -> Result<RuleSet, RulesError> {
     load_sources(default_sources().map(|(n, t)| (n.to_string(), t.to_string())))
 }
 
-/// Load rules from files and directories of `*.yaml`/`*.yml`, after the
-/// default rules when `with_default` is set.
+/// Load rules from files and directories of `*.yaml`/`*.yml` (or `@nlp`,
+/// the embedded normalisation set), after the default rules when
+/// `with_default` is set.
 pub fn load_paths(paths: &[PathBuf], with_default: bool) -> Result<RuleSet, RulesError> {
     let mut sources: Vec<(String, String)> = Vec::new();
     if with_default {
@@ -99,6 +100,18 @@ pub fn load_paths(paths: &[PathBuf], with_default: bool) -> Result<RuleSet, Rule
     }
     let mut diagnostics = Vec::new();
     for path in paths {
+        if let Some(name) = path.to_str().and_then(|p| p.strip_prefix('@')) {
+            match name {
+                "nlp" => {
+                    sources.extend(embedded::NLP_RULES.iter().map(|(n, t)| (n.to_string(), t.to_string())))
+                }
+                _ => diagnostics.push(file_diagnostic(
+                    &path.display().to_string(),
+                    format!("no built-in rule set `@{name}`; there is `@nlp`"),
+                )),
+            }
+            continue;
+        }
         match rule_files(path) {
             Ok(files) => {
                 for file in files {
@@ -268,7 +281,25 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         }
     };
     let kind_name = raw.kind.name();
+    if !matches!(raw.kind, RawKind::Normalize) {
+        forbid(raw.step.is_some(), "step", kind_name);
+        forbid(raw.min_chars.is_some(), "min_chars", kind_name);
+    }
     match raw.kind {
+        RawKind::Normalize => {
+            forbid(raw.pattern.is_some(), "pattern", kind_name);
+            forbid(raw.start.is_some(), "start", kind_name);
+            forbid(raw.end.is_some(), "end", kind_name);
+            forbid(raw.min_lines.is_some(), "min_lines", kind_name);
+            forbid(raw.place.is_some(), "where", kind_name);
+            forbid(raw.within.is_some(), "within", kind_name);
+            forbid(raw.min_words.is_some(), "min_words", kind_name);
+            forbid(raw.max_words.is_some(), "max_words", kind_name);
+            forbid(raw.unless.is_some(), "unless", kind_name);
+            if raw.min_chars.is_some() && raw.step != Some(Step::DuplicateLines) {
+                forbid(true, "min_chars", "normalize step other than `duplicate-lines`");
+            }
+        }
         RawKind::Block => {
             forbid(raw.pattern.is_some(), "pattern", kind_name);
             forbid(raw.min_lines.is_some(), "min_lines", kind_name);
@@ -297,6 +328,16 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
             let min_lines = raw.min_lines.map_or(2, NonZeroUsize::get);
             need_pattern(raw.pattern, &mut problems).map(|pattern| Kind::Run { pattern, min_lines })
         }
+        RawKind::Normalize => match raw.step {
+            Some(step) => Some(Kind::Normalize { step, min_chars: raw.min_chars.unwrap_or(20) }),
+            None => {
+                problems.push((
+                    Some("match"),
+                    "a `normalize` rule needs `step`: mojibake, nfc, nfkc, spaces, invisible, controls, trailing-space, line-endings or duplicate-lines".into(),
+                ));
+                None
+            }
+        },
         RawKind::Block => match (raw.start, raw.end) {
             (Some(start), Some(end)) => Some(Kind::Block { start: start.0, end: end.0 }),
             (start, end) => {
@@ -481,6 +522,8 @@ struct RawRule {
     start: Option<Pattern>,
     end: Option<RawEnd>,
     min_lines: Option<NonZeroUsize>,
+    step: Option<Step>,
+    min_chars: Option<usize>,
     #[serde(rename = "where")]
     place: Option<RawPlace>,
     within: Option<usize>,
@@ -498,6 +541,7 @@ enum RawKind {
     Span,
     Block,
     Run,
+    Normalize,
 }
 
 impl RawKind {
@@ -507,6 +551,7 @@ impl RawKind {
             RawKind::Span => "span",
             RawKind::Block => "block",
             RawKind::Run => "run",
+            RawKind::Normalize => "normalize",
         }
     }
 }

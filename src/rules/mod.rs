@@ -55,6 +55,48 @@ pub enum Kind {
     Block { start: Regex, end: BlockEnd },
     /// `min_lines` or more consecutive lines that each match `pattern`.
     Run { pattern: Regex, min_lines: usize },
+    /// A text normalisation step over what the other rules keep.
+    Normalize { step: Step, min_chars: usize },
+}
+
+/// The normalisation steps a `normalize` rule can turn on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    /// UTF-8 text that was decoded as Windows-1252/Latin-1, repaired.
+    Mojibake,
+    /// Unicode canonical composition.
+    Nfc,
+    /// Unicode compatibility composition (also folds ligatures, full-width forms).
+    Nfkc,
+    /// Non-breaking and other exotic spaces to a plain space.
+    Spaces,
+    /// Zero-width characters, soft hyphens and stray BOMs removed.
+    Invisible,
+    /// Control characters other than tab removed.
+    Controls,
+    /// Whitespace at the end of a line removed.
+    TrailingSpace,
+    /// `\r\n` line ends to `\n`.
+    LineEndings,
+    /// Later copies of a line of at least `min_chars` characters removed.
+    DuplicateLines,
+}
+
+impl Step {
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Mojibake => "mojibake",
+            Step::Nfc => "nfc",
+            Step::Nfkc => "nfkc",
+            Step::Spaces => "spaces",
+            Step::Invisible => "invisible",
+            Step::Controls => "controls",
+            Step::TrailingSpace => "trailing-space",
+            Step::LineEndings => "line-endings",
+            Step::DuplicateLines => "duplicate-lines",
+        }
+    }
 }
 
 impl Kind {
@@ -64,14 +106,16 @@ impl Kind {
             Kind::Span { .. } => "span",
             Kind::Block { .. } => "block",
             Kind::Run { .. } => "run",
+            Kind::Normalize { .. } => "normalize",
         }
     }
 
-    /// The regex that decides whether the rule fires on a line.
-    pub fn trigger(&self) -> &Regex {
+    /// The regex that decides whether the rule fires on a line, if any.
+    pub fn trigger(&self) -> Option<&Regex> {
         match self {
-            Kind::Line { pattern } | Kind::Span { pattern } | Kind::Run { pattern, .. } => pattern,
-            Kind::Block { start, .. } => start,
+            Kind::Line { pattern } | Kind::Span { pattern } | Kind::Run { pattern, .. } => Some(pattern),
+            Kind::Block { start, .. } => Some(start),
+            Kind::Normalize { .. } => None,
         }
     }
 }
@@ -148,18 +192,22 @@ pub struct RemoveExample {
 pub struct RuleSet {
     rules: Vec<Rule>,
     triggers: RegexSet,
+    /// Rule index of each pattern in `triggers`.
+    trigger_rules: Vec<usize>,
     any_scope: bool,
 }
 
 impl RuleSet {
     pub fn new(rules: Vec<Rule>) -> Result<RuleSet, regex::Error> {
+        let trigger_rules: Vec<usize> =
+            rules.iter().enumerate().filter(|(_, r)| r.kind.trigger().is_some()).map(|(i, _)| i).collect();
         // Many Unicode-aware patterns in one set exceed the default limit.
-        let triggers = RegexSetBuilder::new(rules.iter().map(|r| r.kind.trigger().as_str()))
+        let triggers = RegexSetBuilder::new(rules.iter().filter_map(|r| r.kind.trigger().map(Regex::as_str)))
             .size_limit(256 << 20)
             .dfa_size_limit(64 << 20)
             .build()?;
         let any_scope = rules.iter().any(|r| r.scope.is_some());
-        Ok(RuleSet { rules, triggers, any_scope })
+        Ok(RuleSet { rules, triggers, trigger_rules, any_scope })
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -180,6 +228,11 @@ impl RuleSet {
 
     pub(crate) fn triggers(&self) -> &RegexSet {
         &self.triggers
+    }
+
+    /// Rule index of pattern `i` of [`RuleSet::triggers`].
+    pub(crate) fn trigger_rule(&self, i: usize) -> usize {
+        self.trigger_rules[i]
     }
 
     pub(crate) fn any_scope(&self) -> bool {

@@ -1,0 +1,179 @@
+//! JSON Lines documents: reading and writing `.jsonl`, `.jsonl.gz` and
+//! `.jsonl.zst` (compression by extension), and one record's fields.
+//!
+//! A record is a JSON object with a text field (`text` by default) and an
+//! optional id field (`id`); every other field passes through untouched and
+//! in its order. A line that is not such an object is malformed.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::output::AtomicWriter;
+
+/// Which fields hold a record's text and id.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    pub text: String,
+    pub id: String,
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields { text: "text".into(), id: "id".into() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+fn compression(path: &Path) -> Compression {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    if name.ends_with(".gz") {
+        Compression::Gzip
+    } else if name.ends_with(".zst") || name.ends_with(".zstd") {
+        Compression::Zstd
+    } else {
+        Compression::None
+    }
+}
+
+/// A buffered reader over a file, decompressed by its extension.
+pub fn open(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
+    let file = File::open(path)?;
+    let inner: Box<dyn Read + Send> = match compression(path) {
+        Compression::None => Box::new(file),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file)?),
+    };
+    Ok(Box::new(BufReader::with_capacity(256 << 10, inner)))
+}
+
+/// Where JSON Lines output goes: a file (written atomically, compressed by
+/// its extension) or standard output.
+pub enum Sink {
+    Plain(AtomicWriter),
+    Gzip(flate2::write::GzEncoder<AtomicWriter>),
+    Zstd(zstd::stream::write::Encoder<'static, AtomicWriter>),
+    Stdout(io::BufWriter<io::Stdout>),
+}
+
+impl Sink {
+    /// `-` is standard output.
+    pub fn create(path: &Path) -> io::Result<Sink> {
+        if path == Path::new("-") {
+            return Ok(Sink::Stdout(io::BufWriter::with_capacity(256 << 10, io::stdout())));
+        }
+        let w = AtomicWriter::create(path)?;
+        Ok(match compression(path) {
+            Compression::None => Sink::Plain(w),
+            Compression::Gzip => Sink::Gzip(flate2::write::GzEncoder::new(w, flate2::Compression::default())),
+            Compression::Zstd => Sink::Zstd(zstd::stream::write::Encoder::new(w, 3)?),
+        })
+    }
+
+    /// Flush, finish the compressed stream and move the file into place.
+    pub fn finish(self) -> io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.commit(),
+            Sink::Gzip(e) => e.finish()?.commit(),
+            Sink::Zstd(e) => e.finish()?.commit(),
+            Sink::Stdout(mut s) => s.flush(),
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Plain(w) => w.write(buf),
+            Sink::Gzip(w) => w.write(buf),
+            Sink::Zstd(w) => w.write(buf),
+            Sink::Stdout(w) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.flush(),
+            Sink::Gzip(w) => w.flush(),
+            Sink::Zstd(w) => w.flush(),
+            Sink::Stdout(w) => w.flush(),
+        }
+    }
+}
+
+/// A parsed record: all its fields, its text and its id (as a string).
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub fields: Map<String, Value>,
+    pub text: String,
+    pub id: Option<String>,
+}
+
+/// Parse one line; the error says what is wrong with it.
+pub fn parse(line: &str, fields: &Fields) -> Result<Record, String> {
+    let value: Value = serde_json::from_str(line).map_err(|e| format!("malformed JSON: {e}"))?;
+    let Value::Object(mut map) = value else {
+        return Err("not a JSON object".to_string());
+    };
+    let text = match map.get_mut(&fields.text) {
+        Some(Value::String(s)) => std::mem::take(s),
+        Some(_) => return Err(format!("field `{}` is not a string", fields.text)),
+        None => return Err(format!("no field `{}`", fields.text)),
+    };
+    let id = match map.get(&fields.id) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Null) | None => None,
+        Some(other) => Some(other.to_string()),
+    };
+    Ok(Record { fields: map, text, id })
+}
+
+/// The record with its text field set to `text` and, when given, an extra
+/// `descrape` field; one line with its newline.
+pub fn serialize(
+    mut fields: Map<String, Value>,
+    text_field: &str,
+    text: String,
+    annotation: Option<Value>,
+) -> Vec<u8> {
+    fields.insert(text_field.to_string(), Value::String(text));
+    if let Some(a) = annotation {
+        fields.insert("descrape".to_string(), a);
+    }
+    let mut out = serde_json::to_vec(&Value::Object(fields)).expect("JSON values serialize");
+    out.push(b'\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_pass_through_in_order() {
+        let f = Fields::default();
+        let r = parse(r#"{"url":"u","text":"Hi","id":7,"meta":{"a":1}}"#, &f).unwrap();
+        assert_eq!((r.text.as_str(), r.id.as_deref()), ("Hi", Some("7")));
+        let out = serialize(r.fields, "text", "Bye".into(), None);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"url\":\"u\",\"text\":\"Bye\",\"id\":7,\"meta\":{\"a\":1}}\n"
+        );
+    }
+
+    #[test]
+    fn malformed_lines_say_why() {
+        let f = Fields::default();
+        assert!(parse("{\"text\": ", &f).unwrap_err().starts_with("malformed JSON"));
+        assert_eq!(parse("[1]", &f).unwrap_err(), "not a JSON object");
+        assert_eq!(parse("{\"body\":\"x\"}", &f).unwrap_err(), "no field `text`");
+        assert_eq!(parse("{\"text\":3}", &f).unwrap_err(), "field `text` is not a string");
+    }
+}
