@@ -132,6 +132,7 @@ pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
         None => None,
     };
     let mut totals = Totals::new(rules);
+    totals.files.records = opts.input_format == Format::Jsonl;
     let tree = match &target {
         Target::Tree(dir) => Some(dir.clone()),
         Target::Stream(_) => None,

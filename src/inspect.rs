@@ -136,6 +136,7 @@ impl Stats {
 /// Run the rules over inputs and count what each removes.
 pub fn stats(rules: &RuleSet, reading: &Reading, err: &mut impl Write) -> Result<Stats> {
     let mut totals = Totals::new(rules);
+    totals.files.records = reading.format == Format::Jsonl;
     batch::run(
         reading.inputs()?,
         rules,

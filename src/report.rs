@@ -22,13 +22,17 @@ pub struct FileCounts {
     pub malformed: u64,
     /// Records dropped by `--min-words` (also counted as read).
     pub dropped: u64,
+    /// Counting JSON Lines records rather than files (for the wording).
+    #[serde(skip)]
+    pub records: bool,
 }
 
 impl FileCounts {
     /// `N files read: …`, with malformed and dropped counts when there are any.
     pub fn render(&self) -> String {
+        let unit = if self.records { "records" } else { "files" };
         let mut s = format!(
-            "{} files read: {} changed, {} unchanged, {} skipped, {} failed",
+            "{} {unit} read: {} changed, {} unchanged, {} skipped, {} failed",
             self.read, self.changed, self.unchanged, self.skipped, self.failed
         );
         if self.malformed > 0 || self.dropped > 0 {
@@ -200,8 +204,11 @@ impl Summary {
         }
         let _ = write!(
             s,
-            "{:.2} s, {:.1} MB/s, {:.0} files/s",
-            self.elapsed_seconds, self.mb_per_second, self.files_per_second
+            "{:.2} s, {:.1} MB/s, {:.0} {}/s",
+            self.elapsed_seconds,
+            self.mb_per_second,
+            self.files_per_second,
+            if self.files.records { "records" } else { "files" }
         );
         if let Some(mb) = self.peak_memory_mb {
             let _ = write!(s, ", peak memory {mb:.0} MB");
