@@ -19,8 +19,9 @@ use serde_json::{Map, Value};
 
 use crate::decode::{self, Decoded, Source};
 use crate::engine::{self, Edit};
+use crate::html;
 use crate::jsonl::{self, Fields};
-use crate::rules::RuleSet;
+use crate::rules::{DocPath, RuleSet};
 use crate::walk::Found;
 
 /// Files handed to the pool at once: enough to keep every core busy,
@@ -39,6 +40,15 @@ pub enum Format {
     Jsonl,
 }
 
+/// Whether a document is text or a web page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputType {
+    /// HTML by extension (.html, .htm, .xhtml) or by its first bytes; JSON Lines records are text.
+    Auto,
+    Text,
+    Html,
+}
+
 /// What a run reads.
 #[derive(Debug)]
 pub struct Inputs {
@@ -47,6 +57,7 @@ pub struct Inputs {
     pub stdin: bool,
     pub format: Format,
     pub fields: Fields,
+    pub input_type: InputType,
 }
 
 /// A cleaned document: decoded input, where it came from, and its edits.
@@ -60,13 +71,37 @@ pub struct Cleaned {
     /// The record's other fields, for JSON Lines.
     pub fields: Option<Map<String, Value>>,
     pub source: Source,
+    /// The document's text (for a web page, its rendering).
     pub text: String,
     pub edits: Vec<Edit>,
+    /// For a web page: the elements the HTML rules removed and the main-text choice.
+    pub html: Option<Page>,
+}
+
+/// What the HTML rules did to a page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub regions: Vec<html::Region>,
+    pub main: Option<html::MainChoice>,
+    /// Whether a `main-text` rule looked for a container.
+    pub main_rule: bool,
 }
 
 impl Cleaned {
     pub fn output(&self) -> String {
         engine::apply(&self.text, &self.edits)
+    }
+
+    /// Where its text output goes in a tree: a page's path gets `.txt` instead of its extension.
+    pub fn text_rel(&self) -> String {
+        if self.html.is_none() {
+            return self.rel.clone();
+        }
+        let p = std::path::Path::new(&self.rel);
+        match p.extension() {
+            Some(_) => p.with_extension("txt").to_string_lossy().replace('\\', "/"),
+            None => format!("{}.txt", self.rel),
+        }
     }
 
     /// How the document is named in messages: `file`, or `file:line` for a record.
@@ -112,29 +147,72 @@ fn utf8_plain() -> Source {
     Source { encoding: "UTF-8", bom: false, detected: false, lossy: false }
 }
 
-fn clean_bytes(rules: &RuleSet, bytes: Vec<u8>, rel: String) -> Item {
-    match decode::decode(bytes) {
+/// Render a page and clean its text; `path` is what scope globs see.
+fn clean_page(rules: &RuleSet, page: &str, path: Option<&str>) -> (String, Vec<Edit>, Page) {
+    let at = path.map_or(DocPath::Unknown, DocPath::Known);
+    let rendered = html::render(rules, page, at);
+    let edits = engine::clean_with(rules, at, &rendered.text, &rendered.claims());
+    let main_rule = rules.rules().iter().any(|r| matches!(r.kind, crate::rules::Kind::MainText));
+    (rendered.text, edits, Page { regions: rendered.regions, main: rendered.main, main_rule })
+}
+
+fn clean_bytes(rules: &RuleSet, bytes: Vec<u8>, rel: String, is_page: bool) -> Item {
+    let decoded = if is_page { html::decode(bytes) } else { decode::decode(bytes) };
+    match decoded {
         Decoded::Binary { nul_at } => {
             Item::Skipped { rel, reason: format!("binary file (NUL byte at offset {nul_at})") }
         }
+        Decoded::Text { text, source } if is_page => {
+            let (text, edits, page) = clean_page(rules, &text, Some(&rel));
+            Item::Cleaned(Cleaned {
+                rel,
+                id: None,
+                line: None,
+                fields: None,
+                source,
+                text,
+                edits,
+                html: Some(page),
+            })
+        }
         Decoded::Text { text, source } => {
             let edits = engine::clean(rules, Some(&rel), &text);
-            Item::Cleaned(Cleaned { rel, id: None, line: None, fields: None, source, text, edits })
+            Item::Cleaned(Cleaned {
+                rel,
+                id: None,
+                line: None,
+                fields: None,
+                source,
+                text,
+                edits,
+                html: None,
+            })
         }
     }
 }
 
-/// Read and clean one text file.
-pub fn clean_file(rules: &RuleSet, path: PathBuf, rel: String) -> Item {
+fn is_html(input_type: InputType, path: &std::path::Path, bytes: &[u8]) -> bool {
+    match input_type {
+        InputType::Html => true,
+        InputType::Text => false,
+        InputType::Auto => html::looks_like_html(path, bytes),
+    }
+}
+
+/// Read and clean one file.
+pub fn clean_file(rules: &RuleSet, path: PathBuf, rel: String, input_type: InputType) -> Item {
     match std::fs::read(&path) {
-        Ok(bytes) => clean_bytes(rules, bytes, rel),
+        Ok(bytes) => {
+            let page = is_html(input_type, &path, &bytes);
+            clean_bytes(rules, bytes, rel, page)
+        }
         Err(e) => Item::Failed { error: format!("cannot read `{}`: {e}", path.display()), rel },
     }
 }
 
-/// Parse and clean one JSON Lines line. Scope globs see the record's id
-/// when it has one, else the file's path.
-fn clean_line(rules: &RuleSet, fields: &Fields, rel: &str, line: usize, bytes: Vec<u8>) -> Item {
+/// Parse and clean one JSON Lines line (its text a page when `page`).
+/// Scope globs see the record's id when it has one, else the file's path.
+fn clean_line(rules: &RuleSet, fields: &Fields, rel: &str, line: usize, bytes: Vec<u8>, page: bool) -> Item {
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -145,15 +223,23 @@ fn clean_line(rules: &RuleSet, fields: &Fields, rel: &str, line: usize, bytes: V
     let trimmed = text.trim_end_matches(['\n', '\r']);
     match jsonl::parse(trimmed, fields) {
         Ok(rec) => {
-            let edits = engine::clean(rules, Some(rec.id.as_deref().unwrap_or(rel)), &rec.text);
+            let path = rec.id.as_deref().unwrap_or(rel);
+            let (text, edits, html) = if page {
+                let (text, edits, page) = clean_page(rules, &rec.text, Some(path));
+                (text, edits, Some(page))
+            } else {
+                let edits = engine::clean(rules, Some(path), &rec.text);
+                (rec.text, edits, None)
+            };
             Item::Cleaned(Cleaned {
                 rel: rel.into(),
                 id: rec.id,
                 line: Some(line),
                 fields: Some(rec.fields),
                 source: utf8_plain(),
-                text: rec.text,
+                text,
                 edits,
+                html,
             })
         }
         Err(error) => Item::Malformed { rel: rel.into(), line, error, text: trimmed.to_string() },
@@ -171,24 +257,28 @@ where
     let pool = rayon::ThreadPoolBuilder::new().num_threads(settings.jobs).build()?;
     let total_bytes: u64 = inputs.found.iter().map(|f| if let Found::File(s) = f { s.size } else { 0 }).sum();
     let bar = progress_bar(settings.progress && !inputs.stdin, total_bytes, inputs.found.len());
-    let Inputs { found, stdin, format, fields } = inputs;
+    let Inputs { found, stdin, format, fields, input_type } = inputs;
+    let pages = input_type == InputType::Html;
     let result = match (stdin, format) {
         (true, Format::Text) => {
             let mut bytes = Vec::new();
             std::io::stdin().lock().read_to_end(&mut bytes)?;
-            sink(map(clean_bytes(rules, bytes, "-".into())), &bar)
+            let page = is_html(input_type, std::path::Path::new("-"), &bytes);
+            sink(map(clean_bytes(rules, bytes, "-".into(), page)), &bar)
         }
         (true, Format::Jsonl) => {
             let stdin = std::io::stdin().lock();
-            run_lines(&pool, rules, &fields, "-", stdin, &bar, &map, &mut sink)
+            run_lines(&pool, rules, (&fields, pages), "-", stdin, &bar, &map, &mut sink)
         }
-        (false, Format::Text) => run_files(&pool, rules, found, &bar, &map, &mut sink),
+        (false, Format::Text) => run_files(&pool, rules, found, input_type, &bar, &map, &mut sink),
         (false, Format::Jsonl) => {
             let mut result = Ok(());
             for f in found {
                 result = match f {
                     Found::File(s) => match jsonl::open(&s.path) {
-                        Ok(reader) => run_lines(&pool, rules, &fields, &s.rel, reader, &bar, &map, &mut sink),
+                        Ok(reader) => {
+                            run_lines(&pool, rules, (&fields, pages), &s.rel, reader, &bar, &map, &mut sink)
+                        }
                         Err(e) => {
                             let error = format!("cannot read `{}`: {e}", s.path.display());
                             sink(map(Item::Failed { rel: s.rel, error }), &bar)
@@ -212,6 +302,7 @@ fn run_files<T, M, S>(
     pool: &rayon::ThreadPool,
     rules: &RuleSet,
     found: Vec<Found>,
+    input_type: InputType,
     bar: &ProgressBar,
     map: &M,
     sink: &mut S,
@@ -236,7 +327,7 @@ where
                     let item = match f {
                         Found::File(s) => {
                             let size = s.size;
-                            let item = clean_file(rules, s.path, s.rel);
+                            let item = clean_file(rules, s.path, s.rel, input_type);
                             bar.inc(size);
                             item
                         }
@@ -262,7 +353,7 @@ where
 fn run_lines<T, M, S>(
     pool: &rayon::ThreadPool,
     rules: &RuleSet,
-    fields: &Fields,
+    (fields, pages): (&Fields, bool),
     rel: &str,
     mut reader: impl BufRead,
     bar: &ProgressBar,
@@ -302,7 +393,10 @@ where
         }
         bar.inc(bytes as u64);
         let results: Vec<T> = pool.install(|| {
-            batch.into_par_iter().map(|(line, buf)| map(clean_line(rules, fields, rel, line, buf))).collect()
+            batch
+                .into_par_iter()
+                .map(|(line, buf)| map(clean_line(rules, fields, rel, line, buf, pages)))
+                .collect()
         });
         for r in results {
             sink(r, bar)?;

@@ -10,6 +10,7 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
+use crate::batch::Cleaned;
 use crate::decode::Source;
 use crate::engine::{self, Edit};
 use crate::rules::RuleSet;
@@ -32,6 +33,18 @@ pub enum Record {
         removed: String,
         #[serde(default, skip_serializing_if = "String::is_empty")]
         inserted: String,
+        /// For a web page, the element a `selector` rule removed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        element: Option<String>,
+    },
+    /// A web page: which container was kept as its main text, and why
+    /// (`container` is null when the whole body was kept).
+    Html {
+        file: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        container: Option<String>,
+        reason: String,
     },
     /// The input was not plain UTF-8; `encoding` is what it was decoded from.
     Decoded { file: String, encoding: String, bom: bool, detected: bool, lossy: bool },
@@ -76,9 +89,42 @@ pub fn edit_records(
                 bytes: [e.range.start, e.range.end],
                 removed: text[e.range.clone()].to_string(),
                 inserted: e.insert.clone(),
+                element: None,
             }
         })
         .collect()
+}
+
+/// Every record of one cleaned document: how it was decoded, the main-text
+/// choice of a page, and its edits (with the element a selector removed).
+pub fn document_records(rules: &RuleSet, c: &Cleaned) -> Vec<Record> {
+    let file = c.name();
+    let mut out: Vec<Record> = decoded_record(&file, &c.source).into_iter().collect();
+    if let Some(page) = c.html.as_ref().filter(|p| p.main_rule) {
+        out.push(Record::Html {
+            file: file.clone(),
+            id: c.id.clone(),
+            container: page.main.as_ref().map(|m| m.container.clone()),
+            reason: page.main.as_ref().map_or_else(
+                || "no clear article container: the whole body is kept".to_string(),
+                |m| format!("kept {}", m.reason),
+            ),
+        });
+    }
+    let mut edits = edit_records(rules, &file, c.id.as_deref(), &c.text, &c.edits);
+    if let Some(page) = &c.html {
+        for (r, e) in edits.iter_mut().zip(&c.edits) {
+            if let Record::Edit { element, .. } = r {
+                *element = page
+                    .regions
+                    .iter()
+                    .find(|g| g.rule == e.rule && g.range.start < e.range.end && e.range.start < g.range.end)
+                    .map(|g| g.element.clone());
+            }
+        }
+    }
+    out.extend(edits);
+    out
 }
 
 pub fn decoded_record(file: &str, source: &Source) -> Option<Record> {

@@ -16,7 +16,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
-use crate::batch::{self, Cleaned, Format, Inputs, Item, Settings};
+use crate::batch::{self, Cleaned, Format, InputType, Inputs, Item, Settings};
 use crate::changelog::{self, Record};
 use crate::engine;
 use crate::jsonl::{self, Fields, Sink};
@@ -36,6 +36,7 @@ pub struct CleanOptions {
     /// Output directory (text) or file (JSON Lines); `-` or none for stdout.
     pub out: Option<PathBuf>,
     pub input_format: Format,
+    pub input_type: InputType,
     pub output_format: Format,
     pub fields: Fields,
     /// Add a `descrape` field with what was removed to JSON Lines output.
@@ -137,7 +138,13 @@ pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
         Target::Tree(dir) => Some(dir.clone()),
         Target::Stream(_) => None,
     };
-    let inputs = Inputs { found, stdin, format: opts.input_format, fields: opts.fields.clone() };
+    let inputs = Inputs {
+        found,
+        stdin,
+        format: opts.input_format,
+        fields: opts.fields.clone(),
+        input_type: opts.input_type,
+    };
     // Text files named after JSONL records, to refuse a second with the same name.
     let mut names: HashSet<String> = HashSet::new();
 
@@ -279,8 +286,7 @@ fn finish_item(rules: &RuleSet, opts: &CleanOptions, tree: Option<&Path>, item: 
 fn finish_cleaned(rules: &RuleSet, opts: &CleanOptions, tree: Option<&Path>, mut c: Cleaned) -> Done {
     let size = c.text.len() as u64;
     let unchanged = c.edits.is_empty();
-    let mut records: Vec<Record> = changelog::decoded_record(&c.rel, &c.source).into_iter().collect();
-    records.extend(changelog::edit_records(rules, &c.rel, c.id.as_deref(), &c.text, &c.edits));
+    let mut records = changelog::document_records(rules, &c);
     let status = if unchanged { Status::Unchanged } else { Status::Changed };
     let output = if unchanged { std::mem::take(&mut c.text) } else { c.output() };
     let write = match (opts.output_format, tree) {
@@ -300,7 +306,7 @@ fn finish_cleaned(rules: &RuleSet, opts: &CleanOptions, tree: Option<&Path>, mut
         }
         (Format::Text, Some(dir)) if c.line.is_none() => {
             // A text file: written here, on the worker.
-            let target = dir.join(&c.rel);
+            let target = dir.join(c.text_rel());
             if let Err(e) = output::write_atomic(&target, output.as_bytes(), None) {
                 let error = format!("cannot write `{}`: {e}", target.display());
                 return Done {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use crate::batch::Format;
+pub use crate::batch::{Format, InputType};
 use crate::jsonl::Fields;
 
 #[derive(Debug, Parser)]
@@ -115,9 +115,12 @@ pub struct EvalArgs {
     /// Directory of hand-cleaned files, at the same relative paths as INPUT's.
     #[arg(long, value_name = "GOLD_DIR")]
     pub gold: PathBuf,
-    /// Directory of raw dumps.
+    /// Directory of raw dumps (web pages are scored against GOLD's `.txt` of the same name).
     #[arg(value_name = "INPUT_DIR")]
     pub input: PathBuf,
+    /// auto: web pages by extension or first bytes; html or text: all are.
+    #[arg(long, value_enum, default_value_t = InputType::Auto, value_name = "TYPE")]
+    pub input_type: InputType,
     #[command(flatten)]
     pub rules: RulesArgs,
     /// Print JSON instead of text.
@@ -154,6 +157,10 @@ pub struct FormatArgs {
     /// JSON Lines field holding the document id.
     #[arg(long, default_value = "id", value_name = "NAME")]
     pub id_field: String,
+    /// auto: web pages by extension (.html, .htm, .xhtml) or first bytes; html: every
+    /// document (and JSON Lines record) is a page; text: none is.
+    #[arg(long, value_enum, default_value_t = InputType::Auto, value_name = "TYPE")]
+    pub input_type: InputType,
 }
 
 impl FormatArgs {

@@ -190,8 +190,20 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
     clean_at(rules, path.map_or(DocPath::Unknown, DocPath::Known), text)
 }
 
+/// Removals decided before the text rules run (HTML elements): byte
+/// ranges of the text, each with its rule. They win over text rules.
+#[derive(Debug, Default, Clone)]
+pub struct Claims {
+    pub ranges: Vec<(Range<usize>, usize)>,
+}
+
 /// [`clean`], with the document's path as `scope` globs see it.
 pub fn clean_at(rules: &RuleSet, path: DocPath, text: &str) -> Vec<Edit> {
+    clean_with(rules, path, text, &Claims::default())
+}
+
+/// [`clean_at`], with removals already claimed.
+pub fn clean_with(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -> Vec<Edit> {
     let lines = lines(text);
     if lines.is_empty() || rules.is_empty() {
         return Vec::new();
@@ -265,7 +277,9 @@ pub fn clean_at(rules: &RuleSet, path: DocPath, text: &str) -> Vec<Edit> {
                     }
                 }
                 Kind::Run { .. } => run_hits.push((r, i)),
-                Kind::Normalize { .. } => unreachable!("normalize rules have no trigger"),
+                Kind::Normalize { .. } | Kind::Selector { .. } | Kind::MainText => {
+                    unreachable!("only pattern rules have triggers")
+                }
             }
         }
     }
@@ -280,6 +294,20 @@ pub fn clean_at(rules: &RuleSet, path: DocPath, text: &str) -> Vec<Edit> {
             o.get_or_insert(m.rule);
         }
     };
+    // Claimed ranges: whole lines when they cover a line's text, else spans.
+    for (range, rule) in &claims.ranges {
+        let (first, last) = line_span(&lines, range);
+        for i in first - 1..last {
+            let l = lines[i];
+            let (s, e) = (range.start.max(l.start), range.end.min(l.content_end));
+            let covers = text[l.start..s].trim().is_empty() && text[e..l.content_end].trim().is_empty();
+            if covers && !doc.blank[i] {
+                owner[i].get_or_insert(*rule);
+            } else if s < e {
+                spans.push(SpanMatch { line: i, range: s..e, rule: *rule, placed: true });
+            }
+        }
+    }
     let (placed, mut deferred): (Vec<LineMatch>, Vec<LineMatch>) = whole.into_iter().partition(|m| m.placed);
     for m in &placed {
         claim(&mut owner, m);

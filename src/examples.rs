@@ -7,6 +7,7 @@
 //! stay out); `scope.contains` applies as usual.
 
 use crate::engine;
+use crate::html;
 use crate::rules::{DocPath, RuleSet};
 
 /// One example that did not behave as its rule says.
@@ -17,13 +18,27 @@ pub struct Failure {
     pub problem: String,
 }
 
+/// Clean an example of rule `index` as a document of its own; an example
+/// that starts with `<` is a web page and is rendered first. Returns the
+/// text the edits apply to, and the edits.
+pub fn clean_example(rules: &RuleSet, index: usize, text: &str) -> (String, Vec<engine::Edit>) {
+    let at = DocPath::ExampleOf(index);
+    if text.trim_start().starts_with('<') {
+        let page = html::render(rules, text, at);
+        let edits = engine::clean_with(rules, at, &page.text, &page.claims());
+        (page.text, edits)
+    } else {
+        (text.to_string(), engine::clean_at(rules, at, text))
+    }
+}
+
 /// Every failing example, in rule order.
 pub fn check(rules: &RuleSet) -> Vec<Failure> {
     let mut failures = Vec::new();
     for (index, rule) in rules.rules().iter().enumerate() {
         for ex in &rule.tests.remove {
-            let edits = engine::clean_at(rules, DocPath::ExampleOf(index), &ex.text);
-            let out = engine::apply(&ex.text, &edits);
+            let (text, edits) = clean_example(rules, index, &ex.text);
+            let out = engine::apply(&text, &edits);
             let problem = if !edits.iter().any(|e| e.rule == index) {
                 Some("`remove` example was not removed by this rule".to_string())
             } else {
@@ -37,7 +52,7 @@ pub fn check(rules: &RuleSet) -> Vec<Failure> {
             }
         }
         for ex in &rule.tests.keep {
-            let edits = engine::clean_at(rules, DocPath::ExampleOf(index), ex);
+            let (text, edits) = clean_example(rules, index, ex);
             if let Some(e) = edits.first() {
                 let by = &rules.rules()[e.rule].id;
                 failures.push(Failure {
@@ -45,7 +60,7 @@ pub fn check(rules: &RuleSet) -> Vec<Failure> {
                     example: ex.clone(),
                     problem: format!(
                         "`keep` example was changed by `{by}`: removed {:?}",
-                        &ex[e.range.clone()]
+                        &text[e.range.clone()]
                     ),
                 });
             }

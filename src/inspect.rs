@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use serde::Serialize;
 
-use crate::batch::{self, Format, Inputs, Item, Settings};
+use crate::batch::{self, Format, InputType, Inputs, Item, Settings};
 use crate::changelog;
 use crate::decode::{self, Decoded};
 use crate::diff::{self, Style};
@@ -27,6 +27,7 @@ pub struct Reading {
     pub paths: Vec<PathBuf>,
     pub format: Format,
     pub fields: Fields,
+    pub input_type: InputType,
     pub jobs: usize,
 }
 
@@ -37,7 +38,13 @@ impl Reading {
             bail!("`-` (standard input) cannot be mixed with other inputs");
         }
         let found = if stdin { Vec::new() } else { walk::discover(&self.paths, None)? };
-        Ok(Inputs { found, stdin, format: self.format, fields: self.fields.clone() })
+        Ok(Inputs {
+            found,
+            stdin,
+            format: self.format,
+            fields: self.fields.clone(),
+            input_type: self.input_type,
+        })
     }
 }
 
@@ -143,9 +150,7 @@ pub fn stats(rules: &RuleSet, reading: &Reading, err: &mut impl Write) -> Result
         quiet(reading.jobs),
         |item| {
             let records = match &item {
-                Item::Cleaned(c) => {
-                    changelog::edit_records(rules, &c.name(), c.id.as_deref(), &c.text, &c.edits)
-                }
+                Item::Cleaned(c) => changelog::document_records(rules, c),
                 _ => Vec::new(),
             };
             (item, records)
@@ -184,7 +189,14 @@ fn read_gold(path: &Path) -> Result<Option<String>> {
 }
 
 /// Clean `input` in memory and score it against `gold`, file by file.
-pub fn eval(rules: &RuleSet, input: &Path, gold: &Path, worst: usize, jobs: usize) -> Result<Evaluation> {
+pub fn eval(
+    rules: &RuleSet,
+    input: &Path,
+    gold: &Path,
+    input_type: InputType,
+    worst: usize,
+    jobs: usize,
+) -> Result<Evaluation> {
     if !input.is_dir() || !gold.is_dir() {
         bail!("eval needs two directories: `{}` and `{}`", input.display(), gold.display());
     }
@@ -195,7 +207,7 @@ pub fn eval(rules: &RuleSet, input: &Path, gold: &Path, worst: usize, jobs: usiz
         Error(anyhow::Error),
     }
     let found = walk::discover(&[input.to_path_buf()], None)?;
-    let inputs = Inputs { found, stdin: false, format: Format::Text, fields: Fields::default() };
+    let inputs = Inputs { found, stdin: false, format: Format::Text, fields: Fields::default(), input_type };
     let mut scores: Vec<FileScore> = Vec::new();
     let mut without_gold = Vec::new();
     let mut first_error: Option<anyhow::Error> = None;
@@ -204,7 +216,7 @@ pub fn eval(rules: &RuleSet, input: &Path, gold: &Path, worst: usize, jobs: usiz
         rules,
         quiet(jobs),
         |item| match item {
-            Item::Cleaned(c) => match read_gold(&gold.join(&c.rel)) {
+            Item::Cleaned(c) => match read_gold(&gold.join(c.text_rel())) {
                 Ok(Some(g)) => Scored::Score(eval::score(rules, &c.rel, &c.text, &c.edits, &g)),
                 Ok(None) => Scored::NoGold(c.rel),
                 Err(e) => Scored::Error(e),

@@ -17,6 +17,7 @@ pub mod engine;
 pub mod eval;
 pub mod examples;
 pub mod explain;
+pub mod html;
 pub mod inspect;
 pub mod jsonl;
 pub mod mojibake;

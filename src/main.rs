@@ -37,6 +37,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 inputs: args.inputs,
                 out: args.out,
                 input_format: args.format.input_format,
+                input_type: args.format.input_type,
                 output_format: args.output_format,
                 fields: args.format.fields(),
                 annotate: args.annotate,
@@ -88,6 +89,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 paths: args.inputs,
                 format: args.format.input_format,
                 fields: args.format.fields(),
+                input_type: args.format.input_type,
                 jobs: args.jobs,
             };
             let (changed, failed) =
@@ -106,6 +108,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 paths: args.inputs,
                 format: args.format.input_format,
                 fields: args.format.fields(),
+                input_type: args.format.input_type,
                 jobs: args.jobs,
             };
             let stats = inspect::stats(&rules, &reading, &mut std::io::stderr())?;
@@ -133,7 +136,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Eval(args) => {
             let rules = descrape::load_rules(&args.rules)?;
-            let eval = inspect::eval(&rules, &args.input, &args.gold, args.worst, args.jobs)?;
+            let eval =
+                inspect::eval(&rules, &args.input, &args.gold, args.input_type, args.worst, args.jobs)?;
             if args.json {
                 serde_json::to_writer_pretty(&mut stdout, &eval)?;
                 writeln!(stdout)?;

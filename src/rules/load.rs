@@ -281,11 +281,26 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         }
     };
     let kind_name = raw.kind.name();
+    if !matches!(raw.kind, RawKind::Selector) {
+        forbid(raw.selector.is_some(), "selector", kind_name);
+    }
+    if matches!(raw.kind, RawKind::Selector | RawKind::MainText) {
+        forbid(raw.pattern.is_some(), "pattern", kind_name);
+        forbid(raw.start.is_some(), "start", kind_name);
+        forbid(raw.end.is_some(), "end", kind_name);
+        forbid(raw.min_lines.is_some(), "min_lines", kind_name);
+        forbid(raw.place.is_some(), "where", kind_name);
+        forbid(raw.within.is_some(), "within", kind_name);
+        forbid(raw.min_words.is_some(), "min_words", kind_name);
+        forbid(raw.max_words.is_some(), "max_words", kind_name);
+        forbid(raw.unless.is_some(), "unless", kind_name);
+    }
     if !matches!(raw.kind, RawKind::Normalize) {
         forbid(raw.step.is_some(), "step", kind_name);
         forbid(raw.min_chars.is_some(), "min_chars", kind_name);
     }
     match raw.kind {
+        RawKind::Selector | RawKind::MainText => {}
         RawKind::Normalize => {
             forbid(raw.pattern.is_some(), "pattern", kind_name);
             forbid(raw.start.is_some(), "start", kind_name);
@@ -328,6 +343,14 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
             let min_lines = raw.min_lines.map_or(2, NonZeroUsize::get);
             need_pattern(raw.pattern, &mut problems).map(|pattern| Kind::Run { pattern, min_lines })
         }
+        RawKind::Selector => match raw.selector {
+            Some(css) => Some(Kind::Selector { selector: Box::new(css.1), source: css.0 }),
+            None => {
+                problems.push((Some("match"), "a `selector` rule needs `selector`: a CSS selector".into()));
+                None
+            }
+        },
+        RawKind::MainText => Some(Kind::MainText),
         RawKind::Normalize => match raw.step {
             Some(step) => Some(Kind::Normalize { step, min_chars: raw.min_chars.unwrap_or(20) }),
             None => {
@@ -524,6 +547,7 @@ struct RawRule {
     min_lines: Option<NonZeroUsize>,
     step: Option<Step>,
     min_chars: Option<usize>,
+    selector: Option<Css>,
     #[serde(rename = "where")]
     place: Option<RawPlace>,
     within: Option<usize>,
@@ -542,6 +566,9 @@ enum RawKind {
     Block,
     Run,
     Normalize,
+    Selector,
+    #[serde(rename = "main-text")]
+    MainText,
 }
 
 impl RawKind {
@@ -552,6 +579,8 @@ impl RawKind {
             RawKind::Block => "block",
             RawKind::Run => "run",
             RawKind::Normalize => "normalize",
+            RawKind::Selector => "selector",
+            RawKind::MainText => "main-text",
         }
     }
 }
@@ -636,6 +665,27 @@ fn compile_regex(s: &str) -> Result<Regex, String> {
         }
         other => format!("invalid regex `{s}`: {other}"),
     })
+}
+
+/// A CSS selector parsed inside the scalar's visitor, so its error is positioned.
+struct Css(String, scraper::Selector);
+
+impl<'de> Deserialize<'de> for Css {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Css;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a CSS selector")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Css, E> {
+                scraper::Selector::parse(s)
+                    .map(|sel| Css(s.to_string(), sel))
+                    .map_err(|e| E::custom(format!("invalid CSS selector `{s}`: {e}")))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 /// A path glob; `*` stays within one path component.

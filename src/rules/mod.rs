@@ -57,6 +57,10 @@ pub enum Kind {
     Run { pattern: Regex, min_lines: usize },
     /// A text normalisation step over what the other rules keep.
     Normalize { step: Step, min_chars: usize },
+    /// In HTML, the elements matching a CSS selector.
+    Selector { selector: Box<scraper::Selector>, source: String },
+    /// In HTML, everything outside the page's main text container.
+    MainText,
 }
 
 /// The normalisation steps a `normalize` rule can turn on.
@@ -107,6 +111,8 @@ impl Kind {
             Kind::Block { .. } => "block",
             Kind::Run { .. } => "run",
             Kind::Normalize { .. } => "normalize",
+            Kind::Selector { .. } => "selector",
+            Kind::MainText => "main-text",
         }
     }
 
@@ -115,7 +121,7 @@ impl Kind {
         match self {
             Kind::Line { pattern } | Kind::Span { pattern } | Kind::Run { pattern, .. } => Some(pattern),
             Kind::Block { start, .. } => Some(start),
-            Kind::Normalize { .. } => None,
+            Kind::Normalize { .. } | Kind::Selector { .. } | Kind::MainText => None,
         }
     }
 }
@@ -228,6 +234,11 @@ impl RuleSet {
 
     pub(crate) fn triggers(&self) -> &RegexSet {
         &self.triggers
+    }
+
+    /// Whether any rule works on HTML elements.
+    pub fn has_html_rules(&self) -> bool {
+        self.rules.iter().any(|r| matches!(r.kind, Kind::Selector { .. } | Kind::MainText))
     }
 
     /// Rule index of pattern `i` of [`RuleSet::triggers`].
