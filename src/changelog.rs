@@ -98,7 +98,7 @@ pub fn edit_records(
 /// Every record of one cleaned document: how it was decoded, the main-text
 /// choice of a page, and its edits (with the element a selector removed).
 pub fn document_records(rules: &RuleSet, c: &Cleaned) -> Vec<Record> {
-    let file = c.name();
+    let file = c.rel.clone();
     let mut out: Vec<Record> = decoded_record(&file, &c.source).into_iter().collect();
     if let Some(page) = c.html.as_ref().filter(|p| p.main_rule) {
         out.push(Record::Html {

@@ -46,7 +46,7 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
             let end = value
                 .find(|c: char| c == '"' || c == '\'' || c == ';' || c.is_whitespace())
                 .unwrap_or(value.len());
-            let enc = Encoding::for_label(value[..end].as_bytes())?;
+            let enc = Encoding::for_label(&value.as_bytes()[..end])?;
             return Some(if enc == UTF_16LE || enc == UTF_16BE { UTF_8 } else { enc });
         }
     }
@@ -162,6 +162,9 @@ const BLOCKS: &[&str] = &[
     "video",
     "audio",
 ];
+
+/// Words between the headline and the main container kept as its deck.
+const DECK_WORDS: usize = 80;
 
 const NOT_TEXT: &[&str] = &["script", "style", "template", "head", "title", "meta", "link", "base"];
 
@@ -476,7 +479,17 @@ pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
     let mut regions = r.regions;
     let mut main = None;
     if let (Some(rule), Some((c, why))) = (main_rule, &container) {
-        let keep: Vec<Range<usize>> = r.found.iter().map(|(_, range)| range.clone()).collect();
+        let mut keep: Vec<Range<usize>> = r.found.iter().map(|(_, range)| range.clone()).collect();
+        // The headline block: a deck or standfirst between the first h1 and
+        // the container stays with them when it is short.
+        if let [a, b] = &keep[..] {
+            let (a, b) = (a.clone(), b.clone());
+            let (first, second) = if a.start <= b.start { (a, b) } else { (b, a) };
+            let between = first.end..second.start;
+            if first.end <= second.start && text[between.clone()].split_whitespace().count() <= DECK_WORDS {
+                keep.push(between);
+            }
+        }
         // Everything outside the kept ranges goes to the main-text rule.
         let mut sorted = keep.clone();
         sorted.sort_by_key(|k| k.start);
