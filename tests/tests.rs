@@ -5,6 +5,7 @@ mod util;
 
 mod changelog;
 mod clean;
+mod html;
 mod nlp;
 mod props;
 mod tune;

@@ -1,0 +1,254 @@
+//! Web pages: detection, charsets, selector rules, the main-text choice,
+//! text conversion, malformed markup, mixed trees and the tools on pages.
+
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+use crate::util::{descrape, records, repo, tree, write};
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    repo().join("tests/fixtures/html/raw").join(name)
+}
+
+#[test]
+fn pages_are_found_by_extension_or_first_bytes_and_written_as_txt() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    write(&input, "a.html", "<html><body><p>Page by extension.</p></body></html>");
+    write(&input, "b.txt", "<!DOCTYPE html><html><body><p>Page by its start.</p></body></html>");
+    write(&input, "c.txt", "A story about <html> tags.\n");
+    let out = tmp.path().join("out");
+    descrape().arg("clean").arg("-q").arg(&input).arg("-o").arg(&out).assert().success();
+    let files = tree(&out);
+    assert_eq!(files.keys().collect::<Vec<_>>(), ["a.txt", "b.txt", "c.txt"]);
+    assert_eq!(files["a.txt"], b"Page by extension.\n");
+    assert_eq!(files["b.txt"], b"Page by its start.\n");
+    assert_eq!(files["c.txt"], b"A story about <html> tags.\n");
+    // --input-type text keeps a page as text.
+    let out2 = tmp.path().join("out2");
+    descrape()
+        .args(["clean", "-q", "--input-type", "text"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out2)
+        .assert()
+        .success();
+    assert!(tree(&out2)["a.html"].starts_with(b"<html>"));
+}
+
+#[test]
+fn windows_1251_and_shift_jis_pages_are_decoded_by_their_meta() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    descrape()
+        .args(["clean", "-q"])
+        .arg(fixture("cp1251-bitrix-tram-route.html"))
+        .arg(fixture("shiftjis-regional-tsunami-drill.html"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let ru = std::fs::read_to_string(out.join("cp1251-bitrix-tram-route.txt")).unwrap();
+    assert!(ru.starts_with("В Верхнеозёрске запустят новый трамвайный маршрут"), "{ru}");
+    let ja = std::fs::read_to_string(out.join("shiftjis-regional-tsunami-drill.txt")).unwrap();
+    assert!(ja.starts_with("南海トラフ想定し大規模防災訓練"), "{ja}");
+    let recs = records(&out.join(".descrape/changes.jsonl"));
+    let enc: Vec<_> = recs.iter().filter(|r| r["type"] == "decoded").map(|r| r["encoding"].clone()).collect();
+    assert_eq!(enc, ["windows-1251", "Shift_JIS"]);
+}
+
+#[test]
+fn selector_rules_remove_elements_and_log_their_path() {
+    let tmp = TempDir::new().unwrap();
+    let page = write(
+        tmp.path(),
+        "in/p.html",
+        "<html><body><div class='story'><h1>Title</h1><p>The council voted on Tuesday to close the library on Main Street.</p><div class='promo-box'>Win a car today</div></div></body></html>",
+    );
+    let rules = write(
+        tmp.path(),
+        "site.yaml",
+        "- id: site.promo\n  doc: The site's promo box.\n  match: selector\n  selector: '.promo-box'\n",
+    );
+    let out = tmp.path().join("out");
+    descrape()
+        .args(["clean", "-q", "--rules"])
+        .arg(&rules)
+        .arg(page.parent().unwrap())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(out.join("p.txt")).unwrap(),
+        "Title\n\nThe council voted on Tuesday to close the library on Main Street.\n"
+    );
+    let recs = records(&out.join(".descrape/changes.jsonl"));
+    let edit = recs.iter().find(|r| r["rule"] == "site.promo").unwrap();
+    assert_eq!(edit["kind"], "selector");
+    assert_eq!(edit["element"], "body > div.story > div.promo-box");
+    assert_eq!(edit["removed"], "\nWin a car today\n");
+}
+
+#[test]
+fn an_invalid_selector_is_a_load_error_with_its_place() {
+    let tmp = TempDir::new().unwrap();
+    let rules = write(
+        tmp.path(),
+        "bad.yaml",
+        "- id: site.bad\n  doc: d\n  match: selector\n  selector: 'div[class='\n",
+    );
+    descrape().arg("check").arg("--rules").arg(&rules).assert().code(2).stderr(predicate::str::contains(
+        format!("{}:4:13: rule 'site.bad': `selector`: invalid CSS selector", rules.display()),
+    ));
+}
+
+#[test]
+fn the_main_text_choice_is_logged() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    descrape()
+        .args(["clean", "-q"])
+        .arg(fixture("schema-itemprop-parking-fines-ruling.html"))
+        .arg(fixture("trap-sidebar-layout-wind-farm.html"))
+        .arg(fixture("no-body-tag-library-hours.html"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let recs = records(&out.join(".descrape/changes.jsonl"));
+    let html: Vec<_> = recs.iter().filter(|r| r["type"] == "html").collect();
+    assert_eq!(html.len(), 3);
+    assert_eq!(html[0]["reason"], "kept the element marked itemprop=articleBody");
+    // The has-sidebar wrapper keeps its story.
+    let wind = std::fs::read_to_string(out.join("trap-sidebar-layout-wind-farm.txt")).unwrap();
+    let want = std::fs::read_to_string(
+        repo().join("tests/fixtures/html/expected/trap-sidebar-layout-wind-farm.txt"),
+    )
+    .unwrap();
+    for para in want.split("\n\n").filter(|p| p.split_whitespace().count() > 12) {
+        assert!(wind.contains(para.trim()), "lost: {para}");
+    }
+}
+
+#[test]
+fn malformed_and_huge_pages_do_not_break_the_run() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    write(&input, "unclosed.html", "<html><body><div><p>One<p>Two<li>three<table><tr><td>x");
+    write(&input, "nobody.html", "<title>T</title><p>Only a paragraph.");
+    write(&input, "empty.html", "");
+    write(&input, "garbage.html", "<<<>>><!-- <p> </div></span>&amp;&bogus;");
+    let mut huge = String::from("<html><body><article><h1>Big</h1>");
+    for i in 0..60_000 {
+        huge.push_str(&format!("<p>Paragraph {i} of a very long page with <a href='#'>a link</a>.</p>"));
+    }
+    write(&input, "huge.html", huge);
+    let out = tmp.path().join("out");
+    descrape().args(["clean", "-q"]).arg(&input).arg("-o").arg(&out).assert().success();
+    let files = tree(&out);
+    assert_eq!(files["unclosed.txt"], b"One\n\nTwo\n\nthree\n\nx\n");
+    assert_eq!(files["nobody.txt"], b"Only a paragraph.\n");
+    assert_eq!(files["empty.txt"], b"");
+    assert!(String::from_utf8_lossy(&files["huge.txt"])
+        .contains("Paragraph 59999 of a very long page with a link."));
+}
+
+#[test]
+fn mixed_trees_clean_in_one_run() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    write(&input, "story.txt", "Story text.\n\nCulled from Presstv\n");
+    write(&input, "page.htm", "<html><body><article><p>Page text.</p><figure><figcaption>A caption</figcaption></figure></article></body></html>");
+    let out = tmp.path().join("out");
+    descrape()
+        .args(["clean"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("2 files read: 2 changed"));
+    assert_eq!(std::fs::read_to_string(out.join("story.txt")).unwrap(), "Story text.\n");
+    assert_eq!(std::fs::read_to_string(out.join("page.txt")).unwrap(), "Page text.\n");
+}
+
+#[test]
+fn diff_and_stats_label_html_removals() {
+    let page = fixture("wp-newspack-council-budget.html");
+    let out = descrape().arg("diff").arg(&page).assert().code(1).get_output().stdout.clone();
+    let diff = String::from_utf8(out).unwrap();
+    assert!(diff.starts_with("--- a/wp-newspack-council-budget.html\n"), "{diff}");
+    assert!(diff.contains("[html.page-chrome]") || diff.contains("[html.main-text]"), "{diff}");
+    let out = descrape()
+        .arg("stats")
+        .arg("--json")
+        .arg(repo().join("tests/fixtures/html/raw"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let rules: Vec<&str> =
+        v["rules"].as_array().unwrap().iter().map(|r| r["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"html.main-text") && rules.contains(&"html.caption"), "{rules:?}");
+}
+
+#[test]
+fn eval_on_the_html_set_keeps_every_story_word() {
+    let out = descrape()
+        .args(["eval", "--json", "--gold"])
+        .arg(repo().join("tests/fixtures/html/expected"))
+        .arg(repo().join("tests/fixtures/html/raw"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["files"], 44);
+    assert!(v["files_without_gold"].as_array().unwrap().is_empty());
+    assert!(v["precision"].as_f64().unwrap() >= 0.99, "precision {}", v["precision"]);
+    assert!(v["recall"].as_f64().unwrap() >= 0.8, "recall {}", v["recall"]);
+}
+
+#[test]
+fn the_log_rebuilds_each_pages_rendered_text() {
+    let rules = descrape::rules::load_default().unwrap();
+    for (rel, bytes) in tree(&repo().join("tests/fixtures/html/raw")) {
+        let descrape::decode::Decoded::Text { text, .. } = descrape::html::decode(bytes) else {
+            panic!("binary")
+        };
+        let at = descrape::rules::DocPath::Known(&rel);
+        let page = descrape::html::render(&rules, &text, at);
+        let edits = descrape::engine::clean_with(&rules, at, &page.text, &page.claims());
+        let output = descrape::engine::apply(&page.text, &edits);
+        let recs = descrape::changelog::edit_records(&rules, &rel, None, &page.text, &edits);
+        assert_eq!(descrape::changelog::rebuild(&output, &recs), page.text, "{rel}");
+    }
+}
+
+#[test]
+fn jsonl_records_can_hold_pages() {
+    let input = "{\"id\":\"p1\",\"text\":\"<html><body><nav>Home</nav><article><p>Page one.</p></article></body></html>\"}\n";
+    let out = descrape()
+        .args([
+            "clean",
+            "-",
+            "-q",
+            "--input-format",
+            "jsonl",
+            "--output-format",
+            "jsonl",
+            "--input-type",
+            "html",
+        ])
+        .write_stdin(input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(String::from_utf8(out).unwrap(), "{\"id\":\"p1\",\"text\":\"Page one.\\n\"}\n");
+}
