@@ -10,6 +10,7 @@
 //! become claimed ranges of that text, so the text rules, the change log,
 //! `diff`, `stats` and `eval` all work on one rendered text. No I/O here.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
@@ -275,6 +276,7 @@ struct Renderer<'r> {
     container: Option<ego_tree::NodeId>,
     /// Paragraph text in the whole body, in bytes.
     body_para: usize,
+    weights: &'r Weights,
 }
 
 impl Renderer<'_> {
@@ -285,7 +287,7 @@ impl Renderer<'_> {
         if self.container.is_some_and(|c| c == e.id() || e.descendants().any(|d| d.id() == c)) {
             return true;
         }
-        self.body_para > 0 && text_weight(e).0 * 2 > self.body_para
+        self.body_para > 0 && self.weights.get(e).0 * 2 > self.body_para
     }
 
     fn walk(&mut self, node: ego_tree::NodeRef<Node>, removed: bool) {
@@ -365,17 +367,52 @@ impl Renderer<'_> {
     }
 }
 
-/// Text length in an element's paragraphs, and in its links.
-fn text_weight(e: &ElementRef) -> (usize, usize) {
-    let p = scraper::Selector::parse("p").expect("valid");
-    let a = scraper::Selector::parse("a").expect("valid");
-    let para: usize = e.select(&p).map(|p| p.text().map(|t| t.trim().len()).sum::<usize>()).sum();
-    let links: usize = e.select(&a).map(|a| a.text().map(|t| t.trim().len()).sum::<usize>()).sum();
-    (para, links)
+/// Text length (bytes) inside `<p>` and inside `<a>` under every element,
+/// computed in one pass over the page.
+struct Weights(HashMap<ego_tree::NodeId, (usize, usize)>);
+
+impl Weights {
+    fn of(doc: &Html) -> Weights {
+        fn visit(
+            node: ego_tree::NodeRef<Node>,
+            in_p: bool,
+            in_a: bool,
+            map: &mut HashMap<ego_tree::NodeId, (usize, usize)>,
+        ) -> (usize, usize) {
+            match node.value() {
+                Node::Text(t) => {
+                    let n = t.trim().len();
+                    (if in_p { n } else { 0 }, if in_a { n } else { 0 })
+                }
+                Node::Element(el) => {
+                    let (p, a) = (in_p || el.name() == "p", in_a || el.name() == "a");
+                    let sum = node
+                        .children()
+                        .map(|c| visit(c, p, a, map))
+                        .fold((0, 0), |x, y| (x.0 + y.0, x.1 + y.1));
+                    map.insert(node.id(), sum);
+                    sum
+                }
+                _ => node
+                    .children()
+                    .map(|c| visit(c, in_p, in_a, map))
+                    .fold((0, 0), |x, y| (x.0 + y.0, x.1 + y.1)),
+            }
+        }
+        let mut map = HashMap::new();
+        visit(doc.tree.root(), false, false, &mut map);
+        Weights(map)
+    }
+
+    /// Paragraph text and link text under `e`.
+    fn get(&self, e: &ElementRef) -> (usize, usize) {
+        self.0.get(&e.id()).copied().unwrap_or((0, 0))
+    }
 }
 
 /// The page's main text container, by markup first and text density last.
-fn main_container<'a>(doc: &'a Html) -> Option<(ElementRef<'a>, String)> {
+fn main_container<'a>(doc: &'a Html, weights: &Weights) -> Option<(ElementRef<'a>, String)> {
+    let text_weight = |e: &ElementRef| weights.get(e);
     let all = |css: &str| -> Vec<ElementRef<'a>> {
         let sel = scraper::Selector::parse(css).expect("valid");
         doc.select(&sel).collect()
@@ -449,7 +486,8 @@ pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
         .collect();
     let main_rule =
         rules.rules().iter().enumerate().position(|(i, r)| matches!(r.kind, Kind::MainText) && active(i));
-    let container = main_rule.and_then(|_| main_container(&doc));
+    let weights = Weights::of(&doc);
+    let container = main_rule.and_then(|_| main_container(&doc, &weights));
     let h1 = scraper::Selector::parse("h1").expect("valid");
     let title = doc.select(&h1).next();
     let mut wanted = Vec::new();
@@ -460,7 +498,7 @@ pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
         }
     }
     let body = scraper::Selector::parse("body").expect("valid");
-    let body_para = doc.select(&body).next().map_or(0, |b| text_weight(&b).0);
+    let body_para = doc.select(&body).next().map_or(0, |b| weights.get(&b).0);
     let mut r = Renderer {
         out: Out { text: String::new(), brk: 0, space: false, pre: 0 },
         selectors,
@@ -470,6 +508,7 @@ pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
         found: Vec::new(),
         container: container.as_ref().map(|(c, _)| c.id()),
         body_para,
+        weights: &weights,
     };
     r.walk(doc.tree.root(), false);
     let mut text = r.out.text;
