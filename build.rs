@@ -1,5 +1,6 @@
-//! Embeds `rules/*.yaml` (the default rules) and `rules/nlp/*.yaml` (the
-//! `@nlp` set) so the installed binary carries them.
+//! Embeds `rules/*.yaml` (the default rules), `rules/nlp/*.yaml` (the
+//! `@nlp` set) and `rules/repeated/*.yaml` (`@repeated`) so the installed
+//! binary carries them.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -26,6 +27,7 @@ fn main() {
     let mut code = String::new();
     embed(&mut code, "DEFAULT_RULES", &rules, "rules/");
     embed(&mut code, "NLP_RULES", &rules.join("nlp"), "rules/nlp/");
+    embed(&mut code, "REPEATED_RULES", &rules.join("repeated"), "rules/repeated/");
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("default_rules.rs");
     std::fs::write(out, code).unwrap();
 }

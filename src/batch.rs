@@ -85,6 +85,8 @@ pub struct Page {
     pub main: Option<html::MainChoice>,
     /// Whether a `main-text` rule looked for a container.
     pub main_rule: bool,
+    /// The page's markup, to clean it again with other rules.
+    pub source: String,
 }
 
 impl Cleaned {
@@ -155,7 +157,20 @@ fn clean_page(rules: &RuleSet, page: &str, path: Option<&str>) -> (String, Vec<E
     let rendered = html::render(rules, page, at);
     let edits = engine::clean_with(rules, at, &rendered.text, &rendered.claims());
     let main_rule = rules.rules().iter().any(|r| matches!(r.kind, crate::rules::Kind::MainText));
-    (rendered.text, edits, Page { regions: rendered.regions, main: rendered.main, main_rule })
+    (
+        rendered.text,
+        edits,
+        Page { regions: rendered.regions, main: rendered.main, main_rule, source: page.to_string() },
+    )
+}
+
+/// The edits another rule set makes to the same document (same text).
+pub fn reclean(rules: &RuleSet, c: &Cleaned) -> Vec<Edit> {
+    let path = c.id.as_deref().unwrap_or(&c.rel);
+    match &c.html {
+        Some(page) => clean_page(rules, &page.source, Some(path)).1,
+        None => engine::clean(rules, Some(path), &c.text),
+    }
 }
 
 fn clean_bytes(rules: &RuleSet, bytes: Vec<u8>, rel: String, is_page: bool) -> Item {

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub use crate::batch::{Format, InputType};
 use crate::jsonl::Fields;
+pub use crate::repeat::GroupBy;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,6 +38,48 @@ pub enum Command {
     Rules(RulesListArgs),
     /// Score the rules against hand-cleaned gold files, word by word.
     Eval(EvalArgs),
+    /// Find lines and blocks that repeat across many documents of a site, with rules to paste.
+    Suggest(SuggestArgs),
+}
+
+/// Line counts for `repeated` rules.
+#[derive(Debug, Args, Clone)]
+pub struct CountArgs {
+    /// Counts file from `descrape suggest --save-counts` (otherwise the inputs are read twice).
+    #[arg(long, value_name = "FILE")]
+    pub counts: Option<PathBuf>,
+    /// How documents are grouped when counting: by top-level directory, or all together.
+    #[arg(long, value_enum, default_value_t = GroupBy::Dir, value_name = "HOW")]
+    pub group_by: GroupBy,
+}
+
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// Files or directories to read.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub format: FormatArgs,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    /// Documents a line must appear in [default: 5, or 1% of its group if more].
+    #[arg(long, value_name = "N")]
+    pub min_docs: Option<u64>,
+    /// How documents are grouped: by top-level directory (a site each), or all together.
+    #[arg(long, value_enum, default_value_t = GroupBy::Dir, value_name = "HOW")]
+    pub group_by: GroupBy,
+    /// Also write the line counts, for `clean --counts` on a stream.
+    #[arg(long, value_name = "FILE")]
+    pub save_counts: Option<PathBuf>,
+    /// Suggestions per group.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Worker threads [default: one per core].
+    #[arg(short, long, value_name = "N", default_value_t = 0, hide_default_value = true)]
+    pub jobs: usize,
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +105,14 @@ pub struct DiffArgs {
     pub format: FormatArgs,
     #[command(flatten)]
     pub rules: RulesArgs,
+    #[command(flatten)]
+    pub count: CountArgs,
+    /// Compare with these rules instead of the original text: report what the change of rules changes.
+    #[arg(long = "against", value_name = "OLD_RULES")]
+    pub against: Vec<PathBuf>,
+    /// Examples per rule in the --against report.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub examples: usize,
     /// Show only the removals of this rule (repeatable).
     #[arg(long = "rule", value_name = "ID")]
     pub only: Vec<String>,
@@ -85,6 +136,8 @@ pub struct StatsArgs {
     pub format: FormatArgs,
     #[command(flatten)]
     pub rules: RulesArgs,
+    #[command(flatten)]
+    pub count: CountArgs,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -195,6 +248,8 @@ pub struct CleanArgs {
     pub min_words: Option<usize>,
     #[command(flatten)]
     pub rules: RulesArgs,
+    #[command(flatten)]
+    pub count: CountArgs,
     /// Change log (JSON Lines) [default: OUT/.descrape/changes.jsonl for text output; none for JSON Lines].
     #[arg(long, value_name = "FILE")]
     pub changes: Option<PathBuf>,

@@ -10,6 +10,7 @@
 use std::ops::Range;
 
 use crate::normalize::{self, Steps};
+use crate::repeat;
 use crate::rules::{BlockEnd, DocPath, Kind, Place, Rule, RuleSet};
 
 /// One edit: bytes `range` of the input replaced by `insert` (empty for a
@@ -277,13 +278,14 @@ pub fn clean_with(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -
                     }
                 }
                 Kind::Run { .. } => run_hits.push((r, i)),
-                Kind::Normalize { .. } | Kind::Selector { .. } | Kind::MainText => {
+                Kind::Normalize { .. } | Kind::Selector { .. } | Kind::MainText | Kind::Repeated { .. } => {
                     unreachable!("only pattern rules have triggers")
                 }
             }
         }
     }
     run_hits.sort_unstable();
+    repeated_lines(rules, &doc, path, &is_active, &mut whole);
 
     // Claim lines: placed matches first (earliest, then rule order), then
     // deferred ones for as long as other removals bring them into place.
@@ -378,6 +380,52 @@ fn kept_piece(doc: &Doc, steps: &Steps, l: Line, range: Range<usize>, out: &mut 
     }
     if range.start <= l.content_end && range.end == l.end && l.end > l.content_end {
         normalize::terminator(steps, &doc.text[l.content_end..l.end], l.content_end, out);
+    }
+}
+
+/// Line matches of `repeated` rules: lines found in enough documents of
+/// this document's group, by the run's counts.
+fn repeated_lines(
+    rules: &RuleSet,
+    doc: &Doc,
+    path: DocPath,
+    is_active: &impl Fn(usize) -> bool,
+    out: &mut Vec<LineMatch>,
+) {
+    let (Some(counts), DocPath::Known(rel)) = (rules.counts(), path) else { return };
+    let repeated: Vec<(usize, Option<usize>)> = rules
+        .rules()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match r.kind {
+            Kind::Repeated { min_docs } if is_active(i) => Some((i, min_docs)),
+            _ => None,
+        })
+        .collect();
+    if repeated.is_empty() {
+        return;
+    }
+    for (i, l) in doc.lines.iter().enumerate() {
+        let raw = &doc.text[l.start..l.content_end];
+        let Some(key) = repeat::line_key(raw) else { continue };
+        // Shared quotes and stock sentences are story text, however often they repeat.
+        if repeat::story_like(raw) {
+            continue;
+        }
+        let (n, docs) = counts.get(rel, key);
+        for &(r, min_docs) in &repeated {
+            let need = min_docs.map_or_else(|| repeat::default_min_docs(docs), |m| m as u64);
+            let rule = &rules.rules()[r];
+            if u64::from(n) >= need && guards_ok(rule, doc.content(i)) {
+                out.push(LineMatch {
+                    first: i,
+                    last: i,
+                    anchor: i,
+                    rule: r,
+                    placed: doc.placed(rule.place, i),
+                });
+            }
+        }
     }
 }
 

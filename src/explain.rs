@@ -10,7 +10,7 @@ fn patterns(rule: &Rule) -> Vec<(&'static str, String)> {
     let mut out = match &rule.kind {
         Kind::Line { pattern } | Kind::Span { pattern } => vec![("pattern", pattern.as_str().to_string())],
         Kind::Run { pattern, .. } => vec![("pattern", pattern.as_str().to_string())],
-        Kind::Normalize { .. } | Kind::MainText => Vec::new(),
+        Kind::Normalize { .. } | Kind::MainText | Kind::Repeated { .. } => Vec::new(),
         Kind::Selector { source, .. } => vec![("selector", source.clone())],
         Kind::Block { start, end } => {
             let mut v = vec![("start", start.as_str().to_string())];
@@ -31,6 +31,10 @@ fn guards(rule: &Rule) -> Vec<String> {
     let mut g = Vec::new();
     match &rule.kind {
         Kind::Run { min_lines, .. } => g.push(format!("min_lines: {min_lines}")),
+        Kind::Repeated { min_docs } => g.push(match min_docs {
+            Some(n) => format!("min_docs: {n}"),
+            None => "min_docs: 5, or 1% of the group's documents if more".to_string(),
+        }),
         Kind::Normalize { step, min_chars } => {
             g.push(format!("step: {}", step.name()));
             if *step == crate::rules::Step::DuplicateLines {

@@ -1,6 +1,7 @@
 //! The read-only commands over inputs: `diff`, `stats` and `eval`. They run
 //! the same walk, decoding and engine as `clean` and write no file.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -32,7 +33,7 @@ pub struct Reading {
 }
 
 impl Reading {
-    fn inputs(&self) -> Result<Inputs> {
+    pub fn inputs(&self) -> Result<Inputs> {
         let stdin = self.paths.iter().any(|p| p == Path::new("-"));
         if stdin && self.paths.len() > 1 {
             bail!("`-` (standard input) cannot be mixed with other inputs");
@@ -240,4 +241,162 @@ pub fn eval(
         return Err(e);
     }
     Ok(eval::summarize(rules, scores, without_gold, worst))
+}
+
+/// What changing the rules changes for one rule: words it newly removes
+/// (a rule of the new set) or no longer removes (a rule of the old set).
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleImpact {
+    pub rule: String,
+    pub newly_removed: u64,
+    pub newly_kept: u64,
+    pub examples: Vec<crate::report::Sample>,
+}
+
+/// The impact report of `diff --against`.
+#[derive(Debug, Serialize)]
+pub struct Impact {
+    pub documents: u64,
+    pub documents_changed: u64,
+    pub words_newly_removed: u64,
+    pub words_newly_kept: u64,
+    pub rules: Vec<RuleImpact>,
+}
+
+impl Impact {
+    pub fn render(&self) -> String {
+        use std::fmt::Write as _;
+        let mut s = format!(
+            "{} of {} documents change: {} words newly removed, {} words newly kept\n",
+            self.documents_changed, self.documents, self.words_newly_removed, self.words_newly_kept
+        );
+        let width = self.rules.iter().map(|r| r.rule.len()).max().unwrap_or(4).max(4);
+        if !self.rules.is_empty() {
+            let _ = writeln!(s, "\n{:<width$}  {:>8}  {:>8}", "rule", "removed", "kept");
+        }
+        for r in &self.rules {
+            let _ = writeln!(s, "{:<width$}  {:>8}  {:>8}", r.rule, r.newly_removed, r.newly_kept);
+            for e in &r.examples {
+                let _ = writeln!(s, "    {}:{}  {}", e.file, e.line, e.text);
+            }
+        }
+        s
+    }
+}
+
+/// Which rule (if any) removed each word of `text`, by the word's first byte.
+fn word_owners<'a>(text: &'a str, edits: &[crate::engine::Edit]) -> Vec<(usize, &'a str, Option<usize>)> {
+    let base = text.as_ptr() as usize;
+    let mut e = 0;
+    text.split_whitespace()
+        .map(|w| {
+            let at = w.as_ptr() as usize - base;
+            while e < edits.len() && edits[e].range.end <= at {
+                e += 1;
+            }
+            let by = (e < edits.len() && edits[e].range.start <= at && edits[e].insert.is_empty())
+                .then(|| edits[e].rule);
+            (at, w, by)
+        })
+        .collect()
+}
+
+/// Run `old` and `new` over the same documents and report what differs.
+pub fn impact(
+    new: &RuleSet,
+    old: &RuleSet,
+    reading: &Reading,
+    examples: usize,
+    err: &mut impl Write,
+) -> Result<Impact> {
+    struct Diffs {
+        changed: bool,
+        /// (rule set is new, rule, line, words)
+        runs: Vec<(bool, usize, usize, String)>,
+    }
+    let mut per: BTreeMap<(bool, usize), RuleImpact> = BTreeMap::new();
+    let mut report = Impact {
+        documents: 0,
+        documents_changed: 0,
+        words_newly_removed: 0,
+        words_newly_kept: 0,
+        rules: Vec::new(),
+    };
+    let mut files = FileCounts::default();
+    batch::run(
+        reading.inputs()?,
+        new,
+        quiet(reading.jobs),
+        |item| {
+            let diffs = match &item {
+                Item::Cleaned(c) => {
+                    let old_edits = batch::reclean(old, c);
+                    let lines = crate::engine::lines(&c.text);
+                    let mut runs: Vec<(bool, usize, usize, String)> = Vec::new();
+                    let a = word_owners(&c.text, &c.edits);
+                    let b = word_owners(&c.text, &old_edits);
+                    for ((at, w, by_new), (_, _, by_old)) in a.into_iter().zip(b) {
+                        let change = match (by_new, by_old) {
+                            (Some(r), None) => Some((true, r)),
+                            (None, Some(r)) => Some((false, r)),
+                            _ => None,
+                        };
+                        if let Some((is_new, r)) = change {
+                            let line = crate::engine::line_span(&lines, &(at..at + 1)).0;
+                            match runs.last_mut() {
+                                Some(x) if x.0 == is_new && x.1 == r && x.2 == line => {
+                                    x.3.push(' ');
+                                    x.3.push_str(w);
+                                }
+                                _ => runs.push((is_new, r, line, w.to_string())),
+                            }
+                        }
+                    }
+                    let changed =
+                        crate::engine::apply(&c.text, &c.edits) != crate::engine::apply(&c.text, &old_edits);
+                    Some(Diffs { changed, runs })
+                }
+                _ => None,
+            };
+            (item, diffs)
+        },
+        |(item, diffs), _| {
+            if let (Item::Cleaned(c), Some(d)) = (&item, diffs) {
+                report.documents += 1;
+                report.documents_changed += u64::from(d.changed);
+                for (is_new, r, line, words) in d.runs {
+                    let set = if is_new { new } else { old };
+                    let entry = per.entry((is_new, r)).or_insert_with(|| RuleImpact {
+                        rule: set.rules()[r].id.clone(),
+                        newly_removed: 0,
+                        newly_kept: 0,
+                        examples: Vec::new(),
+                    });
+                    let n = words.split_whitespace().count() as u64;
+                    if is_new {
+                        entry.newly_removed += n;
+                        report.words_newly_removed += n;
+                    } else {
+                        entry.newly_kept += n;
+                        report.words_newly_kept += n;
+                    }
+                    if entry.examples.len() < examples {
+                        let text = format!(
+                            "{} {}",
+                            if is_new { "removed:" } else { "kept:" },
+                            crate::report::shorten(&words, 100)
+                        );
+                        entry.examples.push(crate::report::Sample { file: c.name(), line, text });
+                    }
+                }
+            }
+            Ok(count_other(&mut files, &item, err)?)
+        },
+    )?;
+    let mut rules: Vec<RuleImpact> = per.into_values().collect();
+    rules.sort_by(|a, b| {
+        (b.newly_removed + b.newly_kept).cmp(&(a.newly_removed + a.newly_kept)).then(a.rule.cmp(&b.rule))
+    });
+    report.rules = rules;
+    Ok(report)
 }

@@ -23,8 +23,10 @@ pub mod jsonl;
 pub mod mojibake;
 pub mod normalize;
 pub mod output;
+pub mod repeat;
 pub mod report;
 pub mod rules;
+pub mod suggest;
 pub mod walk;
 
 use rules::{RuleSet, RulesError};

@@ -12,10 +12,17 @@ use clap::Parser;
 use descrape::batch::Settings;
 use descrape::clean::CleanOptions;
 use descrape::cli::{Cli, ColorChoice, Command};
+use descrape::cli::{CountArgs, RulesArgs};
 use descrape::diff::Style;
 use descrape::inspect::Reading;
+use descrape::rules::RuleSet;
 use descrape::rules::RulesError;
-use descrape::{examples, explain, inspect};
+use descrape::{examples, explain, inspect, suggest};
+
+/// Counts for `repeated` rules: from `--counts`, or a first pass over the inputs.
+fn prepare_counts(rules: &mut RuleSet, args: &CountArgs, reading: &Reading) -> anyhow::Result<()> {
+    suggest::prepare(rules, args.counts.as_deref(), || reading.inputs(), args.group_by, reading.jobs)
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -32,7 +39,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     match cli.command {
         Command::Clean(args) => {
-            let rules = descrape::load_rules(&args.rules)?;
+            let mut rules = descrape::load_rules(&args.rules)?;
+            let reading = Reading {
+                paths: args.inputs.clone(),
+                format: args.format.input_format,
+                fields: args.format.fields(),
+                input_type: args.format.input_type,
+                jobs: args.jobs,
+            };
+            prepare_counts(&mut rules, &args.count, &reading)?;
             let opts = CleanOptions {
                 inputs: args.inputs,
                 out: args.out,
@@ -77,7 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Diff(args) => {
-            let rules = descrape::load_rules(&args.rules)?;
+            let mut rules = descrape::load_rules(&args.rules)?;
             let color = match args.color {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,
@@ -92,6 +107,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 input_type: args.format.input_type,
                 jobs: args.jobs,
             };
+            prepare_counts(&mut rules, &args.count, &reading)?;
+            if !args.against.is_empty() {
+                let mut old = descrape::load_rules(&RulesArgs {
+                    rules: args.against.clone(),
+                    no_default_rules: args.rules.no_default_rules,
+                })?;
+                prepare_counts(&mut old, &args.count, &reading)?;
+                let report = inspect::impact(&rules, &old, &reading, args.examples, &mut stderr)?;
+                write!(stdout, "{}", report.render())?;
+                return Ok(if report.documents_changed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS });
+            }
             let (changed, failed) =
                 inspect::diff(&rules, &reading, &args.only, style, &mut stdout, &mut stderr)?;
             Ok(if failed > 0 {
@@ -103,7 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Stats(args) => {
-            let rules = descrape::load_rules(&args.rules)?;
+            let mut rules = descrape::load_rules(&args.rules)?;
             let reading = Reading {
                 paths: args.inputs,
                 format: args.format.input_format,
@@ -111,6 +137,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 input_type: args.format.input_type,
                 jobs: args.jobs,
             };
+            prepare_counts(&mut rules, &args.count, &reading)?;
             let stats = inspect::stats(&rules, &reading, &mut std::io::stderr())?;
             if args.json {
                 serde_json::to_writer_pretty(&mut stdout, &stats)?;
@@ -132,6 +159,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let rules = descrape::load_rules(&args.rules)?;
             let text = if args.markdown { explain::markdown(&rules) } else { explain::list(&rules) };
             write!(stdout, "{text}")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Suggest(args) => {
+            let rules = descrape::load_rules(&args.rules)?;
+            let reading = Reading {
+                paths: args.inputs,
+                format: args.format.input_format,
+                fields: args.format.fields(),
+                input_type: args.format.input_type,
+                jobs: args.jobs,
+            };
+            let counts = suggest::count(&rules, reading.inputs()?, args.group_by, args.jobs)?;
+            if let Some(path) = &args.save_counts {
+                counts.save(path)?;
+            }
+            let report =
+                suggest::suggest(&rules, &counts, reading.inputs()?, args.min_docs, args.limit, args.jobs)?;
+            if args.json {
+                serde_json::to_writer_pretty(&mut stdout, &report)?;
+                writeln!(stdout)?;
+            } else {
+                write!(stdout, "{}", report.render())?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval(args) => {

@@ -369,5 +369,5 @@ fn unknown_builtin_rule_set_is_an_error() {
         .args(["check", "--rules", "@nope"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("no built-in rule set `@nope`; there is `@nlp`"));
+        .stderr(predicates::str::contains("no built-in rule set `@nope`; there are `@nlp` and `@repeated`"));
 }

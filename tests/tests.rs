@@ -8,4 +8,5 @@ mod clean;
 mod html;
 mod nlp;
 mod props;
+mod repeat;
 mod tune;

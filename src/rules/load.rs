@@ -91,7 +91,7 @@ pub fn load_default() -> Result<RuleSet, RulesError> {
 }
 
 /// Load rules from files and directories of `*.yaml`/`*.yml` (or `@nlp`,
-/// the embedded normalisation set), after the default rules when
+/// the embedded normalisation set, or `@repeated`), after the default rules when
 /// `with_default` is set.
 pub fn load_paths(paths: &[PathBuf], with_default: bool) -> Result<RuleSet, RulesError> {
     let mut sources: Vec<(String, String)> = Vec::new();
@@ -105,9 +105,11 @@ pub fn load_paths(paths: &[PathBuf], with_default: bool) -> Result<RuleSet, Rule
                 "nlp" => {
                     sources.extend(embedded::NLP_RULES.iter().map(|(n, t)| (n.to_string(), t.to_string())))
                 }
+                "repeated" => sources
+                    .extend(embedded::REPEATED_RULES.iter().map(|(n, t)| (n.to_string(), t.to_string()))),
                 _ => diagnostics.push(file_diagnostic(
                     &path.display().to_string(),
-                    format!("no built-in rule set `@{name}`; there is `@nlp`"),
+                    format!("no built-in rule set `@{name}`; there are `@nlp` and `@repeated`"),
                 )),
             }
             continue;
@@ -284,6 +286,14 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
     if !matches!(raw.kind, RawKind::Selector) {
         forbid(raw.selector.is_some(), "selector", kind_name);
     }
+    if !matches!(raw.kind, RawKind::Repeated) {
+        forbid(raw.min_docs.is_some(), "min_docs", kind_name);
+    } else {
+        forbid(raw.pattern.is_some(), "pattern", kind_name);
+        forbid(raw.start.is_some(), "start", kind_name);
+        forbid(raw.end.is_some(), "end", kind_name);
+        forbid(raw.min_lines.is_some(), "min_lines", kind_name);
+    }
     if matches!(raw.kind, RawKind::Selector | RawKind::MainText) {
         forbid(raw.pattern.is_some(), "pattern", kind_name);
         forbid(raw.start.is_some(), "start", kind_name);
@@ -300,7 +310,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         forbid(raw.min_chars.is_some(), "min_chars", kind_name);
     }
     match raw.kind {
-        RawKind::Selector | RawKind::MainText => {}
+        RawKind::Selector | RawKind::MainText | RawKind::Repeated => {}
         RawKind::Normalize => {
             forbid(raw.pattern.is_some(), "pattern", kind_name);
             forbid(raw.start.is_some(), "start", kind_name);
@@ -351,6 +361,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
             }
         },
         RawKind::MainText => Some(Kind::MainText),
+        RawKind::Repeated => Some(Kind::Repeated { min_docs: raw.min_docs.map(NonZeroUsize::get) }),
         RawKind::Normalize => match raw.step {
             Some(step) => Some(Kind::Normalize { step, min_chars: raw.min_chars.unwrap_or(20) }),
             None => {
@@ -548,6 +559,7 @@ struct RawRule {
     step: Option<Step>,
     min_chars: Option<usize>,
     selector: Option<Css>,
+    min_docs: Option<NonZeroUsize>,
     #[serde(rename = "where")]
     place: Option<RawPlace>,
     within: Option<usize>,
@@ -569,6 +581,7 @@ enum RawKind {
     Selector,
     #[serde(rename = "main-text")]
     MainText,
+    Repeated,
 }
 
 impl RawKind {
@@ -581,6 +594,7 @@ impl RawKind {
             RawKind::Normalize => "normalize",
             RawKind::Selector => "selector",
             RawKind::MainText => "main-text",
+            RawKind::Repeated => "repeated",
         }
     }
 }

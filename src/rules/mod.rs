@@ -15,7 +15,7 @@ use regex::{Regex, RegexSet, RegexSetBuilder};
 pub use load::{load_default, load_paths, load_str, RulesError};
 
 /// One rule, ready to run.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Rule {
     /// Stable `family.name` identifier.
     pub id: String,
@@ -45,7 +45,7 @@ impl fmt::Display for Origin {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Kind {
     /// Whole lines matching `pattern`.
     Line { pattern: Regex },
@@ -61,6 +61,10 @@ pub enum Kind {
     Selector { selector: Box<scraper::Selector>, source: String },
     /// In HTML, everything outside the page's main text container.
     MainText,
+    /// Lines found in at least `min_docs` documents of the same group
+    /// (by default 5, or 1% of the group's documents if more), except lines
+    /// that read like story text (long sentences, quotations).
+    Repeated { min_docs: Option<usize> },
 }
 
 /// The normalisation steps a `normalize` rule can turn on.
@@ -113,6 +117,7 @@ impl Kind {
             Kind::Normalize { .. } => "normalize",
             Kind::Selector { .. } => "selector",
             Kind::MainText => "main-text",
+            Kind::Repeated { .. } => "repeated",
         }
     }
 
@@ -121,12 +126,12 @@ impl Kind {
         match self {
             Kind::Line { pattern } | Kind::Span { pattern } | Kind::Run { pattern, .. } => Some(pattern),
             Kind::Block { start, .. } => Some(start),
-            Kind::Normalize { .. } | Kind::Selector { .. } | Kind::MainText => None,
+            Kind::Normalize { .. } | Kind::Selector { .. } | Kind::MainText | Kind::Repeated { .. } => None,
         }
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum BlockEnd {
     /// Through the last line of the text.
     Eof,
@@ -149,7 +154,7 @@ pub enum Place {
 }
 
 /// Which documents a site-specific rule applies to; both parts must hold.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Scope {
     pub path: Option<(String, GlobMatcher)>,
     pub contains: Option<Regex>,
@@ -180,14 +185,14 @@ impl Scope {
 }
 
 /// A rule's own examples, checked by `descrape test` and `cargo test`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Examples {
     pub remove: Vec<RemoveExample>,
     pub keep: Vec<String>,
 }
 
 /// Text the rule must change, and optionally what must be left of it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RemoveExample {
     pub text: String,
     pub output: Option<String>,
@@ -197,6 +202,8 @@ pub struct RemoveExample {
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// Line counts across the run's documents, for `repeated` rules.
+    counts: Option<std::sync::Arc<crate::repeat::Counts>>,
     triggers: RegexSet,
     /// Rule index of each pattern in `triggers`.
     trigger_rules: Vec<usize>,
@@ -213,11 +220,30 @@ impl RuleSet {
             .dfa_size_limit(64 << 20)
             .build()?;
         let any_scope = rules.iter().any(|r| r.scope.is_some());
-        Ok(RuleSet { rules, triggers, trigger_rules, any_scope })
+        Ok(RuleSet { rules, counts: None, triggers, trigger_rules, any_scope })
     }
 
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// Whether any rule needs line counts across documents.
+    pub fn needs_counts(&self) -> bool {
+        self.rules.iter().any(|r| matches!(r.kind, Kind::Repeated { .. }))
+    }
+
+    /// Give `repeated` rules the counts they work from.
+    pub fn set_counts(&mut self, counts: std::sync::Arc<crate::repeat::Counts>) {
+        self.counts = Some(counts);
+    }
+
+    pub fn counts(&self) -> Option<&crate::repeat::Counts> {
+        self.counts.as_deref()
+    }
+
+    /// A set of clones of the rules `keep` selects (no counts).
+    pub fn subset(&self, keep: impl Fn(&Rule) -> bool) -> Result<RuleSet, regex::Error> {
+        RuleSet::new(self.rules.iter().filter(|r| keep(r)).cloned().collect())
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {

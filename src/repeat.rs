@@ -1,0 +1,185 @@
+//! Lines that repeat across a scrape: the key a line is counted by, counts
+//! of documents per line per group (site), and suggestions built on them.
+//!
+//! A line's key is a 64-bit hash of its text folded (lower case, digits
+//! as 0, whitespace collapsed), so counting keeps hashes, not texts, and
+//! memory grows with the number of distinct lines, not with the input.
+//! Counts do not depend on the order documents come in. No I/O here but
+//! the counts file.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+/// How documents are grouped for counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupBy {
+    /// By top-level directory (one site per directory).
+    Dir,
+    /// One group for everything.
+    None,
+}
+
+/// The group a document belongs to: its top-level directory (`.` for files
+/// at the top), or `*` for everything.
+pub fn group_of(rel: &str, by: GroupBy) -> &str {
+    match by {
+        GroupBy::None => "*",
+        GroupBy::Dir => rel.split_once('/').map_or(".", |(g, _)| g),
+    }
+}
+
+/// The folded text of a line: lower case, digits as `0`, whitespace collapsed.
+pub fn fold(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for word in line.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            if c.is_ascii_digit() {
+                out.push('0');
+            } else {
+                out.extend(c.to_lowercase());
+            }
+        }
+    }
+    out
+}
+
+/// The key a line is counted by; `None` for a blank line.
+pub fn line_key(line: &str) -> Option<u64> {
+    let folded = fold(line);
+    if folded.is_empty() {
+        return None;
+    }
+    // DefaultHasher::new() has fixed keys: the same key in every run.
+    let mut h = DefaultHasher::new();
+    folded.hash(&mut h);
+    Some(h.finish())
+}
+
+/// The distinct line keys of one document.
+pub fn doc_keys(text: &str) -> Vec<u64> {
+    let set: HashSet<u64> = text.lines().filter_map(line_key).collect();
+    let mut keys: Vec<u64> = set.into_iter().collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// Documents per line key in one group.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct Group {
+    pub docs: u64,
+    #[serde(with = "hex_keys")]
+    pub lines: HashMap<u64, u32>,
+}
+
+/// Counts for every group of a run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Counts {
+    pub group_by: GroupBy,
+    pub groups: BTreeMap<String, Group>,
+}
+
+impl Counts {
+    pub fn new(group_by: GroupBy) -> Counts {
+        Counts { group_by, groups: BTreeMap::new() }
+    }
+
+    /// Count one document, given its relative path and its distinct keys.
+    pub fn add(&mut self, rel: &str, keys: &[u64]) {
+        let g = self.groups.entry(group_of(rel, self.group_by).to_string()).or_default();
+        g.docs += 1;
+        for k in keys {
+            *g.lines.entry(*k).or_default() += 1;
+        }
+    }
+
+    /// Documents of `rel`'s group that hold the line with `key`, and the group's size.
+    pub fn get(&self, rel: &str, key: u64) -> (u32, u64) {
+        match self.groups.get(group_of(rel, self.group_by)) {
+            Some(g) => (g.lines.get(&key).copied().unwrap_or(0), g.docs),
+            None => (0, 0),
+        }
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let mut w = crate::output::AtomicWriter::create(path)
+            .with_context(|| format!("cannot create counts file `{}`", path.display()))?;
+        serde_json::to_writer(&mut w, self)?;
+        w.commit().with_context(|| format!("cannot write counts file `{}`", path.display()))
+    }
+
+    pub fn load(path: &Path) -> Result<Counts> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read counts file `{}`", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("`{}` is not a counts file", path.display()))
+    }
+}
+
+/// A line that reads like story text, however often it repeats: a long
+/// sentence, or a quotation (articles of a site share quotes and stock
+/// paragraphs).
+pub fn story_like(line: &str) -> bool {
+    let words = line.split_whitespace().count();
+    let quoted = line.contains(['“', '”', '"']);
+    let sentence = line.trim_end().ends_with(['.', '!', '?', '”', '"']);
+    words >= 12 && (sentence || quoted) || quoted && words >= 6
+}
+
+/// The default threshold: 5 documents, or 1% of the group if more.
+pub fn default_min_docs(group_docs: u64) -> u64 {
+    5.max(group_docs.div_ceil(100))
+}
+
+/// Line keys written as hex strings, so JSON readers keep all 64 bits.
+mod hex_keys {
+    use std::collections::HashMap;
+
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(map: &HashMap<u64, u32>, s: S) -> Result<S::Ok, S::Error> {
+        let mut sorted: Vec<_> = map.iter().collect();
+        sorted.sort();
+        s.collect_map(sorted.into_iter().map(|(k, v)| (format!("{k:016x}"), v)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<HashMap<u64, u32>, D::Error> {
+        let raw: HashMap<String, u32> = HashMap::deserialize(d)?;
+        raw.into_iter()
+            .map(|(k, v)| u64::from_str_radix(&k, 16).map(|k| (k, v)).map_err(D::Error::custom))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_ignores_case_digits_and_spacing() {
+        assert_eq!(fold("  Take our POLL  - story 12 continues "), "take our poll - story 00 continues");
+        assert_eq!(line_key("Updated 12:31 GMT"), line_key("updated  09:45 gmt"));
+        assert_eq!(line_key("   "), None);
+    }
+
+    #[test]
+    fn counts_are_per_group_and_per_document() {
+        let mut c = Counts::new(GroupBy::Dir);
+        c.add("a/1.txt", &doc_keys("Poll\nStory one\nPoll\n"));
+        c.add("a/2.txt", &doc_keys("Poll\nStory two\n"));
+        c.add("b/1.txt", &doc_keys("Poll\n"));
+        let k = line_key("poll").unwrap();
+        assert_eq!(c.get("a/9.txt", k), (2, 2));
+        assert_eq!(c.get("b/9.txt", k), (1, 1));
+        let json = serde_json::to_string(&c).unwrap();
+        let back: Counts = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.get("a/x", k), (2, 2));
+    }
+}

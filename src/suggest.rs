@@ -1,0 +1,410 @@
+//! Counting lines across a scrape, and `descrape suggest`: the lines and
+//! blocks that repeat in many documents of a site, each with a rule ready
+//! to paste.
+//!
+//! Counting is one pass over the inputs that keeps hashes only. `suggest`
+//! makes a second pass to collect the text, position and examples of the
+//! lines that passed the threshold, and the runs of such lines (blocks).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use anyhow::{bail, Result};
+use serde::Serialize;
+
+use crate::batch::{self, Cleaned, Inputs, Item, Settings};
+use crate::repeat::{self, Counts, GroupBy};
+use crate::report::shorten;
+use crate::rules::{Kind, RuleSet};
+
+/// The path a document is counted and scoped by: a record's id, else its file.
+fn doc_path(c: &Cleaned) -> &str {
+    c.id.as_deref().unwrap_or(&c.rel)
+}
+
+/// Count the documents each line appears in, per group. Pages are rendered
+/// with the HTML rules first; nothing else is cleaned.
+pub fn count(rules: &RuleSet, inputs: Inputs, group_by: GroupBy, jobs: usize) -> Result<Counts> {
+    let html_only = rules
+        .subset(|r| matches!(r.kind, Kind::Selector { .. } | Kind::MainText))
+        .expect("rules that compiled once compile again");
+    let mut counts = Counts::new(group_by);
+    batch::run(
+        inputs,
+        &html_only,
+        Settings { jobs, progress: false },
+        |item| match item {
+            Item::Cleaned(c) => Some((doc_path(&c).to_string(), repeat::doc_keys(&c.output()))),
+            _ => None,
+        },
+        |r, _| {
+            if let Some((path, keys)) = r {
+                counts.add(&path, &keys);
+            }
+            Ok(())
+        },
+    )?;
+    Ok(counts)
+}
+
+/// Give the rule set the counts its `repeated` rules need: from `file`
+/// when given, else from a counting pass over `inputs()`.
+pub fn prepare(
+    rules: &mut RuleSet,
+    file: Option<&std::path::Path>,
+    inputs: impl FnOnce() -> Result<Inputs>,
+    group_by: GroupBy,
+    jobs: usize,
+) -> Result<()> {
+    if !rules.needs_counts() {
+        return Ok(());
+    }
+    let counts = match file {
+        Some(f) => Counts::load(f)?,
+        None => {
+            let inputs = inputs()?;
+            if inputs.stdin {
+                bail!(
+                    "a `repeated` rule needs counts over the whole input, which standard input cannot be read twice for: \
+                     run `descrape suggest --save-counts FILE` over the data and give `--counts FILE`"
+                );
+            }
+            count(rules, inputs, group_by, jobs)?
+        }
+    };
+    rules.set_counts(Arc::new(counts));
+    Ok(())
+}
+
+/// Where in its documents a repeated line sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Position {
+    Head,
+    Middle,
+    Tail,
+}
+
+impl Position {
+    pub fn name(self) -> &'static str {
+        match self {
+            Position::Head => "head",
+            Position::Middle => "middle",
+            Position::Tail => "tail",
+        }
+    }
+}
+
+/// One repeated line or block.
+#[derive(Debug, Clone, Serialize)]
+pub struct Suggestion {
+    pub group: String,
+    /// The lines, as first seen.
+    pub lines: Vec<String>,
+    pub docs: u64,
+    pub position: Position,
+    pub examples: Vec<String>,
+    /// Reads like a sentence of a story (quotes, long sentences): shown, no rule offered.
+    pub story_like: bool,
+    pub rule: Option<String>,
+}
+
+/// A repeated line (or block: `lines`) as first seen, with examples.
+#[derive(Default)]
+struct Seen {
+    text: String,
+    lines: Vec<String>,
+    examples: Vec<String>,
+    /// Documents where it sits in the head, middle, tail.
+    at: [u64; 3],
+}
+
+fn story_like(lines: &[String]) -> bool {
+    lines.iter().any(|l| repeat::story_like(l))
+}
+
+/// A regex for a line: the folded text, escaped, digits and spacing free.
+fn line_pattern(line: &str) -> String {
+    let words: Vec<String> = line
+        .split_whitespace()
+        .map(|w| {
+            let mut out = String::new();
+            let mut digits = false;
+            for c in w.chars() {
+                if c.is_ascii_digit() {
+                    if !digits {
+                        out.push_str("\\d+");
+                    }
+                    digits = true;
+                } else {
+                    digits = false;
+                    out.push_str(&regex::escape(&c.to_string()));
+                }
+            }
+            out
+        })
+        .collect();
+    format!("(?i)^\\s*{}\\s*$", words.join("\\s+"))
+}
+
+fn yaml_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn rule_yaml(group: &str, n: usize, s: &Suggestion, total: u64) -> String {
+    let slug: String =
+        group.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let slug = slug.trim_matches('-');
+    let slug = if slug.is_empty() { "site" } else { slug };
+    let mut y = format!("- id: site.{slug}-repeated-{n}\n");
+    let _ = writeln!(
+        y,
+        "  doc: {}",
+        yaml_quote(&format!(
+            "Repeated in {} of {} documents of `{group}`: {}",
+            s.docs,
+            total,
+            shorten(&s.lines[0], 60)
+        ))
+    );
+    if s.lines.len() == 1 {
+        let _ = writeln!(y, "  match: line\n  pattern: {}", yaml_quote(&line_pattern(&s.lines[0])));
+    } else {
+        let _ = writeln!(y, "  match: block\n  start: {}", yaml_quote(&line_pattern(&s.lines[0])));
+        let _ =
+            writeln!(y, "  end: {{pattern: {}}}", yaml_quote(&line_pattern(s.lines.last().expect("block"))));
+    }
+    if group != "*" {
+        let glob = if group == "." { "*".to_string() } else { format!("{group}/**") };
+        let _ = writeln!(y, "  scope:\n    path: {}", yaml_quote(&glob));
+    }
+    y
+}
+
+/// What `suggest` found, per group, most widespread first.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub documents: u64,
+    pub groups: BTreeMap<String, GroupReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GroupReport {
+    pub documents: u64,
+    pub min_docs: u64,
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// Find the lines and blocks that repeat in at least `min_docs` documents
+/// of a group (default: 5, or 1% of the group), from `counts`, reading the
+/// inputs once more for their text.
+pub fn suggest(
+    rules: &RuleSet,
+    counts: &Counts,
+    inputs: Inputs,
+    min_docs: Option<u64>,
+    limit: usize,
+    jobs: usize,
+) -> Result<Report> {
+    let html_only = rules
+        .subset(|r| matches!(r.kind, Kind::Selector { .. } | Kind::MainText))
+        .expect("rules that compiled once compile again");
+    let need = |path: &str| -> u64 {
+        let docs = counts.groups.get(repeat::group_of(path, counts.group_by)).map_or(0, |g| g.docs);
+        min_docs.unwrap_or_else(|| repeat::default_min_docs(docs))
+    };
+    // Per group: line key -> what it looks like; block key -> lines and docs.
+    let mut lines: HashMap<(String, u64), Seen> = HashMap::new();
+    let mut blocks: HashMap<(String, Vec<u64>), Seen> = HashMap::new();
+    batch::run(
+        inputs,
+        &html_only,
+        Settings { jobs, progress: false },
+        |item| {
+            let Item::Cleaned(c) = item else { return None };
+            let path = doc_path(&c).to_string();
+            let text = c.output();
+            let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+            let n = all.len().max(1);
+            let threshold = need(&path);
+            // (key, text, position) of each frequent line, in order; None breaks a block.
+            let mut found: Vec<Option<(u64, String, usize)>> = Vec::new();
+            for (i, l) in all.iter().enumerate() {
+                let hit = repeat::line_key(l).filter(|k| u64::from(counts.get(&path, *k).0) >= threshold);
+                let pos = if i * 5 < n {
+                    0
+                } else if (n - 1 - i) * 5 < n {
+                    2
+                } else {
+                    1
+                };
+                found.push(hit.map(|k| (k, l.trim().to_string(), pos)));
+            }
+            Some((path, found))
+        },
+        |r, _| {
+            let Some((path, found)) = r else { return Ok(()) };
+            let group = repeat::group_of(&path, counts.group_by).to_string();
+            let mut once = std::collections::HashSet::new();
+            for (k, text, pos) in found.iter().flatten() {
+                if !once.insert(*k) {
+                    continue;
+                }
+                let seen = lines.entry((group.clone(), *k)).or_default();
+                if seen.text.is_empty() {
+                    seen.text = text.clone();
+                }
+                if seen.examples.len() < 2 {
+                    seen.examples.push(path.clone());
+                }
+                seen.at[*pos] += 1;
+            }
+            // Story-like lines are reported alone, never as part of a block.
+            let breaks =
+                |x: &Option<(u64, String, usize)>| x.as_ref().is_none_or(|(_, t, _)| repeat::story_like(t));
+            for run in found.split(breaks).filter(|r| r.len() >= 2) {
+                let keys: Vec<u64> = run.iter().flatten().map(|(k, _, _)| *k).collect();
+                let entry = blocks.entry((group.clone(), keys)).or_insert_with(|| Seen {
+                    lines: run.iter().flatten().map(|(_, t, _)| t.clone()).collect(),
+                    ..Seen::default()
+                });
+                if entry.examples.len() < 2 {
+                    entry.examples.push(path.clone());
+                }
+                // A block is in the head if it starts there, in the tail if it ends there.
+                let first = run[0].as_ref().map_or(1, |(_, _, p)| *p);
+                let last = run[run.len() - 1].as_ref().map_or(1, |(_, _, p)| *p);
+                let at = if first == 0 {
+                    0
+                } else if last == 2 {
+                    2
+                } else {
+                    1
+                };
+                entry.at[at] += 1;
+            }
+            Ok(())
+        },
+    )?;
+    let position = |at: [u64; 3]| {
+        if at[0] >= at[1] && at[0] >= at[2] {
+            Position::Head
+        } else if at[2] >= at[1] {
+            Position::Tail
+        } else {
+            Position::Middle
+        }
+    };
+    let mut groups: BTreeMap<String, GroupReport> = BTreeMap::new();
+    for (name, g) in &counts.groups {
+        let min = min_docs.unwrap_or_else(|| repeat::default_min_docs(g.docs));
+        let mut list: Vec<Suggestion> = Vec::new();
+        let mut in_blocks = std::collections::HashSet::new();
+        for ((group, keys), seen) in &blocks {
+            let docs = seen.at.iter().sum::<u64>();
+            if group == name && docs >= min {
+                in_blocks.extend(keys.iter().copied());
+                list.push(Suggestion {
+                    group: name.clone(),
+                    lines: seen.lines.clone(),
+                    docs,
+                    position: position(seen.at),
+                    examples: seen.examples.clone(),
+                    story_like: story_like(&seen.lines),
+                    rule: None,
+                });
+            }
+        }
+        for ((group, key), seen) in &lines {
+            if group != name || in_blocks.contains(key) {
+                continue;
+            }
+            let lines = vec![seen.text.clone()];
+            list.push(Suggestion {
+                group: name.clone(),
+                docs: u64::from(g.lines.get(key).copied().unwrap_or(0)),
+                position: position(seen.at),
+                examples: seen.examples.clone(),
+                story_like: story_like(&lines),
+                lines,
+                rule: None,
+            });
+        }
+        list.sort_by(|a, b| {
+            b.docs.cmp(&a.docs).then(b.lines.len().cmp(&a.lines.len())).then(a.lines.cmp(&b.lines))
+        });
+        list.truncate(limit);
+        for (i, s) in list.iter_mut().enumerate() {
+            if !s.story_like {
+                s.rule = Some(rule_yaml(name, i + 1, s, g.docs));
+            }
+        }
+        groups.insert(name.clone(), GroupReport { documents: g.docs, min_docs: min, suggestions: list });
+    }
+    let documents = counts.groups.values().map(|g| g.docs).sum();
+    Ok(Report { documents, groups })
+}
+
+impl Report {
+    pub fn render(&self) -> String {
+        let mut s = format!("{} documents in {} groups\n", self.documents, self.groups.len());
+        for (name, g) in &self.groups {
+            let _ = writeln!(
+                s,
+                "\n== {name}: {} documents, lines in at least {} of them ==",
+                g.documents, g.min_docs
+            );
+            if g.suggestions.is_empty() {
+                let _ = writeln!(s, "(nothing repeats that often)");
+            }
+            for (i, sug) in g.suggestions.iter().enumerate() {
+                let kind = if sug.lines.len() > 1 {
+                    format!("block of {} lines", sug.lines.len())
+                } else {
+                    "line".into()
+                };
+                let _ = writeln!(
+                    s,
+                    "\n{}. {kind} in {} documents ({}), e.g. {}",
+                    i + 1,
+                    sug.docs,
+                    sug.position.name(),
+                    sug.examples.join(", ")
+                );
+                for l in &sug.lines {
+                    let _ = writeln!(s, "   | {}", shorten(l, 110));
+                }
+                match &sug.rule {
+                    Some(rule) => {
+                        for l in rule.lines() {
+                            let _ = writeln!(s, "   {l}");
+                        }
+                    }
+                    None => {
+                        let _ = writeln!(s, "   (reads like story text, a quotation or sentence shared by articles: no rule offered)");
+                    }
+                }
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_patterns_match_other_numbers_and_spacing() {
+        let p = regex::Regex::new(&line_pattern("Take our poll - story continues (2 of 3)")).unwrap();
+        assert!(p.is_match("take our  POLL - story continues (12 of 30)"));
+        assert!(!p.is_match("Take our poll - story continues below"));
+    }
+
+    #[test]
+    fn story_like_lines_are_flagged() {
+        assert!(story_like(&["“We will not back down,” the minister said on Tuesday.".to_string()]));
+        assert!(!story_like(&["Take our poll - story continues below".to_string()]));
+    }
+}

@@ -1,0 +1,259 @@
+//! Boilerplate that repeats across a scrape: `suggest`, the `repeated`
+//! rule kind (two passes, deterministic, story text guarded), counts files
+//! for streams, and `diff --against`.
+
+use std::path::Path;
+
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+use crate::util::{descrape, records, tree, write};
+
+/// Three sites of twelve articles: each site has its own poll block at the
+/// head and sign-off block at the tail; five articles of each site share a
+/// quote (story text); the rest of every article is its own.
+fn multisite(dir: &Path) {
+    const TOPICS: [&str; 12] = [
+        "harbour", "budget", "schools", "rail", "housing", "water", "parks", "library", "bridge", "clinic",
+        "market", "airport",
+    ];
+    const VERBS: [&str; 12] = [
+        "approves", "delays", "rejects", "reviews", "funds", "debates", "expands", "closes", "opens", "cuts",
+        "backs", "studies",
+    ];
+    for (s, site) in ["alpha", "bravo", "charlie"].iter().enumerate() {
+        for n in 0..12 {
+            let (topic, verb) = (TOPICS[(n + s) % 12], VERBS[(n * 5 + s) % 12]);
+            let mut text = format!(
+                "Take our {site} reader poll - story continues below\nWhich issue matters most to you?\n\nCouncil {verb} {topic} plan\n\n"
+            );
+            text.push_str(&format!(
+                "The {site} council {verb} the {topic} plan after residents asked for changes to the {topic} budget.\n\n"
+            ));
+            if n < 5 {
+                text.push_str(&format!(
+                    "“We will keep working for the people of {site} until the job is done,” the mayor said.\n\n"
+                ));
+            }
+            text.push_str(&format!(
+                "Officials said the {topic} work would {verb} through the {} season.\n\n",
+                VERBS[n]
+            ));
+            text.push_str(&format!(
+                "Sign up for the {site} morning newsletter\nFollow {site} on social media"
+            ));
+            write(dir, &format!("{site}/{n:02}.txt"), text);
+        }
+    }
+}
+
+#[test]
+fn suggest_finds_each_sites_blocks_and_flags_shared_quotes() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("scrape");
+    multisite(&input);
+    let out = descrape().arg("suggest").arg(&input).assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("36 documents in 3 groups\n"), "{text}");
+    for site in ["alpha", "bravo", "charlie"] {
+        assert!(text.contains(&format!("== {site}: 12 documents, lines in at least 5 of them ==")));
+        assert!(text.contains(&format!("   | Take our {site} reader poll - story continues below\n")));
+        assert!(text.contains(&format!("    path: '{site}/**'")));
+    }
+    assert_eq!(text.matches("block of 2 lines in 12 documents (head)").count(), 3, "{text}");
+    assert_eq!(text.matches("block of 2 lines in 12 documents (tail)").count(), 3, "{text}");
+    assert_eq!(text.matches("reads like story text").count(), 3, "{text}");
+    let json =
+        descrape().args(["suggest", "--json"]).arg(&input).assert().success().get_output().stdout.clone();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let first = &v["groups"]["alpha"]["suggestions"][0];
+    assert_eq!(first["docs"], 12);
+    // The suggested rule is valid and removes what it was suggested for.
+    let rule = first["rule"].as_str().unwrap();
+    let rules = write(tmp.path(), "suggested.yaml", rule);
+    descrape().arg("check").arg("--rules").arg(&rules).assert().success();
+}
+
+#[test]
+fn repeated_rules_remove_site_chrome_and_keep_shared_quotes() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("scrape");
+    multisite(&input);
+    let out = tmp.path().join("out");
+    descrape()
+        .args(["clean", "-q", "--no-default-rules", "--rules", "@repeated"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let a = std::fs::read_to_string(out.join("alpha/00.txt")).unwrap();
+    assert!(a.starts_with("Council approves harbour plan\n\n"), "{a}");
+    assert!(
+        a.contains("“We will keep working for the people of alpha until the job is done,” the mayor said."),
+        "{a}"
+    );
+    assert!(a.ends_with("through the approves season."), "{a}");
+    let recs = records(&out.join(".descrape/changes.jsonl"));
+    assert!(recs.iter().filter(|r| r["type"] == "edit").all(|r| r["rule"] == "repeated.site-chrome"));
+    // The log rebuilds every input.
+    for (rel, bytes) in tree(&input) {
+        let mine: Vec<descrape::changelog::Record> = recs
+            .iter()
+            .filter(|r| r["file"] == rel.as_str())
+            .map(|r| serde_json::from_value(r.clone()).unwrap())
+            .collect();
+        let output = std::fs::read_to_string(out.join(&rel)).unwrap();
+        assert_eq!(descrape::changelog::rebuild(&output, &mine).as_bytes(), &bytes[..], "{rel}");
+    }
+}
+
+#[test]
+fn repeated_results_do_not_depend_on_threads_or_input_order() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("scrape");
+    multisite(&input);
+    let run = |name: &str, jobs: &str, order: &[&str]| {
+        let out = tmp.path().join(name);
+        let mut cmd = descrape();
+        cmd.args([
+            "clean",
+            "-q",
+            "--group-by",
+            "dir",
+            "--no-default-rules",
+            "--rules",
+            "@repeated",
+            "-j",
+            jobs,
+        ]);
+        for site in order {
+            cmd.arg(input.join(site));
+        }
+        cmd.arg("-o").arg(&out).assert().success();
+        tree(&out)
+    };
+    let one = run("a", "1", &["alpha", "bravo", "charlie"]);
+    let four = run("b", "4", &["charlie", "alpha", "bravo"]);
+    assert_eq!(one, four);
+    assert_eq!(one.len(), 36);
+}
+
+#[test]
+fn streams_use_a_counts_file() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("scrape");
+    multisite(&input);
+    descrape()
+        .args(["clean", "-", "--input-format", "jsonl", "--output-format", "jsonl", "--rules", "@repeated"])
+        .write_stdin("{\"id\":\"alpha/x\",\"text\":\"x\"}\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--counts FILE"));
+    let counts = tmp.path().join("counts.json");
+    descrape().args(["suggest", "--save-counts"]).arg(&counts).arg(&input).assert().success();
+    // Records whose ids are the files' paths group as the files do.
+    let jsonl: String = tree(&input)
+        .into_iter()
+        .map(|(rel, bytes)| {
+            format!("{}\n", serde_json::json!({"id": rel, "text": String::from_utf8(bytes).unwrap()}))
+        })
+        .collect();
+    let out = descrape()
+        .args(["clean", "-", "-q", "--input-format", "jsonl", "--output-format", "jsonl"])
+        .args(["--no-default-rules", "--rules", "@repeated", "--counts"])
+        .arg(&counts)
+        .write_stdin(jsonl)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let files = tmp.path().join("files");
+    descrape()
+        .args(["clean", "-q", "--no-default-rules", "--rules", "@repeated"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&files)
+        .assert()
+        .success();
+    let want = tree(&files);
+    for line in String::from_utf8(out).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let id = v["id"].as_str().unwrap();
+        assert_eq!(v["text"].as_str().unwrap().as_bytes(), &want[id][..], "{id}");
+    }
+}
+
+#[test]
+fn diff_against_old_rules_reports_what_changes() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("scrape");
+    multisite(&input);
+    let old = write(
+        tmp.path(),
+        "old.yaml",
+        "- id: site.poll\n  doc: The poll line.\n  match: line\n  pattern: '^Take our \\w+ reader poll'\n",
+    );
+    let out = descrape()
+        .args(["diff", "--no-default-rules", "--rules", "@repeated", "--against"])
+        .arg(&old)
+        .arg(&input)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("36 of 36 documents change: "), "{text}");
+    assert!(text.contains("\nrepeated.site-chrome"), "{text}");
+    assert!(text.contains("removed: Which issue matters most to you?"), "{text}");
+}
+
+/// Peak memory of a `clean` run, from its report.
+fn peak_mb(args: &[&str], input: &Path, tmp: &Path, name: &str) -> f64 {
+    let report = tmp.join(format!("{name}.json"));
+    descrape()
+        .args(["clean", "-q"])
+        .args(args)
+        .arg(input)
+        .arg("-o")
+        .arg(tmp.join(name))
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    v["peak_memory_mb"].as_f64().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn counting_keeps_hashes_not_texts() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("scrape");
+    let mut size = 0;
+    // 16 MB of documents whose story lines are all distinct.
+    for n in 0..3000 {
+        let mut text = String::from("Take our reader poll - story continues below\n\n");
+        for p in 0..12 {
+            text.push_str(&format!(
+                "Paragraph {p} of article {n} says the council {} the plan after {} residents wrote in about it.\n\n",
+                ["approved", "delayed", "rejected"][p % 3],
+                ["many", "few", "angry", "some"][n % 4]
+            ));
+            text.push_str(&"x".repeat(200 + (n * 13 + p * 7) % 150));
+            text.push_str(&format!(" {n}-{p}\n\n"));
+        }
+        size += text.len();
+        write(&input, &format!("site/{n:05}.txt"), text);
+    }
+    let one = peak_mb(&["--no-default-rules", "--rules", "@nlp"], &input, tmp.path(), "one");
+    let two = peak_mb(&["--no-default-rules", "--rules", "@repeated"], &input, tmp.path(), "two");
+    let input_mb = size as f64 / 1e6;
+    // Keeping the distinct lines' texts would cost the whole input again.
+    assert!(
+        two < one + input_mb / 2.0,
+        "two-pass peak {two:.0} MB, one-pass {one:.0} MB, input {input_mb:.0} MB"
+    );
+}
