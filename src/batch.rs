@@ -179,31 +179,15 @@ fn clean_bytes(rules: &RuleSet, bytes: Vec<u8>, rel: String, is_page: bool) -> I
         Decoded::Binary { nul_at } => {
             Item::Skipped { rel, reason: format!("binary file (NUL byte at offset {nul_at})") }
         }
-        Decoded::Text { text, source } if is_page => {
-            let (text, edits, page) = clean_page(rules, &text, Some(&rel));
-            Item::Cleaned(Cleaned {
-                rel,
-                id: None,
-                line: None,
-                fields: None,
-                source,
-                text,
-                edits,
-                html: Some(page),
-            })
-        }
         Decoded::Text { text, source } => {
-            let edits = engine::clean(rules, Some(&rel), &text);
-            Item::Cleaned(Cleaned {
-                rel,
-                id: None,
-                line: None,
-                fields: None,
-                source,
-                text,
-                edits,
-                html: None,
-            })
+            let (text, edits, html) = if is_page {
+                let (text, edits, page) = clean_page(rules, &text, Some(&rel));
+                (text, edits, Some(page))
+            } else {
+                let edits = engine::clean(rules, Some(&rel), &text);
+                (text, edits, None)
+            };
+            Item::Cleaned(Cleaned { rel, id: None, line: None, fields: None, source, text, edits, html })
         }
     }
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use crate::batch::{Format, InputType};
+use crate::inspect::Reading;
 use crate::jsonl::Fields;
 pub use crate::repeat::GroupBy;
 
@@ -219,6 +220,11 @@ pub struct FormatArgs {
 impl FormatArgs {
     pub fn fields(&self) -> Fields {
         Fields { text: self.text_field.clone(), id: self.id_field.clone() }
+    }
+
+    /// How to read `paths` in this format.
+    pub fn reading(&self, paths: Vec<PathBuf>, jobs: usize) -> Reading {
+        Reading { paths, format: self.input_format, fields: self.fields(), input_type: self.input_type, jobs }
     }
 }
 

@@ -40,13 +40,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Clean(args) => {
             let mut rules = descrape::load_rules(&args.rules)?;
-            let reading = Reading {
-                paths: args.inputs.clone(),
-                format: args.format.input_format,
-                fields: args.format.fields(),
-                input_type: args.format.input_type,
-                jobs: args.jobs,
-            };
+            let reading = args.format.reading(args.inputs.clone(), args.jobs);
             prepare_counts(&mut rules, &args.count, &reading)?;
             let opts = CleanOptions {
                 inputs: args.inputs,
@@ -100,13 +94,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let style = Style { color, context: args.context };
             let mut stderr = std::io::stderr();
-            let reading = Reading {
-                paths: args.inputs,
-                format: args.format.input_format,
-                fields: args.format.fields(),
-                input_type: args.format.input_type,
-                jobs: args.jobs,
-            };
+            let reading = args.format.reading(args.inputs, args.jobs);
             prepare_counts(&mut rules, &args.count, &reading)?;
             if !args.against.is_empty() {
                 let mut old = descrape::load_rules(&RulesArgs {
@@ -130,13 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Stats(args) => {
             let mut rules = descrape::load_rules(&args.rules)?;
-            let reading = Reading {
-                paths: args.inputs,
-                format: args.format.input_format,
-                fields: args.format.fields(),
-                input_type: args.format.input_type,
-                jobs: args.jobs,
-            };
+            let reading = args.format.reading(args.inputs, args.jobs);
             prepare_counts(&mut rules, &args.count, &reading)?;
             let stats = inspect::stats(&rules, &reading, &mut std::io::stderr())?;
             if args.json {
@@ -163,13 +145,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Suggest(args) => {
             let rules = descrape::load_rules(&args.rules)?;
-            let reading = Reading {
-                paths: args.inputs,
-                format: args.format.input_format,
-                fields: args.format.fields(),
-                input_type: args.format.input_type,
-                jobs: args.jobs,
-            };
+            let reading = args.format.reading(args.inputs, args.jobs);
             let counts = suggest::count(&rules, reading.inputs()?, args.group_by, args.jobs)?;
             if let Some(path) = &args.save_counts {
                 counts.save(path)?;

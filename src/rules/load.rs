@@ -652,22 +652,35 @@ impl RawTests {
     }
 }
 
-/// A regex compiled inside the scalar's visitor, so its error is positioned.
+/// Deserialize a string scalar through `parse`, inside the scalar's
+/// visitor, so a parse error carries the scalar's position.
+fn parse_scalar<'de, D, T>(
+    d: D,
+    what: &'static str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct V<F>(&'static str, F);
+    impl<T, F: FnOnce(&str) -> Result<T, String>> Visitor<'_> for V<F> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+            (self.1)(s).map_err(E::custom)
+        }
+    }
+    d.deserialize_str(V(what, parse))
+}
+
+/// A compiled regex.
 struct Pattern(Regex);
 
 impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Pattern;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a regular expression")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Pattern, E> {
-                compile_regex(s).map(Pattern).map_err(E::custom)
-            }
-        }
-        d.deserialize_str(V)
+        parse_scalar(d, "a regular expression", |s| compile_regex(s).map(Pattern))
     }
 }
 
@@ -681,24 +694,16 @@ fn compile_regex(s: &str) -> Result<Regex, String> {
     })
 }
 
-/// A CSS selector parsed inside the scalar's visitor, so its error is positioned.
+/// A parsed CSS selector.
 struct Css(String, scraper::Selector);
 
 impl<'de> Deserialize<'de> for Css {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Css;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a CSS selector")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Css, E> {
-                scraper::Selector::parse(s)
-                    .map(|sel| Css(s.to_string(), sel))
-                    .map_err(|e| E::custom(format!("invalid CSS selector `{s}`: {e}")))
-            }
-        }
-        d.deserialize_str(V)
+        parse_scalar(d, "a CSS selector", |s| {
+            scraper::Selector::parse(s)
+                .map(|sel| Css(s.to_string(), sel))
+                .map_err(|e| format!("invalid CSS selector `{s}`: {e}"))
+        })
     }
 }
 
@@ -707,21 +712,13 @@ struct Glob(String, globset::GlobMatcher);
 
 impl<'de> Deserialize<'de> for Glob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Glob;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a path glob")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Glob, E> {
-                GlobBuilder::new(s)
-                    .literal_separator(true)
-                    .build()
-                    .map(|g| Glob(s.to_string(), g.compile_matcher()))
-                    .map_err(|e| E::custom(format!("invalid glob `{s}`: {}", e.kind())))
-            }
-        }
-        d.deserialize_str(V)
+        parse_scalar(d, "a path glob", |s| {
+            GlobBuilder::new(s)
+                .literal_separator(true)
+                .build()
+                .map(|g| Glob(s.to_string(), g.compile_matcher()))
+                .map_err(|e| format!("invalid glob `{s}`: {}", e.kind()))
+        })
     }
 }
 
