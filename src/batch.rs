@@ -94,15 +94,14 @@ impl Cleaned {
         engine::apply(&self.text, &self.edits)
     }
 
-    /// Where its text output goes in a tree: a page's path gets `.txt` instead of its extension.
+    /// Where its text output goes in a tree: a page's path with `.txt`
+    /// added (`a.html` → `a.html.txt`, so it cannot collide with an
+    /// `a.txt` beside it), unless it already ends in `.txt`.
     pub fn text_rel(&self) -> String {
-        if self.html.is_none() {
-            return self.rel.clone();
-        }
-        let p = std::path::Path::new(&self.rel);
-        match p.extension() {
-            Some(_) => p.with_extension("txt").to_string_lossy().replace('\\', "/"),
-            None => format!("{}.txt", self.rel),
+        if self.html.is_none() || self.rel.ends_with(".txt") {
+            self.rel.clone()
+        } else {
+            format!("{}.txt", self.rel)
         }
     }
 

@@ -217,7 +217,11 @@ pub fn eval(
         rules,
         quiet(jobs),
         |item| match item {
-            Item::Cleaned(c) => match read_gold(&gold.join(c.text_rel())) {
+            Item::Cleaned(c) => match read_gold(&gold.join(c.text_rel())).and_then(|g| match g {
+                // A page's gold file may also be named with `.txt` instead of its extension.
+                None if c.html.is_some() => read_gold(&gold.join(Path::new(&c.rel).with_extension("txt"))),
+                g => Ok(g),
+            }) {
                 Ok(Some(g)) => Scored::Score(eval::score(rules, &c.rel, &c.text, &c.edits, &g)),
                 Ok(None) => Scored::NoGold(c.rel),
                 Err(e) => Scored::Error(e),

@@ -20,8 +20,8 @@ fn pages_are_found_by_extension_or_first_bytes_and_written_as_txt() {
     let out = tmp.path().join("out");
     descrape().arg("clean").arg("-q").arg(&input).arg("-o").arg(&out).assert().success();
     let files = tree(&out);
-    assert_eq!(files.keys().collect::<Vec<_>>(), ["a.txt", "b.txt", "c.txt"]);
-    assert_eq!(files["a.txt"], b"Page by extension.\n");
+    assert_eq!(files.keys().collect::<Vec<_>>(), ["a.html.txt", "b.txt", "c.txt"]);
+    assert_eq!(files["a.html.txt"], b"Page by extension.\n");
     assert_eq!(files["b.txt"], b"Page by its start.\n");
     assert_eq!(files["c.txt"], b"A story about <html> tags.\n");
     // --input-type text keeps a page as text.
@@ -48,9 +48,9 @@ fn windows_1251_and_shift_jis_pages_are_decoded_by_their_meta() {
         .arg(&out)
         .assert()
         .success();
-    let ru = std::fs::read_to_string(out.join("cp1251-bitrix-tram-route.txt")).unwrap();
+    let ru = std::fs::read_to_string(out.join("cp1251-bitrix-tram-route.html.txt")).unwrap();
     assert!(ru.starts_with("В Верхнеозёрске запустят новый трамвайный маршрут"), "{ru}");
-    let ja = std::fs::read_to_string(out.join("shiftjis-regional-tsunami-drill.txt")).unwrap();
+    let ja = std::fs::read_to_string(out.join("shiftjis-regional-tsunami-drill.html.txt")).unwrap();
     assert!(ja.starts_with("南海トラフ想定し大規模防災訓練"), "{ja}");
     let recs = records(&out.join(".descrape/changes.jsonl"));
     let enc: Vec<_> = recs.iter().filter(|r| r["type"] == "decoded").map(|r| r["encoding"].clone()).collect();
@@ -80,7 +80,7 @@ fn selector_rules_remove_elements_and_log_their_path() {
         .assert()
         .success();
     assert_eq!(
-        std::fs::read_to_string(out.join("p.txt")).unwrap(),
+        std::fs::read_to_string(out.join("p.html.txt")).unwrap(),
         "Title\n\nThe council voted on Tuesday to close the library on Main Street.\n"
     );
     let recs = records(&out.join(".descrape/changes.jsonl"));
@@ -121,7 +121,7 @@ fn the_main_text_choice_is_logged() {
     assert_eq!(html.len(), 3);
     assert_eq!(html[0]["reason"], "kept the element marked itemprop=articleBody");
     // The has-sidebar wrapper keeps its story.
-    let wind = std::fs::read_to_string(out.join("trap-sidebar-layout-wind-farm.txt")).unwrap();
+    let wind = std::fs::read_to_string(out.join("trap-sidebar-layout-wind-farm.html.txt")).unwrap();
     let want = std::fs::read_to_string(
         repo().join("tests/fixtures/html/expected/trap-sidebar-layout-wind-farm.txt"),
     )
@@ -147,10 +147,10 @@ fn malformed_and_huge_pages_do_not_break_the_run() {
     let out = tmp.path().join("out");
     descrape().args(["clean", "-q"]).arg(&input).arg("-o").arg(&out).assert().success();
     let files = tree(&out);
-    assert_eq!(files["unclosed.txt"], b"One\n\nTwo\n\nthree\n\nx\n");
-    assert_eq!(files["nobody.txt"], b"Only a paragraph.\n");
-    assert_eq!(files["empty.txt"], b"");
-    assert!(String::from_utf8_lossy(&files["huge.txt"])
+    assert_eq!(files["unclosed.html.txt"], b"One\n\nTwo\n\nthree\n\nx\n");
+    assert_eq!(files["nobody.html.txt"], b"Only a paragraph.\n");
+    assert_eq!(files["empty.html.txt"], b"");
+    assert!(String::from_utf8_lossy(&files["huge.html.txt"])
         .contains("Paragraph 59999 of a very long page with a link."));
 }
 
@@ -159,6 +159,7 @@ fn mixed_trees_clean_in_one_run() {
     let tmp = TempDir::new().unwrap();
     let input = tmp.path().join("in");
     write(&input, "story.txt", "Story text.\n\nCulled from Presstv\n");
+    write(&input, "page.txt", "Same stem as the page, a text file.\n");
     write(&input, "page.htm", "<html><body><article><p>Page text.</p><figure><figcaption>A caption</figcaption></figure></article></body></html>");
     let out = tmp.path().join("out");
     descrape()
@@ -168,9 +169,10 @@ fn mixed_trees_clean_in_one_run() {
         .arg(&out)
         .assert()
         .success()
-        .stderr(predicate::str::contains("2 files read: 2 changed"));
+        .stderr(predicate::str::contains("3 files read: 2 changed, 1 unchanged"));
     assert_eq!(std::fs::read_to_string(out.join("story.txt")).unwrap(), "Story text.\n");
-    assert_eq!(std::fs::read_to_string(out.join("page.txt")).unwrap(), "Page text.\n");
+    assert_eq!(std::fs::read_to_string(out.join("page.htm.txt")).unwrap(), "Page text.\n");
+    assert_eq!(std::fs::read_to_string(out.join("page.txt")).unwrap(), "Same stem as the page, a text file.\n");
 }
 
 #[test]
