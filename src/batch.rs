@@ -174,16 +174,18 @@ pub fn reclean(rules: &RuleSet, c: &Cleaned) -> Vec<Edit> {
 
 fn clean_bytes(rules: &RuleSet, bytes: Vec<u8>, rel: String, is_page: bool) -> Item {
     let decoded = if is_page { html::decode(bytes) } else { decode::decode(bytes) };
+    // Standard input has no path: path-scoped rules do not apply to it.
+    let path = (rel != "-").then_some(rel.as_str());
     match decoded {
         Decoded::Binary { nul_at } => {
             Item::Skipped { rel, reason: format!("binary file (NUL byte at offset {nul_at})") }
         }
         Decoded::Text { text, source } => {
             let (text, edits, html) = if is_page {
-                let (text, edits, page) = clean_page(rules, &text, Some(&rel));
+                let (text, edits, page) = clean_page(rules, &text, path);
                 (text, edits, Some(page))
             } else {
-                let edits = engine::clean(rules, Some(&rel), &text);
+                let edits = engine::clean(rules, path, &text);
                 (text, edits, None)
             };
             Item::Cleaned(Cleaned { rel, id: None, line: None, fields: None, source, text, edits, html })
@@ -369,13 +371,15 @@ where
     loop {
         let mut batch: Vec<(usize, Vec<u8>)> = Vec::new();
         let mut bytes = 0;
+        // A read error ends the file after the lines already read are cleaned.
+        let mut failure = None;
         while batch.len() < BATCH_LINES && bytes < BATCH_BYTES {
             let mut buf = Vec::new();
             let n = match reader.read_until(b'\n', &mut buf) {
                 Ok(n) => n,
                 Err(e) => {
-                    let error = format!("cannot read `{rel}` after line {line_no}: {e}");
-                    return sink(map(Item::Failed { rel: rel.into(), error }), bar);
+                    failure = Some(format!("cannot read `{rel}` after line {line_no}: {e}"));
+                    break;
                 }
             };
             if n == 0 {
@@ -388,7 +392,7 @@ where
                 batch.push((line_no, buf));
             }
         }
-        if batch.is_empty() && bytes == 0 {
+        if batch.is_empty() && bytes == 0 && failure.is_none() {
             return Ok(());
         }
         bar.inc(bytes as u64);
@@ -400,6 +404,9 @@ where
         });
         for r in results {
             sink(r, bar)?;
+        }
+        if let Some(error) = failure {
+            return sink(map(Item::Failed { rel: rel.into(), error }), bar);
         }
     }
 }

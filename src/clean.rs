@@ -120,6 +120,7 @@ pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
     }
     let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
     let found = if stdin { Vec::new() } else { walk::discover(&opts.inputs, out_path.as_deref())? };
+    check_side_files(opts, out_path.as_deref())?;
     let mut target = resolve_target(opts, stdin)?;
     let changes_path = match (&opts.changes, &target) {
         (Some(p), _) => Some(p.clone()),
@@ -147,16 +148,29 @@ pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
     };
     // Text files named after JSONL records, to refuse a second with the same name.
     let mut names: HashSet<String> = HashSet::new();
+    // Input paths, so a page's `.txt` output never lands on a text input's.
+    let input_rels: HashSet<String> = inputs
+        .found
+        .iter()
+        .filter_map(|f| if let walk::Found::File(s) = f { Some(s.rel.clone()) } else { None })
+        .collect();
 
     batch::run(
         inputs,
         rules,
         opts.settings,
-        |item| finish_item(rules, opts, tree.as_deref(), item),
+        |item| finish_item(rules, opts, tree.as_deref(), &input_rels, item),
         |mut done, bar| {
             if let Some(pending) = done.write.take() {
-                if let Err(e) = write_pending(&mut target, &mut names, pending) {
-                    done.status = Status::Failed(e);
+                match write_pending(&mut target, &mut names, pending) {
+                    Ok(()) => {}
+                    // A broken output stream ends the run: nothing after it could land.
+                    Err(WriteError::Stream(e)) => bail!("{e}"),
+                    Err(WriteError::File(e)) => {
+                        let file = done.records.iter().find_map(Record::file).unwrap_or_default();
+                        done.records = vec![Record::Failed { file, error: e.clone() }];
+                        done.status = Status::Failed(e);
+                    }
                 }
             }
             totals.bytes_read += done.size;
@@ -207,18 +221,55 @@ pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
     Ok(summary)
 }
 
-fn write_pending(target: &mut Target, names: &mut HashSet<String>, pending: Pending) -> Result<(), String> {
+/// The change log and the report must not land on an input or the output.
+fn check_side_files(opts: &CleanOptions, out: Option<&Path>) -> Result<()> {
+    let jsonl_out: Vec<&Path> = out.filter(|_| opts.output_format == Format::Jsonl).into_iter().collect();
+    if let Some(changes) = &opts.changes {
+        walk::refuse_overlap("change log", changes, &opts.inputs, &jsonl_out)?;
+    }
+    if let Some(report) = &opts.report {
+        let mut others = jsonl_out.clone();
+        others.extend(opts.changes.as_deref());
+        walk::refuse_overlap("report", report, &opts.inputs, &others)?;
+    }
+    Ok(())
+}
+
+/// Refuse overlapping paths before anything is read (the walk reads only
+/// directory listings): for callers that read inputs before [`run`].
+pub fn check_paths(opts: &CleanOptions) -> Result<()> {
+    let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
+    if !opts.inputs.iter().any(|p| p == Path::new("-")) {
+        walk::discover(&opts.inputs, out_path.as_deref())?;
+    }
+    check_side_files(opts, out_path.as_deref())
+}
+
+enum WriteError {
+    /// The output stream failed: the run cannot go on.
+    Stream(String),
+    /// One file could not be written.
+    File(String),
+}
+
+fn write_pending(
+    target: &mut Target,
+    names: &mut HashSet<String>,
+    pending: Pending,
+) -> Result<(), WriteError> {
     match (target, pending) {
         (Target::Stream(sink), Pending::Line(bytes)) => {
-            sink.write_all(&bytes).map_err(|e| format!("cannot write the output: {e}"))
+            sink.write_all(&bytes).map_err(|e| WriteError::Stream(format!("cannot write the output: {e}")))
         }
         (Target::Tree(dir), Pending::File { name, text }) => {
             if !names.insert(name.clone()) {
-                return Err(format!("two records would write `{name}`: their ids are the same"));
+                return Err(WriteError::File(format!(
+                    "two records would write `{name}`: their ids are the same once made file-safe"
+                )));
             }
             let path = dir.join(&name);
             output::write_atomic(&path, text.as_bytes(), None)
-                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+                .map_err(|e| WriteError::File(format!("cannot write `{}`: {e}", path.display())))
         }
         (Target::Stream(_), Pending::File { .. }) | (Target::Tree(_), Pending::Line(_)) => {
             unreachable!("pending writes match their target")
@@ -256,9 +307,15 @@ fn annotation(rules: &RuleSet, c: &Cleaned) -> Value {
 }
 
 /// Clean one item's output and turn it into log records; runs on a worker.
-fn finish_item(rules: &RuleSet, opts: &CleanOptions, tree: Option<&Path>, item: Item) -> Done {
+fn finish_item(
+    rules: &RuleSet,
+    opts: &CleanOptions,
+    tree: Option<&Path>,
+    inputs: &HashSet<String>,
+    item: Item,
+) -> Done {
     match item {
-        Item::Cleaned(c) => finish_cleaned(rules, opts, tree, c),
+        Item::Cleaned(c) => finish_cleaned(rules, opts, tree, inputs, c),
         Item::Skipped { rel, reason } => Done {
             records: vec![Record::Skipped { file: rel, reason }],
             size: 0,
@@ -283,8 +340,28 @@ fn finish_item(rules: &RuleSet, opts: &CleanOptions, tree: Option<&Path>, item: 
     }
 }
 
-fn finish_cleaned(rules: &RuleSet, opts: &CleanOptions, tree: Option<&Path>, mut c: Cleaned) -> Done {
+fn failed(file: String, error: String, size: u64) -> Done {
+    Done {
+        records: vec![Record::Failed { file, error: error.clone() }],
+        size,
+        status: Status::Failed(error),
+        write: None,
+    }
+}
+
+fn finish_cleaned(
+    rules: &RuleSet,
+    opts: &CleanOptions,
+    tree: Option<&Path>,
+    inputs: &HashSet<String>,
+    mut c: Cleaned,
+) -> Done {
     let size = c.text.len() as u64;
+    if tree.is_some() && c.line.is_none() && c.text_rel() != c.rel && inputs.contains(&c.text_rel()) {
+        let error =
+            format!("the page's output `{}` is also the output of the input of that name", c.text_rel());
+        return failed(c.rel, error, size);
+    }
     let unchanged = c.edits.is_empty();
     let mut records = changelog::document_records(rules, &c);
     let status = if unchanged { Status::Unchanged } else { Status::Changed };
@@ -308,13 +385,7 @@ fn finish_cleaned(rules: &RuleSet, opts: &CleanOptions, tree: Option<&Path>, mut
             // A text file: written here, on the worker.
             let target = dir.join(c.text_rel());
             if let Err(e) = output::write_atomic(&target, output.as_bytes(), None) {
-                let error = format!("cannot write `{}`: {e}", target.display());
-                return Done {
-                    records: vec![Record::Failed { file: c.rel, error: error.clone() }],
-                    size,
-                    status: Status::Failed(error),
-                    write: None,
-                };
+                return failed(c.rel, format!("cannot write `{}`: {e}", target.display()), size);
             }
             None
         }

@@ -84,11 +84,18 @@ struct LineMatch {
     placed: bool,
 }
 
+#[derive(Clone)]
 struct SpanMatch {
     line: usize,
     range: Range<usize>,
     rule: usize,
     placed: bool,
+}
+
+/// Prefix counts of kept non-blank lines: `before[i]` is the count above
+/// line `i`, the last entry the total.
+struct Kept {
+    before: Vec<usize>,
 }
 
 /// Per-document view the guards need.
@@ -136,13 +143,24 @@ impl Doc<'_> {
         }
     }
 
+    /// Non-blank lines not removed so far, counted before each line.
+    fn kept(&self, owner: &[Option<usize>]) -> Kept {
+        let mut before = Vec::with_capacity(owner.len() + 1);
+        let mut n = 0;
+        for (i, o) in owner.iter().enumerate() {
+            before.push(n);
+            n += usize::from(!self.blank[i] && o.is_none());
+        }
+        before.push(n);
+        Kept { before }
+    }
+
     /// `placed`, counting only the lines that are not removed.
-    fn placed_after(&self, place: Place, line: usize, owner: &[Option<usize>]) -> bool {
-        let counts = |j: &usize| !self.blank[*j] && owner[*j].is_none();
+    fn placed_after(&self, place: Place, line: usize, kept: &Kept) -> bool {
         match place {
             Place::Anywhere => true,
-            Place::Head(n) => (0..line).filter(counts).count() < n,
-            Place::Tail(n) => (line + 1..owner.len()).filter(counts).count() < n,
+            Place::Head(n) => kept.before[line] < n,
+            Place::Tail(n) => kept.before[kept.before.len() - 1] - kept.before[line + 1] < n,
         }
     }
 }
@@ -314,26 +332,40 @@ pub fn clean_with(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -
     for m in &placed {
         claim(&mut owner, m);
     }
-    loop {
-        let before = deferred.len();
-        deferred.retain(|m| {
-            let place = rules.rules()[m.rule].place;
-            if doc.placed_after(place, m.anchor, &owner) {
-                claim(&mut owner, m);
-                false
-            } else {
-                true
+    // Until nothing changes: deferred matches, runs and duplicates over the
+    // lines left, then spans, whose emptied lines become removals too.
+    let spans = loop {
+        loop {
+            let before = deferred.len();
+            let kept = doc.kept(&owner);
+            deferred.retain(|m| {
+                let place = rules.rules()[m.rule].place;
+                if doc.placed_after(place, m.anchor, &kept) {
+                    claim(&mut owner, m);
+                    false
+                } else {
+                    true
+                }
+            });
+            let ran = claim_runs(rules, &doc, &run_hits, &mut owner);
+            let deduped =
+                steps.duplicates.is_some_and(|(rule, min)| claim_duplicates(&doc, rule, min, &mut owner));
+            if deferred.len() == before && !ran && !deduped {
+                break;
             }
-        });
-        let ran = claim_runs(rules, &doc, &run_hits, &mut owner);
-        let deduped =
-            steps.duplicates.is_some_and(|(rule, min)| claim_duplicates(&doc, rule, min, &mut owner));
-        if deferred.len() == before && !ran && !deduped {
-            break;
         }
-    }
-    spans.retain(|s| s.placed || doc.placed_after(rules.rules()[s.rule].place, s.line, &owner));
-    let spans = resolve_spans(&doc, spans, &mut owner);
+        let kept = doc.kept(&owner);
+        let candidates: Vec<SpanMatch> = spans
+            .iter()
+            .filter(|s| s.placed || doc.placed_after(rules.rules()[s.rule].place, s.line, &kept))
+            .cloned()
+            .collect();
+        let removed = owner.iter().filter(|o| o.is_some()).count();
+        let resolved = resolve_spans(&doc, candidates, &mut owner);
+        if owner.iter().filter(|o| o.is_some()).count() == removed {
+            break resolved;
+        }
+    };
     layout(&doc.blank, &mut owner);
     let edits = build_edits(&doc, &owner, spans);
     if steps.edits_text() {
@@ -353,12 +385,14 @@ fn normalize_kept(doc: &Doc, steps: &Steps, removals: Vec<Edit>) -> Vec<Edit> {
         while pos < l.end {
             match next.peek() {
                 Some(e) if e.range.start < l.end => {
-                    kept_piece(doc, steps, *l, pos..e.range.start, &mut out);
+                    // A piece whose line is removed after it ends the line's text.
+                    let ends_line = e.range.end >= l.content_end;
+                    kept_piece(doc, steps, *l, pos..e.range.start, ends_line, &mut out);
                     pos = pos.max(e.range.end);
                     out.push(next.next().expect("peeked"));
                 }
                 _ => {
-                    kept_piece(doc, steps, *l, pos..l.end, &mut out);
+                    kept_piece(doc, steps, *l, pos..l.end, true, &mut out);
                     pos = l.end;
                 }
             }
@@ -368,14 +402,15 @@ fn normalize_kept(doc: &Doc, steps: &Steps, removals: Vec<Edit>) -> Vec<Edit> {
     out
 }
 
-/// Normalise the kept bytes `range` of line `l`.
-fn kept_piece(doc: &Doc, steps: &Steps, l: Line, range: Range<usize>, out: &mut Vec<Edit>) {
+/// Normalise the kept bytes `range` of line `l`; `ends_line` when nothing
+/// of the line's text is kept after it.
+fn kept_piece(doc: &Doc, steps: &Steps, l: Line, range: Range<usize>, ends_line: bool, out: &mut Vec<Edit>) {
     if range.start >= range.end {
         return;
     }
     let content = range.start.min(l.content_end)..range.end.min(l.content_end);
     if content.start < content.end {
-        let at_end = content.end == l.content_end;
+        let at_end = ends_line || content.end == l.content_end;
         normalize::line_part(steps, &doc.text[content.clone()], content.start, at_end, out);
     }
     if range.start <= l.content_end && range.end == l.end && l.end > l.content_end {
@@ -469,7 +504,7 @@ fn claim_runs(rules: &RuleSet, doc: &Doc, hits: &[(usize, usize)], owner: &mut [
         let anchor = if matches!(r.place, Place::Tail(_)) { last } else { first };
         if j - i >= min_lines
             && owner[first..=last].iter().any(Option::is_none)
-            && doc.placed_after(r.place, anchor, owner)
+            && doc.placed_after(r.place, anchor, &doc.kept(owner))
         {
             for o in &mut owner[first..=last] {
                 o.get_or_insert(rule);

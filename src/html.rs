@@ -41,13 +41,17 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     while let Some(i) = rest.find("<meta") {
         rest = &rest[i + 5..];
         let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
-        if let Some(j) = tag.find("charset") {
+        // A `charset` without a usable value (in a description, an unknown
+        // label) does not end the scan.
+        let declared = tag.find("charset").and_then(|j| {
             let value = tag[j + 7..].trim_start().strip_prefix('=')?.trim_start();
             let value = value.trim_start_matches(['"', '\'']);
             let end = value
                 .find(|c: char| c == '"' || c == '\'' || c == ';' || c.is_whitespace())
                 .unwrap_or(value.len());
-            let enc = Encoding::for_label(&value.as_bytes()[..end])?;
+            Encoding::for_label(&value.as_bytes()[..end])
+        });
+        if let Some(enc) = declared {
             return Some(if enc == UTF_16LE || enc == UTF_16BE { UTF_8 } else { enc });
         }
     }
@@ -163,6 +167,10 @@ const BLOCKS: &[&str] = &[
     "video",
     "audio",
 ];
+
+/// Nesting beyond which a page's markup is rendered flat: deeper recursion
+/// would overflow a worker's stack on hostile pages.
+const MAX_DEPTH: usize = 256;
 
 /// Words between the headline and the main container kept as its deck.
 const DECK_WORDS: usize = 80;
@@ -290,7 +298,16 @@ impl Renderer<'_> {
         self.body_para > 0 && self.weights.get(e).0 * 2 > self.body_para
     }
 
-    fn walk(&mut self, node: ego_tree::NodeRef<Node>, removed: bool) {
+    fn walk(&mut self, node: ego_tree::NodeRef<Node>, removed: bool, depth: usize) {
+        if depth > MAX_DEPTH {
+            // Pathologically deep markup: its text, flat, without recursing.
+            for d in node.descendants() {
+                if let Node::Text(t) = d.value() {
+                    self.out.push_text(t);
+                }
+            }
+            return;
+        }
         match node.value() {
             Node::Text(t) => {
                 let before = self.out.text.len();
@@ -337,7 +354,7 @@ impl Renderer<'_> {
                     self.out.pre += 1;
                 }
                 for child in node.children() {
-                    self.walk(child, removed || rule.is_some());
+                    self.walk(child, removed || rule.is_some(), depth + 1);
                 }
                 if name == "pre" {
                     self.out.pre -= 1;
@@ -360,7 +377,7 @@ impl Renderer<'_> {
             }
             _ => {
                 for child in node.children() {
-                    self.walk(child, removed);
+                    self.walk(child, removed, depth + 1);
                 }
             }
         }
@@ -377,8 +394,15 @@ impl Weights {
             node: ego_tree::NodeRef<Node>,
             in_p: bool,
             in_a: bool,
+            depth: usize,
             map: &mut HashMap<ego_tree::NodeId, (usize, usize)>,
         ) -> (usize, usize) {
+            if depth > MAX_DEPTH {
+                // Deeper markup counts flat, without recursing.
+                let n: usize =
+                    node.descendants().filter_map(|d| d.value().as_text().map(|t| t.trim().len())).sum();
+                return (if in_p { n } else { 0 }, if in_a { n } else { 0 });
+            }
             match node.value() {
                 Node::Text(t) => {
                     let n = t.trim().len();
@@ -388,19 +412,19 @@ impl Weights {
                     let (p, a) = (in_p || el.name() == "p", in_a || el.name() == "a");
                     let sum = node
                         .children()
-                        .map(|c| visit(c, p, a, map))
+                        .map(|c| visit(c, p, a, depth + 1, map))
                         .fold((0, 0), |x, y| (x.0 + y.0, x.1 + y.1));
                     map.insert(node.id(), sum);
                     sum
                 }
                 _ => node
                     .children()
-                    .map(|c| visit(c, in_p, in_a, map))
+                    .map(|c| visit(c, in_p, in_a, depth + 1, map))
                     .fold((0, 0), |x, y| (x.0 + y.0, x.1 + y.1)),
             }
         }
         let mut map = HashMap::new();
-        visit(doc.tree.root(), false, false, &mut map);
+        visit(doc.tree.root(), false, false, 0, &mut map);
         Weights(map)
     }
 
@@ -510,7 +534,7 @@ pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
         body_para,
         weights: &weights,
     };
-    r.walk(doc.tree.root(), false);
+    r.walk(doc.tree.root(), false, 0);
     let mut text = r.out.text;
     if !text.is_empty() {
         text.push('\n');

@@ -265,6 +265,8 @@ pub struct Impact {
     pub words_newly_removed: u64,
     pub words_newly_kept: u64,
     pub rules: Vec<RuleImpact>,
+    /// Inputs that could not be read.
+    pub failed: u64,
 }
 
 impl Impact {
@@ -325,6 +327,7 @@ pub fn impact(
         words_newly_removed: 0,
         words_newly_kept: 0,
         rules: Vec::new(),
+        failed: 0,
     };
     let mut files = FileCounts::default();
     batch::run(
@@ -402,5 +405,6 @@ pub fn impact(
         (b.newly_removed + b.newly_kept).cmp(&(a.newly_removed + a.newly_kept)).then(a.rule.cmp(&b.rule))
     });
     report.rules = rules;
+    report.failed = files.failed;
     Ok(report)
 }

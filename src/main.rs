@@ -41,7 +41,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Clean(args) => {
             let mut rules = descrape::load_rules(&args.rules)?;
             let reading = args.format.reading(args.inputs.clone(), args.jobs);
-            prepare_counts(&mut rules, &args.count, &reading)?;
             let opts = CleanOptions {
                 inputs: args.inputs,
                 out: args.out,
@@ -57,6 +56,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 settings: Settings { jobs: args.jobs, progress: !args.quiet },
                 quiet: args.quiet,
             };
+            if rules.needs_counts() {
+                // Refuse bad paths before the counting pass reads anything.
+                descrape::clean::check_paths(&opts)?;
+                prepare_counts(&mut rules, &args.count, &reading)?;
+            }
             let summary = descrape::clean::run(&rules, &opts)?;
             Ok(if summary.files.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
@@ -104,7 +108,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 prepare_counts(&mut old, &args.count, &reading)?;
                 let report = inspect::impact(&rules, &old, &reading, args.examples, &mut stderr)?;
                 write!(stdout, "{}", report.render())?;
-                return Ok(if report.documents_changed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS });
+                return Ok(if report.failed > 0 {
+                    ExitCode::from(2)
+                } else if report.documents_changed > 0 {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                });
             }
             let (changed, failed) =
                 inspect::diff(&rules, &reading, &args.only, style, &mut stdout, &mut stderr)?;

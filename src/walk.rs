@@ -75,6 +75,20 @@ pub fn discover(inputs: &[PathBuf], out: Option<&Path>) -> Result<Vec<Found>> {
     for (root, prefix) in roots {
         walk_one(&root, &prefix, &mut found);
     }
+    // Names that are not UTF-8 are shown lossily; two may then look alike.
+    // Later ones fail rather than overwrite the first one's output.
+    let mut seen = std::collections::HashSet::new();
+    for f in &mut found {
+        if let Found::File(s) = f {
+            if !seen.insert(s.rel.clone()) {
+                let error = format!(
+                    "`{}`: its name is not valid UTF-8 and reads the same as another input's once converted",
+                    s.path.display()
+                );
+                *f = Found::Failed { rel: s.rel.clone(), error };
+            }
+        }
+    }
     Ok(found)
 }
 
@@ -128,6 +142,28 @@ fn walk_one(root: &Path, prefix: &str, found: &mut Vec<Found>) {
             }
         }
     }
+}
+
+/// Refuse a file the run writes (`what`: "change log", "report", …) when it
+/// is an input, lies inside an input directory, or is one of `others`.
+pub fn refuse_overlap(what: &str, path: &Path, inputs: &[PathBuf], others: &[&Path]) -> Result<()> {
+    let abs = absolute(path)?;
+    for input in inputs.iter().filter(|p| *p != Path::new("-")) {
+        let input_abs = absolute(input)?;
+        if abs == input_abs || (input.is_dir() && abs.starts_with(&input_abs)) {
+            bail!(
+                "the {what} `{}` would overwrite or sit inside the input `{}`",
+                path.display(),
+                input.display()
+            );
+        }
+    }
+    for other in others {
+        if absolute(other)? == abs {
+            bail!("the {what} `{}` is also the output `{}`", path.display(), other.display());
+        }
+    }
+    Ok(())
 }
 
 /// `path` made absolute and free of symlinks as far as it exists.

@@ -172,7 +172,10 @@ fn mixed_trees_clean_in_one_run() {
         .stderr(predicate::str::contains("3 files read: 2 changed, 1 unchanged"));
     assert_eq!(std::fs::read_to_string(out.join("story.txt")).unwrap(), "Story text.\n");
     assert_eq!(std::fs::read_to_string(out.join("page.htm.txt")).unwrap(), "Page text.\n");
-    assert_eq!(std::fs::read_to_string(out.join("page.txt")).unwrap(), "Same stem as the page, a text file.\n");
+    assert_eq!(
+        std::fs::read_to_string(out.join("page.txt")).unwrap(),
+        "Same stem as the page, a text file.\n"
+    );
 }
 
 #[test]

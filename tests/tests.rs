@@ -8,5 +8,6 @@ mod clean;
 mod html;
 mod nlp;
 mod props;
+mod regressions;
 mod repeat;
 mod tune;

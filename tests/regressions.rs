@@ -1,0 +1,205 @@
+//! One test per bug found in review, named for what broke.
+
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+use crate::util::{descrape, records, tree, write};
+
+#[test]
+fn change_log_or_report_on_an_input_is_refused() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    let a = write(&input, "a.txt", "Body text.\n\nCulled from Presstv\n");
+    for flag in ["--changes", "--report"] {
+        descrape()
+            .arg("clean")
+            .arg(&input)
+            .arg("-o")
+            .arg(tmp.path().join("out"))
+            .arg(flag)
+            .arg(&a)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("would overwrite or sit inside the input"));
+    }
+    let out = tmp.path().join("o.jsonl");
+    descrape()
+        .args(["clean", "--output-format", "jsonl"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .arg("--changes")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is also the output"));
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), "Body text.\n\nCulled from Presstv\n");
+}
+
+#[test]
+fn a_page_whose_output_is_a_text_inputs_name_fails_alone() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    write(&input, "story", "<html><body><p>The page story text.</p></body></html>");
+    write(&input, "story.txt", "A plain text story.\n");
+    let out = tmp.path().join("out");
+    descrape()
+        .arg("clean")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is also the output of the input of that name"));
+    assert_eq!(std::fs::read_to_string(out.join("story.txt")).unwrap(), "A plain text story.\n");
+    let recs = records(&out.join(".descrape/changes.jsonl"));
+    assert!(recs.iter().any(|r| r["type"] == "failed" && r["file"] == "story"));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn file_names_that_are_not_utf8_never_share_an_output() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(input.join(std::ffi::OsStr::from_bytes(b"caf\xe9.txt")), "Story one.\n").unwrap();
+    std::fs::write(input.join(std::ffi::OsStr::from_bytes(b"caf\xe8.txt")), "Story two.\n").unwrap();
+    let out = tmp.path().join("out");
+    descrape()
+        .arg("clean")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not valid UTF-8"));
+    assert_eq!(tree(&out).len(), 1);
+}
+
+#[test]
+fn deeply_nested_pages_do_not_overflow_the_stack() {
+    let tmp = TempDir::new().unwrap();
+    let n = 20_000;
+    let page =
+        format!("<html><body>{}<p>deep text</p>{}</body></html>", "<div>".repeat(n), "</div>".repeat(n));
+    let input = write(tmp.path(), "in/deep.html", page);
+    let out = tmp.path().join("out");
+    descrape().args(["clean", "-q"]).arg(input.parent().unwrap()).arg("-o").arg(&out).assert().success();
+    assert_eq!(std::fs::read_to_string(out.join("deep.html.txt")).unwrap(), "deep text\n");
+}
+
+#[test]
+fn a_truncated_jsonl_file_keeps_the_records_read_before_the_error() {
+    let tmp = TempDir::new().unwrap();
+    let mut lines = String::new();
+    for i in 0..100 {
+        lines.push_str(&format!("{{\"id\":\"d{i}\",\"text\":\"Story number {i} with some words.\"}}\n"));
+    }
+    let mut gz = Vec::new();
+    {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::default());
+        enc.write_all(lines.as_bytes()).unwrap();
+        enc.finish().unwrap();
+    }
+    gz.truncate(gz.len() * 3 / 4);
+    let input = write(tmp.path(), "in.jsonl.gz", gz);
+    let out = tmp.path().join("out.jsonl");
+    descrape()
+        .args(["clean", "--input-format", "jsonl", "--output-format", "jsonl"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot read `in.jsonl.gz` after line"));
+    let written = std::fs::read_to_string(&out).unwrap().lines().count();
+    assert!(written > 0, "records read before the error were dropped");
+}
+
+#[test]
+fn a_record_that_cannot_be_written_is_logged_as_failed() {
+    let tmp = TempDir::new().unwrap();
+    let input = write(
+        tmp.path(),
+        "d.jsonl",
+        "{\"id\":\"a b\",\"text\":\"One story.\\n\\nCulled from Presstv\"}\n{\"id\":\"a_b\",\"text\":\"Two story.\"}\n",
+    );
+    let log = tmp.path().join("ch.jsonl");
+    descrape()
+        .args(["clean", "-q", "--input-format", "jsonl"])
+        .arg(&input)
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .arg("--changes")
+        .arg(&log)
+        .assert()
+        .code(1);
+    let recs = records(&log);
+    let failed: Vec<_> = recs.iter().filter(|r| r["type"] == "failed").collect();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0]["error"].as_str().unwrap().contains("once made file-safe"));
+}
+
+#[test]
+fn a_span_that_empties_a_line_is_seen_by_head_guards_and_runs() {
+    let tmp = TempDir::new().unwrap();
+    let rules = write(
+        tmp.path(),
+        "r.yaml",
+        "- id: t.span\n  doc: d\n  match: span\n  pattern: 'SPAN'\n- id: t.head\n  doc: d\n  match: line\n  pattern: '^HEAD'\n  where: head\n  within: 1\n- id: t.run\n  doc: d\n  match: run\n  pattern: '^RUN'\n  min_lines: 2\n",
+    );
+    let input = tmp.path().join("in");
+    write(&input, "a.txt", "SPAN\nHEAD top\nThe story.\n");
+    write(&input, "b.txt", "RUN a\nSPAN SPAN\nRUN b\nStory.\n");
+    write(&input, "c.txt", "Hello world   SPAN\n");
+    let out = tmp.path().join("out");
+    descrape()
+        .args(["clean", "-q", "--no-default-rules", "--rules"])
+        .arg(&rules)
+        .args(["--rules", "@nlp"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let files = tree(&out);
+    assert_eq!(files["a.txt"], b"The story.\n");
+    assert_eq!(files["b.txt"], b"Story.\n");
+    assert_eq!(files["c.txt"], b"Hello world\n");
+}
+
+#[test]
+fn standard_input_is_outside_path_scoped_rules() {
+    let tmp = TempDir::new().unwrap();
+    let rules = write(
+        tmp.path(),
+        "scope.yaml",
+        "- id: t.noise\n  doc: d\n  match: line\n  pattern: '^NOISE$'\n  scope:\n    path: '**'\n",
+    );
+    let out = descrape()
+        .args(["clean", "-", "-q", "--no-default-rules", "--rules"])
+        .arg(&rules)
+        .write_stdin("Story.\nNOISE\n")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(out, b"Story.\nNOISE\n");
+}
+
+#[test]
+fn a_meta_without_a_charset_value_does_not_hide_a_later_declaration() {
+    let mut page = b"<html><head><meta name=\"description\" content=\"charset guide\"><meta charset=\"windows-1251\"></head><body><p>".to_vec();
+    page.extend(b"\xcf\xf0\xe8\xe2\xe5\xf2");
+    page.extend(b"</p></body></html>");
+    match descrape::html::decode(page) {
+        descrape::decode::Decoded::Text { source, .. } => {
+            assert_eq!(source.encoding, "windows-1251");
+            assert!(!source.detected);
+        }
+        descrape::decode::Decoded::Binary { .. } => panic!("binary"),
+    }
+}
