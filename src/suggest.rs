@@ -157,27 +157,21 @@ fn rule_yaml(group: &str, n: usize, s: &Suggestion, total: u64) -> String {
         group.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     let slug = slug.trim_matches('-');
     let slug = if slug.is_empty() { "site" } else { slug };
-    let mut y = format!("- id: site.{slug}-repeated-{n}\n");
-    let _ = writeln!(
-        y,
-        "  doc: {}",
-        yaml_quote(&format!(
-            "Repeated in {} of {} documents of `{group}`: {}",
-            s.docs,
-            total,
-            shorten(&s.lines[0], 60)
-        ))
-    );
-    if s.lines.len() == 1 {
-        let _ = writeln!(y, "  match: line\n  pattern: {}", yaml_quote(&line_pattern(&s.lines[0])));
-    } else {
-        let _ = writeln!(y, "  match: block\n  start: {}", yaml_quote(&line_pattern(&s.lines[0])));
-        let _ =
-            writeln!(y, "  end: {{pattern: {}}}", yaml_quote(&line_pattern(s.lines.last().expect("block"))));
-    }
-    if group != "*" {
-        let glob = if group == "." { "*".to_string() } else { format!("{group}/**") };
-        let _ = writeln!(y, "  scope:\n    path: {}", yaml_quote(&glob));
+    // A block becomes one exact line rule per line: a `block` rule from its
+    // first line to its last could swallow a story that merely starts and
+    // ends with those lines.
+    let mut y = String::new();
+    for (k, line) in s.lines.iter().enumerate() {
+        let suffix = if s.lines.len() > 1 { format!("{n}-{}", k + 1) } else { n.to_string() };
+        let _ = writeln!(y, "- id: site.{slug}-repeated-{suffix}");
+        let doc =
+            format!("Repeated in {} of {} documents of `{group}`: {}", s.docs, total, shorten(line, 60));
+        let _ = writeln!(y, "  doc: {}", yaml_quote(&doc));
+        let _ = writeln!(y, "  match: line\n  pattern: {}", yaml_quote(&line_pattern(line)));
+        if group != "*" {
+            let glob = if group == "." { "*".to_string() } else { format!("{group}/**") };
+            let _ = writeln!(y, "  scope:\n    path: {}", yaml_quote(&glob));
+        }
     }
     y
 }
