@@ -28,12 +28,15 @@ pub struct FileCounts {
 }
 
 impl FileCounts {
-    /// `N files read: …`, with malformed and dropped counts when there are any.
+    /// `N files: …` where the parts add up to N, with malformed and dropped
+    /// counts when there are any.
     pub fn render(&self) -> String {
         let unit = if self.records { "records" } else { "files" };
+        let total =
+            self.changed + self.unchanged + self.skipped + self.failed + self.malformed + self.dropped;
         let mut s = format!(
-            "{} {unit} read: {} changed, {} unchanged, {} skipped, {} failed",
-            self.read, self.changed, self.unchanged, self.skipped, self.failed
+            "{total} {unit}: {} changed, {} unchanged, {} skipped, {} failed",
+            self.changed, self.unchanged, self.skipped, self.failed
         );
         if self.malformed > 0 || self.dropped > 0 {
             s.push_str(&format!(", {} malformed, {} dropped", self.malformed, self.dropped));

@@ -169,7 +169,7 @@ fn mixed_trees_clean_in_one_run() {
         .arg(&out)
         .assert()
         .success()
-        .stderr(predicate::str::contains("3 files read: 2 changed, 1 unchanged"));
+        .stderr(predicate::str::contains("3 files: 2 changed, 1 unchanged"));
     assert_eq!(std::fs::read_to_string(out.join("story.txt")).unwrap(), "Story text.\n");
     assert_eq!(std::fs::read_to_string(out.join("page.htm.txt")).unwrap(), "Page text.\n");
     assert_eq!(
