@@ -324,6 +324,13 @@ pub fn clean_with(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -
             if covers && !doc.blank[i] {
                 owner[i].get_or_insert(*rule);
             } else if s < e {
+                // An inline element between two spaces takes one of them along.
+                let bytes = text.as_bytes();
+                let e = if s > l.start && bytes[s - 1] == b' ' && e < l.content_end && bytes[e] == b' ' {
+                    e + 1
+                } else {
+                    e
+                };
                 spans.push(SpanMatch { line: i, range: s..e, rule: *rule, placed: true });
             }
         }

@@ -203,3 +203,20 @@ fn a_meta_without_a_charset_value_does_not_hide_a_later_declaration() {
         descrape::decode::Decoded::Binary { .. } => panic!("binary"),
     }
 }
+
+#[test]
+fn removing_an_inline_element_leaves_single_spacing() {
+    let tmp = TempDir::new().unwrap();
+    let rules =
+        write(tmp.path(), "promo.yaml", "- id: t.promo\n  doc: d\n  match: selector\n  selector: '.promo'\n");
+    let out = descrape()
+        .args(["clean", "-", "-q", "--input-type", "html", "--no-default-rules", "--rules"])
+        .arg(&rules)
+        .write_stdin("<html><body><p>Talks resume. <span class='promo'>Buy now!</span> More talks on Friday.</p></body></html>")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(out, b"Talks resume. More talks on Friday.\n");
+}
