@@ -173,3 +173,24 @@ fn readme_rules_examples_load_and_pass() {
         assert!(failures.is_empty(), "{failures:?}");
     }
 }
+
+#[test]
+fn holdout_dumps_lose_no_story_word_and_clean_ones_come_out_untouched() {
+    let (_, out, _) =
+        run(&["eval", "--gold", "tests/fixtures/holdout/expected", "tests/fixtures/holdout/raw", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["counts"]["false_removed"], 0, "{}", v["worst"]);
+    assert!(v["recall"].as_f64().unwrap() >= 0.5);
+    let tmp = tempfile::TempDir::new().unwrap();
+    let raw = repo().join("tests/fixtures/holdout/raw");
+    descrape().args(["clean", "-q"]).arg(&raw).arg("-o").arg(tmp.path().join("o")).assert().success();
+    let expected = crate::util::tree(&repo().join("tests/fixtures/holdout/expected"));
+    let mut clean = 0;
+    for (rel, bytes) in crate::util::tree(&raw) {
+        if bytes == expected[&rel] {
+            clean += 1;
+            assert_eq!(std::fs::read(tmp.path().join("o").join(&rel)).unwrap(), bytes, "{rel} was changed");
+        }
+    }
+    assert!(clean >= 18, "{clean} clean holdout dumps");
+}
