@@ -277,67 +277,32 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
     if raw.doc.trim().is_empty() {
         problems.push((Some("doc"), "doc is empty: say what the rule removes and why".into()));
     }
-    let mut forbid = |present: bool, key: &'static str, kind: &str| {
-        if present {
-            problems.push((Some(key), format!("`{key}` does not apply to a `{kind}` rule")));
-        }
-    };
     let kind_name = raw.kind.name();
-    if !matches!(raw.kind, RawKind::Selector) {
-        forbid(raw.selector.is_some(), "selector", kind_name);
-    }
-    if !matches!(raw.kind, RawKind::Repeated) {
-        forbid(raw.min_docs.is_some(), "min_docs", kind_name);
-    } else {
-        forbid(raw.pattern.is_some(), "pattern", kind_name);
-        forbid(raw.start.is_some(), "start", kind_name);
-        forbid(raw.end.is_some(), "end", kind_name);
-        forbid(raw.min_lines.is_some(), "min_lines", kind_name);
-    }
-    if matches!(raw.kind, RawKind::Selector | RawKind::MainText) {
-        forbid(raw.pattern.is_some(), "pattern", kind_name);
-        forbid(raw.start.is_some(), "start", kind_name);
-        forbid(raw.end.is_some(), "end", kind_name);
-        forbid(raw.min_lines.is_some(), "min_lines", kind_name);
-        forbid(raw.place.is_some(), "where", kind_name);
-        forbid(raw.within.is_some(), "within", kind_name);
-        forbid(raw.min_words.is_some(), "min_words", kind_name);
-        forbid(raw.max_words.is_some(), "max_words", kind_name);
-        forbid(raw.unless.is_some(), "unless", kind_name);
-    }
-    if !matches!(raw.kind, RawKind::Normalize) {
-        forbid(raw.step.is_some(), "step", kind_name);
-        forbid(raw.min_chars.is_some(), "min_chars", kind_name);
-    }
-    match raw.kind {
-        RawKind::Selector | RawKind::MainText | RawKind::Repeated => {}
-        RawKind::Normalize => {
-            forbid(raw.pattern.is_some(), "pattern", kind_name);
-            forbid(raw.start.is_some(), "start", kind_name);
-            forbid(raw.end.is_some(), "end", kind_name);
-            forbid(raw.min_lines.is_some(), "min_lines", kind_name);
-            forbid(raw.place.is_some(), "where", kind_name);
-            forbid(raw.within.is_some(), "within", kind_name);
-            forbid(raw.min_words.is_some(), "min_words", kind_name);
-            forbid(raw.max_words.is_some(), "max_words", kind_name);
-            forbid(raw.unless.is_some(), "unless", kind_name);
-            if raw.min_chars.is_some() && raw.step != Some(Step::DuplicateLines) {
-                forbid(true, "min_chars", "normalize step other than `duplicate-lines`");
-            }
+    // Which kinds each optional key applies to.
+    use RawKind::{Block, Line, Normalize, Repeated, Run, Selector, Span};
+    const LINES: &[RawKind] = &[Line, Span, Block, Run, Repeated];
+    let keys: [(&'static str, bool, &[RawKind]); 13] = [
+        ("pattern", raw.pattern.is_some(), &[Line, Span, Run]),
+        ("start", raw.start.is_some(), &[Block]),
+        ("end", raw.end.is_some(), &[Block]),
+        ("min_lines", raw.min_lines.is_some(), &[Run]),
+        ("step", raw.step.is_some(), &[Normalize]),
+        ("min_chars", raw.min_chars.is_some(), &[Normalize]),
+        ("selector", raw.selector.is_some(), &[Selector]),
+        ("min_docs", raw.min_docs.is_some(), &[Repeated]),
+        ("where", raw.place.is_some(), LINES),
+        ("within", raw.within.is_some(), LINES),
+        ("min_words", raw.min_words.is_some(), LINES),
+        ("max_words", raw.max_words.is_some(), LINES),
+        ("unless", raw.unless.is_some(), LINES),
+    ];
+    for (key, present, kinds) in keys {
+        if present && !kinds.contains(&raw.kind) {
+            problems.push((Some(key), format!("`{key}` does not apply to a `{kind_name}` rule")));
         }
-        RawKind::Block => {
-            forbid(raw.pattern.is_some(), "pattern", kind_name);
-            forbid(raw.min_lines.is_some(), "min_lines", kind_name);
-        }
-        RawKind::Run => {
-            forbid(raw.start.is_some(), "start", kind_name);
-            forbid(raw.end.is_some(), "end", kind_name);
-        }
-        RawKind::Line | RawKind::Span => {
-            forbid(raw.start.is_some(), "start", kind_name);
-            forbid(raw.end.is_some(), "end", kind_name);
-            forbid(raw.min_lines.is_some(), "min_lines", kind_name);
-        }
+    }
+    if raw.kind == Normalize && raw.min_chars.is_some() && raw.step != Some(Step::DuplicateLines) {
+        problems.push((Some("min_chars"), "`min_chars` applies to the `duplicate-lines` step only".into()));
     }
     let need_pattern = |p: Option<Pattern>, problems: &mut Vec<Problem>| match p {
         Some(p) => Some(p.0),
@@ -570,7 +535,7 @@ struct RawRule {
     tests: Option<RawTests>,
 }
 
-#[derive(Deserialize, Clone, Copy)]
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 enum RawKind {
     Line,
