@@ -65,21 +65,6 @@ pub enum Record {
     },
 }
 
-impl Record {
-    /// The file a record is about.
-    pub fn file(&self) -> Option<String> {
-        match self {
-            Record::Edit { file, .. }
-            | Record::Html { file, .. }
-            | Record::Decoded { file, .. }
-            | Record::Skipped { file, .. }
-            | Record::Failed { file, .. }
-            | Record::Malformed { file, .. }
-            | Record::Dropped { file, .. } => Some(file.clone()),
-        }
-    }
-}
-
 /// Records for one cleaned document, in position order; `id` is the
 /// document's id when it is a record of a JSON Lines file.
 pub fn edit_records(

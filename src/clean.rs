@@ -71,7 +71,12 @@ struct Done {
 
 enum Pending {
     Line(Vec<u8>),
-    File { name: String, text: String },
+    /// A JSON Lines record's text, named `name`; `doc` names the record in messages.
+    File {
+        doc: String,
+        name: String,
+        text: String,
+    },
 }
 
 enum Status {
@@ -162,13 +167,16 @@ pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
         |item| finish_item(rules, opts, tree.as_deref(), &input_rels, item),
         |mut done, bar| {
             if let Some(pending) = done.write.take() {
+                let doc = match &pending {
+                    Pending::File { doc, .. } => doc.clone(),
+                    Pending::Line(_) => String::new(),
+                };
                 match write_pending(&mut target, &mut names, pending) {
                     Ok(()) => {}
                     // A broken output stream ends the run: nothing after it could land.
                     Err(WriteError::Stream(e)) => bail!("{e}"),
                     Err(WriteError::File(e)) => {
-                        let file = done.records.iter().find_map(Record::file).unwrap_or_default();
-                        done.records = vec![Record::Failed { file, error: e.clone() }];
+                        done.records = vec![Record::Failed { file: doc, error: e.clone() }];
                         done.status = Status::Failed(e);
                     }
                 }
@@ -261,7 +269,7 @@ fn write_pending(
         (Target::Stream(sink), Pending::Line(bytes)) => {
             sink.write_all(&bytes).map_err(|e| WriteError::Stream(format!("cannot write the output: {e}")))
         }
-        (Target::Tree(dir), Pending::File { name, text }) => {
+        (Target::Tree(dir), Pending::File { name, text, .. }) => {
             if !names.insert(name.clone()) {
                 return Err(WriteError::File(format!(
                     "two records would write `{name}`: their ids are the same once made file-safe"
@@ -389,7 +397,9 @@ fn finish_cleaned(
             }
             None
         }
-        (Format::Text, Some(_)) => Some(Pending::File { name: record_file_name(&c), text: output }),
+        (Format::Text, Some(_)) => {
+            Some(Pending::File { doc: c.name(), name: record_file_name(&c), text: output })
+        }
         (Format::Text, None) => Some(Pending::Line(output.into_bytes())),
     };
     Done { records, size, status, write }

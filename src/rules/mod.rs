@@ -262,11 +262,6 @@ impl RuleSet {
         &self.triggers
     }
 
-    /// Whether any rule works on HTML elements.
-    pub fn has_html_rules(&self) -> bool {
-        self.rules.iter().any(|r| matches!(r.kind, Kind::Selector { .. } | Kind::MainText))
-    }
-
     /// Rule index of pattern `i` of [`RuleSet::triggers`].
     pub(crate) fn trigger_rule(&self, i: usize) -> usize {
         self.trigger_rules[i]
@@ -274,10 +269,5 @@ impl RuleSet {
 
     pub(crate) fn any_scope(&self) -> bool {
         self.any_scope
-    }
-
-    /// A set holding only the rules whose ids pass `keep`, for `--rule`.
-    pub fn filtered(self, keep: impl Fn(&str) -> bool) -> Result<RuleSet, regex::Error> {
-        RuleSet::new(self.rules.into_iter().filter(|r| keep(&r.id)).collect())
     }
 }
