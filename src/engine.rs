@@ -98,6 +98,19 @@ struct Kept {
     before: Vec<usize>,
 }
 
+impl Kept {
+    fn count(blank: &[bool], owner: &[Option<usize>]) -> Kept {
+        let mut before = Vec::with_capacity(owner.len() + 1);
+        let mut n = 0;
+        for (b, o) in blank.iter().zip(owner) {
+            before.push(n);
+            n += usize::from(!b && o.is_none());
+        }
+        before.push(n);
+        Kept { before }
+    }
+}
+
 /// Per-document view the guards need.
 struct Doc<'a> {
     text: &'a str,
@@ -106,9 +119,8 @@ struct Doc<'a> {
     /// edits that made it (relative to the line), which rules match against.
     views: Option<Vec<(String, Vec<Edit>)>>,
     blank: Vec<bool>,
-    /// Index among non-blank lines, per line.
-    nonblank_index: Vec<usize>,
-    nonblank_total: usize,
+    /// Non-blank lines counted on the input as it is.
+    initial: Kept,
 }
 
 impl Doc<'_> {
@@ -134,25 +146,14 @@ impl Doc<'_> {
         }
     }
 
+    /// Whether `line` meets `place` on the input as it is.
     fn placed(&self, place: Place, line: usize) -> bool {
-        let idx = self.nonblank_index[line];
-        match place {
-            Place::Anywhere => true,
-            Place::Head(n) => idx < n,
-            Place::Tail(n) => self.nonblank_total - idx <= n,
-        }
+        self.placed_after(place, line, &self.initial)
     }
 
     /// Non-blank lines not removed so far, counted before each line.
     fn kept(&self, owner: &[Option<usize>]) -> Kept {
-        let mut before = Vec::with_capacity(owner.len() + 1);
-        let mut n = 0;
-        for (i, o) in owner.iter().enumerate() {
-            before.push(n);
-            n += usize::from(!self.blank[i] && o.is_none());
-        }
-        before.push(n);
-        Kept { before }
+        Kept::count(&self.blank, owner)
     }
 
     /// `placed`, counting only the lines that are not removed.
@@ -250,16 +251,9 @@ pub fn clean_with(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -
             })
             .collect::<Vec<_>>()
     });
-    let mut doc =
-        Doc { text, lines: &lines, views, blank: Vec::new(), nonblank_index: Vec::new(), nonblank_total: 0 };
-    let mut count = 0;
-    for i in 0..lines.len() {
-        doc.nonblank_index.push(count);
-        let b = is_blank(doc.content(i));
-        doc.blank.push(b);
-        count += usize::from(!b);
-    }
-    doc.nonblank_total = count;
+    let mut doc = Doc { text, lines: &lines, views, blank: Vec::new(), initial: Kept { before: Vec::new() } };
+    doc.blank = (0..lines.len()).map(|i| is_blank(doc.content(i))).collect();
+    doc.initial = Kept::count(&doc.blank, &vec![None; lines.len()]);
     let doc = doc;
 
     let mut whole: Vec<LineMatch> = Vec::new();
@@ -344,16 +338,18 @@ pub fn clean_with(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -
     let spans = loop {
         loop {
             let before = deferred.len();
-            let kept = doc.kept(&owner);
-            deferred.retain(|m| {
-                let place = rules.rules()[m.rule].place;
-                if doc.placed_after(place, m.anchor, &kept) {
-                    claim(&mut owner, m);
-                    false
-                } else {
-                    true
-                }
-            });
+            if !deferred.is_empty() {
+                let kept = doc.kept(&owner);
+                deferred.retain(|m| {
+                    let place = rules.rules()[m.rule].place;
+                    if doc.placed_after(place, m.anchor, &kept) {
+                        claim(&mut owner, m);
+                        false
+                    } else {
+                        true
+                    }
+                });
+            }
             let ran = claim_runs(rules, &doc, &run_hits, &mut owner);
             let deduped =
                 steps.duplicates.is_some_and(|(rule, min)| claim_duplicates(&doc, rule, min, &mut owner));
@@ -361,10 +357,13 @@ pub fn clean_with(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -
                 break;
             }
         }
-        let kept = doc.kept(&owner);
+        let kept = spans.iter().any(|s| !s.placed).then(|| doc.kept(&owner));
         let candidates: Vec<SpanMatch> = spans
             .iter()
-            .filter(|s| s.placed || doc.placed_after(rules.rules()[s.rule].place, s.line, &kept))
+            .filter(|s| {
+                s.placed
+                    || kept.as_ref().is_some_and(|k| doc.placed_after(rules.rules()[s.rule].place, s.line, k))
+            })
             .cloned()
             .collect();
         let removed = owner.iter().filter(|o| o.is_some()).count();
@@ -493,6 +492,8 @@ fn claim_duplicates(doc: &Doc, rule: usize, min_chars: usize, owner: &mut [Optio
 /// consecutive once removed lines are skipped. Returns whether it claimed any.
 fn claim_runs(rules: &RuleSet, doc: &Doc, hits: &[(usize, usize)], owner: &mut [Option<usize>]) -> bool {
     let mut claimed = false;
+    // Line counts for the `where` guard, recounted only after a claim.
+    let mut kept: Option<Kept> = None;
     let mut i = 0;
     while i < hits.len() {
         let rule = hits[i].0;
@@ -511,12 +512,13 @@ fn claim_runs(rules: &RuleSet, doc: &Doc, hits: &[(usize, usize)], owner: &mut [
         let anchor = if matches!(r.place, Place::Tail(_)) { last } else { first };
         if j - i >= min_lines
             && owner[first..=last].iter().any(Option::is_none)
-            && doc.placed_after(r.place, anchor, &doc.kept(owner))
+            && doc.placed_after(r.place, anchor, kept.get_or_insert_with(|| doc.kept(owner)))
         {
             for o in &mut owner[first..=last] {
                 o.get_or_insert(rule);
             }
             claimed = true;
+            kept = None;
         }
         i = j;
     }
