@@ -66,6 +66,25 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
     out
 }
 
+/// Each whitespace-separated word of `text` with its byte offset and the
+/// rule of the edit that removed it (by its first byte); a replacement
+/// (normalisation) does not remove the word.
+pub fn word_owners<'a>(text: &'a str, edits: &[Edit]) -> Vec<(usize, &'a str, Option<usize>)> {
+    let base = text.as_ptr() as usize;
+    let mut e = 0;
+    text.split_whitespace()
+        .map(|w| {
+            let at = w.as_ptr() as usize - base;
+            while e < edits.len() && edits[e].range.end <= at {
+                e += 1;
+            }
+            let by = (e < edits.len() && edits[e].range.start <= at && edits[e].insert.is_empty())
+                .then(|| edits[e].rule);
+            (at, w, by)
+        })
+        .collect()
+}
+
 pub fn word_count(s: &str) -> usize {
     s.split_whitespace().count()
 }

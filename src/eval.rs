@@ -88,16 +88,6 @@ pub struct FileScore {
     pub per_rule: Vec<(usize, Counts)>,
 }
 
-struct Word<'a> {
-    text: &'a str,
-    start: usize,
-}
-
-fn words(text: &str) -> Vec<Word<'_>> {
-    let base = text.as_ptr() as usize;
-    text.split_whitespace().map(|w| Word { text: w, start: w.as_ptr() as usize - base }).collect()
-}
-
 /// Which raw words the gold text lacks. Lines are aligned first (so a
 /// caption that repeats a story word cannot steal its place), then words
 /// inside the lines that differ.
@@ -142,28 +132,17 @@ fn line_words<'a>(lines: &[&'a str]) -> Vec<&'a str> {
 
 /// Score one document: its decoded `raw` text, the edits the rules made and the gold text.
 pub fn score(rules: &RuleSet, file: &str, raw: &str, edits: &[Edit], gold: &str) -> FileScore {
-    let raw_words = words(raw);
+    let raw_words = engine::word_owners(raw, edits);
     let noise = noise_words(raw, gold);
     debug_assert_eq!(noise.len(), raw_words.len());
-    // The edit (if any) that removed each raw word, by its first byte.
-    let mut removed_by = vec![None; raw_words.len()];
-    let mut e = 0;
-    for (i, w) in raw_words.iter().enumerate() {
-        while e < edits.len() && edits[e].range.end <= w.start {
-            e += 1;
-        }
-        if e < edits.len() && edits[e].range.start <= w.start {
-            removed_by[i] = Some(edits[e].rule);
-        }
-    }
     let lines = engine::lines(raw);
     let line_of = |pos: usize| engine::line_span(&lines, &(pos..pos + 1)).0;
     let mut counts = Counts::default();
     let mut per_rule: Vec<(usize, Counts)> = Vec::new();
     let mut false_removals: Vec<FalseRemoval> = Vec::new();
     let mut misses: Vec<Miss> = Vec::new();
-    for (i, w) in raw_words.iter().enumerate() {
-        match (noise[i], removed_by[i]) {
+    for (i, &(start, text, by)) in raw_words.iter().enumerate() {
+        match (noise[i], by) {
             (true, Some(r)) | (false, Some(r)) => {
                 let slot = match per_rule.iter_mut().find(|(x, _)| *x == r) {
                     Some(s) => s,
@@ -178,22 +157,20 @@ pub fn score(rules: &RuleSet, file: &str, raw: &str, edits: &[Edit], gold: &str)
                 } else {
                     counts.false_removed += 1;
                     slot.1.false_removed += 1;
-                    let line = line_of(w.start);
+                    let line = line_of(start);
                     let id = &rules.rules()[r].id;
                     match false_removals.last_mut() {
-                        Some(f) if f.rule == *id && f.line == line => push_word(&mut f.words, w.text),
-                        _ => {
-                            false_removals.push(FalseRemoval { rule: id.clone(), line, words: w.text.into() })
-                        }
+                        Some(f) if f.rule == *id && f.line == line => push_word(&mut f.words, text),
+                        _ => false_removals.push(FalseRemoval { rule: id.clone(), line, words: text.into() }),
                     }
                 }
             }
             (true, None) => {
                 counts.missed += 1;
-                let line = line_of(w.start);
+                let line = line_of(start);
                 match misses.last_mut() {
-                    Some(m) if m.line == line => push_word(&mut m.words, w.text),
-                    _ => misses.push(Miss { line, words: w.text.into() }),
+                    Some(m) if m.line == line => push_word(&mut m.words, text),
+                    _ => misses.push(Miss { line, words: text.into() }),
                 }
             }
             (false, None) => {}

@@ -290,23 +290,6 @@ impl Impact {
     }
 }
 
-/// Which rule (if any) removed each word of `text`, by the word's first byte.
-fn word_owners<'a>(text: &'a str, edits: &[crate::engine::Edit]) -> Vec<(usize, &'a str, Option<usize>)> {
-    let base = text.as_ptr() as usize;
-    let mut e = 0;
-    text.split_whitespace()
-        .map(|w| {
-            let at = w.as_ptr() as usize - base;
-            while e < edits.len() && edits[e].range.end <= at {
-                e += 1;
-            }
-            let by = (e < edits.len() && edits[e].range.start <= at && edits[e].insert.is_empty())
-                .then(|| edits[e].rule);
-            (at, w, by)
-        })
-        .collect()
-}
-
 /// Run `old` and `new` over the same documents and report what differs.
 pub fn impact(
     new: &RuleSet,
@@ -340,8 +323,8 @@ pub fn impact(
                     let old_edits = batch::reclean(old, c);
                     let lines = crate::engine::lines(&c.text);
                     let mut runs: Vec<(bool, usize, usize, String)> = Vec::new();
-                    let a = word_owners(&c.text, &c.edits);
-                    let b = word_owners(&c.text, &old_edits);
+                    let a = crate::engine::word_owners(&c.text, &c.edits);
+                    let b = crate::engine::word_owners(&c.text, &old_edits);
                     for ((at, w, by_new), (_, _, by_old)) in a.into_iter().zip(b) {
                         let change = match (by_new, by_old) {
                             (Some(r), None) => Some((true, r)),
