@@ -155,11 +155,15 @@ fn clean_page(rules: &RuleSet, page: &str, path: Option<&str>) -> (String, Vec<E
     let at = path.map_or(DocPath::Unknown, DocPath::Known);
     let rendered = html::render(rules, page, at);
     let edits = engine::clean_with(rules, at, &rendered.text, &rendered.claims());
-    let main_rule = rules.rules().iter().any(|r| matches!(r.kind, crate::rules::Kind::MainText));
     (
         rendered.text,
         edits,
-        Page { regions: rendered.regions, main: rendered.main, main_rule, source: page.to_string() },
+        Page {
+            regions: rendered.regions,
+            main: rendered.main,
+            main_rule: rendered.main_rule,
+            source: page.to_string(),
+        },
     )
 }
 

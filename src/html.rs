@@ -108,6 +108,8 @@ pub struct Rendered {
     pub text: String,
     pub regions: Vec<Region>,
     pub main: Option<MainChoice>,
+    /// Whether a `main-text` rule applied to the page and looked for a container.
+    pub main_rule: bool,
 }
 
 impl Rendered {
@@ -566,7 +568,7 @@ pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
         main = Some(MainChoice { container: path_of(c), reason: why.clone() });
     }
     regions.sort_by_key(|r| r.range.start);
-    Rendered { text, regions, main }
+    Rendered { text, regions, main, main_rule: main_rule.is_some() }
 }
 
 #[cfg(test)]
