@@ -23,12 +23,18 @@ fn doc_path(c: &Cleaned) -> &str {
     c.id.as_deref().unwrap_or(&c.rel)
 }
 
+/// The rules that shape a page's text (selectors, main text): counting and
+/// suggesting see pages as cleaned by them, and text as it is.
+fn page_rules(rules: &RuleSet) -> RuleSet {
+    rules
+        .subset(|r| matches!(r.kind, Kind::Selector { .. } | Kind::MainText))
+        .expect("rules that compiled once compile again")
+}
+
 /// Count the documents each line appears in, per group. Pages are rendered
 /// with the HTML rules first; nothing else is cleaned.
 pub fn count(rules: &RuleSet, inputs: Inputs, group_by: GroupBy, jobs: usize) -> Result<Counts> {
-    let html_only = rules
-        .subset(|r| matches!(r.kind, Kind::Selector { .. } | Kind::MainText))
-        .expect("rules that compiled once compile again");
+    let html_only = page_rules(rules);
     let mut counts = Counts::new(group_by);
     batch::run(
         inputs,
@@ -201,9 +207,7 @@ pub fn suggest(
     limit: usize,
     jobs: usize,
 ) -> Result<Report> {
-    let html_only = rules
-        .subset(|r| matches!(r.kind, Kind::Selector { .. } | Kind::MainText))
-        .expect("rules that compiled once compile again");
+    let html_only = page_rules(rules);
     let need = |path: &str| -> u64 {
         let docs = counts.groups.get(repeat::group_of(path, counts.group_by)).map_or(0, |g| g.docs);
         min_docs.unwrap_or_else(|| repeat::default_min_docs(docs))
