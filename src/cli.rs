@@ -177,6 +177,9 @@ pub struct EvalArgs {
     pub input_type: InputType,
     #[command(flatten)]
     pub rules: RulesArgs,
+    /// JSON file mapping a relative path to 1-based raw line numbers whose words count neither way.
+    #[arg(long, value_name = "FILE")]
+    pub ignore: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

@@ -81,6 +81,8 @@ pub struct Miss {
 pub struct FileScore {
     pub file: String,
     pub counts: Counts,
+    /// Noise words the gold marks in this file (0: a clean file).
+    pub noise: u64,
     pub false_removals: Vec<FalseRemoval>,
     pub misses: Vec<Miss>,
     /// Per rule index: (noise words, story words) it removed.
@@ -130,18 +132,31 @@ fn line_words<'a>(lines: &[&'a str]) -> Vec<&'a str> {
     lines.iter().flat_map(|l| l.split_whitespace()).collect()
 }
 
-/// Score one document: its decoded `raw` text, the edits the rules made and the gold text.
-pub fn score(rules: &RuleSet, file: &str, raw: &str, edits: &[Edit], gold: &str) -> FileScore {
+/// Score one document: its decoded `raw` text, the edits the rules made and
+/// the gold text. Words on the 1-based raw lines in `ignore` count neither way.
+pub fn score(
+    rules: &RuleSet,
+    file: &str,
+    raw: &str,
+    edits: &[Edit],
+    gold: &str,
+    ignore: &[usize],
+) -> FileScore {
     let raw_words = engine::word_owners(raw, edits);
     let noise = noise_words(raw, gold);
     debug_assert_eq!(noise.len(), raw_words.len());
     let lines = engine::lines(raw);
     let line_of = |pos: usize| engine::line_span(&lines, &(pos..pos + 1)).0;
+    let mut noise_total = 0u64;
     let mut counts = Counts::default();
     let mut per_rule: Vec<(usize, Counts)> = Vec::new();
     let mut false_removals: Vec<FalseRemoval> = Vec::new();
     let mut misses: Vec<Miss> = Vec::new();
     for (i, &(start, text, by)) in raw_words.iter().enumerate() {
+        if !ignore.is_empty() && ignore.contains(&line_of(start)) {
+            continue;
+        }
+        noise_total += u64::from(noise[i]);
         match (noise[i], by) {
             (true, Some(r)) | (false, Some(r)) => {
                 let slot = match per_rule.iter_mut().find(|(x, _)| *x == r) {
@@ -183,7 +198,7 @@ pub fn score(rules: &RuleSet, file: &str, raw: &str, edits: &[Edit], gold: &str)
         m.words = shorten(&m.words, 160);
     }
     per_rule.sort_by_key(|(r, _)| *r);
-    FileScore { file: file.to_string(), counts, false_removals, misses, per_rule }
+    FileScore { file: file.to_string(), counts, noise: noise_total, false_removals, misses, per_rule }
 }
 
 fn push_word(s: &mut String, w: &str) {
@@ -210,6 +225,11 @@ pub struct Evaluation {
     pub precision: f64,
     pub recall: f64,
     pub f1: f64,
+    /// Files whose gold marks no noise, and how many of them kept every word.
+    pub clean_files: usize,
+    pub clean_files_untouched: usize,
+    /// Per rule family (the rule id before its first dot).
+    pub families: Vec<RuleScore>,
     pub rules: Vec<RuleScore>,
     pub worst: Vec<FileScore>,
 }
@@ -237,6 +257,31 @@ pub fn summarize(rules: &RuleSet, files: Vec<FileScore>, without_gold: Vec<Strin
         })
         .collect();
     rule_scores.sort_by(|a, b| b.false_removed.cmp(&a.false_removed).then(b.removed.cmp(&a.removed)));
+    let mut families: Vec<RuleScore> = Vec::new();
+    for r in &rule_scores {
+        let family = r.rule.split('.').next().unwrap_or(&r.rule);
+        let i = match families.iter().position(|f| f.rule == family) {
+            Some(i) => i,
+            None => {
+                families.push(RuleScore {
+                    rule: family.to_string(),
+                    removed: 0,
+                    true_removed: 0,
+                    false_removed: 0,
+                    precision: 1.0,
+                });
+                families.len() - 1
+            }
+        };
+        let f = &mut families[i];
+        f.removed += r.removed;
+        f.true_removed += r.true_removed;
+        f.false_removed += r.false_removed;
+        f.precision = f.true_removed as f64 / f.removed as f64;
+    }
+    families.sort_by(|a, b| b.removed.cmp(&a.removed).then(a.rule.cmp(&b.rule)));
+    let clean_files = files.iter().filter(|f| f.noise == 0).count();
+    let clean_files_untouched = files.iter().filter(|f| f.noise == 0 && f.counts.false_removed == 0).count();
     let total = files.len();
     let mut worst: Vec<FileScore> =
         files.into_iter().filter(|f| f.counts.false_removed + f.counts.missed > 0).collect();
@@ -250,6 +295,9 @@ pub fn summarize(rules: &RuleSet, files: Vec<FileScore>, without_gold: Vec<Strin
         precision: counts.precision(),
         recall: counts.recall(),
         f1: counts.f1(),
+        clean_files,
+        clean_files_untouched,
+        families,
         rules: rule_scores,
         worst,
     }
@@ -272,6 +320,19 @@ impl Evaluation {
                 self.files_without_gold.len(),
                 self.files_without_gold.join(", ")
             );
+        }
+        let _ = writeln!(s, "clean files untouched: {} of {}", self.clean_files_untouched, self.clean_files);
+        if self.families.len() > 1 {
+            let width = self.families.iter().map(|r| r.rule.len()).max().unwrap_or(6).max(6);
+            let _ =
+                writeln!(s, "\n  {:<width$}  {:>7}  {:>7}  {:>9}", "family", "removed", "story", "precision");
+            for r in &self.families {
+                let _ = writeln!(
+                    s,
+                    "  {:<width$}  {:>7}  {:>7}  {:>9.4}",
+                    r.rule, r.removed, r.false_removed, r.precision
+                );
+            }
         }
         if !self.rules.is_empty() {
             let width = self.rules.iter().map(|r| r.rule.len()).max().unwrap_or(4).max(4);
@@ -317,7 +378,7 @@ mod tests {
         let raw = "Story one.\nShare this!\nSaid the man.\nRead more: x\n";
         let gold = "Story one.\nSaid the man.\n";
         let edits = engine::clean(&rules, None, raw);
-        let s = score(&rules, "f.txt", raw, &edits, gold);
+        let s = score(&rules, "f.txt", raw, &edits, gold, &[]);
         assert_eq!(s.counts, Counts { true_removed: 2, false_removed: 3, missed: 3 });
         assert_eq!(s.false_removals[0].words, "Said the man.");
         assert_eq!(s.false_removals[0].line, 3);

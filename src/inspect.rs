@@ -189,18 +189,38 @@ fn read_gold(path: &Path) -> Result<Option<String>> {
     }
 }
 
+/// An ignore file: a JSON object mapping a relative path to the 1-based raw
+/// line numbers whose words count neither way (the corpus `ignore.json`).
+fn read_ignore(path: &Path) -> Result<std::collections::HashMap<String, Vec<usize>>> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| anyhow::anyhow!("cannot read ignore file `{}`: {e}", path.display()))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: ignore file must map file names to lists of line numbers: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })
+}
+
 /// Clean `input` in memory and score it against `gold`, file by file.
 pub fn eval(
     rules: &RuleSet,
     input: &Path,
     gold: &Path,
     input_type: InputType,
+    ignore: Option<&Path>,
     worst: usize,
     jobs: usize,
 ) -> Result<Evaluation> {
     if !input.is_dir() || !gold.is_dir() {
         bail!("eval needs two directories: `{}` and `{}`", input.display(), gold.display());
     }
+    let ignore = match ignore {
+        Some(path) => read_ignore(path)?,
+        None => Default::default(),
+    };
     enum Scored {
         Score(FileScore),
         NoGold(String),
@@ -222,7 +242,10 @@ pub fn eval(
                 None if c.html.is_some() => read_gold(&gold.join(Path::new(&c.rel).with_extension("txt"))),
                 g => Ok(g),
             }) {
-                Ok(Some(g)) => Scored::Score(eval::score(rules, &c.rel, &c.text, &c.edits, &g)),
+                Ok(Some(g)) => {
+                    let skip = ignore.get(&c.rel).map_or(&[][..], Vec::as_slice);
+                    Scored::Score(eval::score(rules, &c.rel, &c.text, &c.edits, &g, skip))
+                }
                 Ok(None) => Scored::NoGold(c.rel),
                 Err(e) => Scored::Error(e),
             },

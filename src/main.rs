@@ -172,8 +172,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Eval(args) => {
             let rules = descrape::load_rules(&args.rules)?;
-            let eval =
-                inspect::eval(&rules, &args.input, &args.gold, args.input_type, args.worst, args.jobs)?;
+            let eval = inspect::eval(
+                &rules,
+                &args.input,
+                &args.gold,
+                args.input_type,
+                args.ignore.as_deref(),
+                args.worst,
+                args.jobs,
+            )?;
             if args.json {
                 serde_json::to_writer_pretty(&mut stdout, &eval)?;
                 writeln!(stdout)?;

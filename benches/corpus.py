@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Default rules on real dumps: P, R, F1 and clean files untouched, per extractor.
+
+usage: corpus.py [--corpus DIR] [--part tune|test|all] [--bin PATH] [--work DIR]
+                 [--rules ARGS]
+
+Reads ../shared/corpus/wcxb-dev (see its README): dumps that four extractors
+made from real article pages, each with expected text derived from human
+gold. Pages are split by site: a page belongs to the test part when the
+first byte of sha1(host without "www.") is odd, else to the tune part, so no
+site is in both. Rules are tuned on the tune part; the figures quoted in the
+README come from the test part. Each part's dumps are cleaned with
+`descrape clean` (default rules) and scored with `descrape eval`, whose
+counting is the corpus scorer's (raw words missing from the expected text
+are noise; lines listed in ignore.json count neither way). A benchmark, not
+a test: it prints figures and skips when the corpus is absent.
+"""
+import argparse, hashlib, json, os, shutil, subprocess, sys
+from urllib.parse import urlparse
+
+EXTRACTORS = ["newspaper3k", "readability", "trafilatura", "boilerpy3"]
+
+
+def part_of(url):
+    host = urlparse(url).hostname or ""
+    if host.startswith("www."):
+        host = host[4:]
+    return "test" if hashlib.sha1(host.encode()).digest()[0] % 2 else "tune"
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", default=os.path.join(here, "..", "..", "shared", "corpus"))
+    ap.add_argument("--part", default="test", choices=["tune", "test", "all"])
+    ap.add_argument("--bin", default=os.path.join(here, "..", "target", "release", "descrape"))
+    ap.add_argument("--work", default="/dev/shm/descrape-corpus")
+    ap.add_argument("--rules", default="", help="extra arguments for clean and eval, e.g. '--rules x.yaml'")
+    ap.add_argument("--misses", type=int, default=0, help="print this many missed and wrongly removed lines")
+    args = ap.parse_args()
+    wcxb = os.path.join(args.corpus, "wcxb-dev")
+    if not os.path.isdir(wcxb):
+        print(f"corpus not found at {wcxb}: skipped")
+        return
+    parts = {}
+    with open(os.path.join(wcxb, "snippets.jsonl")) as f:
+        for line in f:
+            rec = json.loads(line)
+            parts[rec["id"]] = part_of(rec["url"])
+    rows = []
+    families = {}
+    pooled = {"true_removed": 0, "false_removed": 0, "missed": 0, "clean": 0, "clean_untouched": 0, "files": 0}
+    for ex in EXTRACTORS:
+        src = os.path.join(wcxb, "dumps", ex)
+        work = os.path.join(args.work, args.part, ex)
+        shutil.rmtree(work, ignore_errors=True)
+        for d in ("raw", "expected"):
+            os.makedirs(os.path.join(work, d))
+        with open(os.path.join(src, "ignore.json")) as f:
+            ignore_all = json.load(f)
+        ignore = {}
+        for name in sorted(os.listdir(os.path.join(src, "raw"))):
+            pid = name[:-4]
+            if args.part != "all" and parts.get(pid) != args.part:
+                continue
+            for d in ("raw", "expected"):
+                shutil.copy(os.path.join(src, d, name), os.path.join(work, d, name))
+            if name in ignore_all:
+                ignore[name] = ignore_all[name]
+        with open(os.path.join(work, "ignore.json"), "w") as f:
+            json.dump(ignore, f)
+        extra = args.rules.split()
+        subprocess.run([args.bin, "clean", os.path.join(work, "raw"), "-o", os.path.join(work, "out"), "--quiet"] + extra, check=False)
+        out = subprocess.run(
+            [args.bin, "eval", os.path.join(work, "raw"), "--gold", os.path.join(work, "expected"),
+             "--ignore", os.path.join(work, "ignore.json"), "--json", "--worst", "100000"] + extra,
+            capture_output=True, text=True)
+        if out.returncode not in (0, 1):
+            sys.exit(f"eval failed: {out.stderr}")
+        rep = json.loads(out.stdout)
+        t = rep["counts"]
+        rows.append((ex, rep["files"], t, rep["clean_files_untouched"], rep["clean_files"]))
+        for k in ("true_removed", "false_removed", "missed"):
+            pooled[k] += t[k]
+        pooled["clean"] += rep["clean_files"]
+        pooled["clean_untouched"] += rep["clean_files_untouched"]
+        pooled["files"] += rep["files"]
+        for fam in rep["families"]:
+            f = families.setdefault(fam["rule"], [0, 0])
+            f[0] += fam["true_removed"]
+            f[1] += fam["false_removed"]
+        if args.misses:
+            for x in rep["worst"]:
+                for m in x.get("false_removals", [])[: args.misses]:
+                    print(f"  LOST {ex}/{x['file']}:{m['line']} [{m['rule']}] {m['words'][:160]}")
+                for m in x.get("misses", [])[: args.misses]:
+                    print(f"  MISS {ex}/{x['file']}:{m['line']} {m['words'][:160]}")
+    print(f"part: {args.part} (sites split by sha1(host))")
+    print(f"{'extractor':<13}{'files':>6}{'P':>8}{'R':>8}{'F1':>8}  clean untouched")
+    def fmt(name, files, c, u, n):
+        tr, fr, mi = c["true_removed"], c["false_removed"], c["missed"]
+        p = tr / (tr + fr) if tr + fr else 1.0
+        r = tr / (tr + mi) if tr + mi else 1.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        print(f"{name:<13}{files:>6}{p:>8.3f}{r:>8.3f}{f1:>8.3f}  {u}/{n} ({100 * u / max(n, 1):.1f} %)")
+    for ex, n, t, u, c in rows:
+        fmt(ex, n, t, u, c)
+    fmt("pooled", pooled["files"], pooled, pooled["clean_untouched"], pooled["clean"])
+    print(f"\n{'family':<13}{'noise':>8}{'story':>8}   words removed, pooled")
+    for name, (tr, fr) in sorted(families.items(), key=lambda x: -x[1][0] - x[1][1]):
+        print(f"{name:<13}{tr:>8}{fr:>8}")
+
+
+if __name__ == "__main__":
+    main()
