@@ -1,6 +1,6 @@
 //! Embeds `rules/*.yaml` (the default rules), `rules/nlp/*.yaml` (the
-//! `@nlp` set) and `rules/repeated/*.yaml` (`@repeated`) so the installed
-//! binary carries them.
+//! `@nlp` set), `rules/repeated/*.yaml` and `rules/detect/*.yaml` (part of
+//! the defaults, after the phrase rules) so the installed binary carries them.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -28,6 +28,7 @@ fn main() {
     embed(&mut code, "DEFAULT_RULES", &rules, "rules/");
     embed(&mut code, "NLP_RULES", &rules.join("nlp"), "rules/nlp/");
     embed(&mut code, "REPEATED_RULES", &rules.join("repeated"), "rules/repeated/");
+    embed(&mut code, "DETECT_RULES", &rules.join("detect"), "rules/detect/");
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("default_rules.rs");
     std::fs::write(out, code).unwrap();
 }

@@ -41,6 +41,19 @@ pub enum Command {
     Eval(EvalArgs),
     /// Find lines and blocks that repeat across many documents of a site, with rules to paste.
     Suggest(SuggestArgs),
+    /// Print the line scorer's features of every line, as JSON Lines (for fitting `score` rules).
+    #[command(hide = true)]
+    Features(FeaturesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FeaturesArgs {
+    /// Text files or directories.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Print the feature names, one per line, in the order of the values.
+    #[arg(long)]
+    pub list: bool,
 }
 
 /// Line counts for `repeated` rules.
@@ -177,6 +190,8 @@ pub struct EvalArgs {
     pub input_type: InputType,
     #[command(flatten)]
     pub rules: RulesArgs,
+    #[command(flatten)]
+    pub count: CountArgs,
     /// JSON file mapping a relative path to 1-based raw line numbers whose words count neither way.
     #[arg(long, value_name = "FILE")]
     pub ignore: Option<PathBuf>,

@@ -309,7 +309,11 @@ pub fn clean_with(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -
                     }
                 }
                 Kind::Run { .. } => run_hits.push((r, i)),
-                Kind::Normalize { .. } | Kind::Selector { .. } | Kind::MainText | Kind::Repeated { .. } => {
+                Kind::Normalize { .. }
+                | Kind::Selector { .. }
+                | Kind::MainText
+                | Kind::Repeated { .. }
+                | Kind::Score { .. } => {
                     unreachable!("only pattern rules have triggers")
                 }
             }
@@ -317,6 +321,7 @@ pub fn clean_with(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -
     }
     run_hits.sort_unstable();
     repeated_lines(rules, &doc, path, &is_active, &mut whole);
+    scored_lines(rules, &doc, &is_active, &mut whole);
 
     // Claim lines: placed matches first (earliest, then rule order), then
     // deferred ones for as long as other removals bring them into place.
@@ -465,14 +470,25 @@ fn repeated_lines(
     if repeated.is_empty() {
         return;
     }
+    let keys: Vec<Option<u64>> =
+        doc.lines.iter().map(|l| repeat::line_key(&doc.text[l.start..l.content_end])).collect();
+    let mut in_doc: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    for k in keys.iter().flatten() {
+        *in_doc.entry(*k).or_default() += 1;
+    }
     for (i, l) in doc.lines.iter().enumerate() {
         let raw = &doc.text[l.start..l.content_end];
-        let Some(key) = repeat::line_key(raw) else { continue };
-        // Shared quotes and stock sentences are story text, however often they repeat.
-        if repeat::story_like(raw) {
+        let Some(key) = keys[i] else { continue };
+        // Shared quotes and stock sentences are story text, however often
+        // they repeat; a label the document itself repeats (`Pros`, `Cons`,
+        // `Step 1`) structures its content, where site chrome comes once.
+        if repeat::story_like(raw) || in_doc[&key] > 2 || sub_heading(doc, i) {
             continue;
         }
         let (n, docs) = counts.get(rel, key);
+        if docs < repeat::MIN_GROUP_DOCS {
+            continue;
+        }
         for &(r, min_docs) in &repeated {
             let need = min_docs.map_or_else(|| repeat::default_min_docs(docs), |m| m as u64);
             let rule = &rules.rules()[r];
@@ -487,6 +503,51 @@ fn repeated_lines(
             }
         }
     }
+}
+
+/// Line matches of `score` rules: lines the model calls noise.
+fn scored_lines(rules: &RuleSet, doc: &Doc, is_active: &impl Fn(usize) -> bool, out: &mut Vec<LineMatch>) {
+    let scorers: Vec<(usize, &crate::detect::Model)> = rules
+        .rules()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match &r.kind {
+            Kind::Score { model } if is_active(i) => Some((i, &**model)),
+            _ => None,
+        })
+        .collect();
+    if scorers.is_empty() {
+        return;
+    }
+    let texts: Vec<&str> = (0..doc.lines.len()).map(|i| doc.content(i)).collect();
+    for (i, f) in crate::detect::features(&texts).iter().enumerate() {
+        let Some(f) = f else { continue };
+        for &(r, model) in &scorers {
+            let rule = &rules.rules()[r];
+            if model.score(f) >= model.threshold && guards_ok(rule, texts[i]) {
+                out.push(LineMatch {
+                    first: i,
+                    last: i,
+                    anchor: i,
+                    rule: r,
+                    placed: doc.placed(rule.place, i),
+                });
+            }
+        }
+    }
+}
+
+/// A short title line between two story paragraphs opens a section of
+/// the story (`Conclusion`), however many sites share its words.
+fn sub_heading(doc: &Doc, i: usize) -> bool {
+    let line = doc.content(i).trim();
+    if word_count(line) > 4 || line.ends_with(['.', ':', '!', '?']) {
+        return false;
+    }
+    let story = |j: usize| !doc.blank[j] && repeat::story_like(doc.content(j));
+    let before = (0..i).rev().find(|&j| !doc.blank[j]);
+    let after = (i + 1..doc.lines.len()).find(|&j| !doc.blank[j]);
+    before.is_some_and(story) && after.is_some_and(story)
 }
 
 /// Claim later copies of a kept line of at least `min_chars` characters.

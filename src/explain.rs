@@ -10,7 +10,7 @@ fn patterns(rule: &Rule) -> Vec<(&'static str, String)> {
     let mut out = match &rule.kind {
         Kind::Line { pattern } | Kind::Span { pattern } => vec![("pattern", pattern.as_str().to_string())],
         Kind::Run { pattern, .. } => vec![("pattern", pattern.as_str().to_string())],
-        Kind::Normalize { .. } | Kind::MainText | Kind::Repeated { .. } => Vec::new(),
+        Kind::Normalize { .. } | Kind::MainText | Kind::Repeated { .. } | Kind::Score { .. } => Vec::new(),
         Kind::Selector { source, .. } => vec![("selector", source.clone())],
         Kind::Block { start, end } => {
             let mut v = vec![("start", start.as_str().to_string())];
@@ -33,8 +33,17 @@ fn guards(rule: &Rule) -> Vec<String> {
         Kind::Run { min_lines, .. } => g.push(format!("min_lines: {min_lines}")),
         Kind::Repeated { min_docs } => g.push(match min_docs {
             Some(n) => format!("min_docs: {n}"),
-            None => "min_docs: 5, or 1% of the group's documents if more".to_string(),
+            None => "min_docs: 5, or 5% of the group's documents if more (groups of 10 or more)".to_string(),
         }),
+        Kind::Score { model } => {
+            g.push(format!("threshold: {}", model.threshold));
+            let mut w: Vec<(&str, f64)> =
+                crate::detect::FEATURES.iter().zip(model.weights).map(|((n, _), w)| (*n, w)).collect();
+            w.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+            let shown: Vec<String> =
+                w.iter().filter(|(_, w)| *w != 0.0).map(|(n, w)| format!("{n} {w:+.2}")).collect();
+            g.push(format!("weights: bias {:+.2}, {}", model.bias, shown.join(", ")));
+        }
         Kind::Normalize { step, min_chars } => {
             g.push(format!("step: {}", step.name()));
             if *step == crate::rules::Step::DuplicateLines {

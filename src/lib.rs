@@ -12,6 +12,7 @@ pub mod changelog;
 pub mod clean;
 pub mod cli;
 pub mod decode;
+pub mod detect;
 pub mod diff;
 pub mod engine;
 pub mod eval;

@@ -20,8 +20,19 @@ use descrape::rules::RulesError;
 use descrape::{examples, explain, inspect, suggest};
 
 /// Counts for `repeated` rules: from `--counts`, or a first pass over the inputs.
-fn prepare_counts(rules: &mut RuleSet, args: &CountArgs, reading: &Reading) -> anyhow::Result<()> {
-    suggest::prepare(rules, args.counts.as_deref(), || reading.inputs(), args.group_by, reading.jobs)
+/// A note on where repetition is off goes to stderr unless `quiet`.
+fn prepare_counts(
+    rules: &mut RuleSet,
+    args: &CountArgs,
+    reading: &Reading,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let note =
+        suggest::prepare(rules, args.counts.as_deref(), || reading.inputs(), args.group_by, reading.jobs)?;
+    if let (Some(note), false) = (note, quiet) {
+        eprintln!("descrape: {note}");
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -59,7 +70,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if rules.needs_counts() {
                 // Refuse bad paths before the counting pass reads anything.
                 descrape::clean::check_paths(&opts)?;
-                prepare_counts(&mut rules, &args.count, &reading)?;
+                prepare_counts(&mut rules, &args.count, &reading, args.quiet)?;
             }
             let summary = descrape::clean::run(&rules, &opts)?;
             Ok(if summary.files.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
@@ -99,13 +110,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let style = Style { color, context: args.context };
             let mut stderr = std::io::stderr();
             let reading = args.format.reading(args.inputs, args.jobs);
-            prepare_counts(&mut rules, &args.count, &reading)?;
+            prepare_counts(&mut rules, &args.count, &reading, true)?;
             if !args.against.is_empty() {
                 let mut old = descrape::load_rules(&RulesArgs {
                     rules: args.against.clone(),
                     no_default_rules: args.rules.no_default_rules,
                 })?;
-                prepare_counts(&mut old, &args.count, &reading)?;
+                prepare_counts(&mut old, &args.count, &reading, true)?;
                 let report = inspect::impact(&rules, &old, &reading, args.examples, &mut stderr)?;
                 write!(stdout, "{}", report.render())?;
                 return Ok(if report.failed > 0 {
@@ -129,7 +140,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(args) => {
             let mut rules = descrape::load_rules(&args.rules)?;
             let reading = args.format.reading(args.inputs, args.jobs);
-            prepare_counts(&mut rules, &args.count, &reading)?;
+            prepare_counts(&mut rules, &args.count, &reading, true)?;
             let stats = inspect::stats(&rules, &reading, &mut std::io::stderr())?;
             if args.json {
                 serde_json::to_writer_pretty(&mut stdout, &stats)?;
@@ -170,8 +181,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Features(args) => {
+            if args.list {
+                for (name, _) in descrape::detect::FEATURES {
+                    writeln!(stdout, "{name}")?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            for found in descrape::walk::discover(&args.inputs, None)? {
+                let descrape::walk::Found::File(f) = found else { continue };
+                let text = String::from_utf8_lossy(&std::fs::read(&f.path)?).into_owned();
+                let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
+                for (i, x) in descrape::detect::features(&lines).into_iter().enumerate() {
+                    if let Some(x) = x {
+                        let rec = serde_json::json!({"file": f.rel, "line": i + 1, "features": x.to_vec()});
+                        writeln!(stdout, "{rec}")?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Eval(args) => {
-            let rules = descrape::load_rules(&args.rules)?;
+            let mut rules = descrape::load_rules(&args.rules)?;
+            let reading = Reading {
+                paths: vec![args.input.clone()],
+                format: descrape::batch::Format::Text,
+                fields: Default::default(),
+                input_type: args.input_type,
+                jobs: args.jobs,
+            };
+            prepare_counts(&mut rules, &args.count, &reading, true)?;
             let eval = inspect::eval(
                 &rules,
                 &args.input,

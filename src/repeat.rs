@@ -132,9 +132,15 @@ pub fn story_like(line: &str) -> bool {
     words >= 12 && (sentence || quoted) || quoted && words >= 6
 }
 
-/// The default threshold: 5 documents, or 1% of the group if more.
+/// Below this many documents a group is too small to tell a site's
+/// template from its stories: `repeated` rules stay off for it.
+pub const MIN_GROUP_DOCS: u64 = 10;
+
+/// The default threshold: 5 documents, or 5% of the group if more. Lower
+/// shares catch headings many sites share (`Conclusion`, `FAQs`) when one
+/// group holds many sites; a site's own template is in far more.
 pub fn default_min_docs(group_docs: u64) -> u64 {
-    5.max(group_docs.div_ceil(100))
+    5.max(group_docs.div_ceil(20))
 }
 
 /// Line keys written as hex strings, so JSON readers keep all 64 bits.

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use crate::batch::{self, Cleaned, Inputs, Item, Settings};
@@ -62,25 +62,34 @@ pub fn prepare(
     inputs: impl FnOnce() -> Result<Inputs>,
     group_by: GroupBy,
     jobs: usize,
-) -> Result<()> {
+) -> Result<Option<String>> {
     if !rules.needs_counts() {
-        return Ok(());
+        return Ok(None);
     }
     let counts = match file {
         Some(f) => Counts::load(f)?,
         None => {
             let inputs = inputs()?;
             if inputs.stdin {
-                bail!(
-                    "a `repeated` rule needs counts over the whole input, which standard input cannot be read twice for: \
-                     run `descrape suggest --save-counts FILE` over the data and give `--counts FILE`"
-                );
+                return Ok(Some(
+                    "site repetition is off: standard input cannot be read twice to count lines; \
+                     give `--counts FILE` made by `descrape suggest --save-counts FILE`"
+                        .to_string(),
+                ));
             }
             count(rules, inputs, group_by, jobs)?
         }
     };
+    let small = counts.groups.values().filter(|g| g.docs < crate::repeat::MIN_GROUP_DOCS).count();
+    let note = (small > 0).then(|| {
+        format!(
+            "site repetition is off for {small} of {} document groups with fewer than {} documents",
+            counts.groups.len(),
+            crate::repeat::MIN_GROUP_DOCS
+        )
+    });
     rules.set_counts(Arc::new(counts));
-    Ok(())
+    Ok(note)
 }
 
 /// Where in its documents a repeated line sits.

@@ -6,6 +6,7 @@
 //! that do not fit the kind) are pointed at the rule's key by [`Locator`].
 //! Nothing is read from inputs here, and a bad file stops the whole load.
 
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroUsize;
@@ -80,9 +81,12 @@ impl fmt::Display for RulesError {
 
 impl std::error::Error for RulesError {}
 
-/// The default rules embedded at build time from `rules/*.yaml`.
+/// The default rules embedded at build time: the phrase rules of
+/// `rules/*.yaml`, then site repetition (`rules/repeated/`) and the
+/// detectors (`rules/detect/`), so that when a phrase rule and a detector
+/// claim the same line, the phrase rule names the removal.
 pub fn default_sources() -> impl Iterator<Item = (&'static str, &'static str)> {
-    embedded::DEFAULT_RULES.iter().copied()
+    embedded::DEFAULT_RULES.iter().chain(embedded::REPEATED_RULES).chain(embedded::DETECT_RULES).copied()
 }
 
 /// Load the embedded default rules.
@@ -105,6 +109,8 @@ pub fn load_paths(paths: &[PathBuf], with_default: bool) -> Result<RuleSet, Rule
                 "nlp" => {
                     sources.extend(embedded::NLP_RULES.iter().map(|(n, t)| (n.to_string(), t.to_string())))
                 }
+                // Part of the defaults; named alone with --no-default-rules.
+                "repeated" if with_default => {}
                 "repeated" => sources
                     .extend(embedded::REPEATED_RULES.iter().map(|(n, t)| (n.to_string(), t.to_string()))),
                 _ => diagnostics.push(file_diagnostic(
@@ -267,6 +273,38 @@ fn parse_file(name: &str, text: &str) -> Result<Vec<Rule>, Vec<Diagnostic>> {
 /// A problem with a whole rule: the key to point at (if any) and the message.
 type Problem = (Option<&'static str>, String);
 
+/// A `score` rule's model from its `weights` (feature name to weight, and
+/// `bias`) and `threshold` (a probability).
+fn score_model(
+    weights: Option<BTreeMap<String, f64>>,
+    threshold: Option<f64>,
+    problems: &mut Vec<Problem>,
+) -> Option<Kind> {
+    use crate::detect::{feature_index, Model, FEATURES, N_FEATURES};
+    let Some(weights) = weights else {
+        problems.push((Some("match"), "a `score` rule needs `weights`: feature names to numbers".into()));
+        return None;
+    };
+    let mut model = Model { bias: 0.0, weights: [0.0; N_FEATURES], threshold: threshold.unwrap_or(0.5) };
+    if !(0.0..=1.0).contains(&model.threshold) {
+        problems.push((Some("threshold"), "`threshold` is a probability, from 0 to 1".into()));
+    }
+    for (name, w) in weights {
+        match (name.as_str(), feature_index(&name)) {
+            ("bias", _) => model.bias = w,
+            (_, Some(i)) => model.weights[i] = w,
+            (_, None) => {
+                let names: Vec<&str> = FEATURES.iter().map(|(n, _)| *n).collect();
+                problems.push((
+                    Some("weights"),
+                    format!("unknown feature `{name}`; the features are bias, {}", names.join(", ")),
+                ));
+            }
+        }
+    }
+    Some(Kind::Score { model: Box::new(model) })
+}
+
 fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
     let mut problems: Vec<Problem> = Vec::new();
     let id_shape = Regex::new(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.[a-z0-9]+(?:[-.][a-z0-9]+)*$").expect("valid");
@@ -279,9 +317,11 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
     }
     let kind_name = raw.kind.name();
     // Which kinds each optional key applies to.
-    use RawKind::{Block, Line, Normalize, Repeated, Run, Selector, Span};
-    const LINES: &[RawKind] = &[Line, Span, Block, Run, Repeated];
-    let keys: [(&'static str, bool, &[RawKind]); 13] = [
+    use RawKind::{Block, Line, Normalize, Repeated, Run, Score, Selector, Span};
+    const LINES: &[RawKind] = &[Line, Span, Block, Run, Repeated, Score];
+    let keys: [(&'static str, bool, &[RawKind]); 15] = [
+        ("weights", raw.weights.is_some(), &[Score]),
+        ("threshold", raw.threshold.is_some(), &[Score]),
         ("pattern", raw.pattern.is_some(), &[Line, Span, Run]),
         ("start", raw.start.is_some(), &[Block]),
         ("end", raw.end.is_some(), &[Block]),
@@ -327,6 +367,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         },
         RawKind::MainText => Some(Kind::MainText),
         RawKind::Repeated => Some(Kind::Repeated { min_docs: raw.min_docs.map(NonZeroUsize::get) }),
+        RawKind::Score => score_model(raw.weights, raw.threshold, &mut problems),
         RawKind::Normalize => match raw.step {
             Some(step) => Some(Kind::Normalize { step, min_chars: raw.min_chars.unwrap_or(20) }),
             None => {
@@ -525,6 +566,8 @@ struct RawRule {
     min_chars: Option<usize>,
     selector: Option<Css>,
     min_docs: Option<NonZeroUsize>,
+    weights: Option<BTreeMap<String, f64>>,
+    threshold: Option<f64>,
     #[serde(rename = "where")]
     place: Option<RawPlace>,
     within: Option<usize>,
@@ -547,6 +590,7 @@ enum RawKind {
     #[serde(rename = "main-text")]
     MainText,
     Repeated,
+    Score,
 }
 
 impl RawKind {
@@ -560,6 +604,7 @@ impl RawKind {
             RawKind::Selector => "selector",
             RawKind::MainText => "main-text",
             RawKind::Repeated => "repeated",
+            RawKind::Score => "score",
         }
     }
 }

@@ -62,9 +62,11 @@ pub enum Kind {
     /// In HTML, everything outside the page's main text container.
     MainText,
     /// Lines found in at least `min_docs` documents of the same group
-    /// (by default 5, or 1% of the group's documents if more), except lines
+    /// (by default 5, or 5% of the group's documents if more, in groups of at least 10), except lines
     /// that read like story text (long sentences, quotations).
     Repeated { min_docs: Option<usize> },
+    /// Lines the line scorer's model calls noise (see `detect`).
+    Score { model: Box<crate::detect::Model> },
 }
 
 /// The normalisation steps a `normalize` rule can turn on.
@@ -118,6 +120,7 @@ impl Kind {
             Kind::Selector { .. } => "selector",
             Kind::MainText => "main-text",
             Kind::Repeated { .. } => "repeated",
+            Kind::Score { .. } => "score",
         }
     }
 
@@ -126,7 +129,11 @@ impl Kind {
         match self {
             Kind::Line { pattern } | Kind::Span { pattern } | Kind::Run { pattern, .. } => Some(pattern),
             Kind::Block { start, .. } => Some(start),
-            Kind::Normalize { .. } | Kind::Selector { .. } | Kind::MainText | Kind::Repeated { .. } => None,
+            Kind::Normalize { .. }
+            | Kind::Selector { .. }
+            | Kind::MainText
+            | Kind::Repeated { .. }
+            | Kind::Score { .. } => None,
         }
     }
 }
