@@ -537,17 +537,16 @@ fn scored_lines(rules: &RuleSet, doc: &Doc, is_active: &impl Fn(usize) -> bool, 
     }
 }
 
-/// A short title line between two story paragraphs opens a section of
-/// the story (`Conclusion`), however many sites share its words.
+/// A short title line with story text before and after it heads a section
+/// of the story (`Conclusion`, `Frequently Asked Questions`), however many
+/// sites share its words.
 fn sub_heading(doc: &Doc, i: usize) -> bool {
     let line = doc.content(i).trim();
     if word_count(line) > 4 || line.ends_with(['.', ':', '!', '?']) {
         return false;
     }
-    let story = |j: usize| !doc.blank[j] && repeat::story_like(doc.content(j));
-    let before = (0..i).rev().find(|&j| !doc.blank[j]);
-    let after = (i + 1..doc.lines.len()).find(|&j| !doc.blank[j]);
-    before.is_some_and(story) && after.is_some_and(story)
+    let story = |j: &usize| !doc.blank[*j] && repeat::story_like(doc.content(*j));
+    (0..i).any(|j| story(&j)) && (i + 1..doc.lines.len()).any(|j| story(&j))
 }
 
 /// Claim later copies of a kept line of at least `min_chars` characters.
