@@ -1,6 +1,7 @@
 //! Embeds `rules/*.yaml` (the default rules), `rules/nlp/*.yaml` (the
-//! `@nlp` set), `rules/repeated/*.yaml` and `rules/detect/*.yaml` (part of
-//! the defaults, after the phrase rules) so the installed binary carries them.
+//! `@nlp` set), `rules/repeated/*.yaml` (part of the defaults, after the
+//! phrase rules) and `rules/scorer/*.yaml` (`@scorer`) so the installed
+//! binary carries them.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -28,7 +29,7 @@ fn main() {
     embed(&mut code, "DEFAULT_RULES", &rules, "rules/");
     embed(&mut code, "NLP_RULES", &rules.join("nlp"), "rules/nlp/");
     embed(&mut code, "REPEATED_RULES", &rules.join("repeated"), "rules/repeated/");
-    embed(&mut code, "DETECT_RULES", &rules.join("detect"), "rules/detect/");
+    embed(&mut code, "SCORER_RULES", &rules.join("scorer"), "rules/scorer/");
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("default_rules.rs");
     std::fs::write(out, code).unwrap();
 }

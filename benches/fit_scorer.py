@@ -47,31 +47,52 @@ def main():
     ap.add_argument("--bin", default=os.path.join(here, "..", "target", "release", "descrape"))
     ap.add_argument("--precision", type=float, default=0.95)
     ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--l2-words", type=float, default=5.0)
+    ap.add_argument("--min-pages", type=int, default=4, help="pages a word must appear on to get a weight")
+    ap.add_argument("--min-weight", type=float, default=0.25, help="smaller word weights are left out")
     args = ap.parse_args()
-    names = None
-    X, y, w = [], [], []
+    X, y, w, T, pages = [], [], [], [], []
     for d in args.dirs:
         ignore = json.load(open(os.path.join(d, "ignore.json")))
         feats = subprocess.run([args.bin, "features", os.path.join(d, "raw")], capture_output=True, text=True, check=True).stdout
         by_file = {}
         for line in feats.splitlines():
             r = json.loads(line)
-            by_file.setdefault(r["file"], {})[r["line"]] = r["features"]
+            by_file.setdefault(r["file"], {})[r["line"]] = r
         for name, rows in by_file.items():
             lab, raw = labels(os.path.join(d, "raw", name), os.path.join(d, "expected", name), set(ignore.get(name, [])))
             for ln, f in rows.items():
                 if ln in lab:
-                    X.append(f)
+                    X.append(f["features"])
+                    T.append(f["tokens"])
+                    pages.append(name)
                     y.append(lab[ln])
                     w.append(max(1, len(raw[ln - 1].split())))
+    # The vocabulary: words on lines of at least --min-pages pages, so a
+    # word one site repeats cannot become a rule for all sites.
+    seen = {}
+    for toks, page in zip(T, pages):
+        for t in toks:
+            seen.setdefault(t, set()).add(page)
+    vocab = sorted(t for t, p in seen.items() if len(p) >= args.min_pages and not t.isdigit())
+    col = {t: i for i, t in enumerate(vocab)}
+    n_shape = len(X[0])
     X = np.array(X, dtype=float)
-    X = np.hstack([np.ones((len(X), 1)), X])
+    Wd = np.zeros((len(X), len(vocab)))
+    for r, toks in enumerate(T):
+        for t in toks:
+            if t in col:
+                Wd[r, col[t]] = 1.0
+    X = np.hstack([np.ones((len(X), 1)), X, Wd])
     y = np.array(y, dtype=float)
     w = np.array(w, dtype=float)
     w = w / w.mean()
     beta = np.zeros(X.shape[1])
     reg = args.l2 * np.eye(X.shape[1])
     reg[0, 0] = 0
+    # Word weights are shrunk harder than shape features: there are many.
+    for i in range(1 + n_shape, X.shape[1]):
+        reg[i, i] = args.l2_words
     for _ in range(30):
         p = 1 / (1 + np.exp(-X @ beta))
         g = X.T @ (w * (p - y)) + reg @ beta
@@ -96,8 +117,12 @@ def main():
     print(f"threshold: {best:.2f}" if best is not None else "threshold: 0.99")
     print("weights:")
     print(f"  bias: {beta[0]:.3f}")
-    for n, b in zip(feats, beta[1:]):
+    for n, b in zip(feats, beta[1:1 + n_shape]):
         print(f"  {n}: {b:.3f}")
+    words = [(t, b) for t, b in zip(vocab, beta[1 + n_shape:]) if abs(b) >= args.min_weight]
+    print("words:")
+    for t, b in sorted(words):
+        print(f"  {t}: {b:.2f}")
 
 
 if __name__ == "__main__":

@@ -267,19 +267,34 @@ pub fn features(lines: &[&str]) -> Vec<Option<[f64; N_FEATURES]>> {
     out
 }
 
-/// A fitted logistic model: a weight per feature and a constant term.
+/// The distinct words of a line as the model's `words` weights see them:
+/// lower case, letters and digits only, sorted.
+pub fn tokens(line: &str) -> Vec<String> {
+    let mut out: Vec<String> =
+        line.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(str::to_lowercase).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// A fitted logistic model: a weight per feature, a weight per word of a
+/// learned vocabulary, and a constant term.
 #[derive(Debug, Clone)]
 pub struct Model {
     pub bias: f64,
     pub weights: [f64; N_FEATURES],
+    pub words: std::collections::HashMap<String, f64>,
     /// A line goes when its probability of being noise is at least this.
     pub threshold: f64,
 }
 
 impl Model {
-    /// The probability that a line with these features is noise.
-    pub fn score(&self, f: &[f64; N_FEATURES]) -> f64 {
-        let z: f64 = self.bias + self.weights.iter().zip(f).map(|(w, x)| w * x).sum::<f64>();
+    /// The probability that `line`, with these features, is noise.
+    pub fn score(&self, line: &str, f: &[f64; N_FEATURES]) -> f64 {
+        let mut z: f64 = self.bias + self.weights.iter().zip(f).map(|(w, x)| w * x).sum::<f64>();
+        if !self.words.is_empty() {
+            z += tokens(line).iter().filter_map(|t| self.words.get(t)).sum::<f64>();
+        }
         1.0 / (1.0 + (-z).exp())
     }
 

@@ -524,7 +524,7 @@ fn scored_lines(rules: &RuleSet, doc: &Doc, is_active: &impl Fn(usize) -> bool, 
         let Some(f) = f else { continue };
         for &(r, model) in &scorers {
             let rule = &rules.rules()[r];
-            if model.score(f) >= model.threshold && guards_ok(rule, texts[i]) {
+            if model.score(texts[i], f) >= model.threshold && guards_ok(rule, texts[i]) {
                 out.push(LineMatch {
                     first: i,
                     last: i,

@@ -194,7 +194,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
                 for (i, x) in descrape::detect::features(&lines).into_iter().enumerate() {
                     if let Some(x) = x {
-                        let rec = serde_json::json!({"file": f.rel, "line": i + 1, "features": x.to_vec()});
+                        let rec = serde_json::json!({
+                            "file": f.rel,
+                            "line": i + 1,
+                            "features": x.to_vec(),
+                            "tokens": descrape::detect::tokens(lines[i]),
+                        });
                         writeln!(stdout, "{rec}")?;
                     }
                 }

@@ -365,9 +365,7 @@ fn the_log_rebuilds_inputs_with_normalisation_on() {
 
 #[test]
 fn unknown_builtin_rule_set_is_an_error() {
-    descrape()
-        .args(["check", "--rules", "@nope"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("no built-in rule set `@nope`; there are `@nlp` and `@repeated`"));
+    descrape().args(["check", "--rules", "@nope"]).assert().code(2).stderr(predicates::str::contains(
+        "no built-in rule set `@nope`; there are `@nlp`, `@repeated` and `@scorer`",
+    ));
 }

@@ -82,11 +82,10 @@ impl fmt::Display for RulesError {
 impl std::error::Error for RulesError {}
 
 /// The default rules embedded at build time: the phrase rules of
-/// `rules/*.yaml`, then site repetition (`rules/repeated/`) and the
-/// detectors (`rules/detect/`), so that when a phrase rule and a detector
-/// claim the same line, the phrase rule names the removal.
+/// `rules/*.yaml`, then site repetition (`rules/repeated/`), so that when
+/// both claim a line, the phrase rule names the removal.
 pub fn default_sources() -> impl Iterator<Item = (&'static str, &'static str)> {
-    embedded::DEFAULT_RULES.iter().chain(embedded::REPEATED_RULES).chain(embedded::DETECT_RULES).copied()
+    embedded::DEFAULT_RULES.iter().chain(embedded::REPEATED_RULES).copied()
 }
 
 /// Load the embedded default rules.
@@ -95,7 +94,7 @@ pub fn load_default() -> Result<RuleSet, RulesError> {
 }
 
 /// Load rules from files and directories of `*.yaml`/`*.yml` (or `@nlp`,
-/// the embedded normalisation set, or `@repeated`), after the default rules when
+/// the embedded normalisation set, `@repeated` or `@scorer`), after the default rules when
 /// `with_default` is set.
 pub fn load_paths(paths: &[PathBuf], with_default: bool) -> Result<RuleSet, RulesError> {
     let mut sources: Vec<(String, String)> = Vec::new();
@@ -113,9 +112,12 @@ pub fn load_paths(paths: &[PathBuf], with_default: bool) -> Result<RuleSet, Rule
                 "repeated" if with_default => {}
                 "repeated" => sources
                     .extend(embedded::REPEATED_RULES.iter().map(|(n, t)| (n.to_string(), t.to_string()))),
+                "scorer" => {
+                    sources.extend(embedded::SCORER_RULES.iter().map(|(n, t)| (n.to_string(), t.to_string())))
+                }
                 _ => diagnostics.push(file_diagnostic(
                     &path.display().to_string(),
-                    format!("no built-in rule set `@{name}`; there are `@nlp` and `@repeated`"),
+                    format!("no built-in rule set `@{name}`; there are `@nlp`, `@repeated` and `@scorer`"),
                 )),
             }
             continue;
@@ -274,9 +276,10 @@ fn parse_file(name: &str, text: &str) -> Result<Vec<Rule>, Vec<Diagnostic>> {
 type Problem = (Option<&'static str>, String);
 
 /// A `score` rule's model from its `weights` (feature name to weight, and
-/// `bias`) and `threshold` (a probability).
+/// `bias`), `words` (word to weight) and `threshold` (a probability).
 fn score_model(
     weights: Option<BTreeMap<String, f64>>,
+    words: Option<BTreeMap<String, f64>>,
     threshold: Option<f64>,
     problems: &mut Vec<Problem>,
 ) -> Option<Kind> {
@@ -285,7 +288,19 @@ fn score_model(
         problems.push((Some("match"), "a `score` rule needs `weights`: feature names to numbers".into()));
         return None;
     };
-    let mut model = Model { bias: 0.0, weights: [0.0; N_FEATURES], threshold: threshold.unwrap_or(0.5) };
+    let mut model = Model {
+        bias: 0.0,
+        weights: [0.0; N_FEATURES],
+        words: Default::default(),
+        threshold: threshold.unwrap_or(0.5),
+    };
+    for (word, w) in words.unwrap_or_default() {
+        if crate::detect::tokens(&word) != [word.clone()] {
+            problems
+                .push((Some("words"), format!("`{word}` is not one lower-case word of letters and digits")));
+        }
+        model.words.insert(word, w);
+    }
     if !(0.0..=1.0).contains(&model.threshold) {
         problems.push((Some("threshold"), "`threshold` is a probability, from 0 to 1".into()));
     }
@@ -319,8 +334,9 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
     // Which kinds each optional key applies to.
     use RawKind::{Block, Line, Normalize, Repeated, Run, Score, Selector, Span};
     const LINES: &[RawKind] = &[Line, Span, Block, Run, Repeated, Score];
-    let keys: [(&'static str, bool, &[RawKind]); 15] = [
+    let keys: [(&'static str, bool, &[RawKind]); 16] = [
         ("weights", raw.weights.is_some(), &[Score]),
+        ("words", raw.words.is_some(), &[Score]),
         ("threshold", raw.threshold.is_some(), &[Score]),
         ("pattern", raw.pattern.is_some(), &[Line, Span, Run]),
         ("start", raw.start.is_some(), &[Block]),
@@ -367,7 +383,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         },
         RawKind::MainText => Some(Kind::MainText),
         RawKind::Repeated => Some(Kind::Repeated { min_docs: raw.min_docs.map(NonZeroUsize::get) }),
-        RawKind::Score => score_model(raw.weights, raw.threshold, &mut problems),
+        RawKind::Score => score_model(raw.weights, raw.words, raw.threshold, &mut problems),
         RawKind::Normalize => match raw.step {
             Some(step) => Some(Kind::Normalize { step, min_chars: raw.min_chars.unwrap_or(20) }),
             None => {
@@ -567,6 +583,7 @@ struct RawRule {
     selector: Option<Css>,
     min_docs: Option<NonZeroUsize>,
     weights: Option<BTreeMap<String, f64>>,
+    words: Option<BTreeMap<String, f64>>,
     threshold: Option<f64>,
     #[serde(rename = "where")]
     place: Option<RawPlace>,
