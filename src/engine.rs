@@ -470,29 +470,49 @@ fn repeated_lines(
     if repeated.is_empty() {
         return;
     }
+    let (Some(group), _) = counts.group(rel) else { return };
+    if group.docs < repeat::MIN_GROUP_DOCS {
+        return;
+    }
     let keys: Vec<Option<u64>> =
         doc.lines.iter().map(|l| repeat::line_key(&doc.text[l.start..l.content_end])).collect();
-    let mut in_doc: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
-    for k in keys.iter().flatten() {
-        *in_doc.entry(*k).or_default() += 1;
+    // Only lines in enough documents are judged further.
+    let least = repeated
+        .iter()
+        .map(|&(_, m)| m.map_or_else(|| repeat::default_min_docs(group.docs), |m| m as u64))
+        .min();
+    let frequent: Vec<(usize, u64, u64)> = keys
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| {
+            let k = (*k)?;
+            let n = u64::from(group.lines.get(&k).copied().unwrap_or(0));
+            (least.is_some_and(|m| n >= m)).then_some((i, k, n))
+        })
+        .collect();
+    if frequent.is_empty() {
+        return;
     }
-    for (i, l) in doc.lines.iter().enumerate() {
-        let raw = &doc.text[l.start..l.content_end];
-        let Some(key) = keys[i] else { continue };
+    let story: Vec<usize> =
+        (0..doc.lines.len()).filter(|&j| !doc.blank[j] && repeat::story_like(doc.content(j))).collect();
+    let (first_story, last_story) = (story.first().copied(), story.last().copied());
+    for (i, key, n) in frequent {
+        let raw = &doc.text[doc.lines[i].start..doc.lines[i].content_end];
         // Shared quotes and stock sentences are story text, however often
         // they repeat; a label the document itself repeats (`Pros`, `Cons`,
-        // `Step 1`) structures its content, where site chrome comes once.
-        if repeat::story_like(raw) || in_doc[&key] > 2 || sub_heading(doc, i) {
-            continue;
-        }
-        let (n, docs) = counts.get(rel, key);
-        if docs < repeat::MIN_GROUP_DOCS {
+        // `Step 1`) structures its content, where site chrome comes once; a
+        // short title with story text on both sides heads a section of the
+        // story (`Conclusion`), however many sites share its words.
+        let in_doc = keys.iter().filter(|k| **k == Some(key)).count();
+        let heading =
+            first_story.is_some_and(|f| f < i) && last_story.is_some_and(|l| l > i) && title_like(raw);
+        if repeat::story_like(raw) || in_doc > 2 || heading {
             continue;
         }
         for &(r, min_docs) in &repeated {
-            let need = min_docs.map_or_else(|| repeat::default_min_docs(docs), |m| m as u64);
+            let need = min_docs.map_or_else(|| repeat::default_min_docs(group.docs), |m| m as u64);
             let rule = &rules.rules()[r];
-            if u64::from(n) >= need && guards_ok(rule, doc.content(i)) {
+            if n >= need && guards_ok(rule, doc.content(i)) {
                 out.push(LineMatch {
                     first: i,
                     last: i,
@@ -503,6 +523,12 @@ fn repeated_lines(
             }
         }
     }
+}
+
+/// A short line that is not a sentence: a title.
+fn title_like(line: &str) -> bool {
+    let line = line.trim();
+    word_count(line) <= 4 && !line.ends_with(['.', ':', '!', '?'])
 }
 
 /// Line matches of `score` rules: lines the model calls noise.
@@ -535,18 +561,6 @@ fn scored_lines(rules: &RuleSet, doc: &Doc, is_active: &impl Fn(usize) -> bool, 
             }
         }
     }
-}
-
-/// A short title line with story text before and after it heads a section
-/// of the story (`Conclusion`, `Frequently Asked Questions`), however many
-/// sites share its words.
-fn sub_heading(doc: &Doc, i: usize) -> bool {
-    let line = doc.content(i).trim();
-    if word_count(line) > 4 || line.ends_with(['.', ':', '!', '?']) {
-        return false;
-    }
-    let story = |j: &usize| !doc.blank[*j] && repeat::story_like(doc.content(*j));
-    (0..i).any(|j| story(&j)) && (i + 1..doc.lines.len()).any(|j| story(&j))
 }
 
 /// Claim later copies of a kept line of at least `min_chars` characters.

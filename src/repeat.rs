@@ -36,31 +36,47 @@ pub fn group_of(rel: &str, by: GroupBy) -> &str {
 /// The folded text of a line: lower case, digits as `0`, whitespace collapsed.
 pub fn fold(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
-    for word in line.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
+    fold_into(line, &mut out);
+    out
+}
+
+/// [`fold`] into `out`, which is cleared first. ASCII, nearly all of the
+/// text of most scrapes, is folded byte by byte.
+fn fold_into(line: &str, out: &mut String) {
+    out.clear();
+    let mut space = false;
+    for c in line.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
         }
-        for c in word.chars() {
-            if c.is_ascii_digit() {
-                out.push('0');
-            } else {
-                out.extend(c.to_lowercase());
-            }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        if c.is_ascii() {
+            out.push(if c.is_ascii_digit() { '0' } else { c.to_ascii_lowercase() });
+        } else {
+            out.extend(c.to_lowercase());
         }
     }
-    out
 }
 
 /// The key a line is counted by; `None` for a blank line.
 pub fn line_key(line: &str) -> Option<u64> {
-    let folded = fold(line);
-    if folded.is_empty() {
-        return None;
+    thread_local! {
+        static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
-    // DefaultHasher::new() has fixed keys: the same key in every run.
-    let mut h = DefaultHasher::new();
-    folded.hash(&mut h);
-    Some(h.finish())
+    BUF.with_borrow_mut(|folded| {
+        fold_into(line, folded);
+        if folded.is_empty() {
+            return None;
+        }
+        // DefaultHasher::new() has fixed keys: the same key in every run.
+        let mut h = DefaultHasher::new();
+        folded.as_str().hash(&mut h);
+        Some(h.finish())
+    })
 }
 
 /// The distinct line keys of one document.
@@ -98,6 +114,12 @@ impl Counts {
         for k in keys {
             *g.lines.entry(*k).or_default() += 1;
         }
+    }
+
+    /// `rel`'s group, if any document of it was counted, and its name.
+    pub fn group<'a>(&'a self, rel: &'a str) -> (Option<&'a Group>, &'a str) {
+        let name = group_of(rel, self.group_by);
+        (self.groups.get(name), name)
     }
 
     /// Documents of `rel`'s group that hold the line with `key`, and the group's size.
