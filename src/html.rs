@@ -72,6 +72,10 @@ pub fn decode(bytes: Vec<u8>) -> Decoded {
         Some(enc) => (enc, false),
         None if std::str::from_utf8(&bytes).is_ok() => (UTF_8, false),
         None => {
+            // UTF-8 with a few stray bytes stays UTF-8, as for text files.
+            if let Some((text, source)) = crate::decode::mostly_utf8(&bytes) {
+                return Decoded::Text { text, source };
+            }
             let mut d = chardetng::EncodingDetector::new();
             d.feed(&bytes, true);
             (d.guess(None, true), true)

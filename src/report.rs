@@ -202,7 +202,9 @@ impl Summary {
     pub fn render(&self) -> String {
         let mut s = String::new();
         if self.interrupted {
-            s.push_str("interrupted: inputs not listed below were not cleaned\n");
+            s.push_str(
+                "interrupted: the counts and the change log cover the inputs cleaned before the stop\n",
+            );
         }
         let _ = writeln!(s, "{}", self.files.render());
         if !self.rules.is_empty() {

@@ -236,6 +236,20 @@ fn utf8_with_stray_windows_1252_bytes_stays_utf8() {
     assert_eq!(decoded[0]["lossy"], false);
 }
 
+#[test]
+fn a_utf8_page_with_stray_bytes_stays_utf8() {
+    let tmp = TempDir::new().unwrap();
+    let mut page = "<html><body><p>The café’s owner said so.</p><p>".as_bytes().to_vec();
+    page.extend(b"Then \x93quoted\x94 text.</p></body></html>");
+    let input = write(tmp.path(), "in/page.html", page);
+    let out = tmp.path().join("out");
+    descrape().args(["clean", "-q"]).arg(input.parent().unwrap()).arg("-o").arg(&out).assert().success();
+    assert_eq!(
+        std::fs::read_to_string(out.join("page.html.txt")).unwrap(),
+        "The café’s owner said so.\n\nThen “quoted” text.\n"
+    );
+}
+
 /// Clean `input` into `out` with `rules` (extra args).
 fn clean_tree(input: &Path, out: &Path, rules: &[&str]) {
     descrape().args(["clean", "-q"]).args(rules).arg(input).arg("-o").arg(out).assert().success();
