@@ -7,10 +7,17 @@
 //! memory is bounded by the chunk, not the input. The caller decides what
 //! to do with a cleaned document (write it, diff it, count it); this module
 //! never writes.
+//!
+//! Each document is cleaned under `catch_unwind`: a panic while cleaning one
+//! makes that document a failure naming the panic, and the run goes on. A
+//! stop request (Ctrl-C) ends the run between documents.
 
+use std::cell::{Cell, RefCell};
 use std::io::{BufRead, IsTerminal, Read};
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Once;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -20,6 +27,7 @@ use serde_json::{Map, Value};
 use crate::decode::{self, Decoded, Source};
 use crate::engine::{self, Edit};
 use crate::html;
+use crate::interrupt;
 use crate::jsonl::{self, Fields};
 use crate::rules::{DocPath, RuleSet};
 use crate::walk::Found;
@@ -55,9 +63,30 @@ pub struct Inputs {
     /// Files found by the walk; ignored when reading standard input.
     pub found: Vec<Found>,
     pub stdin: bool,
+    /// The bytes of standard input already read to tell its format.
+    pub stdin_head: Vec<u8>,
     pub format: Format,
     pub fields: Fields,
     pub input_type: InputType,
+}
+
+impl Inputs {
+    /// Inputs in `format`, or in the format their names (or the first line
+    /// of standard input) show when it is `None`.
+    pub fn resolve(
+        found: Vec<Found>,
+        stdin: bool,
+        format: Option<Format>,
+        fields: Fields,
+        input_type: InputType,
+    ) -> Result<Inputs> {
+        let (format, stdin_head) = match (format, stdin) {
+            (Some(f), _) => (f, Vec::new()),
+            (None, true) => crate::format::of_stdin(&mut std::io::stdin().lock())?,
+            (None, false) => (crate::format::of_files(&found)?, Vec::new()),
+        };
+        Ok(Inputs { found, stdin, stdin_head, format, fields, input_type })
+    }
 }
 
 /// A cleaned document: decoded input, where it came from, and its edits.
@@ -146,9 +175,73 @@ pub struct Settings {
     pub progress: bool,
 }
 
-fn utf8_plain() -> Source {
-    Source { encoding: "UTF-8", bom: false, detected: false, lossy: false }
+thread_local! {
+    /// Set while this thread cleans a document: its panics are that document's failure.
+    static IN_DOCUMENT: Cell<bool> = const { Cell::new(false) };
+    /// Where the last such panic happened.
+    static PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
 }
+
+/// Keep the default panic message off stderr for document panics: the
+/// run reports them as failures, once.
+fn quiet_document_panics() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_DOCUMENT.with(Cell::get) {
+                let at = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+                PANIC_AT.with(|p| *p.borrow_mut() = at);
+            } else {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// Run `f` for one document; a panic becomes `Err` with its message.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    quiet_document_panics();
+    IN_DOCUMENT.with(|c| c.set(true));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(f));
+    IN_DOCUMENT.with(|c| c.set(false));
+    result.map_err(|payload| {
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".to_string());
+        match PANIC_AT.with(|p| p.borrow_mut().take()) {
+            Some(at) => format!("cleaning panicked: {msg} (at {at})"),
+            None => format!("cleaning panicked: {msg}"),
+        }
+    })
+}
+
+/// Clean one document with `clean` and `map` it; a panic in either maps a
+/// failure of `rel` whose message starts with `what`.
+fn clean_guarded<T>(map: &impl Fn(Item) -> T, rel: &str, what: String, clean: impl FnOnce() -> Item) -> T {
+    match guarded(|| map(clean())) {
+        Ok(t) => t,
+        Err(msg) => map(Item::Failed { rel: rel.to_string(), error: format!("{what}: {msg}") }),
+    }
+}
+
+/// Debug builds only (the tests): a document holding the value of
+/// `DESCRAPE_TEST_PANIC` panics, to show that it fails alone.
+#[cfg(debug_assertions)]
+fn test_panic(text: &str) {
+    static MARKER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let marker = MARKER.get_or_init(|| std::env::var("DESCRAPE_TEST_PANIC").ok().filter(|m| !m.is_empty()));
+    if let Some(m) = marker {
+        if text.contains(m.as_str()) {
+            panic!("test panic on `{m}`");
+        }
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn test_panic(_: &str) {}
 
 /// Render a page and clean its text; `path` is what scope globs see.
 fn clean_page(rules: &RuleSet, page: &str, path: Option<&str>) -> (String, Vec<Edit>, Page) {
@@ -185,6 +278,7 @@ fn clean_bytes(rules: &RuleSet, bytes: Vec<u8>, rel: String, is_page: bool) -> I
             Item::Skipped { rel, reason: format!("binary file (NUL byte at offset {nul_at})") }
         }
         Decoded::Text { text, source } => {
+            test_panic(&text);
             let (text, edits, html) = if is_page {
                 let (text, edits, page) = clean_page(rules, &text, path);
                 (text, edits, Some(page))
@@ -229,6 +323,7 @@ fn clean_line(rules: &RuleSet, fields: &Fields, rel: &str, line: usize, bytes: V
     let trimmed = text.trim_end_matches(['\n', '\r']);
     match jsonl::parse(trimmed, fields) {
         Ok(rec) => {
+            test_panic(&rec.text);
             let path = rec.id.as_deref().unwrap_or(rel);
             let (text, edits, html) = if page {
                 let (text, edits, page) = clean_page(rules, &rec.text, Some(path));
@@ -242,7 +337,7 @@ fn clean_line(rules: &RuleSet, fields: &Fields, rel: &str, line: usize, bytes: V
                 id: rec.id,
                 line: Some(line),
                 fields: Some(rec.fields),
-                source: utf8_plain(),
+                source: Source::utf8(),
                 text,
                 edits,
                 html,
@@ -263,17 +358,17 @@ where
     let pool = rayon::ThreadPoolBuilder::new().num_threads(settings.jobs).build()?;
     let total_bytes: u64 = inputs.found.iter().map(|f| if let Found::File(s) = f { s.size } else { 0 }).sum();
     let bar = progress_bar(settings.progress && !inputs.stdin, total_bytes, inputs.found.len());
-    let Inputs { found, stdin, format, fields, input_type } = inputs;
+    let Inputs { found, stdin, stdin_head, format, fields, input_type } = inputs;
     let pages = input_type == InputType::Html;
     let result = match (stdin, format) {
         (true, Format::Text) => {
-            let mut bytes = Vec::new();
+            let mut bytes = stdin_head;
             std::io::stdin().lock().read_to_end(&mut bytes)?;
             let page = is_html(input_type, std::path::Path::new("-"), &bytes);
-            sink(map(clean_bytes(rules, bytes, "-".into(), page)), &bar)
+            sink(clean_guarded(&map, "-", "`-`".into(), || clean_bytes(rules, bytes, "-".into(), page)), &bar)
         }
         (true, Format::Jsonl) => {
-            let stdin = std::io::stdin().lock();
+            let stdin = std::io::Cursor::new(stdin_head).chain(std::io::stdin().lock());
             run_lines(&pool, rules, (&fields, pages), "-", stdin, &bar, &map, &mut sink)
         }
         (false, Format::Text) => run_files(&pool, rules, found, input_type, &bar, &map, &mut sink),
@@ -293,7 +388,7 @@ where
                     Found::Skipped { rel, reason } => sink(map(Item::Skipped { rel, reason }), &bar),
                     Found::Failed { rel, error } => sink(map(Item::Failed { rel, error }), &bar),
                 };
-                if result.is_err() {
+                if result.is_err() || interrupt::requested() {
                     break;
                 }
             }
@@ -323,33 +418,39 @@ where
     let mut iter = found.into_iter();
     loop {
         let chunk: Vec<Found> = iter.by_ref().take(CHUNK).collect();
-        if chunk.is_empty() {
+        if chunk.is_empty() || interrupt::requested() {
             return Ok(());
         }
-        let results: Vec<T> = pool.install(|| {
+        let results: Vec<Option<T>> = pool.install(|| {
             chunk
                 .into_par_iter()
                 .map(|f| {
-                    let item = match f {
+                    // After a stop request, documents not yet started are dropped.
+                    if interrupt::requested() {
+                        return None;
+                    }
+                    let out = match f {
                         Found::File(s) => {
-                            let size = s.size;
-                            let item = clean_file(rules, s.path, s.rel, input_type);
+                            let (size, rel) = (s.size, s.rel.clone());
+                            let what = format!("`{}`", s.path.display());
+                            let out = clean_guarded(map, &rel, what, || {
+                                clean_file(rules, s.path, s.rel, input_type)
+                            });
                             bar.inc(size);
-                            item
+                            out
                         }
-                        Found::Skipped { rel, reason } => Item::Skipped { rel, reason },
-                        Found::Failed { rel, error } => Item::Failed { rel, error },
+                        Found::Skipped { rel, reason } => map(Item::Skipped { rel, reason }),
+                        Found::Failed { rel, error } => map(Item::Failed { rel, error }),
                     };
-                    let out = map(item);
                     if !bar.is_hidden() {
                         let d = done.fetch_add(1, Ordering::Relaxed) + 1;
                         bar.set_message(format!("{d}/{total_files} files"));
                     }
-                    out
+                    Some(out)
                 })
                 .collect()
         });
-        for r in results {
+        for r in results.into_iter().flatten() {
             sink(r, bar)?;
         }
     }
@@ -396,17 +497,23 @@ where
                 batch.push((line_no, buf));
             }
         }
-        if batch.is_empty() && bytes == 0 && failure.is_none() {
+        if batch.is_empty() && bytes == 0 && failure.is_none() || interrupt::requested() {
             return Ok(());
         }
         bar.inc(bytes as u64);
-        let results: Vec<T> = pool.install(|| {
+        let results: Vec<Option<T>> = pool.install(|| {
             batch
                 .into_par_iter()
-                .map(|(line, buf)| map(clean_line(rules, fields, rel, line, buf, pages)))
+                .map(|(line, buf)| {
+                    if interrupt::requested() {
+                        return None;
+                    }
+                    let what = format!("`{rel}` line {line}");
+                    Some(clean_guarded(map, rel, what, || clean_line(rules, fields, rel, line, buf, pages)))
+                })
                 .collect()
         });
-        for r in results {
+        for r in results.into_iter().flatten() {
             sink(r, bar)?;
         }
         if let Some(error) = failure {

@@ -47,7 +47,17 @@ pub enum Record {
         reason: String,
     },
     /// The input was not plain UTF-8; `encoding` is what it was decoded from.
-    Decoded { file: String, encoding: String, bom: bool, detected: bool, lossy: bool },
+    /// `stray_bytes`: in UTF-8 text, bytes that were not UTF-8, decoded on
+    /// their own (Windows-1252, or U+FFFD when `lossy`).
+    Decoded {
+        file: String,
+        encoding: String,
+        bom: bool,
+        detected: bool,
+        lossy: bool,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        stray_bytes: usize,
+    },
     /// The input was not cleaned (binary, symbolic link, ...).
     Skipped { file: String, reason: String },
     /// The input could not be read or its output could not be written.
@@ -134,7 +144,12 @@ pub fn decoded_record(file: &str, source: &Source) -> Option<Record> {
         bom: source.bom,
         detected: source.detected,
         lossy: source.lossy,
+        stray_bytes: source.stray_bytes,
     })
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 pub fn write_records(out: &mut impl Write, records: &[Record]) -> io::Result<()> {

@@ -19,6 +19,8 @@ use serde_json::{json, Value};
 use crate::batch::{self, Cleaned, Format, InputType, Inputs, Item, Settings};
 use crate::changelog::{self, Record};
 use crate::engine;
+use crate::format;
+use crate::interrupt;
 use crate::jsonl::{self, Fields, Sink};
 use crate::output::{self, AtomicWriter};
 use crate::report::{Summary, Totals};
@@ -35,9 +37,11 @@ pub struct CleanOptions {
     pub inputs: Vec<PathBuf>,
     /// Output directory (text) or file (JSON Lines); `-` or none for stdout.
     pub out: Option<PathBuf>,
-    pub input_format: Format,
+    /// `None`: told by the inputs' names or the first line of standard input.
+    pub input_format: Option<Format>,
     pub input_type: InputType,
-    pub output_format: Format,
+    /// `None`: told by the output's name and the input format.
+    pub output_format: Option<Format>,
     pub fields: Fields,
     /// Add a `descrape` field with what was removed to JSON Lines output.
     pub annotate: bool,
@@ -50,6 +54,13 @@ pub struct CleanOptions {
     pub settings: Settings,
     /// No summary on stderr (errors are still printed).
     pub quiet: bool,
+}
+
+impl CleanOptions {
+    /// The output format, once resolved (text before).
+    fn output(&self) -> Format {
+        self.output_format.unwrap_or(Format::Text)
+    }
 }
 
 /// Where cleaned documents go.
@@ -94,12 +105,12 @@ fn resolve_target(opts: &CleanOptions, stdin: bool) -> Result<Target> {
         None if stdin => PathBuf::from("-"),
         None => bail!("an output is needed: -o OUT (a directory, or a file for --output-format jsonl)"),
     };
-    match opts.output_format {
+    match opts.output() {
         Format::Jsonl => Ok(Target::Stream(
             Sink::create(&out).with_context(|| format!("cannot create `{}`", out.display()))?,
         )),
         Format::Text if out == Path::new("-") => {
-            if !(stdin && opts.input_format == Format::Text) {
+            if !(stdin && opts.input_format == Some(Format::Text)) {
                 bail!(
                     "text output to stdout needs text input on stdin; give -o DIR for a tree of text files"
                 );
@@ -120,13 +131,28 @@ pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
     if stdin && opts.inputs.len() > 1 {
         bail!("`-` (standard input) cannot be mixed with other inputs");
     }
-    if opts.min_words.is_some() && opts.output_format != Format::Jsonl {
-        bail!("--min-words drops documents from JSON Lines output: use it with --output-format jsonl");
-    }
     let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
     let found = if stdin { Vec::new() } else { walk::discover(&opts.inputs, out_path.as_deref())? };
+    let inputs = Inputs::resolve(found, stdin, opts.input_format, opts.fields.clone(), opts.input_type)?;
+    let output_format = match opts.output_format {
+        Some(f) => f,
+        None => format::of_output(opts.out.as_deref(), inputs.format)?,
+    };
+    let resolved = CleanOptions {
+        input_format: Some(inputs.format),
+        output_format: Some(output_format),
+        ..opts.clone()
+    };
+    let opts = &resolved;
+    if opts.min_words.is_some() && output_format != Format::Jsonl {
+        bail!("--min-words drops documents from JSON Lines output: use it with --output-format jsonl");
+    }
     check_side_files(opts, out_path.as_deref())?;
     let mut target = resolve_target(opts, stdin)?;
+    if let Target::Tree(dir) = &target {
+        output::remove_stale_temporaries(dir)
+            .with_context(|| format!("cannot remove old temporary files in `{}`", dir.display()))?;
+    }
     let changes_path = match (&opts.changes, &target) {
         (Some(p), _) => Some(p.clone()),
         (None, Target::Tree(dir)) => Some(dir.join(DEFAULT_CHANGES)),
@@ -139,17 +165,10 @@ pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
         None => None,
     };
     let mut totals = Totals::new(rules);
-    totals.files.records = opts.input_format == Format::Jsonl;
+    totals.files.records = inputs.format == Format::Jsonl;
     let tree = match &target {
         Target::Tree(dir) => Some(dir.clone()),
         Target::Stream(_) => None,
-    };
-    let inputs = Inputs {
-        found,
-        stdin,
-        format: opts.input_format,
-        fields: opts.fields.clone(),
-        input_type: opts.input_type,
     };
     // Text files named after JSONL records, to refuse a second with the same name.
     let mut names: HashSet<String> = HashSet::new();
@@ -215,7 +234,8 @@ pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
     if let (Some(log), Some(path)) = (log, &changes_path) {
         log.commit().with_context(|| format!("cannot write change log `{}`", path.display()))?;
     }
-    let summary = totals.summary(started.elapsed());
+    let mut summary = totals.summary(started.elapsed());
+    summary.interrupted = interrupt::requested();
     if let Some(path) = &opts.report {
         let mut w = AtomicWriter::create(path)
             .with_context(|| format!("cannot create report `{}`", path.display()))?;
@@ -231,7 +251,7 @@ pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
 
 /// The change log and the report must not land on an input or the output.
 fn check_side_files(opts: &CleanOptions, out: Option<&Path>) -> Result<()> {
-    let jsonl_out: Vec<&Path> = out.filter(|_| opts.output_format == Format::Jsonl).into_iter().collect();
+    let jsonl_out: Vec<&Path> = out.filter(|_| opts.output() == Format::Jsonl).into_iter().collect();
     if let Some(changes) = &opts.changes {
         walk::refuse_overlap("change log", changes, &opts.inputs, &jsonl_out)?;
     }
@@ -374,7 +394,7 @@ fn finish_cleaned(
     let mut records = changelog::document_records(rules, &c);
     let status = if unchanged { Status::Unchanged } else { Status::Changed };
     let output = if unchanged { std::mem::take(&mut c.text) } else { c.output() };
-    let write = match (opts.output_format, tree) {
+    let write = match (opts.output(), tree) {
         (Format::Jsonl, _) => {
             let words = engine::word_count(&output);
             if opts.min_words.is_some_and(|m| words < m) {

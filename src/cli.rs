@@ -220,9 +220,11 @@ pub struct RulesArgs {
 /// How input documents are stored.
 #[derive(Debug, Args, Clone)]
 pub struct FormatArgs {
-    /// text: one document per file; jsonl: one JSON object per line (.gz/.zst read by extension).
-    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
-    pub input_format: Format,
+    /// text: one document per file; jsonl: one JSON object per line (.gz/.zst read by extension)
+    /// [default: jsonl for .jsonl, .ndjson, .json.gz, .jsonl.gz, .jsonl.zst ... files and for
+    /// standard input whose first line is a JSON object; else text].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<Format>,
     /// JSON Lines field holding the text.
     #[arg(long, default_value = "text", value_name = "NAME")]
     pub text_field: String,
@@ -258,9 +260,10 @@ pub struct CleanArgs {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub format: FormatArgs,
-    /// text: a tree of text files; jsonl: one JSON object per document.
-    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
-    pub output_format: Format,
+    /// text: a tree of text files; jsonl: one JSON object per document [default: jsonl when
+    /// OUT is named .jsonl, .ndjson, .jsonl.gz ... or is stdout for JSON Lines input; else text].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub output_format: Option<Format>,
     /// Add a `descrape` field to each JSON Lines record: edits, words removed, count per rule.
     #[arg(long)]
     pub annotate: bool,

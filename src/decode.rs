@@ -1,11 +1,13 @@
 //! Bytes to text: BOM, then UTF-8, then detection, as one decision per file.
 //!
-//! UTF-8 (with or without BOM) and UTF-16 with BOM are taken as such; any
-//! other bytes that are not valid UTF-8 are guessed by `chardetng` and
+//! UTF-8 (with or without BOM) and UTF-16 with BOM are taken as such. Text
+//! that is UTF-8 but for a few stray bytes (fewer bad sequences than valid
+//! non-ASCII characters) stays UTF-8, each bad sequence decoded on its own;
+//! any other bytes that are not valid UTF-8 are guessed by `chardetng` and
 //! decoded by `encoding_rs`. A NUL byte outside UTF-16 marks a binary file,
 //! which is not text to clean. The BOM is not part of the decoded text.
 
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 
 /// How a file's bytes became text; recorded in the change log unless plain UTF-8.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,12 +19,20 @@ pub struct Source {
     pub detected: bool,
     /// Whether malformed sequences were replaced by U+FFFD.
     pub lossy: bool,
+    /// In UTF-8 text, bytes that were not UTF-8 and were decoded on their
+    /// own (as Windows-1252, or U+FFFD).
+    pub stray_bytes: usize,
 }
 
 impl Source {
     /// Plain UTF-8 without BOM: the output can be the input's own bytes.
     pub fn is_plain_utf8(&self) -> bool {
-        self.encoding == "UTF-8" && !self.bom && !self.lossy
+        self.encoding == "UTF-8" && !self.bom && !self.lossy && self.stray_bytes == 0
+    }
+
+    /// How plain UTF-8 input is read.
+    pub fn utf8() -> Source {
+        Source { encoding: UTF_8.name(), bom: false, detected: false, lossy: false, stray_bytes: 0 }
     }
 }
 
@@ -46,12 +56,12 @@ pub fn decode(bytes: Vec<u8>) -> Decoded {
         return Decoded::Binary { nul_at };
     }
     match String::from_utf8(bytes) {
-        Ok(text) => Decoded::Text {
-            text,
-            source: Source { encoding: UTF_8.name(), bom: false, detected: false, lossy: false },
-        },
+        Ok(text) => Decoded::Text { text, source: Source::utf8() },
         Err(e) => {
             let bytes = e.into_bytes();
+            if let Some((text, source)) = mostly_utf8(&bytes) {
+                return Decoded::Text { text, source };
+            }
             let mut detector = chardetng::EncodingDetector::new();
             detector.feed(&bytes, true);
             let enc = detector.guess(None, true);
@@ -67,7 +77,41 @@ fn decode_with(enc: &'static Encoding, bytes: &[u8], bom: bool, detected: bool) 
         }
     }
     let (text, lossy) = enc.decode_without_bom_handling(bytes);
-    Decoded::Text { text: text.into_owned(), source: Source { encoding: enc.name(), bom, detected, lossy } }
+    let source = Source { encoding: enc.name(), bom, detected, lossy, stray_bytes: 0 };
+    Decoded::Text { text: text.into_owned(), source }
+}
+
+/// UTF-8 with a few bad sequences (fewer than its valid non-ASCII
+/// characters): each bad sequence as Windows-1252 when that gives
+/// printable characters (a stray `’` or `é` from a pasted quote), else
+/// U+FFFD. `None` when the bytes look like another encoding altogether.
+pub fn mostly_utf8(bytes: &[u8]) -> Option<(String, Source)> {
+    let (mut valid, mut bad) = (0, 0);
+    for chunk in bytes.utf8_chunks() {
+        valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        bad += usize::from(!chunk.invalid().is_empty());
+    }
+    if bad == 0 || valid < bad {
+        return None;
+    }
+    let mut text = String::with_capacity(bytes.len() + 8);
+    let mut source = Source::utf8();
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        let invalid = chunk.invalid();
+        if invalid.is_empty() {
+            continue;
+        }
+        source.stray_bytes += invalid.len();
+        let (alone, _) = WINDOWS_1252.decode_without_bom_handling(invalid);
+        if alone.chars().all(|c| !c.is_control()) {
+            text.push_str(&alone);
+        } else {
+            text.push('\u{FFFD}');
+            source.lossy = true;
+        }
+    }
+    Some((text, source))
 }
 
 #[cfg(test)]
@@ -104,6 +148,21 @@ mod tests {
         assert_eq!(t, "It’s the café on the corner, said the mayor of the town.");
         assert_eq!(s.encoding, "windows-1252");
         assert!(s.detected);
+    }
+
+    #[test]
+    fn stray_bytes_in_utf8_are_decoded_alone() {
+        let (t, s) = text(
+            "Caf\u{e9} \u{2019}n\u{2019} "
+                .as_bytes()
+                .iter()
+                .chain(b"\x93quoted\x94 and \x81")
+                .copied()
+                .collect::<Vec<_>>()
+                .as_slice(),
+        );
+        assert_eq!(t, "Café ’n’ “quoted” and \u{FFFD}");
+        assert_eq!((s.encoding, s.stray_bytes, s.lossy), ("UTF-8", 3, true));
     }
 
     #[test]

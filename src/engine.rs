@@ -241,8 +241,32 @@ pub fn clean_at(rules: &RuleSet, path: DocPath, text: &str) -> Vec<Edit> {
     clean_with(rules, path, text, &Claims::default())
 }
 
-/// [`clean_at`], with removals already claimed.
+/// Passes after which a text that still changes is left as it is.
+const MAX_PASSES: usize = 8;
+
+/// [`clean_at`], with removals already claimed. What one pass leaves is
+/// cleaned again until nothing changes (a cut that exposes a line rule, a
+/// normalisation that makes input for another step), each pass's edits
+/// folded into the first's: cleaning the output again changes nothing.
 pub fn clean_with(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -> Vec<Edit> {
+    let mut edits = clean_pass(rules, path, text, claims);
+    let mut output = apply(text, &edits);
+    for _ in 1..MAX_PASSES {
+        if edits.is_empty() {
+            break;
+        }
+        let more = clean_pass(rules, path, &output, &Claims::default());
+        if more.is_empty() {
+            break;
+        }
+        edits = crate::fold::fold(text, &output, &edits, &more);
+        output = apply(&output, &more);
+    }
+    edits
+}
+
+/// One pass of the rules over `text`.
+fn clean_pass(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -> Vec<Edit> {
     let lines = lines(text);
     if lines.is_empty() || rules.is_empty() {
         return Vec::new();

@@ -62,7 +62,7 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
 pub fn decode(bytes: Vec<u8>) -> Decoded {
     if let Some((enc, bom_len)) = Encoding::for_bom(&bytes) {
         let (text, lossy) = enc.decode_without_bom_handling(&bytes[bom_len..]);
-        let source = Source { encoding: enc.name(), bom: true, detected: false, lossy };
+        let source = Source { encoding: enc.name(), bom: true, detected: false, lossy, stray_bytes: 0 };
         return Decoded::Text { text: text.into_owned(), source };
     }
     if let Some(nul_at) = memchr::memchr(0, &bytes) {
@@ -72,6 +72,10 @@ pub fn decode(bytes: Vec<u8>) -> Decoded {
         Some(enc) => (enc, false),
         None if std::str::from_utf8(&bytes).is_ok() => (UTF_8, false),
         None => {
+            // UTF-8 with a few stray bytes stays UTF-8, as for text files.
+            if let Some((text, source)) = crate::decode::mostly_utf8(&bytes) {
+                return Decoded::Text { text, source };
+            }
             let mut d = chardetng::EncodingDetector::new();
             d.feed(&bytes, true);
             (d.guess(None, true), true)
@@ -82,7 +86,7 @@ pub fn decode(bytes: Vec<u8>) -> Decoded {
     let (text, lossy) = enc.decode_without_bom_handling(&bytes);
     Decoded::Text {
         text: text.into_owned(),
-        source: Source { encoding: enc.name(), bom: false, detected, lossy },
+        source: Source { encoding: enc.name(), bom: false, detected, lossy, stray_bytes: 0 },
     }
 }
 

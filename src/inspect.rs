@@ -26,7 +26,8 @@ fn quiet(jobs: usize) -> Settings {
 #[derive(Debug, Clone)]
 pub struct Reading {
     pub paths: Vec<PathBuf>,
-    pub format: Format,
+    /// `None`: told by the inputs' names or first line.
+    pub format: Option<Format>,
     pub fields: Fields,
     pub input_type: InputType,
     pub jobs: usize,
@@ -39,13 +40,7 @@ impl Reading {
             bail!("`-` (standard input) cannot be mixed with other inputs");
         }
         let found = if stdin { Vec::new() } else { walk::discover(&self.paths, None)? };
-        Ok(Inputs {
-            found,
-            stdin,
-            format: self.format,
-            fields: self.fields.clone(),
-            input_type: self.input_type,
-        })
+        Inputs::resolve(found, stdin, self.format, self.fields.clone(), self.input_type)
     }
 }
 
@@ -144,9 +139,10 @@ impl Stats {
 /// Run the rules over inputs and count what each removes.
 pub fn stats(rules: &RuleSet, reading: &Reading, err: &mut impl Write) -> Result<Stats> {
     let mut totals = Totals::new(rules);
-    totals.files.records = reading.format == Format::Jsonl;
+    let inputs = reading.inputs()?;
+    totals.files.records = inputs.format == Format::Jsonl;
     batch::run(
-        reading.inputs()?,
+        inputs,
         rules,
         quiet(reading.jobs),
         |item| {
@@ -228,7 +224,14 @@ pub fn eval(
         Error(anyhow::Error),
     }
     let found = walk::discover(&[input.to_path_buf()], None)?;
-    let inputs = Inputs { found, stdin: false, format: Format::Text, fields: Fields::default(), input_type };
+    let inputs = Inputs {
+        found,
+        stdin: false,
+        stdin_head: Vec::new(),
+        format: Format::Text,
+        fields: Fields::default(),
+        input_type,
+    };
     let mut scores: Vec<FileScore> = Vec::new();
     let mut without_gold = Vec::new();
     let mut first_error: Option<anyhow::Error> = None;

@@ -4,8 +4,9 @@
 //! YAML rules, [`engine`] turns text plus rules into edits with no I/O,
 //! [`decode`] turns bytes into text, [`walk`] finds inputs, [`batch`] runs
 //! the engine over files in parallel, [`output`] writes atomically,
-//! [`changelog`] and [`report`] describe what was done, and [`clean`] is
-//! the `clean` command built from those pieces.
+//! [`changelog`] and [`report`] describe what was done, [`interrupt`]
+//! turns Ctrl-C into a stop request, and [`clean`] is the `clean` command
+//! built from those pieces.
 
 pub mod batch;
 pub mod changelog;
@@ -18,8 +19,11 @@ pub mod engine;
 pub mod eval;
 pub mod examples;
 pub mod explain;
+pub mod fold;
+pub mod format;
 pub mod html;
 pub mod inspect;
+pub mod interrupt;
 pub mod jsonl;
 pub mod mojibake;
 pub mod normalize;

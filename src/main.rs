@@ -1,9 +1,11 @@
 //! The `descrape` binary: parse arguments, run the library, map the result
 //! to an exit code, and print errors with their causes.
 //!
-//! Exit codes: `clean` 0 ok, 1 some file failed; `diff` 1 when something
-//! would change; `test` 1 when an example fails; 2 for errors before or
-//! instead of the run (bad rules, bad arguments, refused paths).
+//! Exit codes: `clean` 0 ok, 1 some file failed, 130 interrupted; `diff` 1
+//! when something would change; `test` 1 when an example fails; 2 for
+//! errors before or instead of the run (bad rules, bad arguments, refused
+//! paths). A reader that closes standard output early (`descrape diff |
+//! head`) ends the other commands quietly with 0, as `rg` and `fd` do.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -37,13 +39,23 @@ fn prepare_counts(
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `clean` writes data: a closed pipe there is a failure to report.
+    let viewer = !matches!(cli.command, Command::Clean(_));
     match run(cli) {
         Ok(code) => code,
+        Err(err) if viewer && is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("descrape: {err:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether the error is standard output closed by its reader.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -72,8 +84,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 descrape::clean::check_paths(&opts)?;
                 prepare_counts(&mut rules, &args.count, &reading, args.quiet)?;
             }
+            // Ctrl-C and SIGTERM stop the run between documents; what was written is logged.
+            descrape::interrupt::install()?;
             let summary = descrape::clean::run(&rules, &opts)?;
-            Ok(if summary.files.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if summary.interrupted {
+                ExitCode::from(descrape::interrupt::EXIT_CODE)
+            } else if summary.files.failed > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Check(args) => match descrape::load_rules(&args.rules) {
             Ok(rules) => {
@@ -210,7 +230,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut rules = descrape::load_rules(&args.rules)?;
             let reading = Reading {
                 paths: vec![args.input.clone()],
-                format: descrape::batch::Format::Text,
+                format: Some(descrape::batch::Format::Text),
                 fields: Default::default(),
                 input_type: args.input_type,
                 jobs: args.jobs,

@@ -1,6 +1,7 @@
 //! Writing files atomically: a temporary file beside the target, renamed
 //! over it once complete, so an interrupted run never leaves a half-written
-//! output. Knows nothing about what the bytes mean.
+//! output. Knows nothing about what the bytes mean. Temporaries a killed
+//! run left behind are found by their name and removed by the next run.
 
 use std::fs::Permissions;
 use std::io::{self, BufWriter, Write};
@@ -8,13 +9,31 @@ use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
+const TEMP_PREFIX: &str = ".descrape-";
+const TEMP_SUFFIX: &str = ".tmp";
+
 fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir)?;
-    tempfile::Builder::new().prefix(".descrape-").suffix(".tmp").tempfile_in(dir)
+    tempfile::Builder::new().prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX).tempfile_in(dir)
+}
+
+/// Remove the temporaries (`.descrape-*.tmp`) an earlier, killed run left
+/// anywhere under `dir`; returns how many.
+pub fn remove_stale_temporaries(dir: &Path) -> io::Result<usize> {
+    let mut removed = 0;
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.map_err(io::Error::other)?;
+        let name = entry.file_name().to_string_lossy();
+        if entry.file_type().is_file() && name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX) {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// Write `bytes` to `path` atomically, with `perms` (else 0644-like defaults).

@@ -161,6 +161,7 @@ impl Totals {
             mb_per_second: self.bytes_read as f64 / 1e6 / secs,
             files_per_second: self.files.read as f64 / secs,
             peak_memory_mb: peak_memory_mb(),
+            interrupted: false,
         }
     }
 }
@@ -178,6 +179,9 @@ pub struct Summary {
     pub files_per_second: f64,
     /// Peak resident memory of the process (Linux), in MB.
     pub peak_memory_mb: Option<f64>,
+    /// Stopped by Ctrl-C or SIGTERM: the counts are of the inputs done before.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 /// The process's peak resident set size, from `/proc/self/status` (`VmHWM`).
@@ -196,7 +200,13 @@ pub fn peak_memory_mb() -> Option<f64> {
 
 impl Summary {
     pub fn render(&self) -> String {
-        let mut s = format!("{}\n", self.files.render());
+        let mut s = String::new();
+        if self.interrupted {
+            s.push_str(
+                "interrupted: the counts and the change log cover the inputs cleaned before the stop\n",
+            );
+        }
+        let _ = writeln!(s, "{}", self.files.render());
         if !self.rules.is_empty() {
             let width = self.rules.iter().map(|r| r.rule.len()).max().unwrap_or(4).max(4);
             let _ = writeln!(s, "{} edits removed {} words:", self.edits, self.words_removed);

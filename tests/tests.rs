@@ -10,4 +10,5 @@ mod nlp;
 mod props;
 mod regressions;
 mod repeat;
+mod safety;
 mod tune;

@@ -1,0 +1,11 @@
+//! The text engine with the default rules: edits rebuild the input and
+//! cleaning the output again changes nothing.
+#![no_main]
+
+use descrape::rules::DocPath;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    descrape_fuzz::check_clean(descrape_fuzz::default_rules(), DocPath::Known("fuzz.txt"), &text);
+});

@@ -1,0 +1,117 @@
+//! Which format the inputs and the output are in when the flags do not
+//! say: JSON Lines by extension (`.jsonl`, `.ndjson`, and `.json` when
+//! compressed, each also `.gz`/`.zst`), or on standard input by a first
+//! line that is a JSON object; text otherwise. A guess that could go either
+//! way is refused with a message naming the flag, so a slip never loses
+//! data silently. Reads only the first line of standard input.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use anyhow::{bail, Result};
+
+use crate::batch::Format;
+use crate::walk::Found;
+
+/// Whether a file name says JSON Lines.
+pub fn is_jsonl_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    let (base, compressed) = match [".gz", ".zst", ".zstd"].iter().find_map(|c| name.strip_suffix(c)) {
+        Some(base) => (base, true),
+        None => (name.as_str(), false),
+    };
+    base.ends_with(".jsonl") || base.ends_with(".ndjson") || (compressed && base.ends_with(".json"))
+}
+
+/// The format of the files a walk found: JSON Lines when every file's name
+/// says so, text when none does; a mix is refused.
+pub fn of_files(found: &[Found]) -> Result<Format> {
+    let (mut jsonl, mut text) = (None, None);
+    for f in found {
+        if let Found::File(s) = f {
+            let slot = if is_jsonl_name(&s.rel) { &mut jsonl } else { &mut text };
+            slot.get_or_insert(s.rel.as_str());
+        }
+    }
+    match (jsonl, text) {
+        (Some(j), Some(t)) => bail!(
+            "the inputs mix JSON Lines files (`{j}`) and other files (`{t}`): give --input-format jsonl \
+             or --input-format text"
+        ),
+        (Some(_), None) => Ok(Format::Jsonl),
+        _ => Ok(Format::Text),
+    }
+}
+
+/// The format of standard input, from its first non-blank line, and the
+/// bytes read to tell (they still belong to the input).
+pub fn of_stdin(reader: &mut impl BufRead) -> Result<(Format, Vec<u8>)> {
+    let mut head = Vec::new();
+    loop {
+        let start = head.len();
+        if reader.read_until(b'\n', &mut head)? == 0 {
+            return Ok((Format::Text, head));
+        }
+        let line = head[start..].trim_ascii();
+        if line.is_empty() {
+            continue;
+        }
+        if !line.starts_with(b"{") {
+            return Ok((Format::Text, head));
+        }
+        return match serde_json::from_slice::<serde_json::Value>(line) {
+            Ok(serde_json::Value::Object(_)) => Ok((Format::Jsonl, head)),
+            _ => bail!(
+                "standard input starts with `{{` but its first line is not a JSON object: give \
+                 --input-format jsonl for JSON Lines or --input-format text for one text"
+            ),
+        };
+    }
+}
+
+/// The output format for `-o out` (`None` or `-`: standard output, in the
+/// input's format): JSON Lines when the name says so; a name that looks
+/// like another kind of file is refused rather than made a directory.
+pub fn of_output(out: Option<&Path>, input: Format) -> Result<Format> {
+    let Some(out) = out.filter(|p| *p != Path::new("-")) else { return Ok(input) };
+    let name = out.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    if is_jsonl_name(&name) {
+        return Ok(Format::Jsonl);
+    }
+    let file_like =
+        [".json", ".gz", ".zst", ".zstd", ".txt", ".csv", ".tsv"].iter().any(|e| name.ends_with(e));
+    if file_like && !out.is_dir() {
+        bail!(
+            "`{}` looks like a file, not a directory: give --output-format jsonl to write JSON Lines \
+             to it, or --output-format text to make it a directory of text files",
+            out.display()
+        );
+    }
+    Ok(Format::Text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for yes in ["a.jsonl", "a.NDJSON", "a.jsonl.gz", "a.json.gz", "a.jsonl.zst", "d/a.ndjson.zstd"] {
+            assert!(is_jsonl_name(yes), "{yes}");
+        }
+        for no in ["a.json", "a.txt", "a.gz", "jsonl", "a.jsonl.txt"] {
+            assert!(!is_jsonl_name(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn stdin_head_is_kept() {
+        let mut r = std::io::Cursor::new(b"\n{\"text\":\"a\"}\n{\"text\":\"b\"}\n".to_vec());
+        let (f, head) = of_stdin(&mut r).unwrap();
+        assert_eq!((f, head.as_slice()), (Format::Jsonl, b"\n{\"text\":\"a\"}\n".as_slice()));
+        let mut r = std::io::Cursor::new(b"Story {text}\n".to_vec());
+        assert_eq!(of_stdin(&mut r).unwrap().0, Format::Text);
+        let mut r = std::io::Cursor::new(b"{\"text\": \n".to_vec());
+        assert!(of_stdin(&mut r).unwrap_err().to_string().contains("--input-format"));
+    }
+}

@@ -1,0 +1,329 @@
+//! Nothing is lost: a document whose cleaning panics fails alone, an
+//! interrupted run logs what it wrote and leaves no temporaries, format
+//! slips are inferred or refused, stray bytes do not turn UTF-8 into
+//! mojibake, cleaning an output again changes nothing, and a closed pipe
+//! ends a viewer quietly.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+use crate::util::{descrape, records, repo, tree, write};
+
+const MARKER: &str = "PANIC-MARKER-7f3a";
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+#[test]
+fn a_panicking_file_fails_alone_and_the_rest_are_written() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    write(&input, "a.txt", "First story.\n\nCulled from Presstv\n");
+    write(&input, "b.txt", format!("Second story {MARKER}.\n"));
+    write(&input, "c.txt", "Third story.\n");
+    let out = tmp.path().join("out");
+    let assert = descrape()
+        .env("DESCRAPE_TEST_PANIC", MARKER)
+        .args(["clean", "-j", "1"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("b.txt").and(predicate::str::contains("cleaning panicked")))
+        .stderr(predicate::str::contains("thread '").not())
+        .stderr(predicate::str::contains("3 files: 1 changed, 1 unchanged, 0 skipped, 1 failed"));
+    drop(assert);
+    let files = tree(&out);
+    assert_eq!(files.keys().collect::<Vec<_>>(), ["a.txt", "c.txt"]);
+    assert_eq!(files["a.txt"], b"First story.\n");
+    let recs = records(&out.join(".descrape/changes.jsonl"));
+    let failed: Vec<_> = recs.iter().filter(|r| r["type"] == "failed").collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["file"], "b.txt");
+    assert!(failed[0]["error"].as_str().unwrap().contains(&format!("test panic on `{MARKER}`")));
+    assert!(recs.iter().any(|r| r["type"] == "edit" && r["file"] == "a.txt"));
+}
+
+#[test]
+fn a_panicking_json_lines_record_fails_alone() {
+    let tmp = TempDir::new().unwrap();
+    let lines = format!(
+        "{{\"id\":\"a\",\"text\":\"One story.\"}}\n{{\"id\":\"b\",\"text\":\"Bad {MARKER}.\"}}\n{{\"id\":\"c\",\"text\":\"Three.\"}}\n"
+    );
+    let input = write(tmp.path(), "d.jsonl", lines);
+    let out = tmp.path().join("out.jsonl");
+    let log = tmp.path().join("log.jsonl");
+    descrape()
+        .env("DESCRAPE_TEST_PANIC", MARKER)
+        .args(["clean", "-q", "--input-format", "jsonl", "--output-format", "jsonl"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .arg("--changes")
+        .arg(&log)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("`d.jsonl` line 2: cleaning panicked"));
+    let ids: Vec<String> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["a", "c"]);
+    let recs = records(&log);
+    assert!(recs.iter().any(|r| r["type"] == "failed"
+        && r["file"] == "d.jsonl"
+        && r["error"].as_str().unwrap().contains("line 2")));
+}
+
+/// Every `.descrape-*.tmp` file under `dir`, hidden directories included.
+fn temporaries(dir: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".descrape-") && n.ends_with(".tmp"))
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_logs_what_it_wrote_and_leaves_no_temporaries() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    let body = "The council met on Monday to approve the budget for the coming year.\n".repeat(300);
+    for i in 0..1500 {
+        write(&input, &format!("{i:05}.txt"), format!("{body}\nCulled from Presstv\n"));
+    }
+    let out = tmp.path().join("out");
+    // A killed earlier run's leftovers.
+    write(&out, ".descrape-stale1.tmp", "half");
+    write(&out, "sub/.descrape-stale2.tmp", "half");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("descrape"))
+        .args(["clean", "-j", "1"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the run is writing outputs (its handler is set by then).
+    let started = Instant::now();
+    while !out.join("00000.txt").exists() && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = Command::new("kill").arg("-INT").arg(child.id().to_string()).status().unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert!(matches!(status.code(), Some(130) | Some(0)), "{status:?}: {stderr}");
+    if status.code() == Some(130) {
+        assert!(stderr.contains("interrupted"), "{stderr}");
+    }
+    assert_eq!(temporaries(&out), Vec::<String>::new());
+    let recs = records(&out.join(".descrape/changes.jsonl"));
+    assert!(!recs.is_empty());
+    for r in &recs {
+        let file = r["file"].as_str().unwrap();
+        assert!(out.join(file).exists(), "{file} is in the change log but was not written");
+    }
+    // Every written output is complete.
+    for (name, bytes) in tree(&out) {
+        assert_eq!(bytes, body.as_bytes(), "{name}");
+    }
+}
+
+#[test]
+fn json_lines_on_standard_input_are_read_as_records() {
+    let input = "{\"id\":\"a\",\"text\":\"One story.\\n\\nCulled from Presstv\"}\n{\"id\":\"b\",\"text\":\"Culled from Presstv\"}\n";
+    let out = descrape()
+        .args(["clean", "-", "-q"])
+        .write_stdin(input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!((lines[0]["id"].as_str(), lines[0]["text"].as_str()), (Some("a"), Some("One story.")));
+    assert_eq!((lines[1]["id"].as_str(), lines[1]["text"].as_str()), (Some("b"), Some("")));
+}
+
+#[test]
+fn standard_input_that_starts_like_json_but_is_not_is_refused() {
+    descrape()
+        .args(["clean", "-", "-q"])
+        .write_stdin("{\"text\": \"cut off\nand more\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--input-format jsonl"));
+}
+
+#[test]
+fn a_directory_of_compressed_json_lines_is_read_as_records() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    write(&input, "part-0.jsonl.gz", gzip(b"{\"id\":\"a\",\"text\":\"One story.\"}\n"));
+    write(&input, "part-1.json.gz", gzip(b"{\"id\":\"b\",\"text\":\"Two.\\n\\nCulled from Presstv\"}\n"));
+    let out = tmp.path().join("out.jsonl");
+    descrape().args(["clean", "-q"]).arg(&input).arg("-o").arg(&out).assert().success();
+    assert!(out.is_file(), "out.jsonl must be a file");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text, "{\"id\":\"a\",\"text\":\"One story.\"}\n{\"id\":\"b\",\"text\":\"Two.\"}\n",);
+}
+
+#[test]
+fn mixed_json_lines_and_text_inputs_are_refused() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    write(&input, "a.jsonl", "{\"text\":\"x\"}\n");
+    write(&input, "b.txt", "Story.\n");
+    descrape()
+        .arg("clean")
+        .arg(&input)
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--input-format jsonl or --input-format text"));
+}
+
+#[test]
+fn an_output_named_jsonl_is_a_json_lines_file_not_a_directory() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    write(&input, "a.txt", "Story one.\n");
+    let out = tmp.path().join("out.jsonl");
+    descrape().args(["clean", "-q"]).arg(&input).arg("-o").arg(&out).assert().success();
+    assert!(out.is_file());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "{\"id\":\"a.txt\",\"text\":\"Story one.\\n\"}\n");
+    let odd = tmp.path().join("out.json");
+    descrape().arg("clean").arg(&input).arg("-o").arg(&odd).assert().code(2).stderr(
+        predicate::str::contains("--output-format jsonl")
+            .and(predicate::str::contains("--output-format text")),
+    );
+    assert!(!odd.exists());
+}
+
+#[test]
+fn utf8_with_stray_windows_1252_bytes_stays_utf8() {
+    let tmp = TempDir::new().unwrap();
+    let mut bytes = "The café’s owner said “we stay open” on Monday.\n".as_bytes().to_vec();
+    bytes.extend(b"A pasted line: \x93quoted\x94 and it\x92s done.\n");
+    let input = write(tmp.path(), "in/mixed.txt", bytes);
+    let out = tmp.path().join("out");
+    descrape().args(["clean", "-q"]).arg(input.parent().unwrap()).arg("-o").arg(&out).assert().success();
+    assert_eq!(
+        std::fs::read_to_string(out.join("mixed.txt")).unwrap(),
+        "The café’s owner said “we stay open” on Monday.\nA pasted line: “quoted” and it’s done.\n"
+    );
+    let recs = records(&out.join(".descrape/changes.jsonl"));
+    let decoded: Vec<_> = recs.iter().filter(|r| r["type"] == "decoded").collect();
+    assert_eq!(decoded.len(), 1);
+    assert_eq!(decoded[0]["encoding"], "UTF-8");
+    assert_eq!(decoded[0]["stray_bytes"], 3);
+    assert_eq!(decoded[0]["lossy"], false);
+}
+
+#[test]
+fn a_utf8_page_with_stray_bytes_stays_utf8() {
+    let tmp = TempDir::new().unwrap();
+    let mut page = "<html><body><p>The café’s owner said so.</p><p>".as_bytes().to_vec();
+    page.extend(b"Then \x93quoted\x94 text.</p></body></html>");
+    let input = write(tmp.path(), "in/page.html", page);
+    let out = tmp.path().join("out");
+    descrape().args(["clean", "-q"]).arg(input.parent().unwrap()).arg("-o").arg(&out).assert().success();
+    assert_eq!(
+        std::fs::read_to_string(out.join("page.html.txt")).unwrap(),
+        "The café’s owner said so.\n\nThen “quoted” text.\n"
+    );
+}
+
+/// Clean `input` into `out` with `rules` (extra args).
+fn clean_tree(input: &Path, out: &Path, rules: &[&str]) {
+    descrape().args(["clean", "-q"]).args(rules).arg(input).arg("-o").arg(out).assert().success();
+}
+
+#[test]
+fn cleaning_the_reproducers_twice_changes_nothing() {
+    let tmp = TempDir::new().unwrap();
+    let fixtures = repo().join("tests/fixtures/repro");
+    for (prefix, rules) in [("idem-", &[][..]), ("nlp-idem-", &["--rules", "@nlp"][..])] {
+        let input = tmp.path().join(format!("{prefix}in"));
+        for e in std::fs::read_dir(&fixtures).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with(prefix) {
+                std::fs::create_dir_all(&input).unwrap();
+                std::fs::copy(e.path(), input.join(&name)).unwrap();
+            }
+        }
+        let (once, twice) =
+            (tmp.path().join(format!("{prefix}once")), tmp.path().join(format!("{prefix}twice")));
+        clean_tree(&input, &once, rules);
+        clean_tree(&once, &twice, rules);
+        let (a, b) = (tree(&once), tree(&twice));
+        assert!(!a.is_empty());
+        for (name, bytes) in &a {
+            assert_eq!(
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(&b[name]),
+                "{name} changes when cleaned again"
+            );
+        }
+        // The change log still rebuilds each UTF-8 input.
+        let recs: Vec<descrape::changelog::Record> = records(&once.join(".descrape/changes.jsonl"))
+            .into_iter()
+            .map(|r| serde_json::from_value(r).unwrap())
+            .collect();
+        for (name, bytes) in &a {
+            let Ok(original) =
+                std::str::from_utf8(&std::fs::read(input.join(name)).unwrap()).map(str::to_string)
+            else {
+                continue;
+            };
+            let mine: Vec<_> = recs
+                .iter()
+                .filter(|r| matches!(r, descrape::changelog::Record::Edit { file, .. } if file == name))
+                .cloned()
+                .collect();
+            let output = String::from_utf8(bytes.clone()).unwrap();
+            assert_eq!(descrape::changelog::rebuild(&output, &mine), original, "{name}");
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn diff_into_a_closed_pipe_exits_quietly() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    for i in 0..400 {
+        write(&input, &format!("{i:04}.txt"), "Story text that stays.\n\nCulled from Presstv\n".repeat(4));
+    }
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("descrape"))
+        .args(["diff", "-j", "1", "--color", "never"])
+        .arg(&input)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read a little, as `head` does, then close the pipe.
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
+}
