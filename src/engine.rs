@@ -314,7 +314,10 @@ pub fn clean_with(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -
                     }
                 }
                 Kind::Run { .. } => run_hits.push((r, i)),
-                Kind::Normalize { .. } | Kind::Selector { .. } | Kind::MainText | Kind::Repeated { .. } => {
+                Kind::Normalize { .. }
+                | Kind::Selector { .. }
+                | Kind::MainText { .. }
+                | Kind::Repeated { .. } => {
                     unreachable!("only pattern rules have triggers")
                 }
             }

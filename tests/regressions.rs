@@ -273,3 +273,36 @@ fn whitespace_in_a_pre_inside_a_removed_nav_is_not_removed_twice() {
     let out = page_cleans_and_rebuilds(&repro("html-overlap-pre-whitespace.html"));
     assert_eq!(out, "The council approved the budget on Monday after a long debate.\n");
 }
+
+#[test]
+fn a_blogger_post_widget_holding_the_story_is_not_removed_as_a_sidebar() {
+    // Blogger wraps the post in `div#Blog1.widget.Blog`, and writes its
+    // text with `<br>`, not `<p>`; `html.sidebar` matches `.widget`.
+    let story = [
+        "The footbridge over the mill stream in Lower Haddon will close for six weeks from Monday while engineers replace its rotten deck boards and the handrails on both sides.",
+        "The parish council said walkers heading to the school and the village shop should use the lane past the church, which adds about ten minutes to the walk.",
+        "Volunteers from the river trust will use the closure to clear fallen branches from the stream bed and repair the stone wall below the old mill.",
+        "The council expects the bridge to reopen before the summer fair in July, when thousands of visitors cross it on the way to the meadow.",
+    ];
+    let page = format!(
+        "<html><body><div class='content'><div class='main section' id='main'>\
+         <div class='widget Blog' id='Blog1'><div class='post hentry'><h3 class='post-title'>Footbridge to close for repairs</h3>\
+         <div class='post-body entry-content'>{}</div></div></div></div>\
+         <div class='sidebar section' id='sidebar-right-1'><div class='widget PopularPosts' id='PopularPosts1'><h2>Popular posts</h2>\
+         <ul><li><a href='/a'>Fete raises record sum</a></li><li><a href='/b'>New bus timetable</a></li></ul></div></div></div></body></html>",
+        story.join("<br><br>")
+    );
+    let out = descrape()
+        .args(["clean", "-", "-q", "--input-type", "html"])
+        .write_stdin(page)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    for para in story {
+        assert!(out.contains(para), "lost: {para}\n--- output\n{out}");
+    }
+    assert!(!out.contains("Popular posts"), "{out}");
+}

@@ -18,6 +18,10 @@ use serde::Deserialize;
 
 use super::{BlockEnd, Examples, Kind, Origin, Place, RemoveExample, Rule, RuleSet, Scope, Step};
 
+/// Whether a `main-text` rule without `fallback` lets the extractor fall
+/// back to readability and its baseline (README "HTML pages" has the figures).
+const MAIN_TEXT_FALLBACK: bool = false;
+
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/default_rules.rs"));
 }
@@ -279,9 +283,9 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
     }
     let kind_name = raw.kind.name();
     // Which kinds each optional key applies to.
-    use RawKind::{Block, Line, Normalize, Repeated, Run, Selector, Span};
+    use RawKind::{Block, Line, MainText, Normalize, Repeated, Run, Selector, Span};
     const LINES: &[RawKind] = &[Line, Span, Block, Run, Repeated];
-    let keys: [(&'static str, bool, &[RawKind]); 13] = [
+    let keys: [(&'static str, bool, &[RawKind]); 14] = [
         ("pattern", raw.pattern.is_some(), &[Line, Span, Run]),
         ("start", raw.start.is_some(), &[Block]),
         ("end", raw.end.is_some(), &[Block]),
@@ -290,6 +294,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         ("min_chars", raw.min_chars.is_some(), &[Normalize]),
         ("selector", raw.selector.is_some(), &[Selector]),
         ("min_docs", raw.min_docs.is_some(), &[Repeated]),
+        ("fallback", raw.fallback.is_some(), &[MainText]),
         ("where", raw.place.is_some(), LINES),
         ("within", raw.within.is_some(), LINES),
         ("min_words", raw.min_words.is_some(), LINES),
@@ -325,7 +330,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
                 None
             }
         },
-        RawKind::MainText => Some(Kind::MainText),
+        RawKind::MainText => Some(Kind::MainText { fallback: raw.fallback.unwrap_or(MAIN_TEXT_FALLBACK) }),
         RawKind::Repeated => Some(Kind::Repeated { min_docs: raw.min_docs.map(NonZeroUsize::get) }),
         RawKind::Normalize => match raw.step {
             Some(step) => Some(Kind::Normalize { step, min_chars: raw.min_chars.unwrap_or(20) }),
@@ -525,6 +530,7 @@ struct RawRule {
     min_chars: Option<usize>,
     selector: Option<Css>,
     min_docs: Option<NonZeroUsize>,
+    fallback: Option<bool>,
     #[serde(rename = "where")]
     place: Option<RawPlace>,
     within: Option<usize>,

@@ -59,8 +59,9 @@ pub enum Kind {
     Normalize { step: Step, min_chars: usize },
     /// In HTML, the elements matching a CSS selector.
     Selector { selector: Box<scraper::Selector>, source: String },
-    /// In HTML, everything outside the page's main text container.
-    MainText,
+    /// In HTML, everything outside the main text the extractor chooses;
+    /// `fallback` lets it try its readability and baseline fallbacks.
+    MainText { fallback: bool },
     /// Lines found in at least `min_docs` documents of the same group
     /// (by default 5, or 1% of the group's documents if more), except lines
     /// that read like story text (long sentences, quotations).
@@ -116,7 +117,7 @@ impl Kind {
             Kind::Run { .. } => "run",
             Kind::Normalize { .. } => "normalize",
             Kind::Selector { .. } => "selector",
-            Kind::MainText => "main-text",
+            Kind::MainText { .. } => "main-text",
             Kind::Repeated { .. } => "repeated",
         }
     }
@@ -126,7 +127,10 @@ impl Kind {
         match self {
             Kind::Line { pattern } | Kind::Span { pattern } | Kind::Run { pattern, .. } => Some(pattern),
             Kind::Block { start, .. } => Some(start),
-            Kind::Normalize { .. } | Kind::Selector { .. } | Kind::MainText | Kind::Repeated { .. } => None,
+            Kind::Normalize { .. }
+            | Kind::Selector { .. }
+            | Kind::MainText { .. }
+            | Kind::Repeated { .. } => None,
         }
     }
 }
