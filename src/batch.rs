@@ -112,7 +112,7 @@ pub struct Cleaned {
 pub struct Page {
     pub regions: Vec<html::Region>,
     pub main: Option<html::MainChoice>,
-    /// Whether a `main-text` rule looked for a container.
+    /// Whether a `main-text` rule applied to the page.
     pub main_rule: bool,
     /// The page's markup, to clean it again with other rules.
     pub source: String,

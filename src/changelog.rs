@@ -37,13 +37,11 @@ pub enum Record {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         element: Option<String>,
     },
-    /// A web page: which container was kept as its main text, and why
-    /// (`container` is null when the whole body was kept).
+    /// A web page: what was kept as its main text, and why.
     Html {
         file: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<String>,
-        container: Option<String>,
         reason: String,
     },
     /// The input was not plain UTF-8; `encoding` is what it was decoded from.
@@ -114,9 +112,8 @@ pub fn document_records(rules: &RuleSet, c: &Cleaned) -> Vec<Record> {
         out.push(Record::Html {
             file: file.clone(),
             id: c.id.clone(),
-            container: page.main.as_ref().map(|m| m.container.clone()),
             reason: page.main.as_ref().map_or_else(
-                || "no clear article container: the whole body is kept".to_string(),
+                || "the extractor found no main text: the whole body is kept".to_string(),
                 |m| format!("kept {}", m.reason),
             ),
         });

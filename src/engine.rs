@@ -55,6 +55,11 @@ pub fn line_span(lines: &[Line], range: &Range<usize>) -> (usize, usize) {
 
 /// The text with `edits` (sorted, disjoint) applied.
 pub fn apply(text: &str, edits: &[Edit]) -> String {
+    debug_assert!(
+        edits.windows(2).all(|w| w[0].range.end <= w[1].range.start)
+            && edits.iter().all(|e| e.range.start <= e.range.end && e.range.end <= text.len()),
+        "edits must be sorted and disjoint"
+    );
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
     for e in edits {
@@ -335,7 +340,7 @@ fn clean_pass(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -> Ve
                 Kind::Run { .. } => run_hits.push((r, i)),
                 Kind::Normalize { .. }
                 | Kind::Selector { .. }
-                | Kind::MainText
+                | Kind::MainText { .. }
                 | Kind::Repeated { .. }
                 | Kind::Score { .. } => {
                     unreachable!("only pattern rules have triggers")
@@ -357,13 +362,16 @@ fn clean_pass(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -> Ve
         }
     };
     // Claimed ranges: whole lines when they cover a line's text, else spans.
+    // A line of only whitespace (`&nbsp;`, spaces in a `<pre>`) that the
+    // range reaches is claimed whole too: a span there would leave a blank
+    // line that layout hands to a removal again, and the two would overlap.
     for (range, rule) in &claims.ranges {
         let (first, last) = line_span(&lines, range);
         for i in first - 1..last {
             let l = lines[i];
             let (s, e) = (range.start.max(l.start), range.end.min(l.content_end));
             let covers = text[l.start..s].trim().is_empty() && text[e..l.content_end].trim().is_empty();
-            if covers && !doc.blank[i] {
+            if covers && (!doc.blank[i] || s < e) {
                 owner[i].get_or_insert(*rule);
             } else if s < e {
                 // An inline element between two spaces takes one of them along.
@@ -803,6 +811,7 @@ fn build_edits(doc: &Doc, owner: &[Option<usize>], spans: Vec<SpanMatch>) -> Vec
     };
     for (i, l) in lines.iter().enumerate() {
         while let Some(s) = spans.next_if(|s| s.line == i) {
+            debug_assert!(owner[i].is_none(), "a span on a removed line {i}");
             push(&mut edits, s.rule, s.range);
         }
         match owner[i] {

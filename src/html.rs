@@ -6,9 +6,10 @@
 //! blank line, `br` as a line break, table rows as lines, whitespace
 //! collapsed as a browser renders it; `script`, `style`, `template` and
 //! `head` are not text). Elements matching a `selector` rule, and with a
-//! `main-text` rule everything outside the page's main text container,
-//! become claimed ranges of that text, so the text rules, the change log,
-//! `diff`, `stats` and `eval` all work on one rendered text. No I/O here.
+//! `main-text` rule every line the `trafilatura` extractor leaves out of
+//! the main text, become claimed ranges of that text, so the text rules,
+//! the change log, `diff`, `stats` and `eval` all work on one rendered
+//! text. No I/O here.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -18,7 +19,7 @@ use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 use scraper::{ElementRef, Html, Node};
 
 use crate::decode::{Decoded, Source};
-use crate::engine::Claims;
+use crate::engine::{Claims, Line};
 use crate::rules::{DocPath, Kind, RuleSet};
 
 /// Whether a file is a web page: by extension, else by its first bytes.
@@ -99,10 +100,9 @@ pub struct Region {
     pub element: String,
 }
 
-/// Which container was kept as the main text, and why.
+/// What was kept as the main text, in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MainChoice {
-    pub container: String,
     pub reason: String,
 }
 
@@ -280,31 +280,40 @@ struct Renderer<'r> {
     out: Out,
     /// Selector rules (index, selector) that apply to this page.
     selectors: Vec<(usize, &'r scraper::Selector)>,
-    regions: Vec<Region>,
-    /// Where tracked elements' text starts, once it does.
-    tracked: Vec<(ego_tree::NodeId, Option<usize>)>,
-    /// The main container's and the first h1's text ranges.
-    wanted: Vec<ego_tree::NodeId>,
-    found: Vec<(ego_tree::NodeId, Range<usize>)>,
-    /// The main text container, if one was chosen.
-    container: Option<ego_tree::NodeId>,
+    /// Every element a selector rule matches, nested ones included.
+    matched: Vec<Matched>,
+    /// Where each open tracked element's text starts, once it does.
+    tracked: Vec<Option<usize>>,
+    /// The first `h1`, and its text once rendered.
+    title: Option<ego_tree::NodeId>,
+    title_range: Option<Range<usize>>,
     /// Paragraph text in the whole body, in bytes.
     body_para: usize,
     weights: &'r Weights,
 }
 
-impl Renderer<'_> {
-    /// An element holding the main container or most of the page's
-    /// paragraph text wraps the story, whatever its class says
-    /// (`post-subscribe-wrapper`, Blogger's `widget Blog`): never removed.
-    fn is_wrapper(&self, e: &ElementRef) -> bool {
-        if self.container.is_some_and(|c| c == e.id() || e.descendants().any(|d| d.id() == c)) {
-            return true;
+/// An element a selector rule matched.
+struct Matched {
+    region: Region,
+    /// It holds most of the page's `<p>` text.
+    most_paragraphs: bool,
+}
+
+impl<'r> Renderer<'r> {
+    fn new(selectors: Vec<(usize, &'r scraper::Selector)>, weights: &'r Weights) -> Renderer<'r> {
+        Renderer {
+            out: Out { text: String::new(), brk: 0, space: false, pre: 0 },
+            selectors,
+            matched: Vec::new(),
+            tracked: Vec::new(),
+            title: None,
+            title_range: None,
+            body_para: 0,
+            weights,
         }
-        self.body_para > 0 && self.weights.get(e).0 * 2 > self.body_para
     }
 
-    fn walk(&mut self, node: ego_tree::NodeRef<Node>, removed: bool, depth: usize) {
+    fn walk(&mut self, node: ego_tree::NodeRef<Node>, depth: usize) {
         if depth > MAX_DEPTH {
             // Pathologically deep markup: its text, flat, without recursing.
             for d in node.descendants() {
@@ -322,7 +331,7 @@ impl Renderer<'_> {
                     // The first visible character starts every open tracked element.
                     let written = &self.out.text[before..];
                     let first = before + (written.len() - written.trim_start_matches(['\n', ' ']).len());
-                    for (_, start) in self.tracked.iter_mut().filter(|(_, s)| s.is_none()) {
+                    for start in self.tracked.iter_mut().filter(|s| s.is_none()) {
                         *start = Some(first);
                     }
                 }
@@ -333,18 +342,10 @@ impl Renderer<'_> {
                     return;
                 }
                 let eref = ElementRef::wrap(node).expect("element");
-                let rule = if removed {
-                    None
-                } else {
-                    self.selectors
-                        .iter()
-                        .find(|(_, s)| s.matches(&eref))
-                        .map(|(r, _)| *r)
-                        .filter(|_| !self.is_wrapper(&eref))
-                };
-                let want = self.wanted.contains(&node.id());
+                let rule = self.selectors.iter().find(|(_, s)| s.matches(&eref)).map(|(r, _)| *r);
+                let want = self.title == Some(node.id());
                 if rule.is_some() || want {
-                    self.tracked.push((node.id(), None));
+                    self.tracked.push(None);
                 }
                 let block = BLOCKS.contains(&name);
                 if block {
@@ -353,14 +354,13 @@ impl Renderer<'_> {
                 match name {
                     "br" => self.out.line_break(),
                     "td" | "th" => self.out.space = true,
-                    "img" => {}
                     _ => {}
                 }
                 if name == "pre" {
                     self.out.pre += 1;
                 }
                 for child in node.children() {
-                    self.walk(child, removed || rule.is_some(), depth + 1);
+                    self.walk(child, depth + 1);
                 }
                 if name == "pre" {
                     self.out.pre -= 1;
@@ -369,136 +369,116 @@ impl Renderer<'_> {
                     self.out.block();
                 }
                 if rule.is_some() || want {
-                    let (_, start) = self.tracked.pop().expect("pushed above");
-                    if let Some(start) = start {
+                    if let Some(start) = self.tracked.pop().expect("pushed above") {
                         let range = start..self.out.text.len();
                         if let Some(rule) = rule {
-                            self.regions.push(Region { range: range.clone(), rule, element: path_of(&eref) });
+                            let most_paragraphs =
+                                self.body_para > 0 && self.weights.get(&eref) * 2 > self.body_para;
+                            let region = Region { range: range.clone(), rule, element: path_of(&eref) };
+                            self.matched.push(Matched { region, most_paragraphs });
                         }
                         if want {
-                            self.found.push((node.id(), range));
+                            self.title_range = Some(range);
                         }
                     }
                 }
             }
             _ => {
                 for child in node.children() {
-                    self.walk(child, removed, depth + 1);
+                    self.walk(child, depth + 1);
                 }
             }
         }
     }
 }
 
-/// Text length (bytes) inside `<p>` and inside `<a>` under every element,
-/// computed in one pass over the page.
-struct Weights(HashMap<ego_tree::NodeId, (usize, usize)>);
+/// Text length (bytes) inside `<p>` under every element, computed in one
+/// pass over the page.
+struct Weights(HashMap<ego_tree::NodeId, usize>);
 
 impl Weights {
     fn of(doc: &Html) -> Weights {
         fn visit(
             node: ego_tree::NodeRef<Node>,
             in_p: bool,
-            in_a: bool,
             depth: usize,
-            map: &mut HashMap<ego_tree::NodeId, (usize, usize)>,
-        ) -> (usize, usize) {
+            map: &mut HashMap<ego_tree::NodeId, usize>,
+        ) -> usize {
             if depth > MAX_DEPTH {
                 // Deeper markup counts flat, without recursing.
                 let n: usize =
                     node.descendants().filter_map(|d| d.value().as_text().map(|t| t.trim().len())).sum();
-                return (if in_p { n } else { 0 }, if in_a { n } else { 0 });
+                return if in_p { n } else { 0 };
             }
             match node.value() {
                 Node::Text(t) => {
-                    let n = t.trim().len();
-                    (if in_p { n } else { 0 }, if in_a { n } else { 0 })
+                    if in_p {
+                        t.trim().len()
+                    } else {
+                        0
+                    }
                 }
                 Node::Element(el) => {
-                    let (p, a) = (in_p || el.name() == "p", in_a || el.name() == "a");
-                    let sum = node
-                        .children()
-                        .map(|c| visit(c, p, a, depth + 1, map))
-                        .fold((0, 0), |x, y| (x.0 + y.0, x.1 + y.1));
+                    let p = in_p || el.name() == "p";
+                    let sum = node.children().map(|c| visit(c, p, depth + 1, map)).sum();
                     map.insert(node.id(), sum);
                     sum
                 }
-                _ => node
-                    .children()
-                    .map(|c| visit(c, in_p, in_a, depth + 1, map))
-                    .fold((0, 0), |x, y| (x.0 + y.0, x.1 + y.1)),
+                _ => node.children().map(|c| visit(c, in_p, depth + 1, map)).sum(),
             }
         }
         let mut map = HashMap::new();
-        visit(doc.tree.root(), false, false, 0, &mut map);
+        visit(doc.tree.root(), false, 0, &mut map);
         Weights(map)
     }
 
-    /// Paragraph text and link text under `e`.
-    fn get(&self, e: &ElementRef) -> (usize, usize) {
-        self.0.get(&e.id()).copied().unwrap_or((0, 0))
+    /// Paragraph text under `e`.
+    fn get(&self, e: &ElementRef) -> usize {
+        self.0.get(&e.id()).copied().unwrap_or(0)
     }
 }
 
-/// The page's main text container, by markup first and text density last.
-fn main_container<'a>(doc: &'a Html, weights: &Weights) -> Option<(ElementRef<'a>, String)> {
-    let text_weight = |e: &ElementRef| weights.get(e);
-    let all = |css: &str| -> Vec<ElementRef<'a>> {
-        let sel = scraper::Selector::parse(css).expect("valid");
-        doc.select(&sel).collect()
-    };
-    let body_para = {
-        let body = all("body");
-        body.first().map_or(0, |b| text_weight(b).0)
-    };
-    let substantial = |e: &ElementRef| {
-        let (p, _) = text_weight(e);
-        p > 0 && p * 2 >= body_para
-    };
-    for (css, why) in [
-        ("[itemprop=articleBody]", "the element marked itemprop=articleBody"),
-        ("article", "the only <article> holding most of the text"),
-        ("main, [role=main]", "the <main> element"),
-    ] {
-        let found = all(css);
-        let outer: Vec<_> = found
-            .iter()
-            .filter(|e| !found.iter().any(|o| o.id() != e.id() && e.ancestors().any(|a| a.id() == o.id())))
-            .collect();
-        if outer.len() == 1 && substantial(outer[0]) {
-            return Some((*outer[0], why.to_string()));
+/// The main text the extractor chooses, rendered as pages are; `None` when
+/// it finds none (too little text, or it fails on the page).
+fn extract_main(html: &str, fallback: bool) -> Option<String> {
+    let opts = trafilatura::Options::default()
+        .with_exclude_comments(true)
+        .with_fallback(fallback)
+        .with_html_date_mode(trafilatura::HtmlDateMode::Disabled);
+    // A failure of the extractor on one page keeps that page whole; it must
+    // not end the run.
+    let result = std::panic::catch_unwind(|| trafilatura::extract(html, &opts)).ok()?.ok()?;
+    let doc = Html::parse_fragment(&result.content_html);
+    let weights = Weights(HashMap::new());
+    let mut r = Renderer::new(Vec::new(), &weights);
+    r.walk(doc.tree.root(), 0);
+    (!r.out.text.trim().is_empty()).then_some(r.out.text)
+}
+
+/// Words kept and words in all per line of `text`: a word is kept when the
+/// extractor's output holds it at that place (an in-order alignment of the
+/// two word sequences), so a line that appears elsewhere (a headline
+/// repeated in a teaser) is not kept by accident.
+fn line_words(text: &str, lines: &[Line], extracted: &str) -> Vec<(usize, usize)> {
+    let mut words = Vec::new();
+    let mut line_of = Vec::new();
+    let mut counts = vec![(0, 0); lines.len()];
+    for (i, l) in lines.iter().enumerate() {
+        for w in text[l.start..l.content_end].split_whitespace() {
+            words.push(w);
+            line_of.push(i);
+            counts[i].1 += 1;
         }
-        if outer.len() > 1 {
-            // Several: one must hold most of their text.
-            let weights: Vec<usize> = outer.iter().map(|e| text_weight(e).0).collect();
-            let total: usize = weights.iter().sum();
-            if let Some((i, &w)) = weights.iter().enumerate().max_by_key(|(_, w)| **w) {
-                if w * 10 >= total * 7 && substantial(outer[i]) {
-                    return Some((*outer[i], format!("{why} (the largest of {})", outer.len())));
-                }
+    }
+    let theirs: Vec<&str> = extracted.split_whitespace().collect();
+    for op in similar::capture_diff_slices(similar::Algorithm::Patience, &words, &theirs) {
+        if let similar::DiffOp::Equal { old_index, len, .. } = op {
+            for &i in &line_of[old_index..old_index + len] {
+                counts[i].0 += 1;
             }
         }
     }
-    // Densest block: most paragraph text in direct children, few links.
-    let mut best: Option<(ElementRef<'a>, usize)> = None;
-    for e in all("div, section, td") {
-        let direct: usize = e
-            .children()
-            .filter_map(ElementRef::wrap)
-            .filter(|c| c.value().name() == "p")
-            .map(|c| c.text().map(|t| t.trim().len()).sum::<usize>())
-            .sum();
-        let (para, links) = text_weight(&e);
-        if para == 0 || links * 3 > para {
-            continue;
-        }
-        if best.as_ref().is_none_or(|(_, w)| direct > *w) {
-            best = Some((e, direct));
-        }
-    }
-    let (e, direct) = best?;
-    (direct * 10 >= body_para * 6)
-        .then(|| (e, "the block with the densest paragraph text and fewest links".to_string()))
+    counts
 }
 
 /// Render a page and find what the HTML rules remove from it.
@@ -514,64 +494,95 @@ pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
             _ => None,
         })
         .collect();
-    let main_rule =
-        rules.rules().iter().enumerate().position(|(i, r)| matches!(r.kind, Kind::MainText) && active(i));
+    let main_rule = rules.rules().iter().enumerate().find_map(|(i, r)| match r.kind {
+        Kind::MainText { fallback } if active(i) => Some((i, fallback)),
+        _ => None,
+    });
     let weights = Weights::of(&doc);
-    let container = main_rule.and_then(|_| main_container(&doc, &weights));
+    let mut r = Renderer::new(selectors, &weights);
     let h1 = scraper::Selector::parse("h1").expect("valid");
-    let title = doc.select(&h1).next();
-    let mut wanted = Vec::new();
-    if let Some((c, _)) = &container {
-        wanted.push(c.id());
-        if let Some(t) = title {
-            wanted.push(t.id());
-        }
-    }
+    r.title = doc.select(&h1).next().map(|t| t.id());
     let body = scraper::Selector::parse("body").expect("valid");
-    let body_para = doc.select(&body).next().map_or(0, |b| weights.get(&b).0);
-    let mut r = Renderer {
-        out: Out { text: String::new(), brk: 0, space: false, pre: 0 },
-        selectors,
-        regions: Vec::new(),
-        tracked: Vec::new(),
-        wanted,
-        found: Vec::new(),
-        container: container.as_ref().map(|(c, _)| c.id()),
-        body_para,
-        weights: &weights,
-    };
-    r.walk(doc.tree.root(), false, 0);
+    r.body_para = doc.select(&body).next().map_or(0, |b| weights.get(&b));
+    r.walk(doc.tree.root(), 0);
     let mut text = r.out.text;
     if !text.is_empty() {
         text.push('\n');
     }
-    let mut regions = r.regions;
+    let lines = crate::engine::lines(&text);
+    let extracted = main_rule.and_then(|(_, fallback)| extract_main(html, fallback));
+    let mut keep: Vec<bool> = vec![true; lines.len()];
+    let mut kept_before = vec![0; lines.len() + 1];
     let mut main = None;
-    if let (Some(rule), Some((c, why))) = (main_rule, &container) {
-        let mut keep: Vec<Range<usize>> = r.found.iter().map(|(_, range)| range.clone()).collect();
-        // The headline block: a deck or standfirst between the first h1 and
-        // the container stays with them when it is short.
-        if let [a, b] = &keep[..] {
-            let (a, b) = (a.clone(), b.clone());
-            let (first, second) = if a.start <= b.start { (a, b) } else { (b, a) };
-            let between = first.end..second.start;
-            if first.end <= second.start && text[between.clone()].split_whitespace().count() <= DECK_WORDS {
-                keep.push(between);
+    if let Some(extracted) = &extracted {
+        let counts = line_words(&text, &lines, extracted);
+        for (i, &(kept, all)) in counts.iter().enumerate() {
+            // A line stays when most of its words are in the extractor's text.
+            keep[i] = all == 0 || kept * 2 >= all;
+            kept_before[i + 1] = kept_before[i] + if keep[i] { kept } else { 0 };
+        }
+        // The headline stays, and with it a short deck between it and the
+        // first kept line after it.
+        if let Some(t) = &r.title_range {
+            let (first, last) = crate::engine::line_span(&lines, t);
+            keep[first - 1..last].iter_mut().for_each(|k| *k = true);
+            if let Some(next) = (last..lines.len()).find(|&i| counts[i].1 > 0 && keep[i]) {
+                if counts[last..next].iter().map(|c| c.1).sum::<usize>() <= DECK_WORDS {
+                    keep[last..next].iter_mut().for_each(|k| *k = true);
+                }
             }
         }
-        // Everything outside the kept ranges goes to the main-text rule.
-        let mut sorted = keep.clone();
-        sorted.sort_by_key(|k| k.start);
-        let mut pos = 0;
-        for k in sorted.iter().chain(std::iter::once(&(text.len()..text.len()))) {
-            if k.start > pos && !text[pos..k.start].trim().is_empty() {
-                regions.push(Region { range: pos..k.start, rule, element: "outside the main text".into() });
-            }
-            pos = pos.max(k.end);
-        }
-        main = Some(MainChoice { container: path_of(c), reason: why.clone() });
+        let all: usize = counts.iter().map(|c| c.1).sum();
+        let kept: usize = counts.iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c.1).sum();
+        main =
+            Some(MainChoice { reason: format!("the main text the extractor chose ({kept} of {all} words)") });
     }
-    regions.sort_by_key(|r| r.range.start);
+    // An element holding most of the main text, or most of the paragraph
+    // text, wraps the story whatever its class says (Blogger's
+    // `div.Blog.widget`, a `post-subscribe-wrapper`): never removed.
+    let total = kept_before[lines.len()];
+    let wraps = |range: &Range<usize>| {
+        let (first, last) = crate::engine::line_span(&lines, range);
+        total > 0 && (kept_before[last] - kept_before[first - 1]) * 2 > total
+    };
+    let mut matched: Vec<Region> = r
+        .matched
+        .into_iter()
+        .filter(|m| !m.most_paragraphs && !wraps(&m.region.range))
+        .map(|m| m.region)
+        .collect();
+    // An element inside one already removed is that one's.
+    matched.sort_by_key(|m| (m.range.start, std::cmp::Reverse(m.range.end)));
+    let mut regions: Vec<Region> = Vec::with_capacity(matched.len());
+    for m in matched {
+        if regions.last().is_none_or(|o| m.range.end > o.range.end) {
+            regions.push(m);
+        }
+    }
+    // Then what the extractor left out: each stretch of lines not kept.
+    // Claims listed first win a line, so a selector rule names what it
+    // removes and the main-text rule only what no other rule claims.
+    if let (Some((rule, _)), Some(_)) = (main_rule, &extracted) {
+        let blank = |i: usize| text[lines[i].start..lines[i].content_end].trim().is_empty();
+        let mut i = 0;
+        while i < lines.len() {
+            if keep[i] || blank(i) {
+                i += 1;
+                continue;
+            }
+            let first = i;
+            let mut last = i;
+            // Through blank lines, up to the next kept line with text.
+            while i < lines.len() && (!keep[i] || blank(i)) {
+                if !keep[i] {
+                    last = i;
+                }
+                i += 1;
+            }
+            let range = lines[first].start..lines[last].content_end;
+            regions.push(Region { range, rule, element: "outside the main text".into() });
+        }
+    }
     Rendered { text, regions, main, main_rule: main_rule.is_some() }
 }
 
@@ -603,6 +614,21 @@ mod tests {
         assert_eq!(r.regions.len(), 1);
         assert_eq!(&r.text[r.regions[0].range.clone()], "A cap (AFP)");
         assert_eq!(r.regions[0].element, "body > figure > figcaption");
+    }
+
+    #[test]
+    fn a_line_is_kept_where_the_extractor_has_its_words_in_order() {
+        let text =
+            "Flood aid arrives\n\nHome World\n\nFlood aid arrives\n\nBoats reached the villages on Monday.\n";
+        let counts = line_words(
+            text,
+            &crate::engine::lines(text),
+            "Flood aid arrives Boats reached the villages on Monday.",
+        );
+        let kept: Vec<bool> = counts.iter().map(|(k, n)| *n > 0 && k * 2 >= *n).collect();
+        // The same headline twice: only one copy is aligned.
+        assert_eq!(kept.iter().filter(|k| **k).count(), 2);
+        assert!(kept[6], "{counts:?}");
     }
 
     #[test]

@@ -27,7 +27,7 @@ fn doc_path(c: &Cleaned) -> &str {
 /// suggesting see pages as cleaned by them, and text as it is.
 fn page_rules(rules: &RuleSet) -> RuleSet {
     rules
-        .subset(|r| matches!(r.kind, Kind::Selector { .. } | Kind::MainText))
+        .subset(|r| matches!(r.kind, Kind::Selector { .. } | Kind::MainText { .. }))
         .expect("rules that compiled once compile again")
 }
 

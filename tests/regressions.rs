@@ -220,3 +220,89 @@ fn removing_an_inline_element_leaves_single_spacing() {
         .clone();
     assert_eq!(out, b"Talks resume. More talks on Friday.\n");
 }
+
+/// Cleans one page with the CLI; the run must succeed and the change log
+/// must rebuild the page's rendered text from the output.
+fn page_cleans_and_rebuilds(page: &std::path::Path) -> String {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    let log = tmp.path().join("changes.jsonl");
+    descrape()
+        .args(["clean", "-q"])
+        .arg(page)
+        .arg("-o")
+        .arg(&out)
+        .arg("--changes")
+        .arg(&log)
+        .assert()
+        .success();
+    let name = page.file_name().unwrap().to_string_lossy().to_string();
+    let output = std::fs::read_to_string(out.join(format!("{name}.txt"))).unwrap();
+    let recs: Vec<descrape::changelog::Record> =
+        std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rules = descrape::rules::load_default().unwrap();
+    let html = std::fs::read_to_string(page).unwrap();
+    let rendered = descrape::html::render(&rules, &html, descrape::rules::DocPath::Known(&name));
+    assert_eq!(descrape::changelog::rebuild(&output, &recs), rendered.text, "{name}");
+    output
+}
+
+fn repro(name: &str) -> std::path::PathBuf {
+    crate::util::repo().join("tests/fixtures/repro").join(name)
+}
+
+#[test]
+fn an_nbsp_paragraph_opening_a_removed_aside_is_not_removed_twice() {
+    let out = page_cleans_and_rebuilds(&repro("html-overlap-aside-starts-with-nbsp-paragraph.html"));
+    assert_eq!(out, "The council approved the budget on Monday after a long debate.\n");
+}
+
+#[test]
+fn an_nbsp_paragraph_closing_a_removed_header_is_not_removed_twice() {
+    let out = page_cleans_and_rebuilds(&repro("html-overlap-header-ends-with-nbsp-paragraph.html"));
+    assert_eq!(out, "The council approved the budget on Monday after a long debate.\n");
+}
+
+#[test]
+fn a_nav_holding_only_nbsp_is_not_removed_twice() {
+    page_cleans_and_rebuilds(&repro("html-overlap-nbsp-nav.html"));
+}
+
+#[test]
+fn whitespace_in_a_pre_inside_a_removed_nav_is_not_removed_twice() {
+    let out = page_cleans_and_rebuilds(&repro("html-overlap-pre-whitespace.html"));
+    assert_eq!(out, "The council approved the budget on Monday after a long debate.\n");
+}
+
+#[test]
+fn a_blogger_post_widget_holding_the_story_is_not_removed_as_a_sidebar() {
+    // Blogger wraps the post in `div#Blog1.widget.Blog`, and writes its
+    // text with `<br>`, not `<p>`; `html.sidebar` matches `.widget`.
+    let story = [
+        "The footbridge over the mill stream in Lower Haddon will close for six weeks from Monday while engineers replace its rotten deck boards and the handrails on both sides.",
+        "The parish council said walkers heading to the school and the village shop should use the lane past the church, which adds about ten minutes to the walk.",
+        "Volunteers from the river trust will use the closure to clear fallen branches from the stream bed and repair the stone wall below the old mill.",
+        "The council expects the bridge to reopen before the summer fair in July, when thousands of visitors cross it on the way to the meadow.",
+    ];
+    let page = format!(
+        "<html><body><div class='content'><div class='main section' id='main'>\
+         <div class='widget Blog' id='Blog1'><div class='post hentry'><h3 class='post-title'>Footbridge to close for repairs</h3>\
+         <div class='post-body entry-content'>{}</div></div></div></div>\
+         <div class='sidebar section' id='sidebar-right-1'><div class='widget PopularPosts' id='PopularPosts1'><h2>Popular posts</h2>\
+         <ul><li><a href='/a'>Fete raises record sum</a></li><li><a href='/b'>New bus timetable</a></li></ul></div></div></div></body></html>",
+        story.join("<br><br>")
+    );
+    let out = descrape()
+        .args(["clean", "-", "-q", "--input-type", "html"])
+        .write_stdin(page)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    for para in story {
+        assert!(out.contains(para), "lost: {para}\n--- output\n{out}");
+    }
+    assert!(!out.contains("Popular posts"), "{out}");
+}

@@ -19,6 +19,10 @@ use serde::Deserialize;
 
 use super::{BlockEnd, Examples, Kind, Origin, Place, RemoveExample, Rule, RuleSet, Scope, Step};
 
+/// Whether a `main-text` rule without `fallback` lets the extractor fall
+/// back to readability and its baseline (README "HTML pages" has the figures).
+const MAIN_TEXT_FALLBACK: bool = false;
+
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/default_rules.rs"));
 }
@@ -332,9 +336,9 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
     }
     let kind_name = raw.kind.name();
     // Which kinds each optional key applies to.
-    use RawKind::{Block, Line, Normalize, Repeated, Run, Score, Selector, Span};
+    use RawKind::{Block, Line, MainText, Normalize, Repeated, Run, Score, Selector, Span};
     const LINES: &[RawKind] = &[Line, Span, Block, Run, Repeated, Score];
-    let keys: [(&'static str, bool, &[RawKind]); 16] = [
+    let keys: [(&'static str, bool, &[RawKind]); 17] = [
         ("weights", raw.weights.is_some(), &[Score]),
         ("words", raw.words.is_some(), &[Score]),
         ("threshold", raw.threshold.is_some(), &[Score]),
@@ -346,6 +350,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         ("min_chars", raw.min_chars.is_some(), &[Normalize]),
         ("selector", raw.selector.is_some(), &[Selector]),
         ("min_docs", raw.min_docs.is_some(), &[Repeated]),
+        ("fallback", raw.fallback.is_some(), &[MainText]),
         ("where", raw.place.is_some(), LINES),
         ("within", raw.within.is_some(), LINES),
         ("min_words", raw.min_words.is_some(), LINES),
@@ -381,7 +386,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
                 None
             }
         },
-        RawKind::MainText => Some(Kind::MainText),
+        RawKind::MainText => Some(Kind::MainText { fallback: raw.fallback.unwrap_or(MAIN_TEXT_FALLBACK) }),
         RawKind::Repeated => Some(Kind::Repeated { min_docs: raw.min_docs.map(NonZeroUsize::get) }),
         RawKind::Score => score_model(raw.weights, raw.words, raw.threshold, &mut problems),
         RawKind::Normalize => match raw.step {
@@ -582,6 +587,7 @@ struct RawRule {
     min_chars: Option<usize>,
     selector: Option<Css>,
     min_docs: Option<NonZeroUsize>,
+    fallback: Option<bool>,
     weights: Option<BTreeMap<String, f64>>,
     words: Option<BTreeMap<String, f64>>,
     threshold: Option<f64>,

@@ -59,8 +59,9 @@ pub enum Kind {
     Normalize { step: Step, min_chars: usize },
     /// In HTML, the elements matching a CSS selector.
     Selector { selector: Box<scraper::Selector>, source: String },
-    /// In HTML, everything outside the page's main text container.
-    MainText,
+    /// In HTML, everything outside the main text the extractor chooses;
+    /// `fallback` lets it try its readability and baseline fallbacks.
+    MainText { fallback: bool },
     /// Lines found in at least `min_docs` documents of the same group
     /// (by default 5, or 5% of the group's documents if more, in groups of at least 10), except lines
     /// that read like story text (long sentences, quotations).
@@ -118,7 +119,7 @@ impl Kind {
             Kind::Run { .. } => "run",
             Kind::Normalize { .. } => "normalize",
             Kind::Selector { .. } => "selector",
-            Kind::MainText => "main-text",
+            Kind::MainText { .. } => "main-text",
             Kind::Repeated { .. } => "repeated",
             Kind::Score { .. } => "score",
         }
@@ -131,7 +132,7 @@ impl Kind {
             Kind::Block { start, .. } => Some(start),
             Kind::Normalize { .. }
             | Kind::Selector { .. }
-            | Kind::MainText
+            | Kind::MainText { .. }
             | Kind::Repeated { .. }
             | Kind::Score { .. } => None,
         }

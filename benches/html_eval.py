@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Main-text quality and speed on real pages: descrape against Python trafilatura.
+
+On ../shared/corpus/wcxb-dev/html (or $DESCRAPE_CORPUS/wcxb-dev/html) with
+its gold (gold/ID.txt), every variant cleans every page on one core and is
+scored by word-level F1: the output's words and the gold's words as bags
+(NFKC, split at whitespace), precision and recall per page, F1 per page,
+then averaged over pages. An empty output scores 0. Pages/s is the wall
+clock of the whole run on one core (`-j 1`; Python runs in one process).
+
+Variants:
+  before        --before BIN (e.g. main's binary), default rules
+  after         --after BIN (default target/release/descrape), default rules
+  after+fb      the same with the extractor's fallback on (`fallback: true`)
+  extractor     --after BIN with only the `html.main-text` rule
+  python        trafilatura 2.3.1, extract(html, include_comments=False),
+                in a venv this script makes (benches/.venv-trafilatura)
+
+usage: html_eval.py [--before BIN] [--after BIN] [--no-python] [--limit N]
+
+A benchmark, not a test: it prints a table and writes nothing in the repo
+but the venv. Without the corpus it says so and exits 0.
+"""
+import argparse
+import collections
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CORPUS = os.environ.get("DESCRAPE_CORPUS", os.path.join(ROOT, "..", "shared", "corpus"))
+VENV = os.path.join(ROOT, "benches", ".venv-trafilatura")
+
+PY_RUNNER = r'''
+import os, sys, time
+from trafilatura import extract
+src, dst = sys.argv[1], sys.argv[2]
+names = sorted(n for n in os.listdir(src) if n.endswith(".html"))
+limit = int(sys.argv[3])
+if limit:
+    names = names[:limit]
+
+def decode(b):
+    """As the corpus was built: BOM, strict UTF-8, declared charset, cp1252."""
+    if b.startswith(b"\xef\xbb\xbf"):
+        return b[3:].decode("utf-8", "replace")
+    try:
+        return b.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    import re
+    m = re.search(rb"charset=[\"']?([A-Za-z0-9_.:-]+)", b[:2048])
+    if m:
+        try:
+            return b.decode(m.group(1).decode("ascii"), "replace")
+        except LookupError:
+            pass
+    return b.decode("cp1252", "replace")
+
+pages = [(n, decode(open(os.path.join(src, n), "rb").read())) for n in names]
+t0 = time.perf_counter()
+for n, html in pages:
+    text = extract(html, include_comments=False) or ""
+    with open(os.path.join(dst, n + ".txt"), "w", encoding="utf-8") as f:
+        f.write(text)
+print(time.perf_counter() - t0)
+'''
+
+
+def words(text):
+    return unicodedata.normalize("NFKC", text).split()
+
+
+def f1(out, gold):
+    o, g = collections.Counter(words(out)), collections.Counter(words(gold))
+    common = sum((o & g).values())
+    if not common:
+        return 0.0, 0.0, 0.0
+    p, r = common / sum(o.values()), common / sum(g.values())
+    return p, r, 2 * p * r / (p + r)
+
+
+def score(out_dir, pages, gold_dir):
+    ps, rs, fs = [], [], []
+    for name in pages:
+        path = os.path.join(out_dir, name + ".txt")
+        out = open(path, encoding="utf-8", errors="replace").read() if os.path.exists(path) else ""
+        gold = open(os.path.join(gold_dir, name[: -len(".html")] + ".txt"), encoding="utf-8").read()
+        p, r, f = f1(out, gold)
+        ps.append(p)
+        rs.append(r)
+        fs.append(f)
+    n = len(pages)
+    return sum(ps) / n, sum(rs) / n, sum(fs) / n
+
+
+def run_descrape(binary, src, out, rules_args):
+    cmd = [binary, "clean", "-q", "-j", "1", src, "-o", out] + rules_args
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - t0
+    failed = proc.returncode != 0
+    if failed:
+        sys.stderr.write(f"{binary}: exit {proc.returncode}: {proc.stderr.strip()[:300]}\n")
+    return elapsed, failed
+
+
+def ensure_venv():
+    python = os.path.join(VENV, "bin", "python")
+    ok = os.path.exists(python) and subprocess.run(
+        [python, "-c", "import trafilatura,sys; sys.exit(trafilatura.__version__ != '2.3.1')"],
+        capture_output=True).returncode == 0
+    if not ok:
+        subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
+        # justext needs lxml.html.clean, a separate package since lxml 5.2.
+        subprocess.run([python, "-m", "pip", "install", "-q", "trafilatura==2.3.1", "lxml_html_clean"], check=True)
+    return python
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--before", help="descrape binary to compare against (e.g. main's)")
+    ap.add_argument("--after", default=os.path.join(ROOT, "target", "release", "descrape"))
+    ap.add_argument("--no-python", action="store_true")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N pages")
+    args = ap.parse_args()
+
+    html_dir = os.path.join(CORPUS, "wcxb-dev", "html")
+    gold_dir = os.path.join(CORPUS, "wcxb-dev", "gold")
+    if not os.path.isdir(html_dir) or not os.path.isdir(gold_dir):
+        print(f"html_eval: no corpus at {CORPUS} (set DESCRAPE_CORPUS); skipped")
+        return 0
+    pages = sorted(n for n in os.listdir(html_dir)
+                   if n.endswith(".html") and os.path.exists(os.path.join(gold_dir, n[:-5] + ".txt")))
+    if args.limit:
+        pages = pages[: args.limit]
+    tmp = tempfile.mkdtemp(prefix="html_eval.")
+    src = os.path.join(tmp, "pages")
+    os.makedirs(src)
+    for n in pages:
+        shutil.copy(os.path.join(html_dir, n), os.path.join(src, n))
+
+    # Rule sets for the variants: the defaults with the fallback on, and
+    # the main-text rule alone.
+    rules_src = os.path.join(ROOT, "rules")
+    fb_dir = os.path.join(tmp, "rules-fallback")
+    shutil.copytree(rules_src, fb_dir)
+    html_yaml = os.path.join(fb_dir, "html.yaml")
+    text = open(html_yaml).read()
+    text = text.replace("  match: main-text\n", "  match: main-text\n  fallback: true\n", 1)
+    open(html_yaml, "w").write(text)
+    only = os.path.join(tmp, "main-text-only.yaml")
+    with open(only, "w") as f:
+        f.write("- id: html.main-text\n  doc: The extractor's choice alone.\n  match: main-text\n")
+
+    variants = []
+    if args.before:
+        variants.append(("descrape before", args.before, []))
+    if os.path.exists(args.after):
+        variants.append(("descrape after (fallback off)", args.after, []))
+        variants.append(("descrape after, fallback on", args.after, ["--no-default-rules", "--rules", fb_dir]))
+        variants.append(("extractor only (fallback off)", args.after, ["--no-default-rules", "--rules", only]))
+    else:
+        print(f"html_eval: no {args.after}; build it with `cargo build --release`")
+
+    rows = []
+    for label, binary, extra in variants:
+        out = os.path.join(tmp, label.replace(" ", "_").replace(",", "").replace("(", "").replace(")", ""))
+        elapsed, failed = run_descrape(binary, src, out, extra)
+        # descrape writes ID.html.txt for ID.html.
+        p, r, f = score(out, pages, gold_dir)
+        rows.append((label + (" [exit != 0]" if failed else ""), p, r, f, len(pages) / elapsed))
+
+    if not args.no_python:
+        python = ensure_venv()
+        out = os.path.join(tmp, "python")
+        os.makedirs(out)
+        proc = subprocess.run([python, "-c", PY_RUNNER, src, out, str(args.limit)],
+                              capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stderr)
+        else:
+            elapsed = float(proc.stdout.strip().splitlines()[-1])
+            p, r, f = score(out, pages, gold_dir)
+            rows.append(("Python trafilatura 2.3.1", p, r, f, len(pages) / elapsed))
+
+    print(f"{len(pages)} pages of wcxb-dev, word-level bag F1 averaged per page, one core\n")
+    print(f"| {'variant':<36} | precision | recall |    F1 | pages/s |")
+    print(f"|{'-' * 38}|----------:|-------:|------:|--------:|")
+    for label, p, r, f, speed in rows:
+        print(f"| {label:<36} |     {p:.3f} |  {r:.3f} | {f:.3f} | {speed:7.1f} |")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
