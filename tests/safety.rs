@@ -85,6 +85,7 @@ fn a_panicking_json_lines_record_fails_alone() {
         && r["error"].as_str().unwrap().contains("line 2")));
 }
 
+#[cfg(unix)]
 /// Every `.descrape-*.tmp` file under `dir`, hidden directories included.
 fn temporaries(dir: &Path) -> Vec<String> {
     walkdir::WalkDir::new(dir)
@@ -96,50 +97,90 @@ fn temporaries(dir: &Path) -> Vec<String> {
 }
 
 #[cfg(unix)]
-#[test]
-fn an_interrupted_run_logs_what_it_wrote_and_leaves_no_temporaries() {
-    let tmp = TempDir::new().unwrap();
-    let input = tmp.path().join("in");
+/// A tree big enough to still be cleaning when a signal comes (`-j 1`),
+/// and the text each output must have.
+fn slow_tree(input: &Path) -> String {
     let body = "The council met on Monday to approve the budget for the coming year.\n".repeat(300);
     for i in 0..1500 {
-        write(&input, &format!("{i:05}.txt"), format!("{body}\nCulled from Presstv\n"));
+        write(input, &format!("{i:05}.txt"), format!("{body}\nCulled from Presstv\n"));
     }
-    let out = tmp.path().join("out");
-    // A killed earlier run's leftovers.
-    write(&out, ".descrape-stale1.tmp", "half");
-    write(&out, "sub/.descrape-stale2.tmp", "half");
+    body
+}
+
+/// Run `clean -j 1 input -o out`, send `signals` (a `kill` flag each) once
+/// it writes outputs, and return the exit code and stderr.
+#[cfg(unix)]
+fn interrupt_run(input: &Path, out: &Path, signals: &[&str]) -> (Option<i32>, String) {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("descrape"))
         .args(["clean", "-j", "1"])
-        .arg(&input)
+        .arg(input)
         .arg("-o")
-        .arg(&out)
+        .arg(out)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Interrupt once the run is writing outputs (its handler is set by then).
+    // Signal once the run is writing outputs (its handler is set by then).
     let started = Instant::now();
     while !out.join("00000.txt").exists() && started.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(5));
     }
-    let _ = Command::new("kill").arg("-INT").arg(child.id().to_string()).status().unwrap();
+    for signal in signals {
+        let _ = Command::new("kill").arg(signal).arg(child.id().to_string()).status().unwrap();
+    }
     let status = child.wait().unwrap();
     let mut stderr = String::new();
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-    assert!(matches!(status.code(), Some(130) | Some(0)), "{status:?}: {stderr}");
-    if status.code() == Some(130) {
-        assert!(stderr.contains("interrupted"), "{stderr}");
-    }
-    assert_eq!(temporaries(&out), Vec::<String>::new());
+    (status.code(), stderr)
+}
+
+#[cfg(unix)]
+/// The invariants after a run that may have been interrupted: no
+/// temporaries, a change log whose files all exist, complete outputs.
+fn assert_consistent(out: &Path, body: &str) {
+    assert_eq!(temporaries(out), Vec::<String>::new());
     let recs = records(&out.join(".descrape/changes.jsonl"));
     assert!(!recs.is_empty());
     for r in &recs {
         let file = r["file"].as_str().unwrap();
         assert!(out.join(file).exists(), "{file} is in the change log but was not written");
     }
-    // Every written output is complete.
-    for (name, bytes) in tree(&out) {
+    for (name, bytes) in tree(out) {
         assert_eq!(bytes, body.as_bytes(), "{name}");
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_logs_what_it_wrote_and_leaves_no_temporaries() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    let body = slow_tree(&input);
+    for signal in ["-INT", "-TERM"] {
+        let out = tmp.path().join(format!("out{signal}"));
+        // A killed earlier run's leftovers.
+        write(&out, ".descrape-stale1.tmp", "half");
+        write(&out, "sub/.descrape-stale2.tmp", "half");
+        let (code, stderr) = interrupt_run(&input, &out, &[signal]);
+        assert!(matches!(code, Some(130) | Some(0)), "{code:?}: {stderr}");
+        if code == Some(130) {
+            assert!(stderr.contains("interrupted"), "{stderr}");
+        }
+        assert_consistent(&out, &body);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_interrupt_stops_at_once_and_the_next_run_cleans_up() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    let body = slow_tree(&input);
+    let out = tmp.path().join("out");
+    let (code, stderr) = interrupt_run(&input, &out, &["-INT", "-INT"]);
+    assert!(matches!(code, Some(130) | Some(0)), "{code:?}: {stderr}");
+    descrape().args(["clean", "-q"]).arg(&input).arg("-o").arg(&out).assert().success();
+    assert_consistent(&out, &body);
+    assert_eq!(tree(&out).len(), 1500);
 }
 
 #[test]
