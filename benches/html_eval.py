@@ -10,9 +10,10 @@ clock of the whole run on one core (`-j 1`; Python runs in one process).
 
 Variants:
   before        --before BIN (e.g. main's binary), default rules
-  after         --after BIN (default target/release/descrape), default rules
-  after+fb      the same with the extractor's fallback on (`fallback: true`)
-  extractor     --after BIN with only the `html.main-text` rule
+  after         --after BIN (default target/release/descrape), default rules,
+                and with the extractor's fallback set on and off
+  extractor     --after BIN with only the `html.main-text` rule (the crate's
+                choice alone, rendered and aligned as descrape does)
   python        trafilatura 2.3.1, extract(html, include_comments=False),
                 in a venv this script makes (benches/.venv-trafilatura)
 
@@ -144,26 +145,31 @@ def main():
     for n in pages:
         shutil.copy(os.path.join(html_dir, n), os.path.join(src, n))
 
-    # Rule sets for the variants: the defaults with the fallback on, and
-    # the main-text rule alone.
-    rules_src = os.path.join(ROOT, "rules")
-    fb_dir = os.path.join(tmp, "rules-fallback")
-    shutil.copytree(rules_src, fb_dir)
-    html_yaml = os.path.join(fb_dir, "html.yaml")
-    text = open(html_yaml).read()
-    text = text.replace("  match: main-text\n", "  match: main-text\n  fallback: true\n", 1)
-    open(html_yaml, "w").write(text)
-    only = os.path.join(tmp, "main-text-only.yaml")
-    with open(only, "w") as f:
-        f.write("- id: html.main-text\n  doc: The extractor's choice alone.\n  match: main-text\n")
+    # Rule sets for the variants: the defaults with the extractor's fallback
+    # set either way, and the main-text rule alone.
+    def rules_with(fallback):
+        d = os.path.join(tmp, f"rules-fallback-{fallback}")
+        shutil.copytree(os.path.join(ROOT, "rules"), d)
+        path = os.path.join(d, "html.yaml")
+        text = open(path).read()
+        text = text.replace("  match: main-text\n", f"  match: main-text\n  fallback: {fallback}\n", 1)
+        open(path, "w").write(text)
+        return ["--no-default-rules", "--rules", d]
+
+    def extractor_only(fallback):
+        path = os.path.join(tmp, f"main-text-only-{fallback}.yaml")
+        with open(path, "w") as f:
+            f.write(f"- id: html.main-text\n  doc: The extractor alone.\n  match: main-text\n  fallback: {fallback}\n")
+        return ["--no-default-rules", "--rules", path]
 
     variants = []
     if args.before:
         variants.append(("descrape before", args.before, []))
     if os.path.exists(args.after):
-        variants.append(("descrape after (fallback off)", args.after, []))
-        variants.append(("descrape after, fallback on", args.after, ["--no-default-rules", "--rules", fb_dir]))
-        variants.append(("extractor only (fallback off)", args.after, ["--no-default-rules", "--rules", only]))
+        variants.append(("descrape after (defaults)", args.after, []))
+        for fb in ("true", "false"):
+            variants.append((f"descrape after, fallback {fb}", args.after, rules_with(fb)))
+            variants.append((f"extractor alone, fallback {fb}", args.after, extractor_only(fb)))
     else:
         print(f"html_eval: no {args.after}; build it with `cargo build --release`")
 

@@ -393,8 +393,8 @@ impl<'r> Renderer<'r> {
 }
 
 /// Text length (bytes) inside `<p>` under every element, computed in one
-/// pass over the page.
-struct Weights(HashMap<ego_tree::NodeId, usize>);
+/// pass over the page, and whether its markup nests beyond [`MAX_DEPTH`].
+struct Weights(HashMap<ego_tree::NodeId, usize>, bool);
 
 impl Weights {
     fn of(doc: &Html) -> Weights {
@@ -403,8 +403,10 @@ impl Weights {
             in_p: bool,
             depth: usize,
             map: &mut HashMap<ego_tree::NodeId, usize>,
+            deep: &mut bool,
         ) -> usize {
             if depth > MAX_DEPTH {
+                *deep = true;
                 // Deeper markup counts flat, without recursing.
                 let n: usize =
                     node.descendants().filter_map(|d| d.value().as_text().map(|t| t.trim().len())).sum();
@@ -420,16 +422,17 @@ impl Weights {
                 }
                 Node::Element(el) => {
                     let p = in_p || el.name() == "p";
-                    let sum = node.children().map(|c| visit(c, p, depth + 1, map)).sum();
+                    let sum = node.children().map(|c| visit(c, p, depth + 1, map, deep)).sum();
                     map.insert(node.id(), sum);
                     sum
                 }
-                _ => node.children().map(|c| visit(c, in_p, depth + 1, map)).sum(),
+                _ => node.children().map(|c| visit(c, in_p, depth + 1, map, deep)).sum(),
             }
         }
         let mut map = HashMap::new();
-        visit(doc.tree.root(), false, 0, &mut map);
-        Weights(map)
+        let mut deep = false;
+        visit(doc.tree.root(), false, 0, &mut map, &mut deep);
+        Weights(map, deep)
     }
 
     /// Paragraph text under `e`.
@@ -449,7 +452,7 @@ fn extract_main(html: &str, fallback: bool) -> Option<String> {
     // not end the run.
     let result = std::panic::catch_unwind(|| trafilatura::extract(html, &opts)).ok()?.ok()?;
     let doc = Html::parse_fragment(&result.content_html);
-    let weights = Weights(HashMap::new());
+    let weights = Weights(HashMap::new(), false);
     let mut r = Renderer::new(Vec::new(), &weights);
     r.walk(doc.tree.root(), 0);
     (!r.out.text.trim().is_empty()).then_some(r.out.text)
@@ -510,7 +513,9 @@ pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
         text.push('\n');
     }
     let lines = crate::engine::lines(&text);
-    let extracted = main_rule.and_then(|(_, fallback)| extract_main(html, fallback));
+    // The extractor's fallbacks recurse over the tree: on pathologically deep
+    // markup they would overflow a worker's stack, so they stay off there.
+    let extracted = main_rule.and_then(|(_, fallback)| extract_main(html, fallback && !weights.1));
     let mut keep: Vec<bool> = vec![true; lines.len()];
     let mut kept_before = vec![0; lines.len() + 1];
     let mut main = None;

@@ -258,3 +258,39 @@ fn jsonl_records_can_hold_pages() {
         .clone();
     assert_eq!(String::from_utf8(out).unwrap(), "{\"id\":\"p1\",\"text\":\"Page one.\\n\"}\n");
 }
+
+#[test]
+fn a_page_in_a_jsonl_record_gets_the_extractors_choice_and_its_log() {
+    let tmp = TempDir::new().unwrap();
+    let page = std::fs::read_to_string(fixture("wp-newspack-council-budget.html")).unwrap();
+    let record = serde_json::json!({"id": "p1", "text": page});
+    let input = write(tmp.path(), "pages.jsonl", format!("{record}\n"));
+    let log = tmp.path().join("changes.jsonl");
+    let out = tmp.path().join("out.jsonl");
+    descrape()
+        .args(["clean", "-q", "--input-format", "jsonl", "--output-format", "jsonl", "--input-type", "html"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .arg("--changes")
+        .arg(&log)
+        .assert()
+        .success();
+    // The same text as the page cleaned as a file.
+    let dir = tmp.path().join("as-file");
+    descrape()
+        .args(["clean", "-q"])
+        .arg(fixture("wp-newspack-council-budget.html"))
+        .arg("-o")
+        .arg(&dir)
+        .assert()
+        .success();
+    let as_file = std::fs::read_to_string(dir.join("wp-newspack-council-budget.html.txt")).unwrap();
+    let rec: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
+    assert_eq!(rec["text"], as_file);
+    let recs = records(&log);
+    let html = recs.iter().find(|r| r["type"] == "html").unwrap();
+    assert_eq!(html["id"], "p1");
+    assert!(html["reason"].as_str().unwrap().starts_with("kept the main text the extractor chose"));
+    assert!(recs.iter().any(|r| r["rule"] == "html.main-text" && r["element"] == "outside the main text"));
+}

@@ -21,7 +21,7 @@ use super::{BlockEnd, Examples, Kind, Origin, Place, RemoveExample, Rule, RuleSe
 
 /// Whether a `main-text` rule without `fallback` lets the extractor fall
 /// back to readability and its baseline (README "HTML pages" has the figures).
-const MAIN_TEXT_FALLBACK: bool = false;
+const MAIN_TEXT_FALLBACK: bool = true;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/default_rules.rs"));
