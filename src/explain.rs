@@ -10,7 +10,9 @@ fn patterns(rule: &Rule) -> Vec<(&'static str, String)> {
     let mut out = match &rule.kind {
         Kind::Line { pattern } | Kind::Span { pattern } => vec![("pattern", pattern.as_str().to_string())],
         Kind::Run { pattern, .. } => vec![("pattern", pattern.as_str().to_string())],
-        Kind::Normalize { .. } | Kind::MainText { .. } | Kind::Repeated { .. } | Kind::Score { .. } => Vec::new(),
+        Kind::Normalize { .. } | Kind::MainText { .. } | Kind::Repeated { .. } | Kind::Score { .. } => {
+            Vec::new()
+        }
         Kind::Selector { source, .. } => vec![("selector", source.clone())],
         Kind::Block { start, end } => {
             let mut v = vec![("start", start.as_str().to_string())];

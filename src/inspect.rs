@@ -34,8 +34,13 @@ pub struct Reading {
 }
 
 impl Reading {
+    /// Whether this reads standard input.
+    pub fn is_stdin(&self) -> bool {
+        self.paths.iter().any(|p| p == Path::new("-"))
+    }
+
     pub fn inputs(&self) -> Result<Inputs> {
-        let stdin = self.paths.iter().any(|p| p == Path::new("-"));
+        let stdin = self.is_stdin();
         if stdin && self.paths.len() > 1 {
             bail!("`-` (standard input) cannot be mixed with other inputs");
         }

@@ -29,8 +29,14 @@ fn prepare_counts(
     reading: &Reading,
     quiet: bool,
 ) -> anyhow::Result<()> {
-    let note =
-        suggest::prepare(rules, args.counts.as_deref(), || reading.inputs(), args.group_by, reading.jobs)?;
+    let note = suggest::prepare(
+        rules,
+        args.counts.as_deref(),
+        reading.is_stdin(),
+        || reading.inputs(),
+        args.group_by,
+        reading.jobs,
+    )?;
     if let (Some(note), false) = (note, quiet) {
         eprintln!("descrape: {note}");
     }

@@ -59,6 +59,7 @@ pub fn count(rules: &RuleSet, inputs: Inputs, group_by: GroupBy, jobs: usize) ->
 pub fn prepare(
     rules: &mut RuleSet,
     file: Option<&std::path::Path>,
+    stdin: bool,
     inputs: impl FnOnce() -> Result<Inputs>,
     group_by: GroupBy,
     jobs: usize,
@@ -68,17 +69,16 @@ pub fn prepare(
     }
     let counts = match file {
         Some(f) => Counts::load(f)?,
-        None => {
-            let inputs = inputs()?;
-            if inputs.stdin {
-                return Ok(Some(
-                    "site repetition is off: standard input cannot be read twice to count lines; \
-                     give `--counts FILE` made by `descrape suggest --save-counts FILE`"
-                        .to_string(),
-                ));
-            }
-            count(rules, inputs, group_by, jobs)?
+        // Checked before `inputs()`, which reads the first bytes of standard
+        // input to tell its format: those bytes would be lost to the run.
+        None if stdin => {
+            return Ok(Some(
+                "site repetition is off: standard input cannot be read twice to count lines; \
+                 give `--counts FILE` made by `descrape suggest --save-counts FILE`"
+                    .to_string(),
+            ));
         }
+        None => count(rules, inputs()?, group_by, jobs)?,
     };
     let small = counts.groups.values().filter(|g| g.docs < crate::repeat::MIN_GROUP_DOCS).count();
     let note = (small > 0).then(|| {
