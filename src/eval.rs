@@ -323,28 +323,10 @@ impl Evaluation {
         }
         let _ = writeln!(s, "clean files untouched: {} of {}", self.clean_files_untouched, self.clean_files);
         if self.families.len() > 1 {
-            let width = self.families.iter().map(|r| r.rule.len()).max().unwrap_or(6).max(6);
-            let _ =
-                writeln!(s, "\n  {:<width$}  {:>7}  {:>7}  {:>9}", "family", "removed", "story", "precision");
-            for r in &self.families {
-                let _ = writeln!(
-                    s,
-                    "  {:<width$}  {:>7}  {:>7}  {:>9.4}",
-                    r.rule, r.removed, r.false_removed, r.precision
-                );
-            }
+            score_table(&mut s, "family", &self.families);
         }
         if !self.rules.is_empty() {
-            let width = self.rules.iter().map(|r| r.rule.len()).max().unwrap_or(4).max(4);
-            let _ =
-                writeln!(s, "\n  {:<width$}  {:>7}  {:>7}  {:>9}", "rule", "removed", "story", "precision");
-            for r in &self.rules {
-                let _ = writeln!(
-                    s,
-                    "  {:<width$}  {:>7}  {:>7}  {:>9.4}",
-                    r.rule, r.removed, r.false_removed, r.precision
-                );
-            }
+            score_table(&mut s, "rule", &self.rules);
         }
         if !self.worst.is_empty() {
             let _ = writeln!(s, "\nworst files:");
@@ -363,6 +345,20 @@ impl Evaluation {
             }
         }
         s
+    }
+}
+
+/// A table of word counts per rule or family, under a blank line.
+fn score_table(s: &mut String, heading: &str, rows: &[RuleScore]) {
+    use std::fmt::Write as _;
+    let width = rows.iter().map(|r| r.rule.len()).max().unwrap_or(0).max(heading.len());
+    let _ = writeln!(s, "\n  {heading:<width$}  {:>7}  {:>7}  {:>9}", "removed", "story", "precision");
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "  {:<width$}  {:>7}  {:>7}  {:>9.4}",
+            r.rule, r.removed, r.false_removed, r.precision
+        );
     }
 }
 
