@@ -306,3 +306,12 @@ fn a_blogger_post_widget_holding_the_story_is_not_removed_as_a_sidebar() {
     }
     assert!(!out.contains("Popular posts"), "{out}");
 }
+
+#[test]
+fn fuzzed_pages_whose_removals_overlapped_clean_and_rebuild() {
+    // Found by the html_page fuzz target before the overlap fix: the same
+    // bug as the reproducers above, reached through other markup.
+    for n in 1..=3 {
+        page_cleans_and_rebuilds(&repro(&format!("fuzz-html-overlap-{n}.html")));
+    }
+}
