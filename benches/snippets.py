@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Default rules on traf-eval dumps: human must-drop and must-keep snippets.
+
+usage: snippets.py [--corpus DIR] [--part tune|test|all] [--bin PATH]
+                   [--work DIR] [--rules ARGS] [--misses N]
+
+Reads ../shared/corpus/traf-eval (see its README): dumps that four
+extractors made from real, mostly news, pages in several languages, with
+human "must keep" and "must drop" snippets per page but no full gold. A
+snippet counts only where the extractor left it in the raw dump; after
+`descrape clean` it should be gone (drop) or still there (keep). Matching
+is on whitespace-collapsed text. Pages are split by site as corpus.py
+splits them (sha1 of the host, odd first byte = test). A benchmark, not a
+test: it prints figures and skips when the corpus is absent.
+"""
+import argparse, json, os, re, shutil, subprocess
+
+from corpus import EXTRACTORS, part_of
+
+
+def squash(text):
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", default=os.path.join(here, "..", "..", "shared", "corpus"))
+    ap.add_argument("--part", default="test", choices=["tune", "test", "all"])
+    ap.add_argument("--bin", default=os.path.join(here, "..", "target", "release", "descrape"))
+    ap.add_argument("--work", default="/dev/shm/descrape-snippets")
+    ap.add_argument("--rules", default="", help="extra arguments for clean, e.g. '--rules x.yaml'")
+    ap.add_argument("--misses", type=int, default=0, help="print this many kept noise and lost story snippets")
+    args = ap.parse_args()
+    root = os.path.join(args.corpus, "traf-eval")
+    if not os.path.isdir(root):
+        print(f"corpus not found at {root}: skipped")
+        return
+    pages = {}
+    with open(os.path.join(root, "snippets.jsonl")) as f:
+        for line in f:
+            rec = json.loads(line)
+            if args.part == "all" or part_of(rec["url"]) == args.part:
+                pages[rec["id"]] = rec
+    print(f"part: {args.part} ({len(pages)} pages, sites split by sha1(host))")
+    print(f"{'extractor':<12} {'files':>6} {'drop in raw':>12} {'removed':>8} {'keep in raw':>12} {'kept':>8}")
+    total = [0, 0, 0, 0]
+    misses = []
+    for ex in EXTRACTORS:
+        src = os.path.join(root, "dumps", ex, "raw")
+        work = os.path.join(args.work, args.part, ex)
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(os.path.join(work, "raw"))
+        names = [n for n in sorted(os.listdir(src)) if n[: -len(".txt")] in pages]
+        for n in names:
+            shutil.copyfile(os.path.join(src, n), os.path.join(work, "raw", n))
+        out = os.path.join(work, "out")
+        cmd = [args.bin, "clean", os.path.join(work, "raw"), "-o", out, "-q"] + args.rules.split()
+        subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL)
+        row = [0, 0, 0, 0]
+        for n in names:
+            page = pages[n[: -len(".txt")]]
+            with open(os.path.join(work, "raw", n), encoding="utf-8", errors="replace") as f:
+                raw = squash(f.read())
+            try:
+                with open(os.path.join(out, n), encoding="utf-8", errors="replace") as f:
+                    clean = squash(f.read())
+            except FileNotFoundError:
+                clean = ""
+            for s in map(squash, page["without"]):
+                if s and s in raw:
+                    row[0] += 1
+                    if s not in clean:
+                        row[1] += 1
+                    else:
+                        misses.append(f"  KEPT {ex}/{n}: {s}")
+            for s in map(squash, page["with"]):
+                if s and s in raw:
+                    row[2] += 1
+                    if s in clean:
+                        row[3] += 1
+                    else:
+                        misses.append(f"  LOST {ex}/{n}: {s}")
+        total = [a + b for a, b in zip(total, row)]
+        print(report(ex, len(names), row))
+    print(report("pooled", None, total))
+    for m in misses[: args.misses]:
+        print(m)
+
+
+def report(name, files, row):
+    def share(a, b):
+        return f"{a / b:.3f}" if b else "-"
+
+    files = "" if files is None else files
+    return f"{name:<12} {files:>6} {row[0]:>12} {share(row[1], row[0]):>8} {row[2]:>12} {share(row[3], row[2]):>8}"
+
+
+if __name__ == "__main__":
+    main()
