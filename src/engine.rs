@@ -314,13 +314,9 @@ fn clean_pass(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -> Ve
     for i in 0..lines.len() {
         matched_now.clear();
         let content = doc.content(i);
-        if !doc.blank[i] && rules.triggers().is_match(content) {
-            for t in rules.triggers().matches(content).iter() {
-                let r = rules.trigger_rule(t);
-                if is_active(r) && guards_ok(&rules.rules()[r], content) {
-                    matched_now.push(r);
-                }
-            }
+        if !doc.blank[i] {
+            rules.triggered(content, &mut matched_now);
+            matched_now.retain(|&r| is_active(r) && guards_ok(&rules.rules()[r], content));
         }
         for &r in &matched_now {
             let rule = &rules.rules()[r];

@@ -1,16 +1,19 @@
 //! Rules: the compiled, validated form of the YAML rules files.
 //!
-//! A [`RuleSet`] owns every rule's compiled regexes plus one [`RegexSet`] of
-//! the pattern that triggers each rule on a line, so the engine can ask once
-//! per line which rules can fire. Parsing YAML lives in [`load`]; nothing
+//! A [`RuleSet`] owns every rule's compiled regexes plus the trigger sets
+//! (`triggers`) of the pattern that fires each rule on a line, so the engine
+//! asks once per line which rules can fire. Parsing YAML lives in [`load`]; nothing
 //! here reads files.
 
 mod load;
+mod triggers;
 
 use std::fmt;
 
 use globset::GlobMatcher;
-use regex::{Regex, RegexSet, RegexSetBuilder};
+use regex::Regex;
+
+use triggers::Triggers;
 
 pub use load::{load_default, load_paths, load_str, RulesError};
 
@@ -212,23 +215,16 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     /// Line counts across the run's documents, for `repeated` rules.
     counts: Option<std::sync::Arc<crate::repeat::Counts>>,
-    triggers: RegexSet,
-    /// Rule index of each pattern in `triggers`.
-    trigger_rules: Vec<usize>,
+    triggers: Triggers,
     any_scope: bool,
 }
 
 impl RuleSet {
     pub fn new(rules: Vec<Rule>) -> Result<RuleSet, regex::Error> {
-        let trigger_rules: Vec<usize> =
-            rules.iter().enumerate().filter(|(_, r)| r.kind.trigger().is_some()).map(|(i, _)| i).collect();
-        // Many Unicode-aware patterns in one set exceed the default limit.
-        let triggers = RegexSetBuilder::new(rules.iter().filter_map(|r| r.kind.trigger().map(Regex::as_str)))
-            .size_limit(256 << 20)
-            .dfa_size_limit(64 << 20)
-            .build()?;
+        let triggers =
+            Triggers::new(rules.iter().enumerate().filter_map(|(i, r)| r.kind.trigger().map(|t| (i, t))))?;
         let any_scope = rules.iter().any(|r| r.scope.is_some());
-        Ok(RuleSet { rules, counts: None, triggers, trigger_rules, any_scope })
+        Ok(RuleSet { rules, counts: None, triggers, any_scope })
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -266,13 +262,10 @@ impl RuleSet {
         self.rules.is_empty()
     }
 
-    pub(crate) fn triggers(&self) -> &RegexSet {
-        &self.triggers
-    }
-
-    /// Rule index of pattern `i` of [`RuleSet::triggers`].
-    pub(crate) fn trigger_rule(&self, i: usize) -> usize {
-        self.trigger_rules[i]
+    /// Appends to `out`, in rule order, the rules whose trigger pattern
+    /// matches `line`.
+    pub(crate) fn triggered(&self, line: &str, out: &mut Vec<usize>) {
+        self.triggers.matches_into(line, out)
     }
 
     pub(crate) fn any_scope(&self) -> bool {
