@@ -3,6 +3,8 @@
 //! output. Knows nothing about what the bytes mean. Temporaries a killed
 //! run left behind are found by their name and removed by the next run.
 
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::fs::Permissions;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -17,8 +19,39 @@ fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    ensure_dir(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
+    // Created with the output's mode (less the umask), not private and
+    // changed afterwards: one system call less per file.
+    if let Some(perms) = default_permissions() {
+        builder.permissions(perms);
+    }
+    match builder.tempfile_in(dir) {
+        // Removed since this thread saw it (a library caller between runs).
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            MADE.with(|m| m.borrow_mut().remove(dir));
+            ensure_dir(dir)?;
+            builder.tempfile_in(dir)
+        }
+        result => result,
+    }
+}
+
+thread_local! {
+    /// Directories this thread has made or found, so a tree of many files
+    /// does not ask the file system again (a failing `mkdir` and a `stat`)
+    /// for every file.
+    static MADE: RefCell<HashSet<PathBuf>> = RefCell::new(HashSet::new());
+}
+
+fn ensure_dir(dir: &Path) -> io::Result<()> {
+    if MADE.with(|m| m.borrow().contains(dir)) {
+        return Ok(());
+    }
     std::fs::create_dir_all(dir)?;
-    tempfile::Builder::new().prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX).tempfile_in(dir)
+    MADE.with(|m| m.borrow_mut().insert(dir.to_path_buf()));
+    Ok(())
 }
 
 /// Remove the temporaries (`.descrape-*.tmp`) an earlier, killed run left
@@ -44,14 +77,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8], perms: Option<Permissions>) -> io
 }
 
 fn finish(tmp: NamedTempFile, path: &Path, perms: Option<Permissions>) -> io::Result<()> {
-    if let Some(perms) = perms.or_else(default_permissions) {
+    if let Some(perms) = perms {
         tmp.as_file().set_permissions(perms)?;
     }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
-/// Temporary files are created private; outputs get the usual 0644.
+/// Outputs get the usual 0644 (less the umask), not a temporary's 0600.
 #[cfg(unix)]
 fn default_permissions() -> Option<Permissions> {
     use std::os::unix::fs::PermissionsExt;
