@@ -16,7 +16,9 @@ use descrape::clean::CleanOptions;
 use descrape::cli::{Cli, ColorChoice, Command};
 use descrape::cli::{CountArgs, RulesArgs};
 use descrape::diff::Style;
+use descrape::engine::Cleaner;
 use descrape::inspect::Reading;
+use descrape::repeat::Counts;
 use descrape::rules::RuleSet;
 use descrape::rules::RulesError;
 use descrape::{examples, explain, inspect, suggest};
@@ -24,12 +26,12 @@ use descrape::{examples, explain, inspect, suggest};
 /// Counts for `repeated` rules: from `--counts`, or a first pass over the inputs.
 /// A note on where repetition is off goes to stderr unless `quiet`.
 fn prepare_counts(
-    rules: &mut RuleSet,
+    rules: &RuleSet,
     args: &CountArgs,
     reading: &Reading,
     quiet: bool,
-) -> anyhow::Result<()> {
-    let note = suggest::prepare(
+) -> anyhow::Result<Option<Counts>> {
+    let (counts, note) = suggest::prepare(
         rules,
         args.counts.as_deref(),
         reading.is_stdin(),
@@ -40,7 +42,7 @@ fn prepare_counts(
     if let (Some(note), false) = (note, quiet) {
         eprintln!("descrape: {note}");
     }
-    Ok(())
+    Ok(counts)
 }
 
 fn main() -> ExitCode {
@@ -68,7 +70,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     match cli.command {
         Command::Clean(args) => {
-            let mut rules = descrape::load_rules(&args.rules)?;
+            let rules = descrape::load_rules(&args.rules)?;
             let reading = args.format.reading(args.inputs.clone(), args.jobs);
             let opts = CleanOptions {
                 inputs: args.inputs,
@@ -83,16 +85,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 changes: args.changes,
                 report: args.report,
                 settings: Settings { jobs: args.jobs, progress: !args.quiet },
-                quiet: args.quiet,
             };
+            let mut counts = None;
             if rules.needs_counts() {
                 // Refuse bad paths before the counting pass reads anything.
                 descrape::clean::check_paths(&opts)?;
-                prepare_counts(&mut rules, &args.count, &reading, args.quiet)?;
+                counts = prepare_counts(&rules, &args.count, &reading, args.quiet)?;
             }
             // Ctrl-C and SIGTERM stop the run between documents; what was written is logged.
             descrape::interrupt::install()?;
-            let summary = descrape::clean::run(&rules, &opts)?;
+            let cleaner = Cleaner { rules: &rules, counts: counts.as_ref() };
+            let summary = descrape::clean::run(cleaner, &opts, |msg| eprintln!("descrape: {msg}"))?;
+            if !args.quiet {
+                eprint!("{}", summary.render());
+            }
             Ok(if summary.interrupted {
                 ExitCode::from(descrape::interrupt::EXIT_CODE)
             } else if summary.files.failed > 0 {
@@ -127,7 +133,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Diff(args) => {
-            let mut rules = descrape::load_rules(&args.rules)?;
+            let rules = descrape::load_rules(&args.rules)?;
             let color = match args.color {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,
@@ -136,14 +142,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let style = Style { color, context: args.context };
             let mut stderr = std::io::stderr();
             let reading = args.format.reading(args.inputs, args.jobs);
-            prepare_counts(&mut rules, &args.count, &reading, true)?;
+            let counts = prepare_counts(&rules, &args.count, &reading, true)?;
+            let cleaner = Cleaner { rules: &rules, counts: counts.as_ref() };
             if !args.against.is_empty() {
-                let mut old = descrape::load_rules(&RulesArgs {
+                let old = descrape::load_rules(&RulesArgs {
                     rules: args.against.clone(),
                     no_default_rules: args.rules.no_default_rules,
                 })?;
-                prepare_counts(&mut old, &args.count, &reading, true)?;
-                let report = inspect::impact(&rules, &old, &reading, args.examples, &mut stderr)?;
+                let old_counts = prepare_counts(&old, &args.count, &reading, true)?;
+                let old = Cleaner { rules: &old, counts: old_counts.as_ref() };
+                let report = inspect::impact(cleaner, old, &reading, args.examples, &mut stderr)?;
                 write!(stdout, "{}", report.render())?;
                 return Ok(if report.failed > 0 {
                     ExitCode::from(2)
@@ -154,7 +162,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 });
             }
             let (changed, failed) =
-                inspect::diff(&rules, &reading, &args.only, style, &mut stdout, &mut stderr)?;
+                inspect::diff(cleaner, &reading, &args.only, style, &mut stdout, &mut stderr)?;
             Ok(if failed > 0 {
                 ExitCode::from(2)
             } else if changed {
@@ -164,10 +172,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Stats(args) => {
-            let mut rules = descrape::load_rules(&args.rules)?;
+            let rules = descrape::load_rules(&args.rules)?;
             let reading = args.format.reading(args.inputs, args.jobs);
-            prepare_counts(&mut rules, &args.count, &reading, true)?;
-            let stats = inspect::stats(&rules, &reading, &mut std::io::stderr())?;
+            let counts = prepare_counts(&rules, &args.count, &reading, true)?;
+            let cleaner = Cleaner { rules: &rules, counts: counts.as_ref() };
+            let stats = inspect::stats(cleaner, &reading, &mut std::io::stderr())?;
             if args.json {
                 serde_json::to_writer_pretty(&mut stdout, &stats)?;
                 writeln!(stdout)?;
@@ -195,7 +204,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let reading = args.format.reading(args.inputs, args.jobs);
             let counts = suggest::count(&rules, reading.inputs()?, args.group_by, args.jobs)?;
             if let Some(path) = &args.save_counts {
-                counts.save(path)?;
+                descrape::counts_file::save(&counts, path)?;
             }
             let report =
                 suggest::suggest(&rules, &counts, reading.inputs()?, args.min_docs, args.limit, args.jobs)?;
@@ -233,7 +242,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval(args) => {
-            let mut rules = descrape::load_rules(&args.rules)?;
+            let rules = descrape::load_rules(&args.rules)?;
             let reading = Reading {
                 paths: vec![args.input.clone()],
                 format: Some(descrape::batch::Format::Text),
@@ -241,9 +250,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 input_type: args.input_type,
                 jobs: args.jobs,
             };
-            prepare_counts(&mut rules, &args.count, &reading, true)?;
+            let counts = prepare_counts(&rules, &args.count, &reading, true)?;
             let eval = inspect::eval(
-                &rules,
+                Cleaner { rules: &rules, counts: counts.as_ref() },
                 &args.input,
                 &args.gold,
                 args.input_type,
