@@ -21,6 +21,13 @@ pub(super) struct LineMatch {
     pub placed: bool,
 }
 
+impl LineMatch {
+    /// Line `i` alone, matched by `rule` (index `r`).
+    pub fn one_line(doc: &Doc, rule: &Rule, r: usize, i: usize) -> LineMatch {
+        LineMatch { first: i, last: i, anchor: i, rule: r, placed: doc.placed(rule.place, i) }
+    }
+}
+
 #[derive(Clone)]
 pub(super) struct SpanMatch {
     pub line: usize,

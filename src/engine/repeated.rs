@@ -73,13 +73,7 @@ pub(super) fn find(
             let need = min_docs.map_or_else(|| repeat::default_min_docs(group.docs), |m| m as u64);
             let rule = &rules.rules()[r];
             if n >= need && guards_ok(rule, doc.content(i)) {
-                out.push(LineMatch {
-                    first: i,
-                    last: i,
-                    anchor: i,
-                    rule: r,
-                    placed: doc.placed(rule.place, i),
-                });
+                out.push(LineMatch::one_line(doc, rule, r, i));
             }
         }
     }

@@ -24,13 +24,7 @@ pub(super) fn find(rules: &RuleSet, doc: &Doc, is_active: &impl Fn(usize) -> boo
         for &(r, model) in &scorers {
             let rule = &rules.rules()[r];
             if model.score(texts[i], f) >= model.threshold && guards_ok(rule, texts[i]) {
-                out.push(LineMatch {
-                    first: i,
-                    last: i,
-                    anchor: i,
-                    rule: r,
-                    placed: doc.placed(rule.place, i),
-                });
+                out.push(LineMatch::one_line(doc, rule, r, i));
             }
         }
     }
