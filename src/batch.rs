@@ -41,7 +41,7 @@ const BATCH_LINES: usize = 2048;
 const BATCH_BYTES: usize = 4 << 20;
 
 /// How documents are stored in the inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// One document per file.
     Text,
@@ -50,7 +50,7 @@ pub enum Format {
 }
 
 /// Whether a document is text or a web page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputType {
     /// HTML by extension (.html, .htm, .xhtml) or by its first bytes; JSON Lines records are text.
     Auto,

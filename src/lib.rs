@@ -15,6 +15,7 @@ pub mod changelog;
 pub mod clean;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod counts_file;
 pub mod decode;
 pub mod detect;

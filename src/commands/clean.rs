@@ -16,9 +16,9 @@ pub fn run(args: CleanArgs) -> Result<Outcome> {
     let opts = CleanOptions {
         inputs: args.inputs,
         out: args.out,
-        input_format: args.format.input_format,
-        input_type: args.format.input_type,
-        output_format: args.output_format,
+        input_format: args.format.input_format.map(Into::into),
+        input_type: args.format.input_type.into(),
+        output_format: args.output_format.map(Into::into),
         fields: args.format.fields(),
         annotate: args.annotate,
         strict: args.strict,

@@ -17,7 +17,7 @@ pub fn run(args: EvalArgs, out: &mut impl Write) -> Result<Outcome> {
         paths: vec![args.input.clone()],
         format: Some(Format::Text),
         fields: Default::default(),
-        input_type: args.input_type,
+        input_type: args.input_type.into(),
         jobs: args.jobs,
     };
     let counts = prepare_counts(&rules, &args.count, &reading, true)?;
@@ -25,7 +25,7 @@ pub fn run(args: EvalArgs, out: &mut impl Write) -> Result<Outcome> {
         Cleaner { rules: &rules, counts: counts.as_ref() },
         &args.input,
         &args.gold,
-        args.input_type,
+        args.input_type.into(),
         args.ignore.as_deref(),
         args.worst,
         args.jobs,

@@ -13,7 +13,7 @@ use crate::suggest;
 pub fn run(args: SuggestArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = crate::load_rules(&args.rules)?;
     let reading = args.format.reading(args.inputs, args.jobs);
-    let counts = suggest::count(&rules, reading.inputs()?, args.group_by, args.jobs)?;
+    let counts = suggest::count(&rules, reading.inputs()?, args.group_by.into(), args.jobs)?;
     if let Some(path) = &args.save_counts {
         crate::counts_file::save(&counts, path)?;
     }
