@@ -25,11 +25,12 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::decode::{self, Decoded, Source};
-use crate::engine::{self, Edit};
+use crate::engine::{self, Cleaner};
 use crate::html;
 use crate::interrupt;
 use crate::jsonl::{self, Fields};
-use crate::rules::{DocPath, RuleSet};
+use crate::rules::DocPath;
+use crate::text::{self, Edit};
 use crate::walk::Found;
 
 /// Files handed to the pool at once: enough to keep every core busy,
@@ -40,7 +41,7 @@ const BATCH_LINES: usize = 2048;
 const BATCH_BYTES: usize = 4 << 20;
 
 /// How documents are stored in the inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// One document per file.
     Text,
@@ -49,7 +50,7 @@ pub enum Format {
 }
 
 /// Whether a document is text or a web page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputType {
     /// HTML by extension (.html, .htm, .xhtml) or by its first bytes; JSON Lines records are text.
     Auto,
@@ -120,7 +121,7 @@ pub struct Page {
 
 impl Cleaned {
     pub fn output(&self) -> String {
-        engine::apply(&self.text, &self.edits)
+        text::apply(&self.text, &self.edits)
     }
 
     /// Where its text output goes in a tree: a page's path with `.txt`
@@ -244,10 +245,10 @@ fn test_panic(text: &str) {
 fn test_panic(_: &str) {}
 
 /// Render a page and clean its text; `path` is what scope globs see.
-fn clean_page(rules: &RuleSet, page: &str, path: Option<&str>) -> (String, Vec<Edit>, Page) {
+fn clean_page(cleaner: Cleaner, page: &str, path: Option<&str>) -> (String, Vec<Edit>, Page) {
     let at = path.map_or(DocPath::Unknown, DocPath::Known);
-    let rendered = html::render(rules, page, at);
-    let edits = engine::clean_with(rules, at, &rendered.text, &rendered.claims());
+    let rendered = html::render(cleaner.rules, page, at);
+    let edits = cleaner.clean(at, &rendered.text, &rendered.claims());
     (
         rendered.text,
         edits,
@@ -261,15 +262,20 @@ fn clean_page(rules: &RuleSet, page: &str, path: Option<&str>) -> (String, Vec<E
 }
 
 /// The edits another rule set makes to the same document (same text).
-pub fn reclean(rules: &RuleSet, c: &Cleaned) -> Vec<Edit> {
+pub fn reclean(cleaner: Cleaner, c: &Cleaned) -> Vec<Edit> {
     let path = c.id.as_deref().unwrap_or(&c.rel);
     match &c.html {
-        Some(page) => clean_page(rules, &page.source, Some(path)).1,
-        None => engine::clean(rules, Some(path), &c.text),
+        Some(page) => clean_page(cleaner, &page.source, Some(path)).1,
+        None => clean_text(cleaner, Some(path), &c.text),
     }
 }
 
-fn clean_bytes(rules: &RuleSet, bytes: Vec<u8>, rel: String, is_page: bool) -> Item {
+/// A text document's edits; `path` is what scope globs see.
+fn clean_text(cleaner: Cleaner, path: Option<&str>, text: &str) -> Vec<Edit> {
+    cleaner.clean(path.map_or(DocPath::Unknown, DocPath::Known), text, &engine::Claims::default())
+}
+
+fn clean_bytes(cleaner: Cleaner, bytes: Vec<u8>, rel: String, is_page: bool) -> Item {
     let decoded = if is_page { html::decode(bytes) } else { decode::decode(bytes) };
     // Standard input has no path: path-scoped rules do not apply to it.
     let path = (rel != "-").then_some(rel.as_str());
@@ -280,10 +286,10 @@ fn clean_bytes(rules: &RuleSet, bytes: Vec<u8>, rel: String, is_page: bool) -> I
         Decoded::Text { text, source } => {
             test_panic(&text);
             let (text, edits, html) = if is_page {
-                let (text, edits, page) = clean_page(rules, &text, path);
+                let (text, edits, page) = clean_page(cleaner, &text, path);
                 (text, edits, Some(page))
             } else {
-                let edits = engine::clean(rules, path, &text);
+                let edits = clean_text(cleaner, path, &text);
                 (text, edits, None)
             };
             Item::Cleaned(Cleaned { rel, id: None, line: None, fields: None, source, text, edits, html })
@@ -300,11 +306,11 @@ fn is_html(input_type: InputType, path: &std::path::Path, bytes: &[u8]) -> bool 
 }
 
 /// Read and clean one file.
-pub fn clean_file(rules: &RuleSet, path: PathBuf, rel: String, input_type: InputType) -> Item {
+pub fn clean_file(cleaner: Cleaner, path: PathBuf, rel: String, input_type: InputType) -> Item {
     match std::fs::read(&path) {
         Ok(bytes) => {
             let page = is_html(input_type, &path, &bytes);
-            clean_bytes(rules, bytes, rel, page)
+            clean_bytes(cleaner, bytes, rel, page)
         }
         Err(e) => Item::Failed { error: format!("cannot read `{}`: {e}", path.display()), rel },
     }
@@ -312,7 +318,7 @@ pub fn clean_file(rules: &RuleSet, path: PathBuf, rel: String, input_type: Input
 
 /// Parse and clean one JSON Lines line (its text a page when `page`).
 /// Scope globs see the record's id when it has one, else the file's path.
-fn clean_line(rules: &RuleSet, fields: &Fields, rel: &str, line: usize, bytes: Vec<u8>, page: bool) -> Item {
+fn clean_line(cleaner: Cleaner, fields: &Fields, rel: &str, line: usize, bytes: Vec<u8>, page: bool) -> Item {
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -326,10 +332,10 @@ fn clean_line(rules: &RuleSet, fields: &Fields, rel: &str, line: usize, bytes: V
             test_panic(&rec.text);
             let path = rec.id.as_deref().unwrap_or(rel);
             let (text, edits, html) = if page {
-                let (text, edits, page) = clean_page(rules, &rec.text, Some(path));
+                let (text, edits, page) = clean_page(cleaner, &rec.text, Some(path));
                 (text, edits, Some(page))
             } else {
-                let edits = engine::clean(rules, Some(path), &rec.text);
+                let edits = clean_text(cleaner, Some(path), &rec.text);
                 (rec.text, edits, None)
             };
             Item::Cleaned(Cleaned {
@@ -349,7 +355,7 @@ fn clean_line(rules: &RuleSet, fields: &Fields, rel: &str, line: usize, bytes: V
 
 /// Clean every input with `map` in parallel, then feed each result to
 /// `sink` in input order; an error from `sink` stops the run.
-pub fn run<T, M, S>(inputs: Inputs, rules: &RuleSet, settings: Settings, map: M, mut sink: S) -> Result<()>
+pub fn run<T, M, S>(inputs: Inputs, cleaner: Cleaner, settings: Settings, map: M, mut sink: S) -> Result<()>
 where
     T: Send,
     M: Fn(Item) -> T + Sync,
@@ -365,20 +371,23 @@ where
             let mut bytes = stdin_head;
             std::io::stdin().lock().read_to_end(&mut bytes)?;
             let page = is_html(input_type, std::path::Path::new("-"), &bytes);
-            sink(clean_guarded(&map, "-", "`-`".into(), || clean_bytes(rules, bytes, "-".into(), page)), &bar)
+            sink(
+                clean_guarded(&map, "-", "`-`".into(), || clean_bytes(cleaner, bytes, "-".into(), page)),
+                &bar,
+            )
         }
         (true, Format::Jsonl) => {
             let stdin = std::io::Cursor::new(stdin_head).chain(std::io::stdin().lock());
-            run_lines(&pool, rules, (&fields, pages), "-", stdin, &bar, &map, &mut sink)
+            run_lines(&pool, cleaner, (&fields, pages), "-", stdin, &bar, &map, &mut sink)
         }
-        (false, Format::Text) => run_files(&pool, rules, found, input_type, &bar, &map, &mut sink),
+        (false, Format::Text) => run_files(&pool, cleaner, found, input_type, &bar, &map, &mut sink),
         (false, Format::Jsonl) => {
             let mut result = Ok(());
             for f in found {
                 result = match f {
                     Found::File(s) => match jsonl::open(&s.path) {
                         Ok(reader) => {
-                            run_lines(&pool, rules, (&fields, pages), &s.rel, reader, &bar, &map, &mut sink)
+                            run_lines(&pool, cleaner, (&fields, pages), &s.rel, reader, &bar, &map, &mut sink)
                         }
                         Err(e) => {
                             let error = format!("cannot read `{}`: {e}", s.path.display());
@@ -401,7 +410,7 @@ where
 
 fn run_files<T, M, S>(
     pool: &rayon::ThreadPool,
-    rules: &RuleSet,
+    cleaner: Cleaner,
     found: Vec<Found>,
     input_type: InputType,
     bar: &ProgressBar,
@@ -434,7 +443,7 @@ where
                             let (size, rel) = (s.size, s.rel.clone());
                             let what = format!("`{}`", s.path.display());
                             let out = clean_guarded(map, &rel, what, || {
-                                clean_file(rules, s.path, s.rel, input_type)
+                                clean_file(cleaner, s.path, s.rel, input_type)
                             });
                             bar.inc(size);
                             out
@@ -459,7 +468,7 @@ where
 #[allow(clippy::too_many_arguments)]
 fn run_lines<T, M, S>(
     pool: &rayon::ThreadPool,
-    rules: &RuleSet,
+    cleaner: Cleaner,
     (fields, pages): (&Fields, bool),
     rel: &str,
     mut reader: impl BufRead,
@@ -509,7 +518,7 @@ where
                         return None;
                     }
                     let what = format!("`{rel}` line {line}");
-                    Some(clean_guarded(map, rel, what, || clean_line(rules, fields, rel, line, buf, pages)))
+                    Some(clean_guarded(map, rel, what, || clean_line(cleaner, fields, rel, line, buf, pages)))
                 })
                 .collect()
         });

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::batch::Cleaned;
 use crate::decode::Source;
-use crate::engine::{self, Edit};
 use crate::rules::RuleSet;
+use crate::text::{self, Edit};
 
 /// One line of the change log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,12 +82,12 @@ pub fn edit_records(
     text: &str,
     edits: &[Edit],
 ) -> Vec<Record> {
-    let lines = engine::lines(text);
+    let lines = text::lines(text);
     edits
         .iter()
         .map(|e| {
             let rule = &rules.rules()[e.rule];
-            let (first, last) = engine::line_span(&lines, &e.range);
+            let (first, last) = text::line_span(&lines, &e.range);
             Record::Edit {
                 file: file.to_string(),
                 id: id.map(str::to_string),

@@ -18,13 +18,14 @@ use serde_json::{json, Value};
 
 use crate::batch::{self, Cleaned, Format, InputType, Inputs, Item, Settings};
 use crate::changelog::{self, Record};
-use crate::engine;
+use crate::engine::Cleaner;
 use crate::format;
 use crate::interrupt;
 use crate::jsonl::{self, Fields, Sink};
 use crate::output::{self, AtomicWriter};
 use crate::report::{Summary, Totals};
 use crate::rules::RuleSet;
+use crate::text;
 use crate::walk;
 
 /// Where the change log goes when `--changes` is not given, under OUT
@@ -52,8 +53,6 @@ pub struct CleanOptions {
     pub changes: Option<PathBuf>,
     pub report: Option<PathBuf>,
     pub settings: Settings,
-    /// No summary on stderr (errors are still printed).
-    pub quiet: bool,
 }
 
 impl CleanOptions {
@@ -125,7 +124,11 @@ fn resolve_target(opts: &CleanOptions, stdin: bool) -> Result<Target> {
     }
 }
 
-pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
+/// Clean every input. Each document that fails or is skipped as malformed
+/// is handed to `notice` as it happens, as a message without the program
+/// name; the summary is returned, never printed here.
+pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) -> Result<Summary> {
+    let rules = cleaner.rules;
     let started = Instant::now();
     let stdin = opts.inputs.iter().any(|p| p == Path::new("-"));
     if stdin && opts.inputs.len() > 1 {
@@ -181,7 +184,7 @@ pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
 
     batch::run(
         inputs,
-        rules,
+        cleaner,
         opts.settings,
         |item| finish_item(rules, opts, tree.as_deref(), &input_rels, item),
         |mut done, bar| {
@@ -211,11 +214,11 @@ pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
                     if opts.strict {
                         bail!("{msg}");
                     }
-                    bar.suspend(|| eprintln!("descrape: {msg} (skipped)"));
+                    bar.suspend(|| notice(&format!("{msg} (skipped)")));
                 }
                 Status::Failed(msg) => {
                     totals.files.failed += 1;
-                    bar.suspend(|| eprintln!("descrape: {msg}"));
+                    bar.suspend(|| notice(msg));
                 }
             }
             if !matches!(done.status, Status::Skipped | Status::Malformed(_)) {
@@ -242,9 +245,6 @@ pub fn run(rules: &RuleSet, opts: &CleanOptions) -> Result<Summary> {
         serde_json::to_writer_pretty(&mut w, &summary)?;
         w.write_all(b"\n")?;
         w.commit().with_context(|| format!("cannot write report `{}`", path.display()))?;
-    }
-    if !opts.quiet {
-        eprint!("{}", summary.render());
     }
     Ok(summary)
 }
@@ -329,7 +329,7 @@ fn annotation(rules: &RuleSet, c: &Cleaned) -> Value {
     let mut words = 0;
     for e in &c.edits {
         *per_rule.entry(&rules.rules()[e.rule].id).or_default() += 1;
-        words += engine::word_count(&c.text[e.range.clone()]);
+        words += text::word_count(&c.text[e.range.clone()]);
     }
     json!({ "edits": c.edits.len(), "words_removed": words, "rules": per_rule })
 }
@@ -396,7 +396,7 @@ fn finish_cleaned(
     let output = if unchanged { std::mem::take(&mut c.text) } else { c.output() };
     let write = match (opts.output(), tree) {
         (Format::Jsonl, _) => {
-            let words = engine::word_count(&output);
+            let words = text::word_count(&output);
             if opts.min_words.is_some_and(|m| words < m) {
                 records.push(Record::Dropped { file: c.rel.clone(), id: c.id.clone(), line: c.line, words });
                 return Done { records, size, status: Status::Dropped, write: None };

@@ -5,10 +5,35 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use crate::batch::{Format, InputType};
 use crate::inspect::Reading;
 use crate::jsonl::Fields;
-pub use crate::repeat::GroupBy;
+
+/// How documents are stored in the inputs (`batch::Format`, as typed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One document per file.
+    Text,
+    /// One document per line, a JSON object (`.gz`/`.zst` by extension).
+    Jsonl,
+}
+
+/// Whether a document is text or a web page (`batch::InputType`, as typed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputType {
+    /// HTML by extension (.html, .htm, .xhtml) or by its first bytes; JSON Lines records are text.
+    Auto,
+    Text,
+    Html,
+}
+
+/// How documents are grouped for counting (`repeat::GroupBy`, as typed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroupBy {
+    /// By top-level directory (one site per directory).
+    Dir,
+    /// One group for everything.
+    None,
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -244,7 +269,13 @@ impl FormatArgs {
 
     /// How to read `paths` in this format.
     pub fn reading(&self, paths: Vec<PathBuf>, jobs: usize) -> Reading {
-        Reading { paths, format: self.input_format, fields: self.fields(), input_type: self.input_type, jobs }
+        Reading {
+            paths,
+            format: self.input_format.map(Into::into),
+            fields: self.fields(),
+            input_type: self.input_type.into(),
+            jobs,
+        }
     }
 }
 

@@ -6,8 +6,8 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::{self, Edit};
 use crate::rules::RuleSet;
+use crate::text::{self, Edit};
 
 /// How a diff is drawn.
 #[derive(Debug, Clone, Copy)]
@@ -38,7 +38,7 @@ pub fn render(rules: &RuleSet, rel: &str, text: &str, edits: &[Edit], style: Sty
     if edits.is_empty() {
         return String::new();
     }
-    let lines = engine::lines(text);
+    let lines = text::lines(text);
     let fates = fates(text, &lines, edits);
     let paint = |code: &str, s: &str| if style.color { format!("{code}{s}{RESET}") } else { s.to_string() };
     let label = |rule: usize| paint(DIM, &format!("  [{}]", rules.rules()[rule].id));
@@ -132,7 +132,7 @@ fn push_line(
     }
 }
 
-fn fates(text: &str, lines: &[engine::Line], edits: &[Edit]) -> Vec<Fate> {
+fn fates(text: &str, lines: &[text::Line], edits: &[Edit]) -> Vec<Fate> {
     let mut fates = Vec::with_capacity(lines.len());
     let mut e = 0;
     for l in lines {
@@ -170,6 +170,7 @@ fn fates(text: &str, lines: &[engine::Line], edits: &[Edit]) -> Vec<Fate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine;
     use crate::rules::load_str;
 
     #[test]

@@ -11,9 +11,9 @@
 use serde::Serialize;
 use similar::{capture_diff_slices, Algorithm, DiffOp};
 
-use crate::engine::{self, Edit};
 use crate::report::shorten;
 use crate::rules::RuleSet;
+use crate::text::{self, Edit};
 
 /// Word counts for one file, one rule, or a whole run.
 #[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -142,11 +142,11 @@ pub fn score(
     gold: &str,
     ignore: &[usize],
 ) -> FileScore {
-    let raw_words = engine::word_owners(raw, edits);
+    let raw_words = text::word_owners(raw, edits);
     let noise = noise_words(raw, gold);
     debug_assert_eq!(noise.len(), raw_words.len());
-    let lines = engine::lines(raw);
-    let line_of = |pos: usize| engine::line_span(&lines, &(pos..pos + 1)).0;
+    let lines = text::lines(raw);
+    let line_of = |pos: usize| text::line_span(&lines, &(pos..pos + 1)).0;
     let mut noise_total = 0u64;
     let mut counts = Counts::default();
     let mut per_rule: Vec<(usize, Counts)> = Vec::new();
@@ -365,6 +365,7 @@ fn score_table(s: &mut String, heading: &str, rows: &[RuleScore]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine;
     use crate::rules::load_str;
 
     #[test]

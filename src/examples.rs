@@ -9,6 +9,7 @@
 use crate::engine;
 use crate::html;
 use crate::rules::{DocPath, RuleSet};
+use crate::text;
 
 /// One example that did not behave as its rule says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +22,7 @@ pub struct Failure {
 /// Clean an example of rule `index` as a document of its own; an example
 /// that starts with `<` is a web page and is rendered first. Returns the
 /// text the edits apply to, and the edits.
-pub fn clean_example(rules: &RuleSet, index: usize, text: &str) -> (String, Vec<engine::Edit>) {
+pub fn clean_example(rules: &RuleSet, index: usize, text: &str) -> (String, Vec<text::Edit>) {
     let at = DocPath::ExampleOf(index);
     if text.trim_start().starts_with('<') {
         let page = html::render(rules, text, at);
@@ -38,7 +39,7 @@ pub fn check(rules: &RuleSet) -> Vec<Failure> {
     for (index, rule) in rules.rules().iter().enumerate() {
         for ex in &rule.tests.remove {
             let (text, edits) = clean_example(rules, index, &ex.text);
-            let out = engine::apply(&text, &edits);
+            let out = text::apply(&text, &edits);
             let problem = if !edits.iter().any(|e| e.rule == index) {
                 Some("`remove` example was not removed by this rule".to_string())
             } else {

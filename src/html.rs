@@ -19,8 +19,9 @@ use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 use scraper::{ElementRef, Html, Node};
 
 use crate::decode::{Decoded, Source};
-use crate::engine::{Claims, Line};
+use crate::engine::Claims;
 use crate::rules::{DocPath, Kind, RuleSet};
+use crate::text::Line;
 
 /// Whether a file is a web page: by extension, else by its first bytes.
 pub fn looks_like_html(path: &Path, bytes: &[u8]) -> bool {
@@ -512,7 +513,7 @@ pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
     if !text.is_empty() {
         text.push('\n');
     }
-    let lines = crate::engine::lines(&text);
+    let lines = crate::text::lines(&text);
     // The extractor's fallbacks recurse over the tree: on pathologically deep
     // markup they would overflow a worker's stack, so they stay off there.
     let extracted = main_rule.and_then(|(_, fallback)| extract_main(html, fallback && !weights.1));
@@ -529,7 +530,7 @@ pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
         // The headline stays, and with it a short deck between it and the
         // first kept line after it.
         if let Some(t) = &r.title_range {
-            let (first, last) = crate::engine::line_span(&lines, t);
+            let (first, last) = crate::text::line_span(&lines, t);
             keep[first - 1..last].iter_mut().for_each(|k| *k = true);
             if let Some(next) = (last..lines.len()).find(|&i| counts[i].1 > 0 && keep[i]) {
                 if counts[last..next].iter().map(|c| c.1).sum::<usize>() <= DECK_WORDS {
@@ -547,7 +548,7 @@ pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
     // `div.Blog.widget`, a `post-subscribe-wrapper`): never removed.
     let total = kept_before[lines.len()];
     let wraps = |range: &Range<usize>| {
-        let (first, last) = crate::engine::line_span(&lines, range);
+        let (first, last) = crate::text::line_span(&lines, range);
         total > 0 && (kept_before[last] - kept_before[first - 1]) * 2 > total
     };
     let mut matched: Vec<Region> = r
@@ -627,7 +628,7 @@ mod tests {
             "Flood aid arrives\n\nHome World\n\nFlood aid arrives\n\nBoats reached the villages on Monday.\n";
         let counts = line_words(
             text,
-            &crate::engine::lines(text),
+            &crate::text::lines(text),
             "Flood aid arrives Boats reached the villages on Monday.",
         );
         let kept: Vec<bool> = counts.iter().map(|(k, n)| *n > 0 && k * 2 >= *n).collect();

@@ -12,10 +12,10 @@ use crate::batch::{self, Format, InputType, Inputs, Item, Settings};
 use crate::changelog;
 use crate::decode::{self, Decoded};
 use crate::diff::{self, Style};
+use crate::engine::Cleaner;
 use crate::eval::{self, Evaluation, FileScore};
 use crate::jsonl::Fields;
 use crate::report::{FileCounts, RuleTotals, Totals};
-use crate::rules::RuleSet;
 use crate::walk;
 
 fn quiet(jobs: usize) -> Settings {
@@ -71,13 +71,14 @@ fn count_other(files: &mut FileCounts, item: &Item, err: &mut impl Write) -> std
 /// limits the shown removals to those rules. Returns whether anything
 /// would change and how many files failed.
 pub fn diff(
-    rules: &RuleSet,
+    cleaner: Cleaner,
     reading: &Reading,
     only: &[String],
     style: Style,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<(bool, u64)> {
+    let rules = cleaner.rules;
     for id in only {
         if rules.get(id).is_none() {
             bail!("no rule with id `{id}` (see `descrape rules`)");
@@ -88,7 +89,7 @@ pub fn diff(
     let mut files = FileCounts::default();
     batch::run(
         reading.inputs()?,
-        rules,
+        cleaner,
         quiet(reading.jobs),
         |item| {
             let text = match &item {
@@ -142,13 +143,14 @@ impl Stats {
 }
 
 /// Run the rules over inputs and count what each removes.
-pub fn stats(rules: &RuleSet, reading: &Reading, err: &mut impl Write) -> Result<Stats> {
+pub fn stats(cleaner: Cleaner, reading: &Reading, err: &mut impl Write) -> Result<Stats> {
+    let rules = cleaner.rules;
     let mut totals = Totals::new(rules);
     let inputs = reading.inputs()?;
     totals.files.records = inputs.format == Format::Jsonl;
     batch::run(
         inputs,
-        rules,
+        cleaner,
         quiet(reading.jobs),
         |item| {
             let records = match &item {
@@ -207,7 +209,7 @@ fn read_ignore(path: &Path) -> Result<std::collections::HashMap<String, Vec<usiz
 
 /// Clean `input` in memory and score it against `gold`, file by file.
 pub fn eval(
-    rules: &RuleSet,
+    cleaner: Cleaner,
     input: &Path,
     gold: &Path,
     input_type: InputType,
@@ -215,6 +217,7 @@ pub fn eval(
     worst: usize,
     jobs: usize,
 ) -> Result<Evaluation> {
+    let rules = cleaner.rules;
     if !input.is_dir() || !gold.is_dir() {
         bail!("eval needs two directories: `{}` and `{}`", input.display(), gold.display());
     }
@@ -242,7 +245,7 @@ pub fn eval(
     let mut first_error: Option<anyhow::Error> = None;
     batch::run(
         inputs,
-        rules,
+        cleaner,
         quiet(jobs),
         |item| match item {
             Item::Cleaned(c) => match read_gold(&gold.join(c.text_rel())).and_then(|g| match g {
@@ -323,8 +326,8 @@ impl Impact {
 
 /// Run `old` and `new` over the same documents and report what differs.
 pub fn impact(
-    new: &RuleSet,
-    old: &RuleSet,
+    new: Cleaner,
+    old: Cleaner,
     reading: &Reading,
     examples: usize,
     err: &mut impl Write,
@@ -352,10 +355,10 @@ pub fn impact(
             let diffs = match &item {
                 Item::Cleaned(c) => {
                     let old_edits = batch::reclean(old, c);
-                    let lines = crate::engine::lines(&c.text);
+                    let lines = crate::text::lines(&c.text);
                     let mut runs: Vec<(bool, usize, usize, String)> = Vec::new();
-                    let a = crate::engine::word_owners(&c.text, &c.edits);
-                    let b = crate::engine::word_owners(&c.text, &old_edits);
+                    let a = crate::text::word_owners(&c.text, &c.edits);
+                    let b = crate::text::word_owners(&c.text, &old_edits);
                     for ((at, w, by_new), (_, _, by_old)) in a.into_iter().zip(b) {
                         let change = match (by_new, by_old) {
                             (Some(r), None) => Some((true, r)),
@@ -363,7 +366,7 @@ pub fn impact(
                             _ => None,
                         };
                         if let Some((is_new, r)) = change {
-                            let line = crate::engine::line_span(&lines, &(at..at + 1)).0;
+                            let line = crate::text::line_span(&lines, &(at..at + 1)).0;
                             match runs.last_mut() {
                                 Some(x) if x.0 == is_new && x.1 == r && x.2 == line => {
                                     x.3.push(' ');
@@ -374,7 +377,7 @@ pub fn impact(
                         }
                     }
                     let changed =
-                        crate::engine::apply(&c.text, &c.edits) != crate::engine::apply(&c.text, &old_edits);
+                        crate::text::apply(&c.text, &c.edits) != crate::text::apply(&c.text, &old_edits);
                     Some(Diffs { changed, runs })
                 }
                 _ => None,
@@ -386,7 +389,7 @@ pub fn impact(
                 report.documents += 1;
                 report.documents_changed += u64::from(d.changed);
                 for (is_new, r, line, words) in d.runs {
-                    let set = if is_new { new } else { old };
+                    let set = if is_new { new.rules } else { old.rules };
                     let entry = per.entry((is_new, r)).or_insert_with(|| RuleImpact {
                         rule: set.rules()[r].id.clone(),
                         newly_removed: 0,

@@ -1,37 +1,42 @@
 //! descrape: strip scraped boilerplate from raw article dumps.
 //!
-//! The library holds everything testable: [`rules`] parses and compiles
-//! YAML rules, [`engine`] turns text plus rules into edits with no I/O,
-//! [`decode`] turns bytes into text, [`walk`] finds inputs, [`batch`] runs
-//! the engine over files in parallel, [`output`] writes atomically,
-//! [`changelog`] and [`report`] describe what was done, [`interrupt`]
-//! turns Ctrl-C into a stop request, and [`clean`] is the `clean` command
-//! built from those pieces.
+//! The library holds everything testable: [`cli`] is what the user typed,
+//! [`commands`] runs one subcommand each and [`exit_codes`] maps their
+//! outcomes; [`rules`] parses and compiles YAML rules, [`engine`] turns
+//! text plus rules into edits with no I/O, [`text`] holds the edit and
+//! line helpers everyone shares, [`decode`] turns bytes into text,
+//! [`walk`] finds inputs, [`batch`] runs the engine over files in
+//! parallel, [`output`] writes atomically, [`changelog`] and [`report`]
+//! describe what was done, [`interrupt`] turns Ctrl-C into a stop
+//! request, and [`clean`] is the cleaning run behind `clean`.
 
 pub mod batch;
 pub mod changelog;
 pub mod clean;
 pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod counts_file;
 pub mod decode;
 pub mod detect;
 pub mod diff;
 pub mod engine;
 pub mod eval;
 pub mod examples;
+pub mod exit_codes;
 pub mod explain;
-pub mod fold;
 pub mod format;
 pub mod html;
 pub mod inspect;
 pub mod interrupt;
 pub mod jsonl;
 pub mod mojibake;
-pub mod normalize;
 pub mod output;
 pub mod repeat;
 pub mod report;
 pub mod rules;
 pub mod suggest;
+pub mod text;
 pub mod walk;
 
 use rules::{RuleSet, RulesError};

@@ -4,18 +4,15 @@
 //! A line's key is a 64-bit hash of its text folded (lower case, digits
 //! as 0, whitespace collapsed), so counting keeps hashes, not texts, and
 //! memory grows with the number of distinct lines, not with the input.
-//! Counts do not depend on the order documents come in. No I/O here but
-//! the counts file.
+//! Counts do not depend on the order documents come in. No I/O here: the
+//! counts file is read and written by `counts_file.rs`.
 
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::Path;
-
-use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
 
 /// How documents are grouped for counting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
     /// By top-level directory (one site per directory).
@@ -128,19 +125,6 @@ impl Counts {
             Some(g) => (g.lines.get(&key).copied().unwrap_or(0), g.docs),
             None => (0, 0),
         }
-    }
-
-    pub fn save(&self, path: &Path) -> Result<()> {
-        let mut w = crate::output::AtomicWriter::create(path)
-            .with_context(|| format!("cannot create counts file `{}`", path.display()))?;
-        serde_json::to_writer(&mut w, self)?;
-        w.commit().with_context(|| format!("cannot write counts file `{}`", path.display()))
-    }
-
-    pub fn load(path: &Path) -> Result<Counts> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read counts file `{}`", path.display()))?;
-        serde_json::from_str(&text).with_context(|| format!("`{}` is not a counts file", path.display()))
     }
 }
 

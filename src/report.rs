@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::changelog::Record;
-use crate::engine;
 use crate::rules::RuleSet;
+use crate::text;
 
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct FileCounts {
@@ -112,7 +112,7 @@ impl Totals {
             let Some(&i) = self.index.get(rule) else { continue };
             let t = &mut self.per_rule[i];
             t.edits += 1;
-            t.words += engine::word_count(removed) as u64;
+            t.words += text::word_count(removed) as u64;
             if kind != "span" {
                 t.lines += (lines[1] + 1 - lines[0]) as u64;
             }

@@ -8,12 +8,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 use anyhow::Result;
 use serde::Serialize;
 
 use crate::batch::{self, Cleaned, Inputs, Item, Settings};
+use crate::engine::Cleaner;
 use crate::repeat::{self, Counts, GroupBy};
 use crate::report::shorten;
 use crate::rules::{Kind, RuleSet};
@@ -38,7 +38,7 @@ pub fn count(rules: &RuleSet, inputs: Inputs, group_by: GroupBy, jobs: usize) ->
     let mut counts = Counts::new(group_by);
     batch::run(
         inputs,
-        &html_only,
+        Cleaner::new(&html_only),
         Settings { jobs, progress: false },
         |item| match item {
             Item::Cleaned(c) => Some((doc_path(&c).to_string(), repeat::doc_keys(&c.output()))),
@@ -54,28 +54,32 @@ pub fn count(rules: &RuleSet, inputs: Inputs, group_by: GroupBy, jobs: usize) ->
     Ok(counts)
 }
 
-/// Give the rule set the counts its `repeated` rules need: from `file`
-/// when given, else from a counting pass over `inputs()`.
+/// The counts the rule set's `repeated` rules need (none when no rule
+/// needs them): from `file` when given, else from a counting pass over
+/// `inputs()`; and a note on where repetition is off.
 pub fn prepare(
-    rules: &mut RuleSet,
+    rules: &RuleSet,
     file: Option<&std::path::Path>,
     stdin: bool,
     inputs: impl FnOnce() -> Result<Inputs>,
     group_by: GroupBy,
     jobs: usize,
-) -> Result<Option<String>> {
+) -> Result<(Option<Counts>, Option<String>)> {
     if !rules.needs_counts() {
-        return Ok(None);
+        return Ok((None, None));
     }
     let counts = match file {
-        Some(f) => Counts::load(f)?,
+        Some(f) => crate::counts_file::load(f)?,
         // Checked before `inputs()`, which reads the first bytes of standard
         // input to tell its format: those bytes would be lost to the run.
         None if stdin => {
-            return Ok(Some(
-                "site repetition is off: standard input cannot be read twice to count lines; \
-                 give `--counts FILE` made by `descrape suggest --save-counts FILE`"
-                    .to_string(),
+            return Ok((
+                None,
+                Some(
+                    "site repetition is off: standard input cannot be read twice to count lines; \
+                     give `--counts FILE` made by `descrape suggest --save-counts FILE`"
+                        .to_string(),
+                ),
             ));
         }
         None => count(rules, inputs()?, group_by, jobs)?,
@@ -88,8 +92,7 @@ pub fn prepare(
             crate::repeat::MIN_GROUP_DOCS
         )
     });
-    rules.set_counts(Arc::new(counts));
-    Ok(note)
+    Ok((Some(counts), note))
 }
 
 /// Where in its documents a repeated line sits.
@@ -226,7 +229,7 @@ pub fn suggest(
     let mut blocks: HashMap<(String, Vec<u64>), Seen> = HashMap::new();
     batch::run(
         inputs,
-        &html_only,
+        Cleaner::new(&html_only),
         Settings { jobs, progress: false },
         |item| {
             let Item::Cleaned(c) = item else { return None };

@@ -229,7 +229,7 @@ fn the_log_rebuilds_each_pages_rendered_text() {
         let at = descrape::rules::DocPath::Known(&rel);
         let page = descrape::html::render(&rules, &text, at);
         let edits = descrape::engine::clean_with(&rules, at, &page.text, &page.claims());
-        let output = descrape::engine::apply(&page.text, &edits);
+        let output = descrape::text::apply(&page.text, &edits);
         let recs = descrape::changelog::edit_records(&rules, &rel, None, &page.text, &edits);
         assert_eq!(descrape::changelog::rebuild(&output, &recs), page.text, "{rel}");
     }

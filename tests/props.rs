@@ -4,6 +4,7 @@
 use descrape::changelog;
 use descrape::engine;
 use descrape::rules::{load_default, RuleSet};
+use descrape::text;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
@@ -110,14 +111,14 @@ proptest! {
     #[test]
     fn the_log_rebuilds_the_input(text in document()) {
         let edits = engine::clean(rules(), Some("a.txt"), &text);
-        let output = engine::apply(&text, &edits);
+        let output = text::apply(&text, &edits);
         let records = changelog::edit_records(rules(), "a.txt", None, &text, &edits);
         prop_assert_eq!(changelog::rebuild(&output, &records), text);
     }
 
     #[test]
     fn cleaning_twice_changes_nothing(text in document()) {
-        let once = engine::apply(&text, &engine::clean(rules(), None, &text));
+        let once = text::apply(&text, &engine::clean(rules(), None, &text));
         let twice = engine::clean(rules(), None, &once);
         prop_assert!(twice.is_empty(), "second pass removed {:?}", twice.iter().map(|e| &once[e.range.clone()]).collect::<Vec<_>>());
     }
@@ -126,7 +127,7 @@ proptest! {
     fn removals_leave_no_stray_blank_lines(text in document()) {
         let edits = engine::clean(rules(), None, &text);
         prop_assume!(!edits.is_empty());
-        let out = engine::apply(&text, &edits);
+        let out = text::apply(&text, &edits);
         let norm = out.replace("\r\n", "\n");
         let orig = text.replace("\r\n", "\n");
         let blank = |l: &str| l.trim().is_empty();
@@ -149,14 +150,14 @@ proptest! {
     #[test]
     fn the_log_rebuilds_the_input_with_normalisation(text in messy_document()) {
         let edits = engine::clean(nlp_rules(), Some("a.txt"), &text);
-        let output = engine::apply(&text, &edits);
+        let output = text::apply(&text, &edits);
         let records = changelog::edit_records(nlp_rules(), "a.txt", None, &text, &edits);
         prop_assert_eq!(changelog::rebuild(&output, &records), text);
     }
 
     #[test]
     fn normalising_twice_changes_nothing(text in messy_document()) {
-        let once = engine::apply(&text, &engine::clean(nlp_rules(), None, &text));
+        let once = text::apply(&text, &engine::clean(nlp_rules(), None, &text));
         let twice = engine::clean(nlp_rules(), None, &once);
         prop_assert!(twice.is_empty(), "second pass changed {:?} in {:?}", twice.iter().map(|e| (&once[e.range.clone()], &e.insert)).collect::<Vec<_>>(), once);
     }

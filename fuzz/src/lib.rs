@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use descrape::changelog;
-use descrape::engine::{self, Edit};
+use descrape::engine;
+use descrape::text::{self, Edit};
 use descrape::rules::{DocPath, RuleSet};
 
 /// The embedded default rules, loaded once.
@@ -34,7 +35,7 @@ pub fn check_edits(rules: &RuleSet, text: &str, edits: &[Edit]) -> String {
         );
         pos = e.range.end;
     }
-    let output = engine::apply(text, edits);
+    let output = text::apply(text, edits);
     let records = changelog::edit_records(rules, "fuzz.txt", None, text, edits);
     assert_eq!(changelog::rebuild(&output, &records), text, "the change log does not rebuild the input");
     output
@@ -48,7 +49,7 @@ pub fn check_clean(rules: &RuleSet, path: DocPath, text: &str) -> String {
     assert!(
         again.is_empty(),
         "cleaning the output again changes it:\ninput  {text:?}\noutput {output:?}\nagain  {:?}",
-        engine::apply(&output, &again)
+        text::apply(&output, &again)
     );
     output
 }

@@ -213,8 +213,6 @@ pub struct RemoveExample {
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    /// Line counts across the run's documents, for `repeated` rules.
-    counts: Option<std::sync::Arc<crate::repeat::Counts>>,
     triggers: Triggers,
     any_scope: bool,
 }
@@ -224,7 +222,7 @@ impl RuleSet {
         let triggers =
             Triggers::new(rules.iter().enumerate().filter_map(|(i, r)| r.kind.trigger().map(|t| (i, t))))?;
         let any_scope = rules.iter().any(|r| r.scope.is_some());
-        Ok(RuleSet { rules, counts: None, triggers, any_scope })
+        Ok(RuleSet { rules, triggers, any_scope })
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -236,16 +234,7 @@ impl RuleSet {
         self.rules.iter().any(|r| matches!(r.kind, Kind::Repeated { .. }))
     }
 
-    /// Give `repeated` rules the counts they work from.
-    pub fn set_counts(&mut self, counts: std::sync::Arc<crate::repeat::Counts>) {
-        self.counts = Some(counts);
-    }
-
-    pub fn counts(&self) -> Option<&crate::repeat::Counts> {
-        self.counts.as_deref()
-    }
-
-    /// A set of clones of the rules `keep` selects (no counts).
+    /// A set of clones of the rules `keep` selects.
     pub fn subset(&self, keep: impl Fn(&Rule) -> bool) -> Result<RuleSet, regex::Error> {
         RuleSet::new(self.rules.iter().filter(|r| keep(r)).cloned().collect())
     }

@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use crate::engine::Edit;
+use crate::text::Edit;
 
 /// An edit of `first` placed in the intermediate text.
 struct Placed<'a> {
@@ -125,7 +125,7 @@ pub fn fold(text: &str, mid: &str, first: &[Edit], second: &[Edit]) -> Vec<Edit>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::apply;
+    use crate::text::apply;
 
     /// Random sorted, disjoint edits of `text` (ASCII), from `seed`.
     fn edits(text: &str, seed: &mut u64, rule: usize) -> Vec<Edit> {

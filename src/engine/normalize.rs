@@ -11,8 +11,8 @@ use std::ops::Range;
 
 use unicode_normalization::{is_nfc, is_nfkc, UnicodeNormalization};
 
-use crate::engine::Edit;
 use crate::rules::{Kind, RuleSet, Step};
+use crate::text::Edit;
 
 /// The enabled steps, each with the index of the rule that turned it on.
 #[derive(Debug, Default, Clone, Copy)]
@@ -169,6 +169,6 @@ pub fn terminator(steps: &Steps, term: &str, base: usize, out: &mut Vec<Edit>) {
 }
 
 /// The key two lines share when one repeats the other: whitespace collapsed.
-pub fn line_key(content: &str) -> String {
+pub fn duplicate_key(content: &str) -> String {
     content.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -1,0 +1,50 @@
+//! `descrape clean`: resolve the options, count lines first when
+//! `repeated` rules need it, run the cleaning (`clean.rs` at the crate
+//! root), print each failure as it happens and the summary at the end.
+
+use anyhow::Result;
+
+use super::{prepare_counts, Outcome};
+use crate::batch::Settings;
+use crate::clean::{self, CleanOptions};
+use crate::cli::CleanArgs;
+use crate::engine::Cleaner;
+
+pub fn run(args: CleanArgs) -> Result<Outcome> {
+    let rules = crate::load_rules(&args.rules)?;
+    let reading = args.format.reading(args.inputs.clone(), args.jobs);
+    let opts = CleanOptions {
+        inputs: args.inputs,
+        out: args.out,
+        input_format: args.format.input_format.map(Into::into),
+        input_type: args.format.input_type.into(),
+        output_format: args.output_format.map(Into::into),
+        fields: args.format.fields(),
+        annotate: args.annotate,
+        strict: args.strict,
+        min_words: args.min_words,
+        changes: args.changes,
+        report: args.report,
+        settings: Settings { jobs: args.jobs, progress: !args.quiet },
+    };
+    let mut counts = None;
+    if rules.needs_counts() {
+        // Refuse bad paths before the counting pass reads anything.
+        clean::check_paths(&opts)?;
+        counts = prepare_counts(&rules, &args.count, &reading, args.quiet)?;
+    }
+    // Ctrl-C and SIGTERM stop the run between documents; what was written is logged.
+    crate::interrupt::install()?;
+    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref() };
+    let summary = clean::run(cleaner, &opts, |msg| eprintln!("descrape: {msg}"))?;
+    if !args.quiet {
+        eprint!("{}", summary.render());
+    }
+    Ok(if summary.interrupted {
+        Outcome::Interrupted
+    } else if summary.files.failed > 0 {
+        Outcome::InputsFailed
+    } else {
+        Outcome::Success
+    })
+}

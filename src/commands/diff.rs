@@ -1,0 +1,47 @@
+//! `descrape diff`: what would be removed, as a unified diff labelled by
+//! rule, or with `--against` what a change of rules changes. Writes no
+//! file; the runs are `inspect.rs`, the diff text `diff.rs`.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::Result;
+
+use super::{prepare_counts, Outcome};
+use crate::cli::{ColorChoice, DiffArgs, RulesArgs};
+use crate::diff::Style;
+use crate::engine::Cleaner;
+use crate::inspect;
+
+pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
+    let rules = crate::load_rules(&args.rules)?;
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal(),
+    };
+    let style = Style { color, context: args.context };
+    let mut stderr = std::io::stderr();
+    let reading = args.format.reading(args.inputs, args.jobs);
+    let counts = prepare_counts(&rules, &args.count, &reading, true)?;
+    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref() };
+    let (changed, failed) = if args.against.is_empty() {
+        inspect::diff(cleaner, &reading, &args.only, style, out, &mut stderr)?
+    } else {
+        let old = crate::load_rules(&RulesArgs {
+            rules: args.against.clone(),
+            no_default_rules: args.rules.no_default_rules,
+        })?;
+        let old_counts = prepare_counts(&old, &args.count, &reading, true)?;
+        let old = Cleaner { rules: &old, counts: old_counts.as_ref() };
+        let report = inspect::impact(cleaner, old, &reading, args.examples, &mut stderr)?;
+        write!(out, "{}", report.render())?;
+        (report.documents_changed > 0, report.failed)
+    };
+    Ok(if failed > 0 {
+        Outcome::Incomplete
+    } else if changed {
+        Outcome::Differences
+    } else {
+        Outcome::Success
+    })
+}

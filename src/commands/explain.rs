@@ -1,0 +1,18 @@
+//! `descrape explain ID`: one rule's doc, source, patterns, guards and
+//! examples. The text is made by `explain.rs` at the crate root.
+
+use std::io::Write;
+
+use anyhow::{bail, Result};
+
+use super::Outcome;
+use crate::cli::ExplainArgs;
+
+pub fn run(args: ExplainArgs, out: &mut impl Write) -> Result<Outcome> {
+    let rules = crate::load_rules(&args.rules)?;
+    let Some(rule) = rules.get(&args.id) else {
+        bail!("no rule with id `{}` (see `descrape rules`)", args.id);
+    };
+    write!(out, "{}", crate::explain::explain(rule))?;
+    Ok(Outcome::Success)
+}

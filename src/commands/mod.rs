@@ -1,0 +1,83 @@
+//! The subcommands, one file each: every command takes its arguments as
+//! parsed, runs the library, writes its report to the writer it is given
+//! and returns an [`Outcome`]; `exit_codes.rs` turns the outcome into the
+//! process's exit code.
+//!
+//! Commands print their reports and notices; they do not parse arguments
+//! (`cli.rs`) and do not choose exit codes.
+
+pub mod check;
+pub mod clean;
+pub mod diff;
+pub mod eval;
+pub mod explain;
+pub mod features;
+pub mod rules;
+pub mod stats;
+pub mod suggest;
+pub mod test;
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::cli::CountArgs;
+use crate::inspect::Reading;
+use crate::repeat::Counts;
+use crate::rules::RuleSet;
+
+/// How a command ended, as far as the exit code cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything done, nothing to flag.
+    Success,
+    /// `diff` would change something; `test` has failing examples.
+    Differences,
+    /// Some inputs could not be read or cleaned; the rest were.
+    InputsFailed,
+    /// `diff`: an input could not be read, so the comparison is incomplete.
+    Incomplete,
+    /// `check`: the rules do not load.
+    InvalidRules,
+    /// Stopped by Ctrl-C or SIGTERM between documents.
+    Interrupted,
+}
+
+/// A command's report: serialisable, with its text rendering.
+pub trait Report: Serialize {
+    fn render(&self) -> String;
+}
+
+/// Write `report` as pretty JSON (with `json`) or as its text rendering.
+pub fn print(report: &impl Report, json: bool, out: &mut impl Write) -> Result<()> {
+    if json {
+        serde_json::to_writer_pretty(&mut *out, report)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", report.render())?;
+    }
+    Ok(())
+}
+
+/// Counts for `repeated` rules: from `--counts`, or a first pass over the
+/// inputs. A note on where repetition is off goes to stderr unless `quiet`.
+pub fn prepare_counts(
+    rules: &RuleSet,
+    args: &CountArgs,
+    reading: &Reading,
+    quiet: bool,
+) -> Result<Option<Counts>> {
+    let (counts, note) = crate::suggest::prepare(
+        rules,
+        args.counts.as_deref(),
+        reading.is_stdin(),
+        || reading.inputs(),
+        args.group_by.into(),
+        reading.jobs,
+    )?;
+    if let (Some(note), false) = (note, quiet) {
+        eprintln!("descrape: {note}");
+    }
+    Ok(counts)
+}

@@ -1,0 +1,27 @@
+//! `descrape stats`: what each rule removes across the inputs, with
+//! examples and the rules that never fired. Writes no file.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::{prepare_counts, print, Outcome};
+use crate::cli::StatsArgs;
+use crate::engine::Cleaner;
+use crate::inspect;
+
+pub fn run(args: StatsArgs, out: &mut impl Write) -> Result<Outcome> {
+    let rules = crate::load_rules(&args.rules)?;
+    let reading = args.format.reading(args.inputs, args.jobs);
+    let counts = prepare_counts(&rules, &args.count, &reading, true)?;
+    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref() };
+    let stats = inspect::stats(cleaner, &reading, &mut std::io::stderr())?;
+    print(&stats, args.json, out)?;
+    Ok(if stats.files.failed > 0 { Outcome::InputsFailed } else { Outcome::Success })
+}
+
+impl super::Report for inspect::Stats {
+    fn render(&self) -> String {
+        inspect::Stats::render(self)
+    }
+}

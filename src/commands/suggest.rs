@@ -1,0 +1,29 @@
+//! `descrape suggest`: count the lines of the inputs, optionally save the
+//! counts file, and print the lines and blocks that repeat across a site
+//! with rules to paste. The counting and the suggestions are `suggest.rs`.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::{print, Outcome};
+use crate::cli::SuggestArgs;
+use crate::suggest;
+
+pub fn run(args: SuggestArgs, out: &mut impl Write) -> Result<Outcome> {
+    let rules = crate::load_rules(&args.rules)?;
+    let reading = args.format.reading(args.inputs, args.jobs);
+    let counts = suggest::count(&rules, reading.inputs()?, args.group_by.into(), args.jobs)?;
+    if let Some(path) = &args.save_counts {
+        crate::counts_file::save(&counts, path)?;
+    }
+    let report = suggest::suggest(&rules, &counts, reading.inputs()?, args.min_docs, args.limit, args.jobs)?;
+    print(&report, args.json, out)?;
+    Ok(Outcome::Success)
+}
+
+impl super::Report for suggest::Report {
+    fn render(&self) -> String {
+        suggest::Report::render(self)
+    }
+}

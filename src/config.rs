@@ -1,0 +1,33 @@
+//! From what the user typed to what the library runs with: the command
+//! line's value enums (`cli.rs`) mapped to the library's own types, so no
+//! library type depends on clap.
+
+use crate::{batch, cli, repeat};
+
+impl From<cli::Format> for batch::Format {
+    fn from(f: cli::Format) -> Self {
+        match f {
+            cli::Format::Text => batch::Format::Text,
+            cli::Format::Jsonl => batch::Format::Jsonl,
+        }
+    }
+}
+
+impl From<cli::InputType> for batch::InputType {
+    fn from(t: cli::InputType) -> Self {
+        match t {
+            cli::InputType::Auto => batch::InputType::Auto,
+            cli::InputType::Text => batch::InputType::Text,
+            cli::InputType::Html => batch::InputType::Html,
+        }
+    }
+}
+
+impl From<cli::GroupBy> for repeat::GroupBy {
+    fn from(g: cli::GroupBy) -> Self {
+        match g {
+            cli::GroupBy::Dir => repeat::GroupBy::Dir,
+            cli::GroupBy::None => repeat::GroupBy::None,
+        }
+    }
+}

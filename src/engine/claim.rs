@@ -1,0 +1,193 @@
+//! Claiming: which rule owns each line. Placed matches first (earliest,
+//! then rule order), then deferred ones, runs and duplicates for as long as
+//! other removals bring them into place, then spans, whose emptied lines
+//! become removals too.
+//!
+//! It works on the matches it is given; it runs no rule pattern but the
+//! `run` grouping and the duplicate-line check.
+
+use super::doc::{is_blank, Doc, Kept};
+use super::matching::{Found, LineMatch, SpanMatch};
+use super::normalize;
+use super::Claims;
+use crate::rules::{Kind, Place, RuleSet};
+use crate::text::line_span;
+
+/// Which rule owns each line (`None`: kept), and the spans cut from the
+/// lines kept. `claims` (HTML elements) win over text rules; `duplicates`
+/// is the `duplicate-lines` step's rule and `min_chars`.
+pub(super) fn claim(
+    rules: &RuleSet,
+    doc: &Doc,
+    found: Found,
+    claims: &Claims,
+    duplicates: Option<(usize, usize)>,
+) -> (Vec<Option<usize>>, Vec<SpanMatch>) {
+    let Found { mut whole, mut spans, run_hits } = found;
+    let (text, lines) = (doc.text, doc.lines);
+
+    // Claim lines: placed matches first (earliest, then rule order), then
+    // deferred ones for as long as other removals bring them into place.
+    whole.sort_by_key(|m| (m.first, m.rule));
+    let mut owner: Vec<Option<usize>> = vec![None; lines.len()];
+    let claim = |owner: &mut [Option<usize>], m: &LineMatch| {
+        for o in &mut owner[m.first..=m.last] {
+            o.get_or_insert(m.rule);
+        }
+    };
+    // Claimed ranges: whole lines when they cover a line's text, else spans.
+    // A line of only whitespace (`&nbsp;`, spaces in a `<pre>`) that the
+    // range reaches is claimed whole too: a span there would leave a blank
+    // line that layout hands to a removal again, and the two would overlap.
+    for (range, rule) in &claims.ranges {
+        let (first, last) = line_span(lines, range);
+        for i in first - 1..last {
+            let l = lines[i];
+            let (s, e) = (range.start.max(l.start), range.end.min(l.content_end));
+            let covers = text[l.start..s].trim().is_empty() && text[e..l.content_end].trim().is_empty();
+            if covers && (!doc.blank[i] || s < e) {
+                owner[i].get_or_insert(*rule);
+            } else if s < e {
+                // An inline element between two spaces takes one of them along.
+                let bytes = text.as_bytes();
+                let e = if s > l.start && bytes[s - 1] == b' ' && e < l.content_end && bytes[e] == b' ' {
+                    e + 1
+                } else {
+                    e
+                };
+                spans.push(SpanMatch { line: i, range: s..e, rule: *rule, placed: true });
+            }
+        }
+    }
+    let (placed, mut deferred): (Vec<LineMatch>, Vec<LineMatch>) = whole.into_iter().partition(|m| m.placed);
+    for m in &placed {
+        claim(&mut owner, m);
+    }
+    // Until nothing changes: deferred matches, runs and duplicates over the
+    // lines left, then spans, whose emptied lines become removals too.
+    let spans = loop {
+        loop {
+            let before = deferred.len();
+            if !deferred.is_empty() {
+                let kept = doc.kept(&owner);
+                deferred.retain(|m| {
+                    let place = rules.rules()[m.rule].place;
+                    if doc.placed_after(place, m.anchor, &kept) {
+                        claim(&mut owner, m);
+                        false
+                    } else {
+                        true
+                    }
+                });
+            }
+            let ran = claim_runs(rules, doc, &run_hits, &mut owner);
+            let deduped = duplicates.is_some_and(|(rule, min)| claim_duplicates(doc, rule, min, &mut owner));
+            if deferred.len() == before && !ran && !deduped {
+                break;
+            }
+        }
+        let kept = spans.iter().any(|s| !s.placed).then(|| doc.kept(&owner));
+        let candidates: Vec<SpanMatch> = spans
+            .iter()
+            .filter(|s| {
+                s.placed
+                    || kept.as_ref().is_some_and(|k| doc.placed_after(rules.rules()[s.rule].place, s.line, k))
+            })
+            .cloned()
+            .collect();
+        let removed = owner.iter().filter(|o| o.is_some()).count();
+        let resolved = resolve_spans(doc, candidates, &mut owner);
+        if owner.iter().filter(|o| o.is_some()).count() == removed {
+            break resolved;
+        }
+    };
+    (owner, spans)
+}
+
+/// Claim later copies of a kept line of at least `min_chars` characters.
+/// Returns whether it claimed any.
+fn claim_duplicates(doc: &Doc, rule: usize, min_chars: usize, owner: &mut [Option<usize>]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    let mut claimed = false;
+    for (i, o) in owner.iter_mut().enumerate() {
+        if o.is_some() || doc.blank[i] {
+            continue;
+        }
+        let key = normalize::duplicate_key(doc.content(i));
+        if key.chars().count() >= min_chars && !seen.insert(key) {
+            *o = Some(rule);
+            claimed = true;
+        }
+    }
+    claimed
+}
+
+/// Claim the runs of each `run` rule: its matching lines that are
+/// consecutive once removed lines are skipped. Returns whether it claimed any.
+fn claim_runs(rules: &RuleSet, doc: &Doc, hits: &[(usize, usize)], owner: &mut [Option<usize>]) -> bool {
+    let mut claimed = false;
+    // Line counts for the `where` guard, recounted only after a claim.
+    let mut kept: Option<Kept> = None;
+    let mut i = 0;
+    while i < hits.len() {
+        let rule = hits[i].0;
+        let mut j = i + 1;
+        // Extend while the lines between two hits are all removed.
+        while j < hits.len()
+            && hits[j].0 == rule
+            && owner[hits[j - 1].1 + 1..hits[j].1].iter().all(Option::is_some)
+        {
+            j += 1;
+        }
+        let (first, last) = (hits[i].1, hits[j - 1].1);
+        let r = &rules.rules()[rule];
+        let Kind::Run { min_lines, .. } = r.kind else { unreachable!("only run rules have hits") };
+        // A run is in the tail when it reaches into it.
+        let anchor = if matches!(r.place, Place::Tail(_)) { last } else { first };
+        if j - i >= min_lines
+            && owner[first..=last].iter().any(Option::is_none)
+            && doc.placed_after(r.place, anchor, kept.get_or_insert_with(|| doc.kept(owner)))
+        {
+            for o in &mut owner[first..=last] {
+                o.get_or_insert(rule);
+            }
+            claimed = true;
+            kept = None;
+        }
+        i = j;
+    }
+    claimed
+}
+
+/// Drop spans inside claimed lines and overlapping spans; a line whose
+/// spans leave only whitespace becomes a whole-line removal.
+fn resolve_spans(doc: &Doc, mut spans: Vec<SpanMatch>, owner: &mut [Option<usize>]) -> Vec<SpanMatch> {
+    spans.retain(|s| owner[s.line].is_none());
+    spans.sort_by_key(|s| (s.range.start, s.rule));
+    let mut kept: Vec<SpanMatch> = Vec::with_capacity(spans.len());
+    for s in spans {
+        if kept.last().is_some_and(|k| k.range.end > s.range.start) {
+            continue;
+        }
+        kept.push(s);
+    }
+    let mut i = 0;
+    while i < kept.len() {
+        let line = kept[i].line;
+        let j = kept[i..].iter().position(|s| s.line != line).map_or(kept.len(), |p| i + p);
+        let l = doc.lines[line];
+        let mut pos = l.start;
+        let mut rest = String::new();
+        for s in &kept[i..j] {
+            rest.push_str(&doc.text[pos..s.range.start]);
+            pos = s.range.end;
+        }
+        rest.push_str(&doc.text[pos..l.content_end]);
+        if !doc.blank[line] && is_blank(&rest) {
+            owner[line] = Some(kept[i].rule);
+        }
+        i = j;
+    }
+    kept.retain(|s| owner[s.line].is_none());
+    kept
+}

@@ -1,0 +1,138 @@
+//! Matching: which rules fire on which lines. One pass over the lines asks
+//! the rule set's `RegexSet` which pattern rules can fire; only those
+//! rules' own regexes run again, for blocks and span positions.
+//!
+//! It finds candidates only; which match claims a line is decided in
+//! [`super::claim`].
+
+use std::ops::Range;
+
+use super::doc::Doc;
+use crate::rules::{BlockEnd, Kind, Rule, RuleSet};
+use crate::text::word_count;
+
+/// A rule's whole-line match: lines `first..=last`, placed by line
+/// `anchor`; `placed` when its `where` guard held on the input as it is.
+pub(super) struct LineMatch {
+    pub first: usize,
+    pub last: usize,
+    pub anchor: usize,
+    pub rule: usize,
+    pub placed: bool,
+}
+
+impl LineMatch {
+    /// Line `i` alone, matched by `rule` (index `r`).
+    pub fn one_line(doc: &Doc, rule: &Rule, r: usize, i: usize) -> LineMatch {
+        LineMatch { first: i, last: i, anchor: i, rule: r, placed: doc.placed(rule.place, i) }
+    }
+}
+
+#[derive(Clone)]
+pub(super) struct SpanMatch {
+    pub line: usize,
+    pub range: Range<usize>,
+    pub rule: usize,
+    pub placed: bool,
+}
+
+/// What the pattern rules found in a document.
+pub(super) struct Found {
+    /// Whole-line matches (lines and blocks).
+    pub whole: Vec<LineMatch>,
+    pub spans: Vec<SpanMatch>,
+    /// Lines matched by each `run` rule, sorted; runs are formed later,
+    /// over the lines the other rules leave.
+    pub run_hits: Vec<(usize, usize)>,
+}
+
+/// The matches of the active pattern rules on every line of `doc`.
+pub(super) fn find(rules: &RuleSet, doc: &Doc, is_active: &impl Fn(usize) -> bool) -> Found {
+    let mut whole: Vec<LineMatch> = Vec::new();
+    let mut spans: Vec<SpanMatch> = Vec::new();
+    let mut run_hits: Vec<(usize, usize)> = Vec::new();
+    let mut matched_now: Vec<usize> = Vec::new();
+
+    for i in 0..doc.lines.len() {
+        matched_now.clear();
+        let content = doc.content(i);
+        if !doc.blank[i] {
+            rules.triggered(content, &mut matched_now);
+            matched_now.retain(|&r| is_active(r) && guards_ok(&rules.rules()[r], content));
+        }
+        for &r in &matched_now {
+            let rule = &rules.rules()[r];
+            let placed = doc.placed(rule.place, i);
+            match &rule.kind {
+                Kind::Line { .. } => whole.push(LineMatch { first: i, last: i, anchor: i, rule: r, placed }),
+                Kind::Span { pattern } => {
+                    for range in span_ranges(pattern, content) {
+                        spans.push(SpanMatch { line: i, range: doc.to_input(i, range), rule: r, placed });
+                    }
+                }
+                Kind::Block { end, .. } => {
+                    if let Some(last) = block_end(doc, i, end) {
+                        whole.push(LineMatch { first: i, last, anchor: i, rule: r, placed });
+                    }
+                }
+                Kind::Run { .. } => run_hits.push((r, i)),
+                Kind::Normalize { .. }
+                | Kind::Selector { .. }
+                | Kind::MainText { .. }
+                | Kind::Repeated { .. }
+                | Kind::Score { .. } => {
+                    unreachable!("only pattern rules have triggers")
+                }
+            }
+        }
+    }
+    run_hits.sort_unstable();
+    Found { whole, spans, run_hits }
+}
+
+/// The per-line guards: word bounds and `unless`.
+pub(super) fn guards_ok(rule: &Rule, line: &str) -> bool {
+    if rule.min_words.is_some() || rule.max_words.is_some() {
+        let n = word_count(line);
+        if rule.min_words.is_some_and(|m| n < m) || rule.max_words.is_some_and(|m| n > m) {
+            return false;
+        }
+    }
+    rule.unless.as_ref().is_none_or(|re| !re.is_match(line))
+}
+
+/// Byte ranges (relative to the line) a span pattern removes: its `cut`
+/// group when it has one, else the whole match; empty matches never count.
+fn span_ranges(pattern: &regex::Regex, line: &str) -> Vec<Range<usize>> {
+    let cut = pattern.capture_names().any(|n| n == Some("cut"));
+    let mut out = Vec::new();
+    if cut {
+        for caps in pattern.captures_iter(line) {
+            if let Some(m) = caps.name("cut") {
+                out.push(m.range());
+            }
+        }
+    } else {
+        out.extend(pattern.find_iter(line).map(|m| m.range()));
+    }
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+/// Last line of a block starting at `first`, or `None` when its end is not found.
+fn block_end(doc: &Doc, first: usize, end: &BlockEnd) -> Option<usize> {
+    let blank = &doc.blank;
+    let n = doc.lines.len();
+    match end {
+        BlockEnd::Eof => Some(n - 1),
+        BlockEnd::Blank => (first + 1..n).find(|&j| blank[j]).map(|j| j - 1),
+        BlockEnd::Pattern(re) => (first + 1..n).find(|&j| re.is_match(doc.content(j))),
+        BlockEnd::Lines(count) => {
+            let mut seen = 0;
+            (first..n).find(|&j| {
+                seen += usize::from(!blank[j]);
+                seen == *count
+            })
+        }
+    }
+}

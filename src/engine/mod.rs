@@ -1,0 +1,199 @@
+//! The cleaning engine: text plus rules (and, for `repeated` rules, the
+//! run's line counts) in, edits out. No I/O, no printing: everything it
+//! needs is passed in, everything it finds is returned.
+//!
+//! A pass is a list of stages, each in its own file, run in this order by
+//! [`clean_pass`]: [`doc`] builds the view rules see, [`matching`] finds
+//! the pattern rules that fire, [`repeated`] and [`scored`] add the lines
+//! the counts and the line scorer flag, [`claim`] decides which rule owns
+//! each line, [`layout`] gives stranded blank lines to a removal, and
+//! [`edits`] turns all that into edits, with the [`normalize`] steps over
+//! the text kept. What one pass leaves is cleaned again and [`fold`] folds
+//! its edits into the first's. Every removed byte belongs to exactly one
+//! [`Edit`], so the edits rebuild the input.
+
+mod claim;
+mod doc;
+mod edits;
+pub mod fold;
+mod layout;
+mod matching;
+pub mod normalize;
+mod repeated;
+mod scored;
+
+use std::ops::Range;
+
+use crate::repeat::Counts;
+use crate::rules::{DocPath, RuleSet};
+use crate::text::{apply, lines, Edit};
+use doc::Doc;
+use normalize::Steps;
+
+/// What a run cleans with: its rules and, for `repeated` rules, the line
+/// counts across its documents (without them `repeated` rules stay off).
+#[derive(Debug, Clone, Copy)]
+pub struct Cleaner<'a> {
+    pub rules: &'a RuleSet,
+    pub counts: Option<&'a Counts>,
+}
+
+impl<'a> Cleaner<'a> {
+    /// The rules alone, with no line counts.
+    pub fn new(rules: &'a RuleSet) -> Cleaner<'a> {
+        Cleaner { rules, counts: None }
+    }
+
+    /// [`clean_with`], with this cleaner's counts.
+    pub fn clean(&self, path: DocPath, text: &str, claims: &Claims) -> Vec<Edit> {
+        let mut edits = clean_pass(*self, path, text, claims);
+        let mut output = apply(text, &edits);
+        for _ in 1..MAX_PASSES {
+            if edits.is_empty() {
+                break;
+            }
+            let more = clean_pass(*self, path, &output, &Claims::default());
+            if more.is_empty() {
+                break;
+            }
+            edits = fold::fold(text, &output, &edits, &more);
+            output = apply(&output, &more);
+        }
+        edits
+    }
+}
+
+/// Clean one document. `path` is its relative path, for `scope` globs
+/// (without one, path-scoped rules do not apply).
+///
+/// `where`/`within` guards are first checked on the input; a match that
+/// fails them is checked again, until nothing changes, counting only the
+/// lines left by the removals so far, so noise stacked at the head or tail
+/// is reached whatever its order and cleaning the output again changes
+/// nothing.
+pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
+    clean_at(rules, path.map_or(DocPath::Unknown, DocPath::Known), text)
+}
+
+/// Removals decided before the text rules run (HTML elements): byte
+/// ranges of the text, each with its rule. They win over text rules.
+#[derive(Debug, Default, Clone)]
+pub struct Claims {
+    pub ranges: Vec<(Range<usize>, usize)>,
+}
+
+/// [`clean`], with the document's path as `scope` globs see it.
+pub fn clean_at(rules: &RuleSet, path: DocPath, text: &str) -> Vec<Edit> {
+    clean_with(rules, path, text, &Claims::default())
+}
+
+/// Passes after which a text that still changes is left as it is.
+const MAX_PASSES: usize = 8;
+
+/// [`clean_at`], with removals already claimed. What one pass leaves is
+/// cleaned again until nothing changes (a cut that exposes a line rule, a
+/// normalisation that makes input for another step), each pass's edits
+/// folded into the first's: cleaning the output again changes nothing.
+pub fn clean_with(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -> Vec<Edit> {
+    Cleaner::new(rules).clean(path, text, claims)
+}
+
+/// One pass of the rules over `text`: the stages, in order.
+fn clean_pass(cleaner: Cleaner, path: DocPath, text: &str, claims: &Claims) -> Vec<Edit> {
+    let rules = cleaner.rules;
+    let lines = lines(text);
+    if lines.is_empty() || rules.is_empty() {
+        return Vec::new();
+    }
+    let active = active_rules(rules, path, text);
+    let is_active = |i: usize| active.as_ref().is_none_or(|a| a[i]);
+    let steps = Steps::of(rules, is_active);
+    let doc = Doc::new(text, &lines, &steps);
+    let mut found = matching::find(rules, &doc, &is_active);
+    repeated::find(rules, cleaner.counts, &doc, path, &is_active, &mut found.whole);
+    scored::find(rules, &doc, &is_active, &mut found.whole);
+    let (mut owner, spans) = claim::claim(rules, &doc, found, claims, steps.duplicates);
+    layout::layout(&doc.blank, &mut owner);
+    let edits = edits::removals(&doc, &owner, spans);
+    if steps.edits_text() {
+        edits::normalize_kept(&doc, &steps, edits)
+    } else {
+        edits
+    }
+}
+
+/// Which rules this document's path admits; `None` when no rule has a scope.
+fn active_rules(rules: &RuleSet, path: DocPath, text: &str) -> Option<Vec<bool>> {
+    rules.any_scope().then(|| {
+        rules
+            .rules()
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.scope.as_ref().is_none_or(|s| s.admits(i, path, text)))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load_str;
+    use crate::text::apply;
+
+    fn run(rules: &str, text: &str) -> String {
+        let set = load_str("t.yaml", rules).unwrap();
+        apply(text, &clean(&set, None, text))
+    }
+
+    const CAPTION: &str = "- id: caption.x\n  doc: d\n  match: line\n  pattern: '\\(AFP photo\\)$'\n";
+
+    #[test]
+    fn removed_line_takes_its_extra_blank() {
+        let text = "Head\n\nCap one (AFP photo)\n\nBody\n";
+        assert_eq!(run(CAPTION, text), "Head\n\nBody\n");
+    }
+
+    #[test]
+    fn tail_removal_keeps_missing_final_newline() {
+        let text = "Body.\n\n\nCap (AFP photo)";
+        assert_eq!(run(CAPTION, text), "Body.");
+    }
+
+    #[test]
+    fn head_removal_leaves_no_leading_blank() {
+        let text = "\nCap (AFP photo)\n\nBody\n";
+        assert_eq!(run(CAPTION, text), "Body\n");
+    }
+
+    #[test]
+    fn untouched_leading_blank_stays() {
+        let text = "\nBody\n";
+        assert_eq!(run(CAPTION, text), text);
+    }
+
+    #[test]
+    fn span_cut_group() {
+        let rules = "- id: source.prefix\n  doc: d\n  match: span\n  pattern: '^(?<cut>[A-Za-z]+: )[A-Z]'\n";
+        assert_eq!(run(rules, "Eghtesad: A man said.\n"), "A man said.\n");
+    }
+
+    #[test]
+    fn run_needs_min_lines() {
+        let rules = "- id: ticker.x\n  doc: d\n  match: run\n  pattern: '%.*%'\n  min_lines: 3\n";
+        assert_eq!(run(rules, "a 1% 2%\nb 1% 2%\nBody\n"), "a 1% 2%\nb 1% 2%\nBody\n");
+        assert_eq!(run(rules, "a 1% 2%\nb 1% 2%\nc 3% 4%\n\nBody\n"), "Body\n");
+    }
+
+    #[test]
+    fn block_to_eof_in_tail() {
+        let rules = "- id: chrome.alt\n  doc: d\n  match: block\n  start: 'alternate addresses:$'\n  end: eof\n  where: tail\n  within: 3\n";
+        let text = "Body.\n\nSite can be accessed at the following alternate addresses:\n\nRoku";
+        assert_eq!(run(rules, text), "Body.");
+    }
+
+    #[test]
+    fn crlf_lines() {
+        let text = "Head\r\n\r\nCap (AFP photo)\r\n\r\nBody\r\n";
+        assert_eq!(run(CAPTION, text), "Head\r\n\r\nBody\r\n");
+    }
+}

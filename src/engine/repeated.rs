@@ -1,0 +1,86 @@
+//! The `repeated` stage: lines found in enough documents of this
+//! document's group, by the run's line counts (passed in, never read here).
+
+use super::doc::Doc;
+use super::matching::{guards_ok, LineMatch};
+use crate::repeat::{self, Counts};
+use crate::rules::{DocPath, Kind, RuleSet};
+use crate::text::word_count;
+
+/// Line matches of `repeated` rules: lines found in enough documents of
+/// this document's group, by the run's counts.
+pub(super) fn find(
+    rules: &RuleSet,
+    counts: Option<&Counts>,
+    doc: &Doc,
+    path: DocPath,
+    is_active: &impl Fn(usize) -> bool,
+    out: &mut Vec<LineMatch>,
+) {
+    let (Some(counts), DocPath::Known(rel)) = (counts, path) else { return };
+    let repeated: Vec<(usize, Option<usize>)> = rules
+        .rules()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match r.kind {
+            Kind::Repeated { min_docs } if is_active(i) => Some((i, min_docs)),
+            _ => None,
+        })
+        .collect();
+    if repeated.is_empty() {
+        return;
+    }
+    let (Some(group), _) = counts.group(rel) else { return };
+    if group.docs < repeat::MIN_GROUP_DOCS {
+        return;
+    }
+    let keys: Vec<Option<u64>> =
+        doc.lines.iter().map(|l| repeat::line_key(&doc.text[l.start..l.content_end])).collect();
+    // Only lines in enough documents are judged further.
+    let least = repeated
+        .iter()
+        .map(|&(_, m)| m.map_or_else(|| repeat::default_min_docs(group.docs), |m| m as u64))
+        .min();
+    let frequent: Vec<(usize, u64, u64)> = keys
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| {
+            let k = (*k)?;
+            let n = u64::from(group.lines.get(&k).copied().unwrap_or(0));
+            (least.is_some_and(|m| n >= m)).then_some((i, k, n))
+        })
+        .collect();
+    if frequent.is_empty() {
+        return;
+    }
+    let story: Vec<usize> =
+        (0..doc.lines.len()).filter(|&j| !doc.blank[j] && repeat::story_like(doc.content(j))).collect();
+    let (first_story, last_story) = (story.first().copied(), story.last().copied());
+    for (i, key, n) in frequent {
+        let raw = &doc.text[doc.lines[i].start..doc.lines[i].content_end];
+        // Shared quotes and stock sentences are story text, however often
+        // they repeat; a label the document itself repeats (`Pros`, `Cons`,
+        // `Step 1`) structures its content, where site chrome comes once; a
+        // short title with story text on both sides heads a section of the
+        // story (`Conclusion`), however many sites share its words.
+        let in_doc = keys.iter().filter(|k| **k == Some(key)).count();
+        let heading =
+            first_story.is_some_and(|f| f < i) && last_story.is_some_and(|l| l > i) && title_like(raw);
+        if repeat::story_like(raw) || in_doc > 2 || heading {
+            continue;
+        }
+        for &(r, min_docs) in &repeated {
+            let need = min_docs.map_or_else(|| repeat::default_min_docs(group.docs), |m| m as u64);
+            let rule = &rules.rules()[r];
+            if n >= need && guards_ok(rule, doc.content(i)) {
+                out.push(LineMatch::one_line(doc, rule, r, i));
+            }
+        }
+    }
+}
+
+/// A short line that is not a sentence: a title.
+fn title_like(line: &str) -> bool {
+    let line = line.trim();
+    word_count(line) <= 4 && !line.ends_with(['.', ':', '!', '?'])
+}
