@@ -86,11 +86,20 @@ impl fmt::Display for RulesError {
 
 impl std::error::Error for RulesError {}
 
+/// The built-in set (a folder under `rules/`) that is part of the default
+/// rules, after the phrase rules of `rules/*.yaml`, so that when both claim
+/// a line, the phrase rule names the removal.
+const DEFAULT_SET: &str = "repeated";
+
+/// The files of built-in set `@name`.
+fn built_in_set(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    embedded::SETS.iter().find(|(n, _)| *n == name).map(|(_, files)| *files)
+}
+
 /// The default rules embedded at build time: the phrase rules of
-/// `rules/*.yaml`, then site repetition (`rules/repeated/`), so that when
-/// both claim a line, the phrase rule names the removal.
+/// `rules/*.yaml`, then site repetition (`rules/repeated/`).
 pub fn default_sources() -> impl Iterator<Item = (&'static str, &'static str)> {
-    embedded::DEFAULT_RULES.iter().chain(embedded::REPEATED_RULES).copied()
+    embedded::DEFAULT_RULES.iter().chain(built_in_set(DEFAULT_SET).unwrap_or_default()).copied()
 }
 
 /// Load the embedded default rules.
@@ -98,9 +107,9 @@ pub fn load_default() -> Result<RuleSet, RulesError> {
     load_sources(default_sources().map(|(n, t)| (n.to_string(), t.to_string())))
 }
 
-/// Load rules from files and directories of `*.yaml`/`*.yml` (or `@nlp`,
-/// the embedded normalisation set, `@repeated` or `@scorer`), after the default rules when
-/// `with_default` is set.
+/// Load rules from files and directories of `*.yaml`/`*.yml`, or built-in
+/// sets `@NAME` (the folders under `rules/`: `@nlp`, `@repeated`,
+/// `@scorer`), after the default rules when `with_default` is set.
 pub fn load_paths(paths: &[PathBuf], with_default: bool) -> Result<RuleSet, RulesError> {
     let mut sources: Vec<(String, String)> = Vec::new();
     if with_default {
@@ -109,21 +118,22 @@ pub fn load_paths(paths: &[PathBuf], with_default: bool) -> Result<RuleSet, Rule
     let mut diagnostics = Vec::new();
     for path in paths {
         if let Some(name) = path.to_str().and_then(|p| p.strip_prefix('@')) {
-            match name {
-                "nlp" => {
-                    sources.extend(embedded::NLP_RULES.iter().map(|(n, t)| (n.to_string(), t.to_string())))
-                }
+            match built_in_set(name) {
                 // Part of the defaults; named alone with --no-default-rules.
-                "repeated" if with_default => {}
-                "repeated" => sources
-                    .extend(embedded::REPEATED_RULES.iter().map(|(n, t)| (n.to_string(), t.to_string()))),
-                "scorer" => {
-                    sources.extend(embedded::SCORER_RULES.iter().map(|(n, t)| (n.to_string(), t.to_string())))
+                Some(_) if name == DEFAULT_SET && with_default => {}
+                Some(files) => sources.extend(files.iter().map(|(n, t)| (n.to_string(), t.to_string()))),
+                None => {
+                    let names: Vec<String> = embedded::SETS.iter().map(|(n, _)| format!("`@{n}`")).collect();
+                    let there = match names.split_last() {
+                        Some((last, [])) => last.clone(),
+                        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                        None => "none".to_string(),
+                    };
+                    diagnostics.push(file_diagnostic(
+                        &path.display().to_string(),
+                        format!("no built-in rule set `@{name}`; there are {there}"),
+                    ))
                 }
-                _ => diagnostics.push(file_diagnostic(
-                    &path.display().to_string(),
-                    format!("no built-in rule set `@{name}`; there are `@nlp`, `@repeated` and `@scorer`"),
-                )),
             }
             continue;
         }
@@ -340,34 +350,32 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         problems.push((Some("doc"), "doc is empty: say what the rule removes and why".into()));
     }
     let kind_name = raw.kind.name();
-    // Which kinds each optional key applies to.
-    use RawKind::{Block, Line, MainText, Normalize, Repeated, Run, Score, Selector, Span};
-    const LINES: &[RawKind] = &[Line, Span, Block, Run, Repeated, Score];
-    let keys: [(&'static str, bool, &[RawKind]); 17] = [
-        ("weights", raw.weights.is_some(), &[Score]),
-        ("words", raw.words.is_some(), &[Score]),
-        ("threshold", raw.threshold.is_some(), &[Score]),
-        ("pattern", raw.pattern.is_some(), &[Line, Span, Run]),
-        ("start", raw.start.is_some(), &[Block]),
-        ("end", raw.end.is_some(), &[Block]),
-        ("min_lines", raw.min_lines.is_some(), &[Run]),
-        ("step", raw.step.is_some(), &[Normalize]),
-        ("min_chars", raw.min_chars.is_some(), &[Normalize]),
-        ("selector", raw.selector.is_some(), &[Selector]),
-        ("min_docs", raw.min_docs.is_some(), &[Repeated]),
-        ("fallback", raw.fallback.is_some(), &[MainText]),
-        ("where", raw.place.is_some(), LINES),
-        ("within", raw.within.is_some(), LINES),
-        ("min_words", raw.min_words.is_some(), LINES),
-        ("max_words", raw.max_words.is_some(), LINES),
-        ("unless", raw.unless.is_some(), LINES),
+    // The optional keys the rule has, checked against its kind's entry in [`KINDS`].
+    let keys = [
+        ("weights", raw.weights.is_some()),
+        ("words", raw.words.is_some()),
+        ("threshold", raw.threshold.is_some()),
+        ("pattern", raw.pattern.is_some()),
+        ("start", raw.start.is_some()),
+        ("end", raw.end.is_some()),
+        ("min_lines", raw.min_lines.is_some()),
+        ("step", raw.step.is_some()),
+        ("min_chars", raw.min_chars.is_some()),
+        ("selector", raw.selector.is_some()),
+        ("min_docs", raw.min_docs.is_some()),
+        ("fallback", raw.fallback.is_some()),
+        ("where", raw.place.is_some()),
+        ("within", raw.within.is_some()),
+        ("min_words", raw.min_words.is_some()),
+        ("max_words", raw.max_words.is_some()),
+        ("unless", raw.unless.is_some()),
     ];
-    for (key, present, kinds) in keys {
-        if present && !kinds.contains(&raw.kind) {
+    for (key, present) in keys {
+        if present && !raw.kind.spec().takes(key) {
             problems.push((Some(key), format!("`{key}` does not apply to a `{kind_name}` rule")));
         }
     }
-    if raw.kind == Normalize && raw.min_chars.is_some() && raw.step != Some(Step::DuplicateLines) {
+    if raw.kind == RawKind::Normalize && raw.min_chars.is_some() && raw.step != Some(Step::DuplicateLines) {
         problems.push((Some("min_chars"), "`min_chars` applies to the `duplicate-lines` step only".into()));
     }
     let need_pattern = |p: Option<Pattern>, problems: &mut Vec<Problem>| match p {
@@ -492,8 +500,7 @@ struct RawRule {
     tests: Option<RawTests>,
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum RawKind {
     Line,
     Span,
@@ -501,25 +508,69 @@ enum RawKind {
     Run,
     Normalize,
     Selector,
-    #[serde(rename = "main-text")]
     MainText,
     Repeated,
     Score,
 }
 
+/// A kind of rule as rules files name it, and the keys it takes.
+pub struct KindSpec {
+    kind: RawKind,
+    /// Its name in `match:`.
+    pub name: &'static str,
+    /// The keys only this kind (or a few) takes.
+    pub keys: &'static [&'static str],
+    /// Whether it also takes [`LINE_GUARDS`].
+    pub guards: bool,
+}
+
+impl KindSpec {
+    /// Whether a rule of this kind takes optional key `key`.
+    fn takes(&self, key: &str) -> bool {
+        self.keys.contains(&key) || (self.guards && LINE_GUARDS.contains(&key))
+    }
+}
+
+/// Keys every rule has (`id`, `doc`, `match`) or may have.
+pub const COMMON_KEYS: &[&str] = &["id", "doc", "match", "scope", "tests"];
+
+/// Where a line-based match may sit and what keeps a line.
+pub const LINE_GUARDS: &[&str] = &["where", "within", "min_words", "max_words", "unless"];
+
+/// Every kind of rule with its keys: the one table that `match:` is read
+/// from, that decides which keys fit which kind, and that the rules
+/// reference lists.
+pub const KINDS: &[KindSpec] = &[
+    KindSpec { kind: RawKind::Line, name: "line", keys: &["pattern"], guards: true },
+    KindSpec { kind: RawKind::Span, name: "span", keys: &["pattern"], guards: true },
+    KindSpec { kind: RawKind::Block, name: "block", keys: &["start", "end"], guards: true },
+    KindSpec { kind: RawKind::Run, name: "run", keys: &["pattern", "min_lines"], guards: true },
+    KindSpec { kind: RawKind::Normalize, name: "normalize", keys: &["step", "min_chars"], guards: false },
+    KindSpec { kind: RawKind::Selector, name: "selector", keys: &["selector"], guards: false },
+    KindSpec { kind: RawKind::MainText, name: "main-text", keys: &["fallback"], guards: false },
+    KindSpec { kind: RawKind::Repeated, name: "repeated", keys: &["min_docs"], guards: true },
+    KindSpec { kind: RawKind::Score, name: "score", keys: &["weights", "words", "threshold"], guards: true },
+];
+
 impl RawKind {
+    fn spec(self) -> &'static KindSpec {
+        KINDS.iter().find(|k| k.kind == self).expect("every kind is in KINDS")
+    }
+
     fn name(self) -> &'static str {
-        match self {
-            RawKind::Line => "line",
-            RawKind::Span => "span",
-            RawKind::Block => "block",
-            RawKind::Run => "run",
-            RawKind::Normalize => "normalize",
-            RawKind::Selector => "selector",
-            RawKind::MainText => "main-text",
-            RawKind::Repeated => "repeated",
-            RawKind::Score => "score",
-        }
+        self.spec().name
+    }
+}
+
+impl<'de> Deserialize<'de> for RawKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        parse_scalar(d, "a rule kind", |s| match KINDS.iter().find(|k| k.name == s) {
+            Some(spec) => Ok(spec.kind),
+            None => {
+                let names: Vec<String> = KINDS.iter().map(|k| format!("`{}`", k.name)).collect();
+                Err(format!("unknown variant `{s}`, expected one of {}", names.join(", ")))
+            }
+        })
     }
 }
 
@@ -609,6 +660,11 @@ impl<'de> Deserialize<'de> for Pattern {
 }
 
 fn compile_regex(s: &str) -> Result<Regex, String> {
+    // Lines are matched one at a time, so a line end in a pattern is a
+    // verbose-mode layout or a mistake.
+    if s.contains('\n') && !s.starts_with("(?x)") {
+        return Err("a pattern over several lines must start with `(?x)`, which ignores whitespace (write a space as `\\ `)".into());
+    }
     Regex::new(s).map_err(|e| match e {
         regex::Error::Syntax(msg) => {
             let reason = msg.lines().rev().find_map(|l| l.strip_prefix("error: ")).unwrap_or(&msg);
@@ -891,6 +947,51 @@ mod tests {
         let text = "- id: a.b\n  doc: d\n  match: block\n  start: x\n  end: {pattern: '('}\n";
         assert!(
             err(text).starts_with("r.yaml:5:18: rule 'a.b': `end.pattern`: invalid regex"),
+            "{}",
+            err(text)
+        );
+    }
+
+    #[test]
+    fn kinds_table_names_every_key() {
+        // serde lists the keys a rule may have; the table must name each once.
+        let e = err("- id: a.b\n  doc: d\n  match: line\n  pattern: x\n  nope: 1\n");
+        let listed: Vec<&str> =
+            e.split("expected one of ").nth(1).unwrap().split(", ").map(|k| k.trim_matches('`')).collect();
+        let mut table: Vec<&str> = COMMON_KEYS.iter().chain(LINE_GUARDS).copied().collect();
+        for kind in KINDS {
+            table.extend(kind.keys.iter().filter(|k| !table.contains(k)).collect::<Vec<_>>());
+        }
+        let (mut listed, mut table) = (listed, table);
+        listed.sort_unstable();
+        table.sort_unstable();
+        assert_eq!(listed, table);
+    }
+
+    #[test]
+    fn unknown_kind_lists_the_kinds() {
+        let e = err("- id: a.b\n  doc: d\n  match: lin\n  pattern: x\n");
+        assert!(
+            e.starts_with(
+                "r.yaml:3:10: rule 'a.b': `match`: unknown variant `lin`, expected one of `line`, `span`"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn verbose_patterns_span_lines() {
+        let text = "- id: a.b\n  doc: d\n  match: line\n  pattern: |-\n    (?x)^(?:\n        back\\ to\\ top\n      | menu\n    )$\n";
+        let set = load_str("r.yaml", text).unwrap();
+        let Kind::Line { pattern } = &set.rules()[0].kind else { panic!() };
+        assert!(
+            pattern.is_match("back to top") && pattern.is_match("menu") && !pattern.is_match("backtotop")
+        );
+        let text = "- id: a.b\n  doc: d\n  match: line\n  pattern: |-\n    ^(?:back to top\n    |menu)$\n";
+        assert!(
+            err(text).starts_with(
+                "r.yaml:5:5: rule 'a.b': `pattern`: a pattern over several lines must start with `(?x)`"
+            ),
             "{}",
             err(text)
         );

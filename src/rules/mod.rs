@@ -12,7 +12,7 @@ use std::fmt;
 use globset::GlobMatcher;
 use regex::{Regex, RegexSet, RegexSetBuilder};
 
-pub use load::{load_default, load_paths, load_str, RulesError};
+pub use load::{load_default, load_paths, load_str, KindSpec, RulesError, COMMON_KEYS, KINDS, LINE_GUARDS};
 
 /// One rule, ready to run.
 #[derive(Debug, Clone)]
