@@ -1,9 +1,10 @@
 //! Reading rules files: YAML text in, [`RuleSet`] or positioned errors out.
 //!
-//! This is the only module that knows the YAML crate. Regexes and globs are
-//! compiled while deserialising, so their errors carry the position of the
-//! offending scalar; checks that need a whole rule (missing fields, fields
-//! that do not fit the kind) are pointed at the rule's key by [`Locator`].
+//! This is the only module that knows the YAML crate (`serde-saphyr`, kept
+//! in its `yaml` module). Regexes and globs are compiled while deserialising, so
+//! their errors carry the position of the offending scalar; checks that
+//! need a whole rule (missing fields, fields that do not fit the kind) are
+//! pointed at the rule's key, whose position a first pass records.
 //! Nothing is read from inputs here, and a bad file stops the whole load.
 
 use std::collections::BTreeMap;
@@ -85,11 +86,20 @@ impl fmt::Display for RulesError {
 
 impl std::error::Error for RulesError {}
 
+/// The built-in set (a folder under `rules/`) that is part of the default
+/// rules, after the phrase rules of `rules/*.yaml`, so that when both claim
+/// a line, the phrase rule names the removal.
+const DEFAULT_SET: &str = "repeated";
+
+/// The files of built-in set `@name`.
+fn built_in_set(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    embedded::SETS.iter().find(|(n, _)| *n == name).map(|(_, files)| *files)
+}
+
 /// The default rules embedded at build time: the phrase rules of
-/// `rules/*.yaml`, then site repetition (`rules/repeated/`), so that when
-/// both claim a line, the phrase rule names the removal.
+/// `rules/*.yaml`, then site repetition (`rules/repeated/`).
 pub fn default_sources() -> impl Iterator<Item = (&'static str, &'static str)> {
-    embedded::DEFAULT_RULES.iter().chain(embedded::REPEATED_RULES).copied()
+    embedded::DEFAULT_RULES.iter().chain(built_in_set(DEFAULT_SET).unwrap_or_default()).copied()
 }
 
 /// Load the embedded default rules.
@@ -97,9 +107,9 @@ pub fn load_default() -> Result<RuleSet, RulesError> {
     load_sources(default_sources().map(|(n, t)| (n.to_string(), t.to_string())))
 }
 
-/// Load rules from files and directories of `*.yaml`/`*.yml` (or `@nlp`,
-/// the embedded normalisation set, `@repeated` or `@scorer`), after the default rules when
-/// `with_default` is set.
+/// Load rules from files and directories of `*.yaml`/`*.yml`, or built-in
+/// sets `@NAME` (the folders under `rules/`: `@nlp`, `@repeated`,
+/// `@scorer`), after the default rules when `with_default` is set.
 pub fn load_paths(paths: &[PathBuf], with_default: bool) -> Result<RuleSet, RulesError> {
     let mut sources: Vec<(String, String)> = Vec::new();
     if with_default {
@@ -108,21 +118,22 @@ pub fn load_paths(paths: &[PathBuf], with_default: bool) -> Result<RuleSet, Rule
     let mut diagnostics = Vec::new();
     for path in paths {
         if let Some(name) = path.to_str().and_then(|p| p.strip_prefix('@')) {
-            match name {
-                "nlp" => {
-                    sources.extend(embedded::NLP_RULES.iter().map(|(n, t)| (n.to_string(), t.to_string())))
-                }
+            match built_in_set(name) {
                 // Part of the defaults; named alone with --no-default-rules.
-                "repeated" if with_default => {}
-                "repeated" => sources
-                    .extend(embedded::REPEATED_RULES.iter().map(|(n, t)| (n.to_string(), t.to_string()))),
-                "scorer" => {
-                    sources.extend(embedded::SCORER_RULES.iter().map(|(n, t)| (n.to_string(), t.to_string())))
+                Some(_) if name == DEFAULT_SET && with_default => {}
+                Some(files) => sources.extend(files.iter().map(|(n, t)| (n.to_string(), t.to_string()))),
+                None => {
+                    let names: Vec<String> = embedded::SETS.iter().map(|(n, _)| format!("`@{n}`")).collect();
+                    let there = match names.split_last() {
+                        Some((last, [])) => last.clone(),
+                        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                        None => "none".to_string(),
+                    };
+                    diagnostics.push(file_diagnostic(
+                        &path.display().to_string(),
+                        format!("no built-in rule set `@{name}`; there are {there}"),
+                    ))
                 }
-                _ => diagnostics.push(file_diagnostic(
-                    &path.display().to_string(),
-                    format!("no built-in rule set `@{name}`; there are `@nlp`, `@repeated` and `@scorer`"),
-                )),
             }
             continue;
         }
@@ -180,20 +191,13 @@ fn load_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<R
     let mut diagnostics = Vec::new();
     let mut seen: HashMap<String, Origin> = HashMap::new();
     for (name, text) in sources {
-        match parse_file(&name, &text) {
+        let source = Source { name: &name, text: &text };
+        match parse_file(&source) {
             Ok(parsed) => {
-                for rule in parsed {
+                for (rule, id_at) in parsed {
                     if let Some(first) = seen.get(&rule.id) {
-                        let loc = Locator::new(&text);
-                        let (line, column) = (rule.origin.line, loc.key_column(rule.origin.line));
-                        diagnostics.push(Diagnostic {
-                            file: name.clone(),
-                            line,
-                            column,
-                            rule: Some(rule.id.clone()),
-                            message: format!("duplicate id, first defined at {first}"),
-                            source_line: loc.line_text(line),
-                        });
+                        let message = format!("duplicate id, first defined at {first}");
+                        diagnostics.push(source.diagnostic(id_at, Some(rule.id.clone()), message));
                         continue;
                     }
                     seen.insert(rule.id.clone(), rule.origin.clone());
@@ -211,60 +215,39 @@ fn load_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<R
     })
 }
 
-/// Parse one file; all diagnostics of the file, or its rules.
-fn parse_file(name: &str, text: &str) -> Result<Vec<Rule>, Vec<Diagnostic>> {
-    let loc = Locator::new(text);
-    // A first, untyped pass finds syntax errors and each rule's id, which
-    // the typed pass cannot report once it has failed.
-    let values: Vec<serde_yaml::Value> = match serde_yaml::from_str::<Option<Vec<serde_yaml::Value>>>(text) {
-        Ok(v) => v.unwrap_or_default(),
-        Err(e) => return Err(vec![loc.yaml_error(name, &e, &[])]),
-    };
-    let ids: Vec<Option<String>> =
-        values.iter().map(|v| v.get("id").and_then(|id| id.as_str()).map(str::to_string)).collect();
+/// Parse one file; all diagnostics of the file, or its rules with the
+/// position of their `id`.
+fn parse_file(source: &Source) -> Result<Vec<(Rule, Pos)>, Vec<Diagnostic>> {
+    // A first, untyped pass finds syntax errors, each rule's id and where
+    // each key is, which the typed pass cannot report once it has failed.
+    let items = yaml::outline(source.text).map_err(|e| vec![source.yaml_error(&e, &[])])?;
     let mut diagnostics = Vec::new();
-    let raw: Vec<Option<RawRule>> = if loc.items.len() == values.len() {
+    let raw: Vec<Option<RawRule>> = match yaml::typed::<Option<Vec<RawRule>>>(source.text) {
+        Ok(v) => v.unwrap_or_default().into_iter().map(Some).collect(),
         // Each item on its own, so one bad rule does not hide the next.
-        (0..values.len())
-            .map(|i| {
-                let (start, item) = loc.item_text(i);
-                match serde_yaml::from_str::<Vec<RawRule>>(&item) {
-                    Ok(mut v) if v.len() == 1 => v.pop(),
-                    Ok(_) => None,
-                    Err(e) => {
-                        diagnostics.push(loc.yaml_error_at(name, &e, &ids, start));
-                        None
-                    }
-                }
-            })
-            .collect()
-    } else {
-        match serde_yaml::from_str::<Option<Vec<RawRule>>>(text) {
-            Ok(v) => v.unwrap_or_default().into_iter().map(Some).collect(),
-            Err(e) => return Err(vec![loc.yaml_error(name, &e, &ids)]),
-        }
+        Err(whole) => match yaml::item_texts(source.text, &items) {
+            Some(texts) => texts
+                .iter()
+                .map(|text| {
+                    yaml::typed::<RawRule>(text)
+                        .map_err(|e| diagnostics.push(source.yaml_error(&e, &items)))
+                        .ok()
+                })
+                .collect(),
+            None => return Err(vec![source.yaml_error(&whole, &items)]),
+        },
     };
     let mut rules = Vec::new();
-    for (index, raw) in raw.into_iter().enumerate() {
+    for (item, raw) in items.iter().zip(raw) {
         let Some(raw) = raw else { continue };
-        let item_line = loc.item_line(index);
         let id = raw.id.clone();
-        match resolve(
-            raw,
-            Origin { file: name.to_string(), line: loc.key_line(index, "id").unwrap_or(item_line) },
-        ) {
-            Ok(rule) => rules.push(rule),
+        let id_at = item.key("id").unwrap_or(item.at);
+        match resolve(raw, Origin { file: source.name.to_string(), line: id_at.0 }) {
+            Ok(rule) => rules.push((rule, id_at)),
             Err(problems) => {
                 for (key, message) in problems {
-                    let line = key.and_then(|k| loc.key_line(index, k)).unwrap_or(item_line);
-                    diagnostics.push(Diagnostic {
-                        file: name.to_string(),
-                        line,
-                        column: loc.key_column(line),
-                        rule: Some(id.clone()),
-                        message,
-                        source_line: loc.line_text(line),
-                    });
+                    let at = key.and_then(|k| item.key(k)).unwrap_or(item.at);
+                    diagnostics.push(source.diagnostic(at, Some(id.clone()), message));
                 }
             }
         }
@@ -273,6 +256,38 @@ fn parse_file(name: &str, text: &str) -> Result<Vec<Rule>, Vec<Diagnostic>> {
         Ok(rules)
     } else {
         Err(diagnostics)
+    }
+}
+
+/// A 1-based line and column (in characters).
+type Pos = (usize, usize);
+
+/// One rules file, to position diagnostics in.
+struct Source<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn diagnostic(&self, (line, column): Pos, rule: Option<String>, message: String) -> Diagnostic {
+        Diagnostic {
+            file: self.name.to_string(),
+            line,
+            column,
+            rule,
+            message,
+            source_line: self.text.lines().nth(line.wrapping_sub(1)).map(str::to_string),
+        }
+    }
+
+    /// A YAML error, named after the rule it is in.
+    fn yaml_error(&self, err: &yaml::Error, items: &[yaml::Item]) -> Diagnostic {
+        let at = err.at.unwrap_or((1, 1));
+        let rule = items.iter().rposition(|item| item.at <= at).map(|i| match &items[i].id {
+            Some(id) => id.clone(),
+            None => format!("#{}", i + 1),
+        });
+        self.diagnostic(at, rule, err.message.clone())
     }
 }
 
@@ -335,34 +350,32 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         problems.push((Some("doc"), "doc is empty: say what the rule removes and why".into()));
     }
     let kind_name = raw.kind.name();
-    // Which kinds each optional key applies to.
-    use RawKind::{Block, Line, MainText, Normalize, Repeated, Run, Score, Selector, Span};
-    const LINES: &[RawKind] = &[Line, Span, Block, Run, Repeated, Score];
-    let keys: [(&'static str, bool, &[RawKind]); 17] = [
-        ("weights", raw.weights.is_some(), &[Score]),
-        ("words", raw.words.is_some(), &[Score]),
-        ("threshold", raw.threshold.is_some(), &[Score]),
-        ("pattern", raw.pattern.is_some(), &[Line, Span, Run]),
-        ("start", raw.start.is_some(), &[Block]),
-        ("end", raw.end.is_some(), &[Block]),
-        ("min_lines", raw.min_lines.is_some(), &[Run]),
-        ("step", raw.step.is_some(), &[Normalize]),
-        ("min_chars", raw.min_chars.is_some(), &[Normalize]),
-        ("selector", raw.selector.is_some(), &[Selector]),
-        ("min_docs", raw.min_docs.is_some(), &[Repeated]),
-        ("fallback", raw.fallback.is_some(), &[MainText]),
-        ("where", raw.place.is_some(), LINES),
-        ("within", raw.within.is_some(), LINES),
-        ("min_words", raw.min_words.is_some(), LINES),
-        ("max_words", raw.max_words.is_some(), LINES),
-        ("unless", raw.unless.is_some(), LINES),
+    // The optional keys the rule has, checked against its kind's entry in [`KINDS`].
+    let keys = [
+        ("weights", raw.weights.is_some()),
+        ("words", raw.words.is_some()),
+        ("threshold", raw.threshold.is_some()),
+        ("pattern", raw.pattern.is_some()),
+        ("start", raw.start.is_some()),
+        ("end", raw.end.is_some()),
+        ("min_lines", raw.min_lines.is_some()),
+        ("step", raw.step.is_some()),
+        ("min_chars", raw.min_chars.is_some()),
+        ("selector", raw.selector.is_some()),
+        ("min_docs", raw.min_docs.is_some()),
+        ("fallback", raw.fallback.is_some()),
+        ("where", raw.place.is_some()),
+        ("within", raw.within.is_some()),
+        ("min_words", raw.min_words.is_some()),
+        ("max_words", raw.max_words.is_some()),
+        ("unless", raw.unless.is_some()),
     ];
-    for (key, present, kinds) in keys {
-        if present && !kinds.contains(&raw.kind) {
+    for (key, present) in keys {
+        if present && !raw.kind.spec().takes(key) {
             problems.push((Some(key), format!("`{key}` does not apply to a `{kind_name}` rule")));
         }
     }
-    if raw.kind == Normalize && raw.min_chars.is_some() && raw.step != Some(Step::DuplicateLines) {
+    if raw.kind == RawKind::Normalize && raw.min_chars.is_some() && raw.step != Some(Step::DuplicateLines) {
         problems.push((Some("min_chars"), "`min_chars` applies to the `duplicate-lines` step only".into()));
     }
     let need_pattern = |p: Option<Pattern>, problems: &mut Vec<Problem>| match p {
@@ -458,120 +471,6 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
     }
 }
 
-/// Maps lines of a rules file to its top-level list items and their keys,
-/// for positions serde cannot give (a rule's id, a key it should not have).
-struct Locator<'a> {
-    lines: Vec<&'a str>,
-    items: Vec<usize>,
-}
-
-impl<'a> Locator<'a> {
-    fn new(text: &'a str) -> Locator<'a> {
-        let lines: Vec<&str> = text.lines().collect();
-        let is_item = |l: &str| {
-            let t = l.trim_start();
-            (t == "-" || t.starts_with("- ")) && !t.starts_with('#')
-        };
-        let indent = lines.iter().find(|l| is_item(l)).map(|l| l.len() - l.trim_start().len());
-        let items = lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| is_item(l) && Some(l.len() - l.trim_start().len()) == indent)
-            .map(|(i, _)| i)
-            .collect();
-        Locator { lines, items }
-    }
-
-    /// 1-based line of item `index`.
-    fn item_line(&self, index: usize) -> usize {
-        self.items.get(index).map_or(1, |i| i + 1)
-    }
-
-    /// Item holding 1-based `line`.
-    fn item_at(&self, line: usize) -> Option<usize> {
-        self.items.iter().rposition(|&start| start < line)
-    }
-
-    /// 1-based line of `key:` inside item `index`.
-    fn key_line(&self, index: usize, key: &str) -> Option<usize> {
-        let start = *self.items.get(index)?;
-        let end = self.items.get(index + 1).copied().unwrap_or(self.lines.len());
-        (start..end).find_map(|i| {
-            let t = self.lines[i].trim_start();
-            let t = t.strip_prefix("- ").map_or(t, str::trim_start);
-            let rest = t.strip_prefix(key)?;
-            rest.trim_start().starts_with(':').then_some(i + 1)
-        })
-    }
-
-    /// 1-based column of the key on 1-based `line`.
-    fn key_column(&self, line: usize) -> usize {
-        let Some(text) = self.lines.get(line.wrapping_sub(1)) else { return 1 };
-        let t = text.trim_start();
-        let t2 = t.strip_prefix("- ").map_or(t, str::trim_start);
-        text.len() - t2.len() + 1
-    }
-
-    fn line_text(&self, line: usize) -> Option<String> {
-        self.lines.get(line.wrapping_sub(1)).map(|s| s.to_string())
-    }
-
-    /// The text of item `index` (through the line before the next item) and its first line, 0-based.
-    fn item_text(&self, index: usize) -> (usize, String) {
-        let start = self.items[index];
-        let end = self.items.get(index + 1).copied().unwrap_or(self.lines.len());
-        (start, self.lines[start..end].join("\n"))
-    }
-
-    fn yaml_error(&self, file: &str, err: &serde_yaml::Error, ids: &[Option<String>]) -> Diagnostic {
-        self.yaml_error_at(file, err, ids, 0)
-    }
-
-    /// A serde_yaml error from text that starts at 0-based line `offset` of the file.
-    fn yaml_error_at(
-        &self,
-        file: &str,
-        err: &serde_yaml::Error,
-        ids: &[Option<String>],
-        offset: usize,
-    ) -> Diagnostic {
-        let (line, column) = err.location().map_or((1, 1), |l| (l.line() + offset, l.column()));
-        let rule = self.item_at(line).map(|i| match ids.get(i) {
-            Some(Some(id)) => id.clone(),
-            _ => format!("#{}", i + 1),
-        });
-        Diagnostic {
-            file: file.to_string(),
-            line,
-            column,
-            rule,
-            message: clean_yaml_message(&err.to_string()),
-            source_line: self.line_text(line),
-        }
-    }
-}
-
-/// serde_yaml's message without its ` at line L column C` suffix and with
-/// its `[N].field` path shortened to the field.
-fn clean_yaml_message(msg: &str) -> String {
-    let msg = match msg.rfind(" at line ") {
-        Some(i) if msg[i..].contains(" column ") => &msg[..i],
-        _ => msg,
-    };
-    let path_end = msg.find(": ").filter(|&i| msg[..i].starts_with(".[") || msg[..i].starts_with('['));
-    match path_end {
-        Some(i) => {
-            let path = &msg[..i];
-            let field = path.trim_start_matches('.').split_once("].").map(|(_, f)| f);
-            match field {
-                Some(field) => format!("`{field}`: {}", &msg[i + 2..]),
-                None => msg[i + 2..].to_string(),
-            }
-        }
-        None => msg.to_string(),
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRule {
@@ -601,8 +500,7 @@ struct RawRule {
     tests: Option<RawTests>,
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum RawKind {
     Line,
     Span,
@@ -610,25 +508,69 @@ enum RawKind {
     Run,
     Normalize,
     Selector,
-    #[serde(rename = "main-text")]
     MainText,
     Repeated,
     Score,
 }
 
+/// A kind of rule as rules files name it, and the keys it takes.
+pub struct KindSpec {
+    kind: RawKind,
+    /// Its name in `match:`.
+    pub name: &'static str,
+    /// The keys only this kind (or a few) takes.
+    pub keys: &'static [&'static str],
+    /// Whether it also takes [`LINE_GUARDS`].
+    pub guards: bool,
+}
+
+impl KindSpec {
+    /// Whether a rule of this kind takes optional key `key`.
+    fn takes(&self, key: &str) -> bool {
+        self.keys.contains(&key) || (self.guards && LINE_GUARDS.contains(&key))
+    }
+}
+
+/// Keys every rule has (`id`, `doc`, `match`) or may have.
+pub const COMMON_KEYS: &[&str] = &["id", "doc", "match", "scope", "tests"];
+
+/// Where a line-based match may sit and what keeps a line.
+pub const LINE_GUARDS: &[&str] = &["where", "within", "min_words", "max_words", "unless"];
+
+/// Every kind of rule with its keys: the one table that `match:` is read
+/// from, that decides which keys fit which kind, and that the rules
+/// reference lists.
+pub const KINDS: &[KindSpec] = &[
+    KindSpec { kind: RawKind::Line, name: "line", keys: &["pattern"], guards: true },
+    KindSpec { kind: RawKind::Span, name: "span", keys: &["pattern"], guards: true },
+    KindSpec { kind: RawKind::Block, name: "block", keys: &["start", "end"], guards: true },
+    KindSpec { kind: RawKind::Run, name: "run", keys: &["pattern", "min_lines"], guards: true },
+    KindSpec { kind: RawKind::Normalize, name: "normalize", keys: &["step", "min_chars"], guards: false },
+    KindSpec { kind: RawKind::Selector, name: "selector", keys: &["selector"], guards: false },
+    KindSpec { kind: RawKind::MainText, name: "main-text", keys: &["fallback"], guards: false },
+    KindSpec { kind: RawKind::Repeated, name: "repeated", keys: &["min_docs"], guards: true },
+    KindSpec { kind: RawKind::Score, name: "score", keys: &["weights", "words", "threshold"], guards: true },
+];
+
 impl RawKind {
+    fn spec(self) -> &'static KindSpec {
+        KINDS.iter().find(|k| k.kind == self).expect("every kind is in KINDS")
+    }
+
     fn name(self) -> &'static str {
-        match self {
-            RawKind::Line => "line",
-            RawKind::Span => "span",
-            RawKind::Block => "block",
-            RawKind::Run => "run",
-            RawKind::Normalize => "normalize",
-            RawKind::Selector => "selector",
-            RawKind::MainText => "main-text",
-            RawKind::Repeated => "repeated",
-            RawKind::Score => "score",
-        }
+        self.spec().name
+    }
+}
+
+impl<'de> Deserialize<'de> for RawKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        parse_scalar(d, "a rule kind", |s| match KINDS.iter().find(|k| k.name == s) {
+            Some(spec) => Ok(spec.kind),
+            None => {
+                let names: Vec<String> = KINDS.iter().map(|k| format!("`{}`", k.name)).collect();
+                Err(format!("unknown variant `{s}`, expected one of {}", names.join(", ")))
+            }
+        })
     }
 }
 
@@ -718,6 +660,11 @@ impl<'de> Deserialize<'de> for Pattern {
 }
 
 fn compile_regex(s: &str) -> Result<Regex, String> {
+    // Lines are matched one at a time, so a line end in a pattern is a
+    // verbose-mode layout or a mistake.
+    if s.contains('\n') && !s.starts_with("(?x)") {
+        return Err("a pattern over several lines must start with `(?x)`, which ignores whitespace (write a space as `\\ `)".into());
+    }
     Regex::new(s).map_err(|e| match e {
         regex::Error::Syntax(msg) => {
             let reason = msg.lines().rev().find_map(|l| l.strip_prefix("error: ")).unwrap_or(&msg);
@@ -790,6 +737,167 @@ impl<'de> Deserialize<'de> for RawEnd {
     }
 }
 
+/// The YAML crate (`serde-saphyr`), behind three calls: [`yaml::outline`],
+/// [`yaml::typed`] and [`yaml::item_texts`]. Its errors and spans give
+/// 1-based lines and columns in characters; `serde_path_to_error` gives the
+/// key an error is under.
+mod yaml {
+    use std::fmt;
+
+    use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
+    use serde::Deserialize;
+    use serde_path_to_error::{Path, Segment};
+    use serde_saphyr::{Location, MessageFormatter, Spanned};
+
+    use super::Pos;
+
+    /// A YAML or serde error: its message, prefixed with the key it is
+    /// under (`` `end.pattern`: ``), and its position if known.
+    pub struct Error {
+        pub at: Option<Pos>,
+        pub message: String,
+    }
+
+    /// One item of the file's list: where it starts, its `id` and where
+    /// each of its keys is.
+    pub struct Item {
+        pub at: Pos,
+        byte: usize,
+        pub id: Option<String>,
+        keys: Vec<(String, Pos)>,
+    }
+
+    impl Item {
+        pub fn key(&self, key: &str) -> Option<Pos> {
+            self.keys.iter().find(|(k, _)| k == key).map(|(_, at)| *at)
+        }
+    }
+
+    fn pos(loc: &Location) -> Pos {
+        (loc.line() as usize, loc.column() as usize)
+    }
+
+    /// The file's items, or its first syntax error.
+    pub fn outline(text: &str) -> Result<Vec<Item>, Error> {
+        let items = serde_saphyr::from_str::<Option<Vec<Spanned<Keys>>>>(text)
+            .map_err(|e| error(&e, None))?
+            .unwrap_or_default();
+        Ok(items
+            .into_iter()
+            .map(|item| Item {
+                at: pos(&item.referenced),
+                byte: item.referenced.span().byte_offset().unwrap_or(0) as usize,
+                id: item.value.id,
+                keys: item.value.keys,
+            })
+            .collect())
+    }
+
+    /// Deserialise `text` as a `T`.
+    pub fn typed<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
+        let mut track = serde_path_to_error::Track::new();
+        serde_saphyr::with_deserializer_from_str(text, |d| {
+            T::deserialize(serde_path_to_error::Deserializer::new(d, &mut track))
+        })
+        .map_err(|e| error(&e, Some(&track.path())))
+    }
+
+    /// Each item's text alone, padded with blank lines and spaces so that
+    /// positions in it are positions in the file; `None` unless the items
+    /// are block entries (`- id: ...`), the form the rules files use.
+    pub fn item_texts(text: &str, items: &[Item]) -> Option<Vec<String>> {
+        (0..items.len())
+            .map(|i| {
+                let item = &items[i];
+                let end = match items.get(i + 1) {
+                    Some(next) => text.get(..next.byte)?.trim_end().strip_suffix('-')?.len(),
+                    None => text.len(),
+                };
+                let body = text.get(item.byte..end)?;
+                Some(format!("{}{}{body}", "\n".repeat(item.at.0 - 1), " ".repeat(item.at.1 - 1)))
+            })
+            .collect()
+    }
+
+    fn error(err: &serde_saphyr::Error, path: Option<&Path>) -> Error {
+        use serde_saphyr::Error as E;
+        let err = err.without_snippet();
+        let (message, in_key) = match err {
+            // serde's own wording, as the rules reference shows it.
+            E::SerdeUnknownField { field, expected, .. } => {
+                (format!("unknown field `{field}`, {}", one_of(expected, "fields")), false)
+            }
+            E::SerdeUnknownVariant { variant, expected, .. } => {
+                (format!("unknown variant `{variant}`, {}", one_of(expected, "variants")), true)
+            }
+            other => (serde_saphyr::DefaultMessageFormatter.format_message(other).into_owned(), true),
+        };
+        // The path without the item's index in the list, and without the
+        // unknown key itself.
+        let mut segments: Vec<&Segment> = path.map(|p| p.iter().collect()).unwrap_or_default();
+        if matches!(segments.first(), Some(Segment::Seq { .. })) {
+            segments.remove(0);
+        }
+        if !in_key {
+            segments.pop();
+        }
+        let mut key = String::new();
+        for segment in segments {
+            match segment {
+                Segment::Seq { index } => key.push_str(&format!("[{index}]")),
+                Segment::Map { key: k } if key.is_empty() => key.push_str(k),
+                Segment::Map { key: k } => key.push_str(&format!(".{k}")),
+                Segment::Enum { .. } | Segment::Unknown => {}
+            }
+        }
+        let message = if key.is_empty() { message } else { format!("`{key}`: {message}") };
+        Error { at: err.location().map(|l| pos(&l)), message }
+    }
+
+    /// serde's "expected one of `a`, `b`".
+    fn one_of(names: &[&str], what: &str) -> String {
+        let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        match quoted.as_slice() {
+            [] => format!("there are no {what}"),
+            [one] => format!("expected {one}"),
+            [a, b] => format!("expected {a} or {b}"),
+            all => format!("expected one of {}", all.join(", ")),
+        }
+    }
+
+    /// A rule item's `id` and keys with their positions.
+    #[derive(Default)]
+    struct Keys {
+        id: Option<String>,
+        keys: Vec<(String, Pos)>,
+    }
+
+    impl<'de> Deserialize<'de> for Keys {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Keys;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a rule")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                    let mut keys = Keys::default();
+                    while let Some(key) = map.next_key::<Spanned<String>>()? {
+                        if key.value == "id" {
+                            keys.id = map.next_value()?;
+                        } else {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                        keys.keys.push((key.value, pos(&key.referenced)));
+                    }
+                    Ok(keys)
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -839,6 +947,51 @@ mod tests {
         let text = "- id: a.b\n  doc: d\n  match: block\n  start: x\n  end: {pattern: '('}\n";
         assert!(
             err(text).starts_with("r.yaml:5:18: rule 'a.b': `end.pattern`: invalid regex"),
+            "{}",
+            err(text)
+        );
+    }
+
+    #[test]
+    fn kinds_table_names_every_key() {
+        // serde lists the keys a rule may have; the table must name each once.
+        let e = err("- id: a.b\n  doc: d\n  match: line\n  pattern: x\n  nope: 1\n");
+        let listed: Vec<&str> =
+            e.split("expected one of ").nth(1).unwrap().split(", ").map(|k| k.trim_matches('`')).collect();
+        let mut table: Vec<&str> = COMMON_KEYS.iter().chain(LINE_GUARDS).copied().collect();
+        for kind in KINDS {
+            table.extend(kind.keys.iter().filter(|k| !table.contains(k)).collect::<Vec<_>>());
+        }
+        let (mut listed, mut table) = (listed, table);
+        listed.sort_unstable();
+        table.sort_unstable();
+        assert_eq!(listed, table);
+    }
+
+    #[test]
+    fn unknown_kind_lists_the_kinds() {
+        let e = err("- id: a.b\n  doc: d\n  match: lin\n  pattern: x\n");
+        assert!(
+            e.starts_with(
+                "r.yaml:3:10: rule 'a.b': `match`: unknown variant `lin`, expected one of `line`, `span`"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn verbose_patterns_span_lines() {
+        let text = "- id: a.b\n  doc: d\n  match: line\n  pattern: |-\n    (?x)^(?:\n        back\\ to\\ top\n      | menu\n    )$\n";
+        let set = load_str("r.yaml", text).unwrap();
+        let Kind::Line { pattern } = &set.rules()[0].kind else { panic!() };
+        assert!(
+            pattern.is_match("back to top") && pattern.is_match("menu") && !pattern.is_match("backtotop")
+        );
+        let text = "- id: a.b\n  doc: d\n  match: line\n  pattern: |-\n    ^(?:back to top\n    |menu)$\n";
+        assert!(
+            err(text).starts_with(
+                "r.yaml:5:5: rule 'a.b': `pattern`: a pattern over several lines must start with `(?x)`"
+            ),
             "{}",
             err(text)
         );

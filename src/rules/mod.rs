@@ -15,7 +15,7 @@ use regex::Regex;
 
 use triggers::Triggers;
 
-pub use load::{load_default, load_paths, load_str, RulesError};
+pub use load::{load_default, load_paths, load_str, KindSpec, RulesError, COMMON_KEYS, KINDS, LINE_GUARDS};
 
 /// One rule, ready to run.
 #[derive(Debug, Clone)]
