@@ -659,10 +659,18 @@ impl<'de> Deserialize<'de> for Pattern {
     }
 }
 
+/// Whether the pattern opens with a flag group that turns on `x`
+/// (`(?x)`, `(?xi)`, `(?ix)`).
+fn starts_verbose(s: &str) -> bool {
+    s.strip_prefix("(?")
+        .and_then(|rest| rest.split_once(')'))
+        .is_some_and(|(flags, _)| flags.chars().all(|c| c.is_ascii_alphabetic()) && flags.contains('x'))
+}
+
 fn compile_regex(s: &str) -> Result<Regex, String> {
     // Lines are matched one at a time, so a line end in a pattern is a
     // verbose-mode layout or a mistake.
-    if s.contains('\n') && !s.starts_with("(?x)") {
+    if s.contains('\n') && !starts_verbose(s) {
         return Err("a pattern over several lines must start with `(?x)`, which ignores whitespace (write a space as `\\ `)".into());
     }
     Regex::new(s).map_err(|e| match e {
@@ -986,6 +994,12 @@ mod tests {
         let Kind::Line { pattern } = &set.rules()[0].kind else { panic!() };
         assert!(
             pattern.is_match("back to top") && pattern.is_match("menu") && !pattern.is_match("backtotop")
+        );
+        assert!(
+            starts_verbose("(?xi)^a")
+                && starts_verbose("(?ix)^a")
+                && !starts_verbose("(?i)^a")
+                && !starts_verbose("(?:x)")
         );
         let text = "- id: a.b\n  doc: d\n  match: line\n  pattern: |-\n    ^(?:back to top\n    |menu)$\n";
         assert!(
