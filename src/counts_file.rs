@@ -23,5 +23,13 @@ pub fn save(counts: &Counts, path: &Path) -> Result<()> {
 pub fn load(path: &Path) -> Result<Counts> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read counts file `{}`", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("`{}` is not a counts file", path.display()))
+    let counts: Counts =
+        serde_json::from_str(&text).with_context(|| format!("`{}` is not a counts file", path.display()))?;
+    if counts.key_hash != crate::repeat::KEY_HASH {
+        anyhow::bail!(
+            "`{}` was saved by an older descrape whose line keys differ; save the counts again with `descrape suggest --save-counts`",
+            path.display()
+        );
+    }
+    Ok(counts)
 }

@@ -260,3 +260,18 @@ fn counting_keeps_hashes_not_texts() {
         "two-pass peak {two:.0} MB, one-pass {one:.0} MB, input {input_mb:.0} MB"
     );
 }
+
+#[test]
+fn a_counts_file_keyed_by_an_older_hash_is_refused() {
+    let tmp = TempDir::new().unwrap();
+    let counts = tmp.path().join("old.json");
+    std::fs::write(&counts, r#"{"group_by":"dir","groups":{"alpha":{"docs":12,"lines":{"00ff":12}}}}"#)
+        .unwrap();
+    descrape()
+        .args(["clean", "-", "--counts"])
+        .arg(&counts)
+        .write_stdin("Some story text.\n")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("old.json").and(predicate::str::contains("save the counts again")));
+}
