@@ -17,7 +17,7 @@ use crate::text::{self, Edit};
 
 /// Word counts for one file, one rule, or a whole run.
 #[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
-pub struct Counts {
+pub struct WordCounts {
     /// Noise words removed.
     pub true_removed: u64,
     /// Story words removed.
@@ -26,7 +26,7 @@ pub struct Counts {
     pub missed: u64,
 }
 
-impl Counts {
+impl WordCounts {
     pub fn precision(&self) -> f64 {
         let removed = self.true_removed + self.false_removed;
         if removed == 0 {
@@ -54,7 +54,7 @@ impl Counts {
         }
     }
 
-    fn add(&mut self, o: &Counts) {
+    fn add(&mut self, o: &WordCounts) {
         self.true_removed += o.true_removed;
         self.false_removed += o.false_removed;
         self.missed += o.missed;
@@ -80,14 +80,14 @@ pub struct Miss {
 #[derive(Debug, Clone, Serialize)]
 pub struct FileScore {
     pub file: String,
-    pub counts: Counts,
+    pub counts: WordCounts,
     /// Noise words the gold marks in this file (0: a clean file).
     pub noise: u64,
     pub false_removals: Vec<FalseRemoval>,
     pub misses: Vec<Miss>,
     /// Per rule index: (noise words, story words) it removed.
     #[serde(skip)]
-    pub per_rule: Vec<(usize, Counts)>,
+    pub per_rule: Vec<(usize, WordCounts)>,
 }
 
 /// Which raw words the gold text lacks. Lines are aligned first (so a
@@ -148,8 +148,8 @@ pub fn score(
     let lines = text::lines(raw);
     let line_of = |pos: usize| text::line_span(&lines, &(pos..pos + 1)).0;
     let mut noise_total = 0u64;
-    let mut counts = Counts::default();
-    let mut per_rule: Vec<(usize, Counts)> = Vec::new();
+    let mut counts = WordCounts::default();
+    let mut per_rule: Vec<(usize, WordCounts)> = Vec::new();
     let mut false_removals: Vec<FalseRemoval> = Vec::new();
     let mut misses: Vec<Miss> = Vec::new();
     for (i, &(start, text, by)) in raw_words.iter().enumerate() {
@@ -162,7 +162,7 @@ pub fn score(
                 let slot = match per_rule.iter_mut().find(|(x, _)| *x == r) {
                     Some(s) => s,
                     None => {
-                        per_rule.push((r, Counts::default()));
+                        per_rule.push((r, WordCounts::default()));
                         per_rule.last_mut().expect("just pushed")
                     }
                 };
@@ -221,7 +221,7 @@ pub struct RuleScore {
 pub struct Evaluation {
     pub files: usize,
     pub files_without_gold: Vec<String>,
-    pub counts: Counts,
+    pub counts: WordCounts,
     pub precision: f64,
     pub recall: f64,
     pub f1: f64,
@@ -236,8 +236,8 @@ pub struct Evaluation {
 
 /// Combine file scores; `worst` keeps the `n` files with most wrong words.
 pub fn summarize(rules: &RuleSet, files: Vec<FileScore>, without_gold: Vec<String>, n: usize) -> Evaluation {
-    let mut counts = Counts::default();
-    let mut per_rule = vec![Counts::default(); rules.len()];
+    let mut counts = WordCounts::default();
+    let mut per_rule = vec![WordCounts::default(); rules.len()];
     for f in &files {
         counts.add(&f.counts);
         for (r, c) in &f.per_rule {
@@ -376,7 +376,7 @@ mod tests {
         let gold = "Story one.\nSaid the man.\n";
         let edits = engine::clean(&rules, None, raw);
         let s = score(&rules, "f.txt", raw, &edits, gold, &[]);
-        assert_eq!(s.counts, Counts { true_removed: 2, false_removed: 3, missed: 3 });
+        assert_eq!(s.counts, WordCounts { true_removed: 2, false_removed: 3, missed: 3 });
         assert_eq!(s.false_removals[0].words, "Said the man.");
         assert_eq!(s.false_removals[0].line, 3);
         assert_eq!(s.misses[0].line, 4);

@@ -138,7 +138,7 @@ struct Seen {
     at: [u64; 3],
 }
 
-fn story_like(lines: &[String]) -> bool {
+fn any_story_like(lines: &[String]) -> bool {
     lines.iter().any(|l| repeat::story_like(l))
 }
 
@@ -321,7 +321,7 @@ pub fn suggest(
                     docs,
                     position: position(seen.at),
                     examples: seen.examples.clone(),
-                    story_like: story_like(&seen.lines),
+                    story_like: any_story_like(&seen.lines),
                     rule: None,
                 });
             }
@@ -336,7 +336,7 @@ pub fn suggest(
                 docs: u64::from(g.lines.get(key).copied().unwrap_or(0)),
                 position: position(seen.at),
                 examples: seen.examples.clone(),
-                story_like: story_like(&lines),
+                story_like: any_story_like(&lines),
                 lines,
                 rule: None,
             });
@@ -414,7 +414,7 @@ mod tests {
 
     #[test]
     fn story_like_lines_are_flagged() {
-        assert!(story_like(&["“We will not back down,” the minister said on Tuesday.".to_string()]));
-        assert!(!story_like(&["Take our poll - story continues below".to_string()]));
+        assert!(any_story_like(&["“We will not back down,” the minister said on Tuesday.".to_string()]));
+        assert!(!any_story_like(&["Take our poll - story continues below".to_string()]));
     }
 }
