@@ -28,25 +28,36 @@ def part_of(url):
     return "test" if hashlib.sha1(host.encode()).digest()[0] % 2 else "tune"
 
 
-def main():
+def arguments(work, misses_help):
+    """The options this script and snippets.py share, parsed."""
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default=os.path.join(here, "..", "..", "shared", "corpus"))
     ap.add_argument("--part", default="test", choices=["tune", "test", "all"])
     ap.add_argument("--bin", default=os.path.join(here, "..", "target", "release", "descrape"))
-    ap.add_argument("--work", default="/dev/shm/descrape-corpus")
-    ap.add_argument("--rules", default="", help="extra arguments for clean and eval, e.g. '--rules x.yaml'")
-    ap.add_argument("--misses", type=int, default=0, help="print this many missed and wrongly removed lines")
-    args = ap.parse_args()
-    wcxb = os.path.join(args.corpus, "wcxb-dev")
-    if not os.path.isdir(wcxb):
-        print(f"corpus not found at {wcxb}: skipped")
+    ap.add_argument("--work", default=work)
+    ap.add_argument("--rules", default="", help="extra arguments for clean (and eval), e.g. '--rules x.yaml'")
+    ap.add_argument("--misses", type=int, default=0, help=misses_help)
+    return ap.parse_args()
+
+
+def read_set(args, name):
+    """A corpus set's folder and its snippets.jsonl records; no folder
+    (and a note) when the corpus is absent."""
+    root = os.path.join(args.corpus, name)
+    if not os.path.isdir(root):
+        print(f"corpus not found at {root}: skipped")
+        return None, []
+    with open(os.path.join(root, "snippets.jsonl")) as f:
+        return root, [json.loads(line) for line in f]
+
+
+def main():
+    args = arguments("/dev/shm/descrape-corpus", "print this many missed and wrongly removed lines")
+    wcxb, records = read_set(args, "wcxb-dev")
+    if wcxb is None:
         return
-    parts = {}
-    with open(os.path.join(wcxb, "snippets.jsonl")) as f:
-        for line in f:
-            rec = json.loads(line)
-            parts[rec["id"]] = part_of(rec["url"])
+    parts = {rec["id"]: part_of(rec["url"]) for rec in records}
     rows = []
     families = {}
     pooled = {"true_removed": 0, "false_removed": 0, "missed": 0, "clean": 0, "clean_untouched": 0, "files": 0}

@@ -13,9 +13,9 @@ is on whitespace-collapsed text. Pages are split by site as corpus.py
 splits them (sha1 of the host, odd first byte = test). A benchmark, not a
 test: it prints figures and skips when the corpus is absent.
 """
-import argparse, json, os, re, shutil, subprocess
+import os, re, shutil, subprocess
 
-from corpus import EXTRACTORS, part_of
+from corpus import EXTRACTORS, arguments, part_of, read_set
 
 
 def squash(text):
@@ -23,25 +23,11 @@ def squash(text):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", default=os.path.join(here, "..", "..", "shared", "corpus"))
-    ap.add_argument("--part", default="test", choices=["tune", "test", "all"])
-    ap.add_argument("--bin", default=os.path.join(here, "..", "target", "release", "descrape"))
-    ap.add_argument("--work", default="/dev/shm/descrape-snippets")
-    ap.add_argument("--rules", default="", help="extra arguments for clean, e.g. '--rules x.yaml'")
-    ap.add_argument("--misses", type=int, default=0, help="print this many kept noise and lost story snippets")
-    args = ap.parse_args()
-    root = os.path.join(args.corpus, "traf-eval")
-    if not os.path.isdir(root):
-        print(f"corpus not found at {root}: skipped")
+    args = arguments("/dev/shm/descrape-snippets", "print this many kept noise and lost story snippets")
+    root, records = read_set(args, "traf-eval")
+    if root is None:
         return
-    pages = {}
-    with open(os.path.join(root, "snippets.jsonl")) as f:
-        for line in f:
-            rec = json.loads(line)
-            if args.part == "all" or part_of(rec["url"]) == args.part:
-                pages[rec["id"]] = rec
+    pages = {r["id"]: r for r in records if args.part == "all" or part_of(r["url"]) == args.part}
     print(f"part: {args.part} ({len(pages)} pages, sites split by sha1(host))")
     print(f"{'extractor':<12} {'files':>6} {'drop in raw':>12} {'removed':>8} {'keep in raw':>12} {'kept':>8}")
     total = [0, 0, 0, 0]
