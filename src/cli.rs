@@ -116,9 +116,8 @@ pub struct SuggestArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Worker threads [default: one per core].
-    #[arg(short, long, value_name = "N", default_value_t = 0, hide_default_value = true)]
-    pub jobs: usize,
+    #[command(flatten)]
+    pub threads: Threads,
 }
 
 #[derive(Debug, Args)]
@@ -161,9 +160,8 @@ pub struct DiffArgs {
     /// Colour: auto (on a terminal), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Worker threads [default: one per core].
-    #[arg(short, long, value_name = "N", default_value_t = 0, hide_default_value = true)]
-    pub jobs: usize,
+    #[command(flatten)]
+    pub threads: Threads,
 }
 
 #[derive(Debug, Args)]
@@ -180,9 +178,8 @@ pub struct StatsArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Worker threads [default: one per core].
-    #[arg(short, long, value_name = "N", default_value_t = 0, hide_default_value = true)]
-    pub jobs: usize,
+    #[command(flatten)]
+    pub threads: Threads,
 }
 
 #[derive(Debug, Args)]
@@ -226,9 +223,8 @@ pub struct EvalArgs {
     /// How many of the worst files to show.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub worst: usize,
-    /// Worker threads [default: one per core].
-    #[arg(short, long, value_name = "N", default_value_t = 0, hide_default_value = true)]
-    pub jobs: usize,
+    #[command(flatten)]
+    pub threads: Threads,
 }
 
 /// Which rules to load.
@@ -314,10 +310,17 @@ pub struct CleanArgs {
     /// Also write the run summary as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Worker threads [default: one per core].
-    #[arg(short, long, value_name = "N", default_value_t = 0, hide_default_value = true)]
-    pub jobs: usize,
+    #[command(flatten)]
+    pub threads: Threads,
     /// No progress bar and no summary; errors are still printed.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `-j N`, shared by every command that reads many documents.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Threads {
+    /// Worker threads [default: one per core].
+    #[arg(short, long, value_name = "N", default_value_t = 0, hide_default_value = true)]
+    pub jobs: usize,
 }

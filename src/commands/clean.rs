@@ -12,7 +12,7 @@ use crate::engine::Cleaner;
 
 pub fn run(args: CleanArgs) -> Result<Outcome> {
     let rules = crate::load_rules(&args.rules)?;
-    let reading = args.format.reading(args.inputs.clone(), args.jobs);
+    let reading = args.format.reading(args.inputs.clone(), args.threads.jobs);
     let opts = CleanOptions {
         inputs: args.inputs,
         out: args.out,
@@ -25,7 +25,7 @@ pub fn run(args: CleanArgs) -> Result<Outcome> {
         min_words: args.min_words,
         changes: args.changes,
         report: args.report,
-        settings: Settings { jobs: args.jobs, progress: !args.quiet },
+        settings: Settings { jobs: args.threads.jobs, progress: !args.quiet },
     };
     let mut counts = None;
     if rules.needs_counts() {

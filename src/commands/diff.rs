@@ -21,7 +21,7 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
     };
     let style = Style { color, context: args.context };
     let mut stderr = std::io::stderr();
-    let reading = args.format.reading(args.inputs, args.jobs);
+    let reading = args.format.reading(args.inputs, args.threads.jobs);
     let counts = prepare_counts(&rules, &args.count, &reading, true)?;
     let cleaner = Cleaner { rules: &rules, counts: counts.as_ref() };
     let (changed, failed) = if args.against.is_empty() {

@@ -18,7 +18,7 @@ pub fn run(args: EvalArgs, out: &mut impl Write) -> Result<Outcome> {
         format: Some(Format::Text),
         fields: Default::default(),
         input_type: args.input_type.into(),
-        jobs: args.jobs,
+        jobs: args.threads.jobs,
     };
     let counts = prepare_counts(&rules, &args.count, &reading, true)?;
     let eval = inspect::eval(
@@ -28,7 +28,7 @@ pub fn run(args: EvalArgs, out: &mut impl Write) -> Result<Outcome> {
         args.input_type.into(),
         args.ignore.as_deref(),
         args.worst,
-        args.jobs,
+        args.threads.jobs,
     )?;
     print(&eval, args.json, out)?;
     Ok(Outcome::Success)

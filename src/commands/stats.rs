@@ -12,7 +12,7 @@ use crate::inspect;
 
 pub fn run(args: StatsArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = crate::load_rules(&args.rules)?;
-    let reading = args.format.reading(args.inputs, args.jobs);
+    let reading = args.format.reading(args.inputs, args.threads.jobs);
     let counts = prepare_counts(&rules, &args.count, &reading, true)?;
     let cleaner = Cleaner { rules: &rules, counts: counts.as_ref() };
     let stats = inspect::stats(cleaner, &reading, &mut std::io::stderr())?;

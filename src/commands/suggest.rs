@@ -12,12 +12,13 @@ use crate::suggest;
 
 pub fn run(args: SuggestArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = crate::load_rules(&args.rules)?;
-    let reading = args.format.reading(args.inputs, args.jobs);
-    let counts = suggest::count(&rules, reading.inputs()?, args.group_by.into(), args.jobs)?;
+    let reading = args.format.reading(args.inputs, args.threads.jobs);
+    let counts = suggest::count(&rules, reading.inputs()?, args.group_by.into(), args.threads.jobs)?;
     if let Some(path) = &args.save_counts {
         crate::counts_file::save(&counts, path)?;
     }
-    let report = suggest::suggest(&rules, &counts, reading.inputs()?, args.min_docs, args.limit, args.jobs)?;
+    let report =
+        suggest::suggest(&rules, &counts, reading.inputs()?, args.min_docs, args.limit, args.threads.jobs)?;
     print(&report, args.json, out)?;
     Ok(Outcome::Success)
 }
