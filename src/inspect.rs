@@ -81,7 +81,7 @@ pub fn diff(
     let rules = cleaner.rules;
     for id in only {
         if rules.get(id).is_none() {
-            bail!("no rule with id `{id}` (see `descrape rules`)");
+            bail!("{}", rules.no_such_rule(id));
         }
     }
     let keep: Vec<bool> = rules.rules().iter().map(|r| only.is_empty() || only.contains(&r.id)).collect();

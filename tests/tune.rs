@@ -194,3 +194,10 @@ fn holdout_dumps_lose_no_story_word_and_clean_ones_come_out_untouched() {
     }
     assert!(clean >= 18, "{clean} clean holdout dumps");
 }
+
+#[test]
+fn a_misspelled_rule_id_gets_the_nearest_one() {
+    descrape().args(["explain", "caption.credit-lable"]).assert().failure().stderr(predicate::str::contains(
+        "no rule with id `caption.credit-lable` (did you mean `caption.credit-label`?)",
+    ));
+}

@@ -11,7 +11,7 @@ use crate::cli::ExplainArgs;
 pub fn run(args: ExplainArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = crate::load_rules(&args.rules)?;
     let Some(rule) = rules.get(&args.id) else {
-        bail!("no rule with id `{}` (see `descrape rules`)", args.id);
+        bail!("{}", rules.no_such_rule(&args.id));
     };
     write!(out, "{}", crate::explain::explain(rule))?;
     Ok(Outcome::Success)

@@ -562,13 +562,19 @@ impl RawKind {
     }
 }
 
+/// "; did you mean `x`?" when one of `names` is near `name`.
+fn tip<'a>(name: &str, names: impl IntoIterator<Item = &'a str>) -> String {
+    crate::rules::closest(name, names).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default()
+}
+
 impl<'de> Deserialize<'de> for RawKind {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         parse_scalar(d, "a rule kind", |s| match KINDS.iter().find(|k| k.name == s) {
             Some(spec) => Ok(spec.kind),
             None => {
                 let names: Vec<String> = KINDS.iter().map(|k| format!("`{}`", k.name)).collect();
-                Err(format!("unknown variant `{s}`, expected one of {}", names.join(", ")))
+                let tip = tip(s, KINDS.iter().map(|k| k.name));
+                Err(format!("unknown variant `{s}`, expected one of {}{tip}", names.join(", ")))
             }
         })
     }
@@ -832,12 +838,22 @@ mod yaml {
         let err = err.without_snippet();
         let (message, in_key) = match err {
             // serde's own wording, as the rules reference shows it.
-            E::SerdeUnknownField { field, expected, .. } => {
-                (format!("unknown field `{field}`, {}", one_of(expected, "fields")), false)
-            }
-            E::SerdeUnknownVariant { variant, expected, .. } => {
-                (format!("unknown variant `{variant}`, {}", one_of(expected, "variants")), true)
-            }
+            E::SerdeUnknownField { field, expected, .. } => (
+                format!(
+                    "unknown field `{field}`, {}{}",
+                    one_of(expected, "fields"),
+                    super::tip(field, expected.iter().copied())
+                ),
+                false,
+            ),
+            E::SerdeUnknownVariant { variant, expected, .. } => (
+                format!(
+                    "unknown variant `{variant}`, {}{}",
+                    one_of(expected, "variants"),
+                    super::tip(variant, expected.iter().copied())
+                ),
+                true,
+            ),
             other => (serde_saphyr::DefaultMessageFormatter.format_message(other).into_owned(), true),
         };
         // The path without the item's index in the list, and without the
@@ -974,6 +990,16 @@ mod tests {
         listed.sort_unstable();
         table.sort_unstable();
         assert_eq!(listed, table);
+    }
+
+    #[test]
+    fn misspelled_keys_and_kinds_get_a_suggestion() {
+        let e = err("- id: a.b\n  doc: d\n  match: line\n  patern: x\n");
+        assert!(e.ends_with("; did you mean `pattern`?"), "{e}");
+        let e = err("- id: a.b\n  doc: d\n  match: lin\n  pattern: x\n");
+        assert!(e.ends_with("; did you mean `line`?"), "{e}");
+        let e = err("- id: a.b\n  doc: d\n  match: line\n  pattern: x\n  zzz: 1\n");
+        assert!(!e.contains("did you mean"), "{e}");
     }
 
     #[test]

@@ -239,6 +239,14 @@ impl RuleSet {
         RuleSet::new(self.rules.iter().filter(|r| keep(r)).cloned().collect())
     }
 
+    /// The error for an id no rule has, with the closest id if one is near.
+    pub fn no_such_rule(&self, id: &str) -> String {
+        let tip = closest(id, self.rules.iter().map(|r| r.id.as_str()))
+            .map(|c| format!(" (did you mean `{c}`?)"))
+            .unwrap_or_default();
+        format!("no rule with id `{id}`{tip} (see `descrape rules`)")
+    }
+
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
     }
@@ -260,4 +268,15 @@ impl RuleSet {
     pub(crate) fn any_scope(&self) -> bool {
         self.any_scope
     }
+}
+
+/// The candidate nearest to a misspelled `name`, if one is near enough to
+/// be what was meant (the measure clap uses for its own suggestions).
+pub(crate) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro(name, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
 }
