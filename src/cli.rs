@@ -122,6 +122,10 @@ pub struct SuggestArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// Rules files or directories to check on their own, without the
+    /// default rules (as `--no-default-rules --rules FILE`).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub rules: RulesArgs,
 }
@@ -230,7 +234,9 @@ pub struct EvalArgs {
 /// Which rules to load.
 #[derive(Debug, Args, Clone)]
 pub struct RulesArgs {
-    /// Rules file, or directory of *.yaml rules files, added to the defaults (repeatable).
+    /// Rules file, or directory of *.yaml rules files, added to the defaults (repeatable);
+    /// `@NAME` is a built-in set: `@nlp` (normalisation for NLP), `@scorer` (the line scorer),
+    /// `@repeated` (site repetition, part of the defaults).
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
     /// Use only the rules given with --rules, not the embedded default rules.

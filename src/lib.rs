@@ -38,10 +38,3 @@ pub mod rules;
 pub mod suggest;
 pub mod text;
 pub mod walk;
-
-use rules::{RuleSet, RulesError};
-
-/// The rule set a command runs with: defaults unless disabled, plus `--rules`.
-pub fn load_rules(args: &cli::RulesArgs) -> Result<RuleSet, RulesError> {
-    rules::load_paths(&args.rules, !args.no_default_rules)
-}

@@ -201,3 +201,36 @@ fn a_misspelled_rule_id_gets_the_nearest_one() {
         "no rule with id `caption.credit-lable` (did you mean `caption.credit-label`?)",
     ));
 }
+
+#[test]
+fn check_takes_rules_files_as_arguments() {
+    let (code, out, _) = run(&["check", &fixture("washpost.yaml")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with("in 1 files: ok\n"), "{out}");
+    let (code, _, err) = run(&["check", &fixture("washpost.yaml"), &fixture("broken.yaml")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("broken.yaml:9:3: rule 'site.footer'"), "{err}");
+}
+
+#[test]
+fn an_empty_rules_file_is_a_warning() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let empty = tmp.path().join("empty.yaml");
+    std::fs::write(&empty, "# rules to come\n").unwrap();
+    descrape().arg("check").arg(&empty).assert().success().stderr(
+        predicate::str::contains("warning: rules file").and(predicate::str::contains("holds no rules")),
+    );
+}
+
+#[test]
+fn rules_help_lists_every_built_in_set() {
+    let help = descrape().args(["clean", "--help"]).output().unwrap().stdout;
+    let help = String::from_utf8(help).unwrap();
+    for entry in std::fs::read_dir(repo().join("rules")).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            let set = format!("@{}", entry.file_name().to_string_lossy());
+            assert!(help.contains(&set), "`--rules` help does not name {set}");
+        }
+    }
+}

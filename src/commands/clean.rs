@@ -11,7 +11,7 @@ use crate::cli::CleanArgs;
 use crate::engine::Cleaner;
 
 pub fn run(args: CleanArgs) -> Result<Outcome> {
-    let rules = crate::load_rules(&args.rules)?;
+    let rules = super::load_rules(&args.rules)?;
     let reading = args.format.reading(args.inputs.clone(), args.threads.jobs);
     let opts = CleanOptions {
         inputs: args.inputs,

@@ -13,7 +13,7 @@ use crate::engine::Cleaner;
 use crate::inspect;
 
 pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
-    let rules = crate::load_rules(&args.rules)?;
+    let rules = super::load_rules(&args.rules)?;
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -27,7 +27,7 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
     let (changed, failed) = if args.against.is_empty() {
         inspect::diff(cleaner, &reading, &args.only, style, out, &mut stderr)?
     } else {
-        let old = crate::load_rules(&RulesArgs {
+        let old = super::load_rules(&RulesArgs {
             rules: args.against.clone(),
             no_default_rules: args.rules.no_default_rules,
         })?;

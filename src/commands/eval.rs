@@ -12,7 +12,7 @@ use crate::engine::Cleaner;
 use crate::inspect::{self, Reading};
 
 pub fn run(args: EvalArgs, out: &mut impl Write) -> Result<Outcome> {
-    let rules = crate::load_rules(&args.rules)?;
+    let rules = super::load_rules(&args.rules)?;
     let reading = Reading {
         paths: vec![args.input.clone()],
         format: Some(Format::Text),

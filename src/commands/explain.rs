@@ -9,7 +9,7 @@ use super::Outcome;
 use crate::cli::ExplainArgs;
 
 pub fn run(args: ExplainArgs, out: &mut impl Write) -> Result<Outcome> {
-    let rules = crate::load_rules(&args.rules)?;
+    let rules = super::load_rules(&args.rules)?;
     let Some(rule) = rules.get(&args.id) else {
         bail!("{}", rules.no_such_rule(&args.id));
     };

@@ -81,3 +81,17 @@ pub fn prepare_counts(
     }
     Ok(counts)
 }
+
+/// The rule set a command runs with: defaults unless disabled, plus
+/// `--rules`. A rules file that holds no rule is loaded, with a warning:
+/// it is more often a mistake than meant.
+pub fn load_rules(args: &crate::cli::RulesArgs) -> Result<RuleSet, crate::rules::RulesError> {
+    let rules = crate::rules::load_paths(&args.rules, !args.no_default_rules)?;
+    for path in &args.rules {
+        let name = path.display().to_string();
+        if path.is_file() && !rules.rules().iter().any(|r| r.origin.file == name) {
+            eprintln!("descrape: warning: rules file `{name}` holds no rules");
+        }
+    }
+    Ok(rules)
+}

@@ -10,7 +10,7 @@ use crate::cli::RulesListArgs;
 use crate::explain;
 
 pub fn run(args: RulesListArgs, out: &mut impl Write) -> Result<Outcome> {
-    let rules = crate::load_rules(&args.rules)?;
+    let rules = super::load_rules(&args.rules)?;
     let text = if args.markdown { explain::markdown(&rules) } else { explain::list(&rules) };
     write!(out, "{text}")?;
     Ok(Outcome::Success)

@@ -11,7 +11,7 @@ use crate::engine::Cleaner;
 use crate::inspect;
 
 pub fn run(args: StatsArgs, out: &mut impl Write) -> Result<Outcome> {
-    let rules = crate::load_rules(&args.rules)?;
+    let rules = super::load_rules(&args.rules)?;
     let reading = args.format.reading(args.inputs, args.threads.jobs);
     let counts = prepare_counts(&rules, &args.count, &reading, true)?;
     let cleaner = Cleaner { rules: &rules, counts: counts.as_ref() };

@@ -11,7 +11,7 @@ use crate::cli::SuggestArgs;
 use crate::suggest;
 
 pub fn run(args: SuggestArgs, out: &mut impl Write) -> Result<Outcome> {
-    let rules = crate::load_rules(&args.rules)?;
+    let rules = super::load_rules(&args.rules)?;
     let reading = args.format.reading(args.inputs, args.threads.jobs);
     let counts = suggest::count(&rules, reading.inputs()?, args.group_by.into(), args.threads.jobs)?;
     if let Some(path) = &args.save_counts {

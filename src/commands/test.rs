@@ -10,7 +10,7 @@ use crate::cli::CheckArgs;
 use crate::examples;
 
 pub fn run(args: CheckArgs, out: &mut impl Write) -> Result<Outcome> {
-    let rules = crate::load_rules(&args.rules)?;
+    let rules = super::load_rules(&args.rules)?;
     let failures = examples::check(&rules);
     let total: usize = rules.rules().iter().map(|r| r.tests.remove.len() + r.tests.keep.len()).sum();
     for f in &failures {
