@@ -301,3 +301,18 @@ fn summary_on_stderr() {
     assert!(last.contains(" files/s"), "{last}");
     insta::assert_snapshot!("samples_summary", body);
 }
+
+#[test]
+fn an_input_with_no_documents_is_a_warning() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    descrape()
+        .args(["clean", "-q"])
+        .arg(&empty)
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("warning: no input documents found"));
+}

@@ -40,6 +40,11 @@ pub fn run(args: CleanArgs) -> Result<Outcome> {
     if !args.quiet {
         eprint!("{}", summary.render());
     }
+    let f = &summary.files;
+    if f.read + f.skipped + f.failed == 0 && !summary.interrupted {
+        // Quiet or not: an empty run is more often a wrong path than meant.
+        eprintln!("descrape: warning: no input documents found");
+    }
     Ok(if summary.interrupted {
         Outcome::Interrupted
     } else if summary.files.failed > 0 {
