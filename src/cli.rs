@@ -130,6 +130,17 @@ pub struct CheckArgs {
     pub rules: RulesArgs,
 }
 
+impl CheckArgs {
+    /// The rules to load: FILEs alone when given, else `--rules` as usual.
+    pub fn selected(mut self) -> RulesArgs {
+        if !self.files.is_empty() {
+            self.rules.rules.append(&mut self.files);
+            self.rules.no_default_rules = true;
+        }
+        self.rules
+    }
+}
+
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {

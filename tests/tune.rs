@@ -234,3 +234,10 @@ fn rules_help_lists_every_built_in_set() {
         }
     }
 }
+
+#[test]
+fn test_takes_rules_files_as_arguments() {
+    let (code, out, _) = run(&["test", &fixture("failing-examples.yaml")]);
+    assert_eq!(code, 1);
+    assert!(out.ends_with("0 passed, 2 failed\n"), "{out}");
+}

@@ -10,12 +10,8 @@ use super::Outcome;
 use crate::cli::CheckArgs;
 use crate::rules::RulesError;
 
-pub fn run(mut args: CheckArgs, out: &mut impl Write) -> Result<Outcome> {
-    if !args.files.is_empty() {
-        args.rules.rules.append(&mut args.files);
-        args.rules.no_default_rules = true;
-    }
-    match super::load_rules(&args.rules) {
+pub fn run(args: CheckArgs, out: &mut impl Write) -> Result<Outcome> {
+    match super::load_rules(&args.selected()) {
         Ok(rules) => {
             let files: BTreeSet<&str> = rules.rules().iter().map(|r| r.origin.file.as_str()).collect();
             writeln!(out, "{} rules in {} files: ok", rules.len(), files.len())?;
