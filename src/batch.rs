@@ -538,7 +538,9 @@ fn progress_bar(wanted: bool, total_bytes: u64, total_files: usize) -> ProgressB
     let bar = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template(
-            "{bar:30} {msg}  {binary_bytes}/{binary_total_bytes}  {binary_bytes_per_sec}  ETA {eta}",
+            // The bar takes what the terminal has left, so the line fits
+            // 80 columns; decimal MB/s, the summary's unit.
+            "{wide_bar} {msg} {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} ETA {eta}",
         )
         .expect("valid template"),
     );
