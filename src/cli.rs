@@ -35,6 +35,14 @@ pub enum GroupBy {
     None,
 }
 
+/// How output shards are compressed (`jsonl::Compression`, as typed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "descrape",
@@ -295,6 +303,10 @@ pub struct CleanArgs {
     /// OUT is named .jsonl, .ndjson, .jsonl.gz ... or is stdout for JSON Lines input; else text].
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub output_format: Option<Format>,
+    /// Compression of the output shards when a directory of JSON Lines files is cleaned into
+    /// `-o DIR` (the suffix changes to match) [default: each shard's own].
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub compression: Option<Compression>,
     /// Add a `descrape` field to each JSON Lines record: edits, words removed, count per rule.
     #[arg(long)]
     pub annotate: bool,

@@ -19,6 +19,7 @@ pub fn run(args: CleanArgs) -> Result<Outcome> {
         input_format: args.format.input_format.map(Into::into),
         input_type: args.format.input_type.into(),
         output_format: args.output_format.map(Into::into),
+        compression: args.compression.map(Into::into),
         fields: args.format.fields(),
         annotate: args.annotate,
         strict: args.strict,
