@@ -29,6 +29,7 @@ use crate::engine::{self, Cleaner};
 use crate::html;
 use crate::interrupt;
 use crate::jsonl::{self, Fields};
+use crate::repeat::{self, GroupBy};
 use crate::rules::DocPath;
 use crate::text::{self, Edit};
 use crate::walk::{Found, SourceFile};
@@ -331,6 +332,11 @@ fn clean_line(cleaner: Cleaner, fields: &Fields, rel: &str, line: usize, bytes: 
         Ok(rec) => {
             test_panic(&rec.text);
             let path = rec.id.as_deref().unwrap_or(rel);
+            let group = match cleaner.counts.map(|c| &c.group_by) {
+                Some(GroupBy::Field(name)) => Some(repeat::field_group(&rec.fields, name)),
+                _ => None,
+            };
+            let cleaner = Cleaner { group: group.as_deref(), ..cleaner };
             let (text, edits, html) = if page {
                 let (text, edits, page) = clean_page(cleaner, &rec.text, Some(path));
                 (text, edits, Some(page))

@@ -28,6 +28,7 @@ impl From<cli::GroupBy> for repeat::GroupBy {
         match g {
             cli::GroupBy::Dir => repeat::GroupBy::Dir,
             cli::GroupBy::None => repeat::GroupBy::None,
+            cli::GroupBy::Field(name) => repeat::GroupBy::Field(name),
         }
     }
 }

@@ -36,7 +36,7 @@ pub fn run(args: CleanArgs) -> Result<Outcome> {
     }
     // Ctrl-C and SIGTERM stop the run between documents; what was written is logged.
     crate::interrupt::install()?;
-    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref() };
+    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None };
     let summary = clean::run(cleaner, &opts, |msg| eprintln!("descrape: {msg}"))?;
     if !args.quiet {
         eprint!("{}", summary.render());
