@@ -32,7 +32,7 @@ use crate::text;
 use crate::walk;
 
 /// Where the change log goes when `--changes` is not given, under OUT
-/// (text output only).
+/// (text output and shards).
 pub const DEFAULT_CHANGES: &str = ".descrape/changes.jsonl";
 
 #[derive(Debug, Clone)]

@@ -309,8 +309,9 @@ pub struct CleanArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Output: a directory for text output (same relative paths), a file for
-    /// JSON Lines output (.gz/.zst compressed by extension); `-` for stdout,
-    /// the default when INPUT is `-`.
+    /// JSON Lines output (.gz/.zst compressed by extension); a directory of
+    /// shards (same names) for a directory or list of JSON Lines files; `-`
+    /// for stdout, the default when INPUT is `-`.
     #[arg(short, long, value_name = "OUT")]
     pub out: Option<PathBuf>,
     #[command(flatten)]
@@ -336,7 +337,8 @@ pub struct CleanArgs {
     pub rules: RulesArgs,
     #[command(flatten)]
     pub count: CountArgs,
-    /// Change log (JSON Lines) [default: OUT/.descrape/changes.jsonl for text output; none for JSON Lines].
+    /// Change log (JSON Lines) [default: OUT/.descrape/changes.jsonl for text output and shards;
+    /// none for one JSON Lines output].
     #[arg(long, value_name = "FILE")]
     pub changes: Option<PathBuf>,
     /// Also write the run summary as JSON to FILE.
