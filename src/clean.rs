@@ -179,6 +179,9 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
         bail!("--min-words drops documents from JSON Lines output: use it with --output-format jsonl");
     }
     check_side_files(opts, out_path.as_deref())?;
+    if let (true, Some(c)) = (shards, opts.compression) {
+        refuse_shard_collisions(&inputs.found, c)?;
+    }
     let mut target = match (shards, &out_path) {
         (true, Some(dir)) => {
             std::fs::create_dir_all(dir)
@@ -288,6 +291,22 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
         w.commit().with_context(|| format!("cannot write report `{}`", path.display()))?;
     }
     Ok(summary)
+}
+
+/// Two input shards whose output names are the same once recompressed
+/// (`a.jsonl` and `a.jsonl.gz` with `--compression none`) are refused
+/// before anything is written.
+fn refuse_shard_collisions(found: &[walk::Found], to: Compression) -> Result<()> {
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for f in found {
+        if let walk::Found::File(s) = f {
+            let name = jsonl::recompressed_name(&s.rel, to);
+            if let Some(other) = seen.insert(name.clone(), &s.rel) {
+                bail!("shards `{other}` and `{}` would both be written as `{name}`", s.rel);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The change log and the report must not land on an input or the output.

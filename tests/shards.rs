@@ -138,6 +138,26 @@ fn compression_flag_recompresses_shards_and_renames_them() {
 }
 
 #[test]
+fn shards_that_would_share_a_name_once_recompressed_are_refused() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    sharded_input(&input);
+    write(&input, "part-00000.jsonl", "{\"id\":\"x\",\"text\":\"Story.\"}\n");
+    let out = tmp.path().join("out");
+    descrape()
+        .args(["clean", "-q", "--compression", "none"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "shards `part-00000.jsonl` and `part-00000.jsonl.gz` would both be written as `part-00000.jsonl`",
+        ));
+    assert!(!out.join("part-00000.jsonl").exists());
+}
+
+#[test]
 fn a_bad_shard_fails_alone() {
     let tmp = TempDir::new().unwrap();
     let input = tmp.path().join("in");
