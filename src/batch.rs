@@ -29,9 +29,10 @@ use crate::engine::{self, Cleaner};
 use crate::html;
 use crate::interrupt;
 use crate::jsonl::{self, Fields};
+use crate::repeat::{self, GroupBy};
 use crate::rules::DocPath;
 use crate::text::{self, Edit};
-use crate::walk::Found;
+use crate::walk::{Found, SourceFile};
 
 /// Files handed to the pool at once: enough to keep every core busy,
 /// few enough that results stay small.
@@ -331,6 +332,11 @@ fn clean_line(cleaner: Cleaner, fields: &Fields, rel: &str, line: usize, bytes: 
         Ok(rec) => {
             test_panic(&rec.text);
             let path = rec.id.as_deref().unwrap_or(rel);
+            let group = match cleaner.counts.map(|c| &c.group_by) {
+                Some(GroupBy::Field(name)) => Some(repeat::field_group(&rec.fields, name)),
+                _ => None,
+            };
+            let cleaner = Cleaner { group: group.as_deref(), ..cleaner };
             let (text, edits, html) = if page {
                 let (text, edits, page) = clean_page(cleaner, &rec.text, Some(path));
                 (text, edits, Some(page))
@@ -402,6 +408,83 @@ where
                 }
             }
             result
+        }
+    };
+    bar.finish_and_clear();
+    result
+}
+
+/// Feeds one shard's records, cleaned and mapped in order, to the closure
+/// it is given; an error from that closure stops the shard.
+pub type Feed<'a, T> = &'a mut dyn FnMut(&mut dyn FnMut(T) -> Result<()>) -> Result<()>;
+
+/// Clean JSON Lines files as shards: each file on one worker, several at
+/// once, its records in parallel batches. `shard` runs on the worker with
+/// the file and a [`Feed`] of its records (each mapped with `map`) and
+/// returns what the caller's `sink` gets, in input order. A file that
+/// cannot be opened, skipped or failed in the walk is one item for `sink`
+/// and never reaches `shard`.
+pub fn run_shards<T, M, W, S>(
+    inputs: Inputs,
+    cleaner: Cleaner,
+    settings: Settings,
+    map: M,
+    shard: W,
+    mut sink: S,
+) -> Result<()>
+where
+    T: Send,
+    M: Fn(Item) -> T + Sync,
+    W: Fn(&SourceFile, Feed<T>) -> Vec<T> + Sync,
+    S: FnMut(T, &ProgressBar) -> Result<()>,
+{
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(settings.jobs).build()?;
+    let total_bytes: u64 = inputs.found.iter().map(|f| if let Found::File(s) = f { s.size } else { 0 }).sum();
+    let bar = progress_bar(settings.progress, total_bytes, inputs.found.len());
+    let Inputs { found, fields, input_type, .. } = inputs;
+    let pages = input_type == InputType::Html;
+    // Shards in flight at once: a few per thread, so a long one does not idle the rest.
+    let per_round = pool.current_num_threads() * 2;
+    let mut iter = found.into_iter();
+    let result = loop {
+        let round: Vec<Found> = iter.by_ref().take(per_round).collect();
+        if round.is_empty() || interrupt::requested() {
+            break Ok(());
+        }
+        let results: Vec<Vec<T>> = pool.install(|| {
+            round
+                .into_par_iter()
+                .map(|f| match f {
+                    Found::File(s) => match jsonl::open(&s.path) {
+                        Ok(reader) => {
+                            let mut reader = Some(reader);
+                            shard(&s, &mut |put| {
+                                let reader = reader.take().expect("a shard is fed once");
+                                let mut put = |t, _: &ProgressBar| put(t);
+                                run_lines(
+                                    &pool,
+                                    cleaner,
+                                    (&fields, pages),
+                                    &s.rel,
+                                    reader,
+                                    &bar,
+                                    &map,
+                                    &mut put,
+                                )
+                            })
+                        }
+                        Err(e) => {
+                            let error = format!("cannot read `{}`: {e}", s.path.display());
+                            vec![map(Item::Failed { rel: s.rel, error })]
+                        }
+                    },
+                    Found::Skipped { rel, reason } => vec![map(Item::Skipped { rel, reason })],
+                    Found::Failed { rel, error } => vec![map(Item::Failed { rel, error })],
+                })
+                .collect()
+        });
+        if let Err(e) = results.into_iter().flatten().try_for_each(|t| sink(t, &bar)) {
+            break Err(e);
         }
     };
     bar.finish_and_clear();

@@ -4,7 +4,10 @@
 //! Text outputs are written atomically by the workers under OUT at their
 //! input's relative path; a file with nothing to remove is written with its
 //! own bytes. JSON Lines output is one stream (a file, written atomically,
-//! or stdout), written in input order. A document that cannot be read or
+//! or stdout), written in input order, or, for a directory (or several
+//! files) of JSON Lines shards cleaned into `-o DIR`, one output shard per
+//! input shard at its relative path, each written atomically by the worker
+//! that cleans it; the one change log names the shard in each record. A document that cannot be read or
 //! written is reported and the run goes on; with `--strict` a malformed
 //! JSON Lines line stops it.
 
@@ -16,12 +19,12 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
-use crate::batch::{self, Cleaned, Format, InputType, Inputs, Item, Settings};
+use crate::batch::{self, Cleaned, Feed, Format, InputType, Inputs, Item, Settings};
 use crate::changelog::{self, Record};
 use crate::engine::Cleaner;
 use crate::format;
 use crate::interrupt;
-use crate::jsonl::{self, Fields, Sink};
+use crate::jsonl::{self, Compression, Fields, Sink};
 use crate::output::{self, AtomicWriter};
 use crate::report::{Summary, Totals};
 use crate::rules::RuleSet;
@@ -29,7 +32,7 @@ use crate::text;
 use crate::walk;
 
 /// Where the change log goes when `--changes` is not given, under OUT
-/// (text output only).
+/// (text output and shards).
 pub const DEFAULT_CHANGES: &str = ".descrape/changes.jsonl";
 
 #[derive(Debug, Clone)]
@@ -43,6 +46,8 @@ pub struct CleanOptions {
     pub input_type: InputType,
     /// `None`: told by the output's name and the input format.
     pub output_format: Option<Format>,
+    /// Output shards' compression; `None`: each input shard's own.
+    pub compression: Option<Compression>,
     pub fields: Fields,
     /// Add a `descrape` field with what was removed to JSON Lines output.
     pub annotate: bool,
@@ -68,6 +73,8 @@ enum Target {
     Tree(PathBuf),
     /// One JSON Lines stream.
     Stream(Sink),
+    /// A directory of JSON Lines shards, one per input shard.
+    Shards(PathBuf),
 }
 
 /// What became of one document, from a worker to the ordered writer.
@@ -96,6 +103,19 @@ enum Status {
     Dropped,
     Malformed(String),
     Failed(String),
+}
+
+/// Whether the run writes shards: JSON Lines files from a directory or a
+/// list cleaned into `-o DIR` (not named like a JSON Lines file), unless
+/// `--output-format text` asks for a text file per record.
+fn writes_shards(opts: &CleanOptions, stdin: bool, input: Format) -> bool {
+    let several = opts.inputs.len() > 1 || opts.inputs.first().is_some_and(|p| p.is_dir());
+    let dir_out = opts
+        .out
+        .as_deref()
+        .filter(|p| *p != Path::new("-"))
+        .is_some_and(|p| !format::is_jsonl_name(&p.file_name().unwrap_or_default().to_string_lossy()));
+    !stdin && input == Format::Jsonl && several && dir_out && opts.output_format != Some(Format::Text)
 }
 
 fn resolve_target(opts: &CleanOptions, stdin: bool) -> Result<Target> {
@@ -137,10 +157,18 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
     let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
     let found = if stdin { Vec::new() } else { walk::discover(&opts.inputs, out_path.as_deref())? };
     let inputs = Inputs::resolve(found, stdin, opts.input_format, opts.fields.clone(), opts.input_type)?;
+    let shards = writes_shards(opts, stdin, inputs.format);
     let output_format = match opts.output_format {
         Some(f) => f,
+        None if shards => Format::Jsonl,
         None => format::of_output(opts.out.as_deref(), inputs.format)?,
     };
+    if opts.compression.is_some() && !shards {
+        bail!(
+            "--compression is for shards (a directory or several JSON Lines files cleaned into -o DIR); \
+             elsewhere the output's name says how it is compressed"
+        );
+    }
     let resolved = CleanOptions {
         input_format: Some(inputs.format),
         output_format: Some(output_format),
@@ -151,14 +179,24 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
         bail!("--min-words drops documents from JSON Lines output: use it with --output-format jsonl");
     }
     check_side_files(opts, out_path.as_deref())?;
-    let mut target = resolve_target(opts, stdin)?;
-    if let Target::Tree(dir) = &target {
+    if let (true, Some(c)) = (shards, opts.compression) {
+        refuse_shard_collisions(&inputs.found, c)?;
+    }
+    let mut target = match (shards, &out_path) {
+        (true, Some(dir)) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create output directory `{}`", dir.display()))?;
+            Target::Shards(dir.clone())
+        }
+        _ => resolve_target(opts, stdin)?,
+    };
+    if let Target::Tree(dir) | Target::Shards(dir) = &target {
         output::remove_stale_temporaries(dir)
             .with_context(|| format!("cannot remove old temporary files in `{}`", dir.display()))?;
     }
     let changes_path = match (&opts.changes, &target) {
         (Some(p), _) => Some(p.clone()),
-        (None, Target::Tree(dir)) => Some(dir.join(DEFAULT_CHANGES)),
+        (None, Target::Tree(dir) | Target::Shards(dir)) => Some(dir.join(DEFAULT_CHANGES)),
         (None, Target::Stream(_)) => None,
     };
     let mut log = match &changes_path {
@@ -171,7 +209,7 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
     totals.files.records = inputs.format == Format::Jsonl;
     let tree = match &target {
         Target::Tree(dir) => Some(dir.clone()),
-        Target::Stream(_) => None,
+        Target::Stream(_) | Target::Shards(_) => None,
     };
     // Text files named after JSONL records, to refuse a second with the same name.
     let mut names: HashSet<String> = HashSet::new();
@@ -182,55 +220,61 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
         .filter_map(|f| if let walk::Found::File(s) = f { Some(s.rel.clone()) } else { None })
         .collect();
 
-    batch::run(
-        inputs,
-        cleaner,
-        opts.settings,
-        |item| finish_item(rules, opts, tree.as_deref(), &input_rels, item),
-        |mut done, bar| {
-            if let Some(pending) = done.write.take() {
-                let doc = match &pending {
-                    Pending::File { doc, .. } => doc.clone(),
-                    Pending::Line(_) => String::new(),
-                };
-                match write_pending(&mut target, &mut names, pending) {
-                    Ok(()) => {}
-                    // A broken output stream ends the run: nothing after it could land.
-                    Err(WriteError::Stream(e)) => bail!("{e}"),
-                    Err(WriteError::File(e)) => {
-                        done.records = vec![Record::Failed { file: doc, error: e.clone() }];
-                        done.status = Status::Failed(e);
-                    }
+    let shard_dir = match &target {
+        Target::Shards(dir) => Some(dir.clone()),
+        _ => None,
+    };
+    let map = |item| finish_item(rules, opts, tree.as_deref(), &input_rels, item);
+    let sink = |mut done: Done, bar: &indicatif::ProgressBar| {
+        if let Some(pending) = done.write.take() {
+            let doc = match &pending {
+                Pending::File { doc, .. } => doc.clone(),
+                Pending::Line(_) => String::new(),
+            };
+            match write_pending(&mut target, &mut names, pending) {
+                Ok(()) => {}
+                // A broken output stream ends the run: nothing after it could land.
+                Err(WriteError::Stream(e)) => bail!("{e}"),
+                Err(WriteError::File(e)) => {
+                    done.records = vec![Record::Failed { file: doc, error: e.clone() }];
+                    done.status = Status::Failed(e);
                 }
             }
-            totals.bytes_read += done.size;
-            match &done.status {
-                Status::Changed => totals.files.changed += 1,
-                Status::Unchanged => totals.files.unchanged += 1,
-                Status::Skipped => totals.files.skipped += 1,
-                Status::Dropped => totals.files.dropped += 1,
-                Status::Malformed(msg) => {
-                    totals.files.malformed += 1;
-                    if opts.strict {
-                        bail!("{msg}");
-                    }
-                    bar.suspend(|| notice(&format!("{msg} (skipped)")));
+        }
+        totals.bytes_read += done.size;
+        match &done.status {
+            Status::Changed => totals.files.changed += 1,
+            Status::Unchanged => totals.files.unchanged += 1,
+            Status::Skipped => totals.files.skipped += 1,
+            Status::Dropped => totals.files.dropped += 1,
+            Status::Malformed(msg) => {
+                totals.files.malformed += 1;
+                if opts.strict {
+                    bail!("{msg}");
                 }
-                Status::Failed(msg) => {
-                    totals.files.failed += 1;
-                    bar.suspend(|| notice(msg));
-                }
+                bar.suspend(|| notice(&format!("{msg} (skipped)")));
             }
-            if !matches!(done.status, Status::Skipped | Status::Malformed(_)) {
-                totals.files.read += 1;
+            Status::Failed(msg) => {
+                totals.files.failed += 1;
+                bar.suspend(|| notice(msg));
             }
-            totals.add_records(&done.records);
-            if let Some(log) = &mut log {
-                changelog::write_records(log, &done.records).context("cannot write the change log")?;
-            }
-            Ok(())
-        },
-    )?;
+        }
+        if !matches!(done.status, Status::Skipped | Status::Malformed(_)) {
+            totals.files.read += 1;
+        }
+        totals.add_records(&done.records);
+        if let Some(log) = &mut log {
+            changelog::write_records(log, &done.records).context("cannot write the change log")?;
+        }
+        Ok(())
+    };
+    match &shard_dir {
+        Some(dir) => {
+            let shard = |s: &walk::SourceFile, feed: Feed<Done>| write_shard(opts, dir, s, feed);
+            batch::run_shards(inputs, cleaner, opts.settings, map, shard, sink)?
+        }
+        None => batch::run(inputs, cleaner, opts.settings, map, sink)?,
+    }
     if let Target::Stream(sink) = target {
         sink.finish().context("cannot write the output")?;
     }
@@ -247,6 +291,22 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
         w.commit().with_context(|| format!("cannot write report `{}`", path.display()))?;
     }
     Ok(summary)
+}
+
+/// Two input shards whose output names are the same once recompressed
+/// (`a.jsonl` and `a.jsonl.gz` with `--compression none`) are refused
+/// before anything is written.
+fn refuse_shard_collisions(found: &[walk::Found], to: Compression) -> Result<()> {
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for f in found {
+        if let walk::Found::File(s) = f {
+            let name = jsonl::recompressed_name(&s.rel, to);
+            if let Some(other) = seen.insert(name.clone(), &s.rel) {
+                bail!("shards `{other}` and `{}` would both be written as `{name}`", s.rel);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The change log and the report must not land on an input or the output.
@@ -299,9 +359,52 @@ fn write_pending(
             output::write_atomic(&path, text.as_bytes(), None)
                 .map_err(|e| WriteError::File(format!("cannot write `{}`: {e}", path.display())))
         }
-        (Target::Stream(_), Pending::File { .. }) | (Target::Tree(_), Pending::Line(_)) => {
+        (Target::Stream(_), Pending::File { .. })
+        | (Target::Tree(_), Pending::Line(_))
+        | (Target::Shards(_), _) => {
             unreachable!("pending writes match their target")
         }
+    }
+}
+
+/// Clean one input shard into `dir` on a worker: its records in order into
+/// an output shard at the same relative path (compressed as `--compression`
+/// says, else as the input), moved into place once complete. Returns what
+/// the log and the totals need: each record's fate, or the shard's failure
+/// alone when its output cannot be written. An interrupted shard, or one
+/// with a malformed line under `--strict`, is not moved into place.
+fn write_shard(opts: &CleanOptions, dir: &Path, s: &walk::SourceFile, feed: Feed<Done>) -> Vec<Done> {
+    let name = match opts.compression {
+        Some(c) => jsonl::recompressed_name(&s.rel, c),
+        None => s.rel.clone(),
+    };
+    let path = dir.join(&name);
+    let fail =
+        |e: String| vec![failed(s.rel.clone(), format!("cannot write `{}`: {e}", path.display()), s.size)];
+    let mut out = match Sink::create(&path) {
+        Ok(out) => out,
+        Err(e) => return fail(e.to_string()),
+    };
+    let mut dones = Vec::new();
+    let mut stopped = false;
+    let fed = feed(&mut |mut done: Done| {
+        if let Some(Pending::Line(bytes)) = done.write.take() {
+            out.write_all(&bytes)?;
+        }
+        let strict_stop = opts.strict && matches!(done.status, Status::Malformed(_));
+        dones.push(done);
+        if strict_stop {
+            stopped = true;
+            bail!("stopped at a malformed line");
+        }
+        Ok(())
+    });
+    if stopped || interrupt::requested() {
+        return dones;
+    }
+    match fed.and_then(|()| Ok(out.finish()?)) {
+        Ok(()) => dones,
+        Err(e) => fail(e.to_string()),
     }
 }
 

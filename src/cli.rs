@@ -26,13 +26,35 @@ pub enum InputType {
     Html,
 }
 
-/// How documents are grouped for counting (`repeat::GroupBy`, as typed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// How documents are grouped for counting (`repeat::GroupBy`, as typed):
+/// `dir`, `none` or `field:NAME`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GroupBy {
     /// By top-level directory (one site per directory).
     Dir,
     /// One group for everything.
     None,
+    /// JSON Lines records by a field's value (a URL by its host).
+    Field(String),
+}
+
+fn parse_group_by(s: &str) -> Result<GroupBy, String> {
+    match s {
+        "dir" => Ok(GroupBy::Dir),
+        "none" => Ok(GroupBy::None),
+        _ => match s.strip_prefix("field:") {
+            Some(name) if !name.is_empty() => Ok(GroupBy::Field(name.to_string())),
+            _ => Err(format!("`{s}` is not dir, none or field:NAME")),
+        },
+    }
+}
+
+/// How output shards are compressed (`jsonl::Compression`, as typed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
 }
 
 #[derive(Debug, Parser)]
@@ -87,8 +109,9 @@ pub struct CountArgs {
     /// Counts file from `descrape suggest --save-counts` (otherwise the inputs are read twice).
     #[arg(long, value_name = "FILE")]
     pub counts: Option<PathBuf>,
-    /// How documents are grouped when counting: by top-level directory, or all together.
-    #[arg(long, value_enum, default_value_t = GroupBy::Dir, value_name = "HOW")]
+    /// How documents are grouped when counting: dir (top-level directory), none (all together)
+    /// or field:NAME (JSON Lines records by a field; a URL by its host).
+    #[arg(long, value_parser = parse_group_by, default_value = "dir", value_name = "HOW")]
     pub group_by: GroupBy,
 }
 
@@ -104,8 +127,9 @@ pub struct SuggestArgs {
     /// Documents a line must appear in [default: 5, or 1% of its group if more].
     #[arg(long, value_name = "N")]
     pub min_docs: Option<u64>,
-    /// How documents are grouped: by top-level directory (a site each), or all together.
-    #[arg(long, value_enum, default_value_t = GroupBy::Dir, value_name = "HOW")]
+    /// How documents are grouped: dir (top-level directory, a site each), none (all together)
+    /// or field:NAME (JSON Lines records by a field; a URL by its host).
+    #[arg(long, value_parser = parse_group_by, default_value = "dir", value_name = "HOW")]
     pub group_by: GroupBy,
     /// Also write the line counts, for `clean --counts` on a stream.
     #[arg(long, value_name = "FILE")]
@@ -298,8 +322,9 @@ pub struct CleanArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Output: a directory for text output (same relative paths), a file for
-    /// JSON Lines output (.gz/.zst compressed by extension); `-` for stdout,
-    /// the default when INPUT is `-`.
+    /// JSON Lines output (.gz/.zst compressed by extension); a directory of
+    /// shards (same names) for a directory or list of JSON Lines files; `-`
+    /// for stdout, the default when INPUT is `-`.
     #[arg(short, long, value_name = "OUT")]
     pub out: Option<PathBuf>,
     #[command(flatten)]
@@ -308,6 +333,10 @@ pub struct CleanArgs {
     /// OUT is named .jsonl, .ndjson, .jsonl.gz ... or is stdout for JSON Lines input; else text].
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub output_format: Option<Format>,
+    /// Compression of the output shards when a directory of JSON Lines files is cleaned into
+    /// `-o DIR` (the suffix changes to match) [default: each shard's own].
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub compression: Option<Compression>,
     /// Add a `descrape` field to each JSON Lines record: edits, words removed, count per rule.
     #[arg(long)]
     pub annotate: bool,
@@ -321,7 +350,8 @@ pub struct CleanArgs {
     pub rules: RulesArgs,
     #[command(flatten)]
     pub count: CountArgs,
-    /// Change log (JSON Lines) [default: OUT/.descrape/changes.jsonl for text output; none for JSON Lines].
+    /// Change log (JSON Lines) [default: OUT/.descrape/changes.jsonl for text output and shards;
+    /// none for one JSON Lines output].
     #[arg(long, value_name = "FILE")]
     pub changes: Option<PathBuf>,
     /// Also write the run summary as JSON to FILE.

@@ -2,7 +2,7 @@
 //! line's value enums (`cli.rs`) mapped to the library's own types, so no
 //! library type depends on clap.
 
-use crate::{batch, cli, repeat};
+use crate::{batch, cli, jsonl, repeat};
 
 impl From<cli::Format> for batch::Format {
     fn from(f: cli::Format) -> Self {
@@ -28,6 +28,17 @@ impl From<cli::GroupBy> for repeat::GroupBy {
         match g {
             cli::GroupBy::Dir => repeat::GroupBy::Dir,
             cli::GroupBy::None => repeat::GroupBy::None,
+            cli::GroupBy::Field(name) => repeat::GroupBy::Field(name),
+        }
+    }
+}
+
+impl From<cli::Compression> for jsonl::Compression {
+    fn from(c: cli::Compression) -> Self {
+        match c {
+            cli::Compression::None => jsonl::Compression::None,
+            cli::Compression::Gzip => jsonl::Compression::Gzip,
+            cli::Compression::Zstd => jsonl::Compression::Zstd,
         }
     }
 }

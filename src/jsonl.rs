@@ -26,11 +26,27 @@ impl Default for Fields {
     }
 }
 
+/// How a JSON Lines file is compressed, told by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Compression {
+pub enum Compression {
     None,
     Gzip,
     Zstd,
+}
+
+/// `name` with its compression suffix (`.gz`, `.zst`, `.zstd`) replaced by
+/// `to`'s (`.gz`, `.zst`, none). A `.json` base left uncompressed becomes
+/// `.jsonl`, so the name still says JSON Lines.
+pub fn recompressed_name(name: &str, to: Compression) -> String {
+    let lower = name.to_ascii_lowercase();
+    let cut = [".gz", ".zst", ".zstd"].iter().find(|c| lower.ends_with(*c)).map_or(0, |c| c.len());
+    let base = &name[..name.len() - cut];
+    match to {
+        Compression::Gzip => format!("{base}.gz"),
+        Compression::Zstd => format!("{base}.zst"),
+        Compression::None if base.to_ascii_lowercase().ends_with(".json") => format!("{base}l"),
+        Compression::None => base.to_string(),
+    }
 }
 
 fn compression(path: &Path) -> Compression {
@@ -166,6 +182,15 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "{\"url\":\"u\",\"text\":\"Bye\",\"id\":7,\"meta\":{\"a\":1}}\n"
         );
+    }
+
+    #[test]
+    fn recompressed_names() {
+        assert_eq!(recompressed_name("d/a.jsonl.gz", Compression::Zstd), "d/a.jsonl.zst");
+        assert_eq!(recompressed_name("a.jsonl", Compression::Gzip), "a.jsonl.gz");
+        assert_eq!(recompressed_name("a.JSONL.ZSTD", Compression::None), "a.JSONL");
+        assert_eq!(recompressed_name("a.json.gz", Compression::None), "a.jsonl");
+        assert_eq!(recompressed_name("a.json.gz", Compression::Gzip), "a.json.gz");
     }
 
     #[test]

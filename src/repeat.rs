@@ -12,22 +12,48 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// How documents are grouped for counting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
     /// By top-level directory (one site per directory).
     Dir,
     /// One group for everything.
     None,
+    /// JSON Lines records by the value of this field (a URL by its host).
+    Field(String),
 }
 
-/// The group a document belongs to: its top-level directory (`.` for files
-/// at the top), or `*` for everything.
-pub fn group_of(rel: &str, by: GroupBy) -> &str {
+/// The group a document belongs to by its path: its top-level directory
+/// (`.` for files at the top), or `*` for everything. Grouped by a field,
+/// a document without fields (a text file) is in the group `-`.
+pub fn group_of<'a>(rel: &'a str, by: &GroupBy) -> &'a str {
     match by {
         GroupBy::None => "*",
         GroupBy::Dir => rel.split_once('/').map_or(".", |(g, _)| g),
+        GroupBy::Field(_) => "-",
     }
+}
+
+/// The group of a JSON Lines record grouped by `field`: the field's value,
+/// or for a URL its host in lower case without `www.`; `-` when missing.
+pub fn field_group(fields: &serde_json::Map<String, serde_json::Value>, field: &str) -> String {
+    let value = match fields.get(field) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => return "-".to_string(),
+        Some(other) => other.to_string(),
+    };
+    let Some((scheme, rest)) = value.split_once("://") else { return value };
+    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) {
+        return value;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => host_port.split(':').next().unwrap_or(host_port),
+    };
+    let host = host.to_lowercase();
+    host.strip_prefix("www.").map_or_else(|| host.clone(), str::to_string)
 }
 
 /// The folded text of a line: lower case, digits as `0`, whitespace collapsed.
@@ -131,24 +157,23 @@ impl Counts {
         Counts { key_hash: KEY_HASH.to_string(), group_by, groups: BTreeMap::new() }
     }
 
-    /// Count one document, given its relative path and its distinct keys.
-    pub fn add(&mut self, rel: &str, keys: &[u64]) {
-        let g = self.groups.entry(group_of(rel, self.group_by).to_string()).or_default();
+    /// Count one document, given its group and its distinct keys.
+    pub fn add(&mut self, group: &str, keys: &[u64]) {
+        let g = self.groups.entry(group.to_string()).or_default();
         g.docs += 1;
         for k in keys {
             *g.lines.entry(*k).or_default() += 1;
         }
     }
 
-    /// `rel`'s group, if any document of it was counted, and its name.
-    pub fn group<'a>(&'a self, rel: &'a str) -> (Option<&'a Group>, &'a str) {
-        let name = group_of(rel, self.group_by);
-        (self.groups.get(name), name)
+    /// The group named `name`, if any document of it was counted.
+    pub fn group(&self, name: &str) -> Option<&Group> {
+        self.groups.get(name)
     }
 
-    /// Documents of `rel`'s group that hold the line with `key`, and the group's size.
-    pub fn get(&self, rel: &str, key: u64) -> (u32, u64) {
-        match self.groups.get(group_of(rel, self.group_by)) {
+    /// Documents of the group `name` that hold the line with `key`, and the group's size.
+    pub fn get(&self, name: &str, key: u64) -> (u32, u64) {
+        match self.groups.get(name) {
             Some(g) => (g.lines.get(&key).copied().unwrap_or(0), g.docs),
             None => (0, 0),
         }
@@ -220,14 +245,26 @@ mod tests {
     #[test]
     fn counts_are_per_group_and_per_document() {
         let mut c = Counts::new(GroupBy::Dir);
-        c.add("a/1.txt", &doc_keys("Poll\nStory one\nPoll\n"));
-        c.add("a/2.txt", &doc_keys("Poll\nStory two\n"));
-        c.add("b/1.txt", &doc_keys("Poll\n"));
+        let by = GroupBy::Dir;
+        c.add(group_of("a/1.txt", &by), &doc_keys("Poll\nStory one\nPoll\n"));
+        c.add(group_of("a/2.txt", &by), &doc_keys("Poll\nStory two\n"));
+        c.add(group_of("b/1.txt", &by), &doc_keys("Poll\n"));
         let k = line_key("poll").unwrap();
-        assert_eq!(c.get("a/9.txt", k), (2, 2));
-        assert_eq!(c.get("b/9.txt", k), (1, 1));
+        assert_eq!(c.get(group_of("a/9.txt", &by), k), (2, 2));
+        assert_eq!(c.get(group_of("b/9.txt", &by), k), (1, 1));
         let json = serde_json::to_string(&c).unwrap();
         let back: Counts = serde_json::from_str(&json).unwrap();
-        assert_eq!(back.get("a/x", k), (2, 2));
+        assert_eq!(back.get("a", k), (2, 2));
+    }
+
+    #[test]
+    fn records_group_by_a_field_and_urls_by_host() {
+        let rec = |v: serde_json::Value| v.as_object().unwrap().clone();
+        let g = |v| field_group(&rec(v), "url");
+        assert_eq!(g(serde_json::json!({"url": "https://WWW.Example.com:8080/a?b"})), "example.com");
+        assert_eq!(g(serde_json::json!({"url": "http://user@news.site.org/x"})), "news.site.org");
+        assert_eq!(g(serde_json::json!({"url": "presstv"})), "presstv");
+        assert_eq!(g(serde_json::json!({"url": 7})), "7");
+        assert_eq!(g(serde_json::json!({})), "-");
     }
 }

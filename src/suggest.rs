@@ -23,6 +23,15 @@ fn doc_path(c: &Cleaned) -> &str {
     c.id.as_deref().unwrap_or(&c.rel)
 }
 
+/// The group a document is counted in: by its path, or for a record
+/// grouped by a field, by that field.
+fn doc_group(c: &Cleaned, by: &GroupBy) -> String {
+    match (by, &c.fields) {
+        (GroupBy::Field(name), Some(fields)) => repeat::field_group(fields, name),
+        _ => repeat::group_of(doc_path(c), by).to_string(),
+    }
+}
+
 /// The rules that shape a page's text (selectors, main text): counting and
 /// suggesting see pages as cleaned by them, and text as it is.
 fn page_rules(rules: &RuleSet) -> RuleSet {
@@ -35,18 +44,18 @@ fn page_rules(rules: &RuleSet) -> RuleSet {
 /// with the HTML rules first; nothing else is cleaned.
 pub fn count(rules: &RuleSet, inputs: Inputs, group_by: GroupBy, jobs: usize) -> Result<Counts> {
     let html_only = page_rules(rules);
-    let mut counts = Counts::new(group_by);
+    let mut counts = Counts::new(group_by.clone());
     batch::run(
         inputs,
         Cleaner::new(&html_only),
         Settings { jobs, progress: false },
         |item| match item {
-            Item::Cleaned(c) => Some((doc_path(&c).to_string(), repeat::doc_keys(&c.output()))),
+            Item::Cleaned(c) => Some((doc_group(&c, &group_by), repeat::doc_keys(&c.output()))),
             _ => None,
         },
         |r, _| {
-            if let Some((path, keys)) = r {
-                counts.add(&path, &keys);
+            if let Some((group, keys)) = r {
+                counts.add(&group, &keys);
             }
             Ok(())
         },
@@ -220,8 +229,8 @@ pub fn suggest(
     jobs: usize,
 ) -> Result<Report> {
     let html_only = page_rules(rules);
-    let need = |path: &str| -> u64 {
-        let docs = counts.groups.get(repeat::group_of(path, counts.group_by)).map_or(0, |g| g.docs);
+    let need = |group: &str| -> u64 {
+        let docs = counts.group(group).map_or(0, |g| g.docs);
         min_docs.unwrap_or_else(|| repeat::default_min_docs(docs))
     };
     // Per group: line key -> what it looks like; block key -> lines and docs.
@@ -234,14 +243,15 @@ pub fn suggest(
         |item| {
             let Item::Cleaned(c) = item else { return None };
             let path = doc_path(&c).to_string();
+            let group = doc_group(&c, &counts.group_by);
             let text = c.output();
             let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
             let n = all.len().max(1);
-            let threshold = need(&path);
+            let threshold = need(&group);
             // (key, text, position) of each frequent line, in order; None breaks a block.
             let mut found: Vec<Option<(u64, String, usize)>> = Vec::new();
             for (i, l) in all.iter().enumerate() {
-                let hit = repeat::line_key(l).filter(|k| u64::from(counts.get(&path, *k).0) >= threshold);
+                let hit = repeat::line_key(l).filter(|k| u64::from(counts.get(&group, *k).0) >= threshold);
                 let pos = if i * 5 < n {
                     0
                 } else if (n - 1 - i) * 5 < n {
@@ -251,11 +261,10 @@ pub fn suggest(
                 };
                 found.push(hit.map(|k| (k, l.trim().to_string(), pos)));
             }
-            Some((path, found))
+            Some((path, group, found))
         },
         |r, _| {
-            let Some((path, found)) = r else { return Ok(()) };
-            let group = repeat::group_of(&path, counts.group_by).to_string();
+            let Some((path, group, found)) = r else { return Ok(()) };
             let mut once = std::collections::HashSet::new();
             for (k, text, pos) in found.iter().flatten() {
                 if !once.insert(*k) {

@@ -275,3 +275,72 @@ fn a_counts_file_keyed_by_an_older_hash_is_refused() {
         .failure()
         .stderr(predicate::str::contains("old.json").and(predicate::str::contains("save the counts again")));
 }
+
+/// The multisite articles as one JSON Lines file, each record with a `url`:
+/// the 12 alpha articles at `www.Alpha.example`, 8 bravo ones at
+/// `bravo.example`, interleaved, ids without a directory.
+fn two_hosts_jsonl(tmp: &Path) -> std::path::PathBuf {
+    let sites = tmp.join("sites");
+    multisite(&sites);
+    let files = tree(&sites);
+    let mut body = String::new();
+    for n in 0..12 {
+        for (site, host) in [("alpha", "https://www.Alpha.example"), ("bravo", "http://bravo.example:8080")] {
+            if site == "bravo" && n >= 8 {
+                continue;
+            }
+            let text = String::from_utf8(files[&format!("{site}/{n:02}.txt")].clone()).unwrap();
+            let rec = serde_json::json!({"id": format!("{site}-{n:02}"), "url": format!("{host}/news/{n}"), "text": text});
+            body.push_str(&format!("{rec}\n"));
+        }
+    }
+    write(tmp, "two-hosts.jsonl", body)
+}
+
+#[test]
+fn group_by_a_url_field_groups_records_by_host() {
+    let tmp = TempDir::new().unwrap();
+    let input = two_hosts_jsonl(tmp.path());
+    let out = descrape()
+        .args(["suggest", "--group-by", "field:url"])
+        .arg(&input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("20 documents in 2 groups\n"), "{text}");
+    assert!(text.contains("== alpha.example: 12 documents"), "{text}");
+    assert!(text.contains("== bravo.example: 8 documents"), "{text}");
+    // Cleaning: alpha's chrome goes; bravo's 8 documents are too few to judge.
+    let clean = |group_by: &str| {
+        let out = descrape()
+            .args(["clean", "-q", "--no-default-rules", "--rules", "@repeated", "--group-by", group_by])
+            .arg(&input)
+            .arg("-o")
+            .arg("-")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8(out).unwrap();
+        text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()).collect::<Vec<_>>()
+    };
+    let recs = clean("field:url");
+    let text_of = |recs: &[serde_json::Value], id: &str| {
+        recs.iter().find(|r| r["id"] == id).unwrap()["text"].as_str().unwrap().to_string()
+    };
+    assert!(text_of(&recs, "alpha-00").starts_with("Council approves harbour plan\n"), "{recs:?}");
+    assert!(text_of(&recs, "bravo-00").starts_with("Take our bravo reader poll"), "{recs:?}");
+    // Counted as one group, bravo's lines are frequent enough to go.
+    let recs = clean("dir");
+    assert!(!text_of(&recs, "bravo-00").contains("Take our bravo reader poll"), "{recs:?}");
+    descrape()
+        .args(["suggest", "--group-by", "field:"])
+        .arg(&input)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("is not dir, none or field:NAME"));
+}

@@ -11,4 +11,5 @@ mod props;
 mod regressions;
 mod repeat;
 mod safety;
+mod shards;
 mod tune;

@@ -19,6 +19,7 @@ pub fn run(args: CleanArgs) -> Result<Outcome> {
         input_format: args.format.input_format.map(Into::into),
         input_type: args.format.input_type.into(),
         output_format: args.output_format.map(Into::into),
+        compression: args.compression.map(Into::into),
         fields: args.format.fields(),
         annotate: args.annotate,
         strict: args.strict,
@@ -35,7 +36,7 @@ pub fn run(args: CleanArgs) -> Result<Outcome> {
     }
     // Ctrl-C and SIGTERM stop the run between documents; what was written is logged.
     crate::interrupt::install()?;
-    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref() };
+    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None };
     let summary = clean::run(cleaner, &opts, |msg| eprintln!("descrape: {msg}"))?;
     if !args.quiet {
         eprint!("{}", summary.render());

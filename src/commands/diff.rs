@@ -23,7 +23,7 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
     let mut stderr = std::io::stderr();
     let reading = args.format.reading(args.inputs, args.threads.jobs);
     let counts = prepare_counts(&rules, &args.count, &reading, true)?;
-    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref() };
+    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None };
     let (changed, failed) = if args.against.is_empty() {
         inspect::diff(cleaner, &reading, &args.only, style, out, &mut stderr)?
     } else {
@@ -32,7 +32,7 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
             no_default_rules: args.rules.no_default_rules,
         })?;
         let old_counts = prepare_counts(&old, &args.count, &reading, true)?;
-        let old = Cleaner { rules: &old, counts: old_counts.as_ref() };
+        let old = Cleaner { rules: &old, counts: old_counts.as_ref(), group: None };
         let report = inspect::impact(cleaner, old, &reading, args.examples, &mut stderr)?;
         write!(out, "{}", report.render())?;
         (report.documents_changed > 0, report.failed)

@@ -22,7 +22,7 @@ pub fn run(args: EvalArgs, out: &mut impl Write) -> Result<Outcome> {
     };
     let counts = prepare_counts(&rules, &args.count, &reading, true)?;
     let eval = inspect::eval(
-        Cleaner { rules: &rules, counts: counts.as_ref() },
+        Cleaner { rules: &rules, counts: counts.as_ref(), group: None },
         &args.input,
         &args.gold,
         args.input_type.into(),

@@ -73,7 +73,7 @@ pub fn prepare_counts(
         args.counts.as_deref(),
         reading.is_stdin(),
         || reading.inputs(),
-        args.group_by.into(),
+        args.group_by.clone().into(),
         reading.jobs,
     )?;
     if let (Some(note), false) = (note, quiet) {

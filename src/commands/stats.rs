@@ -14,7 +14,7 @@ pub fn run(args: StatsArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
     let reading = args.format.reading(args.inputs, args.threads.jobs);
     let counts = prepare_counts(&rules, &args.count, &reading, true)?;
-    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref() };
+    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None };
     let stats = inspect::stats(cleaner, &reading, &mut std::io::stderr())?;
     print(&stats, args.json, out)?;
     Ok(if stats.files.failed > 0 { Outcome::InputsFailed } else { Outcome::Success })

@@ -36,12 +36,15 @@ use normalize::Steps;
 pub struct Cleaner<'a> {
     pub rules: &'a RuleSet,
     pub counts: Option<&'a Counts>,
+    /// The document's group for the counts when its path does not tell it
+    /// (a JSON Lines record grouped by a field).
+    pub group: Option<&'a str>,
 }
 
 impl<'a> Cleaner<'a> {
     /// The rules alone, with no line counts.
     pub fn new(rules: &'a RuleSet) -> Cleaner<'a> {
-        Cleaner { rules, counts: None }
+        Cleaner { rules, counts: None, group: None }
     }
 
     /// [`clean_with`], with this cleaner's counts.
@@ -110,7 +113,7 @@ fn clean_pass(cleaner: Cleaner, path: DocPath, text: &str, claims: &Claims) -> V
     let steps = Steps::of(rules, is_active);
     let doc = Doc::new(text, &lines, &steps);
     let mut found = matching::find(rules, &doc, &is_active);
-    repeated::find(rules, cleaner.counts, &doc, path, &is_active, &mut found.whole);
+    repeated::find(rules, (cleaner.counts, cleaner.group), &doc, path, &is_active, &mut found.whole);
     scored::find(rules, &doc, &is_active, &mut found.whole);
     let (mut owner, spans) = claim::claim(rules, &doc, found, claims, steps.duplicates);
     layout::layout(&doc.blank, &mut owner);

@@ -11,7 +11,7 @@ use crate::text::word_count;
 /// this document's group, by the run's counts.
 pub(super) fn find(
     rules: &RuleSet,
-    counts: Option<&Counts>,
+    (counts, group): (Option<&Counts>, Option<&str>),
     doc: &Doc,
     path: DocPath,
     is_active: &impl Fn(usize) -> bool,
@@ -30,7 +30,8 @@ pub(super) fn find(
     if repeated.is_empty() {
         return;
     }
-    let (Some(group), _) = counts.group(rel) else { return };
+    let name = group.unwrap_or_else(|| repeat::group_of(rel, &counts.group_by));
+    let Some(group) = counts.group(name) else { return };
     if group.docs < repeat::MIN_GROUP_DOCS {
         return;
     }
