@@ -196,7 +196,7 @@ pub struct DiffArgs {
     /// Lines of context around each change.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub context: usize,
-    /// Colour: auto (on a terminal), always, never.
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     #[command(flatten)]

@@ -14,11 +14,8 @@ use crate::inspect;
 
 pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal(),
-    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = wants_color(args.color, std::io::stdout().is_terminal(), no_color);
     let style = Style { color, context: args.context };
     let mut stderr = std::io::stderr();
     let reading = args.format.reading(args.inputs, args.threads.jobs);
@@ -44,4 +41,28 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// `--color auto` colours a terminal unless `NO_COLOR` is set (no-color.org);
+/// `always` and `never` are what the user asked for.
+fn wants_color(choice: ColorChoice, terminal: bool, no_color: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => terminal && !no_color,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_turns_auto_off_but_not_always() {
+        assert!(wants_color(ColorChoice::Auto, true, false));
+        assert!(!wants_color(ColorChoice::Auto, true, true));
+        assert!(!wants_color(ColorChoice::Auto, false, false));
+        assert!(wants_color(ColorChoice::Always, false, true));
+        assert!(!wants_color(ColorChoice::Never, true, false));
+    }
 }
