@@ -356,7 +356,7 @@ fn write_pending(
                 )));
             }
             let path = dir.join(&name);
-            output::write_atomic(&path, text.as_bytes(), None)
+            output::write_atomic(&path, text.as_bytes())
                 .map_err(|e| WriteError::File(format!("cannot write `{}`: {e}", path.display())))
         }
         (Target::Stream(_), Pending::File { .. })
@@ -515,7 +515,7 @@ fn finish_cleaned(
         (Format::Text, Some(dir)) if c.line.is_none() => {
             // A text file: written here, on the worker.
             let target = dir.join(c.text_rel());
-            if let Err(e) = output::write_atomic(&target, output.as_bytes(), None) {
+            if let Err(e) = output::write_atomic(&target, output.as_bytes()) {
                 return failed(c.rel, format!("cannot write `{}`: {e}", target.display()), size);
             }
             None

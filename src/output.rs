@@ -69,17 +69,14 @@ pub fn remove_stale_temporaries(dir: &Path) -> io::Result<usize> {
     Ok(removed)
 }
 
-/// Write `bytes` to `path` atomically, with `perms` (else 0644-like defaults).
-pub fn write_atomic(path: &Path, bytes: &[u8], perms: Option<Permissions>) -> io::Result<()> {
+/// Write `bytes` to `path` atomically, mode 0644 less the umask.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut tmp = temp_beside(path)?;
     tmp.write_all(bytes)?;
-    finish(tmp, path, perms)
+    finish(tmp, path)
 }
 
-fn finish(tmp: NamedTempFile, path: &Path, perms: Option<Permissions>) -> io::Result<()> {
-    if let Some(perms) = perms {
-        tmp.as_file().set_permissions(perms)?;
-    }
+fn finish(tmp: NamedTempFile, path: &Path) -> io::Result<()> {
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
@@ -109,7 +106,7 @@ impl AtomicWriter {
 
     pub fn commit(self) -> io::Result<()> {
         let tmp = self.inner.into_inner().map_err(|e| e.into_error())?;
-        finish(tmp, &self.path, None)
+        finish(tmp, &self.path)
     }
 }
 
