@@ -152,6 +152,9 @@ pub struct CheckArgs {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub rules: RulesArgs,
+    /// Print the result as one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 impl CheckArgs {
@@ -196,9 +199,14 @@ pub struct DiffArgs {
     /// Lines of context around each change.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub context: usize,
-    /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never (never any with --json).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Print JSON Lines instead of a diff: one object per changed document (`file`, `id` and
+    /// `line` for a record, `words_removed`, and `edits` as change-log edit records); with
+    /// --against, one JSON document.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub threads: Threads,
 }
@@ -227,6 +235,9 @@ pub struct ExplainArgs {
     pub id: String,
     #[command(flatten)]
     pub rules: RulesArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use serde::Serialize;
 
-use crate::batch::{self, Format, InputType, Inputs, Item, Settings};
+use crate::batch::{self, Cleaned, Format, InputType, Inputs, Item, Settings};
 use crate::changelog;
 use crate::decode::{self, Decoded};
 use crate::diff::{self, Style};
@@ -16,6 +16,8 @@ use crate::engine::Cleaner;
 use crate::eval::{self, Evaluation, FileScore};
 use crate::jsonl::Fields;
 use crate::report::{FileCounts, RuleTotals, Totals};
+use crate::rules::RuleSet;
+use crate::text::Edit;
 use crate::walk;
 
 fn quiet(jobs: usize) -> Settings {
@@ -67,14 +69,68 @@ fn count_other(files: &mut FileCounts, item: &Item, err: &mut impl Write) -> std
     Ok(())
 }
 
-/// Print labelled diffs of every changed file; `only`, when not empty,
-/// limits the shown removals to those rules. Returns whether anything
-/// would change and how many files failed.
+/// One changed document as `diff` shows it: the labelled diff as text, or
+/// the document's name and its edits as change-log records as JSON. Made
+/// on a worker; both forms are built only when asked for.
+pub struct DocumentDiff<'a> {
+    pub rules: &'a RuleSet,
+    pub doc: &'a Cleaned,
+    /// Per rule index, whether its edits are shown (`diff --rule`).
+    pub keep: &'a [bool],
+    pub style: Style,
+}
+
+impl DocumentDiff<'_> {
+    /// The labelled unified diff (coloured when the style says).
+    pub fn render(&self) -> String {
+        let edits: Vec<Edit> = self.doc.edits.iter().filter(|e| self.keep[e.rule]).cloned().collect();
+        diff::render(self.rules, &self.doc.name(), &self.doc.text, &edits, self.style)
+    }
+}
+
+impl Serialize for DocumentDiff<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shown<'b> {
+            file: &'b str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            id: Option<&'b str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            line: Option<usize>,
+            words_removed: usize,
+            edits: Vec<changelog::Record>,
+        }
+        let c = self.doc;
+        // The document's records are its edits in order (after any decoding
+        // and main-text records), so they pair with `c.edits`.
+        let records = changelog::document_records(self.rules, c);
+        let edits: Vec<changelog::Record> = records
+            .into_iter()
+            .filter(|r| matches!(r, changelog::Record::Edit { .. }))
+            .zip(&c.edits)
+            .filter(|(_, e)| self.keep[e.rule])
+            .map(|(r, _)| r)
+            .collect();
+        let words_removed = c
+            .edits
+            .iter()
+            .filter(|e| self.keep[e.rule])
+            .map(|e| crate::text::word_count(&c.text[e.range.clone()]))
+            .sum();
+        Shown { file: &c.rel, id: c.id.as_deref(), line: c.line, words_removed, edits }.serialize(s)
+    }
+}
+
+/// Show every changed document with `show` (on the workers) and write what
+/// it returns in input order; `only`, when not empty, limits the shown
+/// removals to those rules. Returns whether anything would change and how
+/// many files failed.
 pub fn diff(
     cleaner: Cleaner,
     reading: &Reading,
     only: &[String],
     style: Style,
+    show: impl Fn(&DocumentDiff) -> Result<String> + Sync,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<(bool, u64)> {
@@ -93,15 +149,15 @@ pub fn diff(
         quiet(reading.jobs),
         |item| {
             let text = match &item {
-                Item::Cleaned(c) => {
-                    let edits: Vec<_> = c.edits.iter().filter(|e| keep[e.rule]).cloned().collect();
-                    diff::render(rules, &c.name(), &c.text, &edits, style)
+                Item::Cleaned(c) if c.edits.iter().any(|e| keep[e.rule]) => {
+                    show(&DocumentDiff { rules, doc: c, keep: &keep, style })
                 }
-                _ => String::new(),
+                _ => Ok(String::new()),
             };
             (item, text)
         },
         |(item, text), _| {
+            let text = text?;
             changed |= !text.is_empty();
             out.write_all(text.as_bytes())?;
             Ok(count_other(&mut files, &item, err)?)

@@ -241,3 +241,146 @@ fn test_takes_rules_files_as_arguments() {
     assert_eq!(code, 1);
     assert!(out.ends_with("0 passed, 2 failed\n"), "{out}");
 }
+
+/// Every line of `out` parsed as JSON.
+fn json_lines(out: &str) -> Vec<serde_json::Value> {
+    out.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {e}: {l}"))).collect()
+}
+
+#[test]
+fn check_json_says_ok_or_lists_every_error_on_stdout() {
+    let (code, out, _) = run(&["check", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["ok"].as_bool(), v["files"].as_u64(), v["errors"].as_array().map(Vec::len)),
+        (Some(true), Some(11), Some(0))
+    );
+    let (code, out, err) = run(&["check", "--json", &fixture("broken.yaml")]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err, "", "with --json the errors are in the document only");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 6);
+    let first = &v["errors"][0];
+    assert!(first["file"].as_str().unwrap().ends_with("tests/fixtures/tuning/broken.yaml"), "{first}");
+    assert_eq!((first["line"].as_u64(), first["column"].as_u64()), (Some(5), Some(12)));
+    assert_eq!(first["rule"], "site.credit");
+    assert_eq!(first["message"], "`pattern`: invalid regex `\\(Photo (by`: unclosed group");
+}
+
+#[test]
+fn test_json_lists_failing_examples_with_their_rule_s_place() {
+    let (code, out, _) = run(&["test", "--json", &fixture("failing-examples.yaml")]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["passed"].as_u64(), v["failed"].as_u64()), (Some(0), Some(2)));
+    let f = &v["failures"][0];
+    assert_eq!(f["rule"], "site.read-more");
+    assert!(f["file"].as_str().unwrap().ends_with("failing-examples.yaml"));
+    assert_eq!(f["line"], 2);
+    assert_eq!(f["example"], "READ MORE: Talks resume");
+    assert_eq!(f["problem"], "`remove` example was not removed by this rule");
+    let (code, out, _) = run(&["test", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["failed"], 0);
+    assert!(v["passed"].as_u64().unwrap() > 100);
+}
+
+#[test]
+fn explain_json_has_the_same_parts_as_the_text() {
+    let (code, out, _) = run(&["explain", "source.culled", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["id"].as_str(), v["kind"].as_str()), (Some("source.culled"), Some("line")));
+    assert_eq!((v["file"].as_str(), v["line"].as_u64()), (Some("rules/source.yaml"), Some(2)));
+    assert_eq!(v["patterns"][0]["name"], "pattern");
+    assert!(v["patterns"][0]["regex"].as_str().unwrap().contains("Culled|Adapted"));
+    assert_eq!(v["guards"], serde_json::json!(["where: tail within 3", "max_words: 15"]));
+    assert_eq!(v["examples"]["remove"][0], serde_json::json!({"text": "Culled from Presstv"}));
+    assert_eq!(v["examples"]["keep"].as_array().unwrap().len(), 1);
+    let (code, _, err) = run(&["explain", "nope.nope", "--json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no rule with id `nope.nope`"));
+}
+
+#[test]
+fn diff_json_is_one_line_per_changed_document_with_its_edits() {
+    let (code, out, _) = run(&["diff", "samples/raw", "--json", "--color", "always"]);
+    assert_eq!(code, 1, "exit code as for the text diff");
+    assert!(!out.contains('\x1b'), "JSON is never coloured");
+    let docs = json_lines(&out);
+    let files: Vec<&str> = docs.iter().map(|d| d["file"].as_str().unwrap()).collect();
+    assert_eq!(
+        files,
+        [
+            "001_04e8e9d62abacaa4.txt",
+            "002_2bd8b93181a83e87.txt",
+            "003_58d3557daf0ad729.txt",
+            "004_c8dd5039b62e9dc9.txt"
+        ]
+    );
+    let words: u64 = docs.iter().map(|d| d["words_removed"].as_u64().unwrap()).sum();
+    assert_eq!(words, 188, "the words the summary of `clean` counts");
+    let edit = &docs[3]["edits"][0];
+    assert_eq!(
+        (edit["type"].as_str(), edit["file"].as_str()),
+        (Some("edit"), Some("004_c8dd5039b62e9dc9.txt"))
+    );
+    assert!(edit["rule"].is_string() && edit["bytes"].is_array() && edit["removed"].is_string(), "{edit}");
+
+    let (code, out, _) = run(&["diff", "samples/raw", "--json", "--rule", "source.culled"]);
+    assert_eq!(code, 1);
+    let docs = json_lines(&out);
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0]["edits"].as_array().unwrap().len(), 1);
+    assert_eq!(docs[0]["edits"][0]["removed"], "\nCulled from Presstv");
+    assert_eq!(docs[0]["words_removed"], 3);
+
+    let (code, out, _) = run(&["diff", "samples/raw/000_29602f2ae2a338a5.txt", "--json"]);
+    assert_eq!((code, out.as_str()), (0, ""), "nothing to change, no line");
+}
+
+#[test]
+fn diff_json_names_json_lines_records_by_id_and_line() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let input = crate::util::write(
+        tmp.path(),
+        "d.jsonl",
+        "{\"id\":\"a\",\"text\":\"Story one.\\n\\nCulled from Presstv\"}\n{\"id\":\"b\",\"text\":\"Story two.\"}\n",
+    );
+    let out = descrape().arg("diff").arg(&input).arg("--json").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let docs = json_lines(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(docs.len(), 1);
+    assert_eq!(
+        (docs[0]["file"].as_str(), docs[0]["id"].as_str(), docs[0]["line"].as_u64()),
+        (Some("d.jsonl"), Some("a"), Some(1))
+    );
+    assert_eq!(docs[0]["edits"][0]["id"], "a");
+}
+
+#[test]
+fn diff_against_json_is_one_document() {
+    let (code, out, _) =
+        run(&["diff", "samples/raw", "--no-default-rules", "--against", &fixture("idle.yaml"), "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["documents"].as_u64(), v["documents_changed"].as_u64()), (Some(5), Some(0)));
+    let (code, out, _) = run(&[
+        "diff",
+        "samples/raw",
+        "--against",
+        &fixture("idle.yaml"),
+        "--no-default-rules",
+        "--rules",
+        "rules",
+        "--json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["documents_changed"], 4);
+    assert_eq!(v["words_newly_removed"], 188);
+    assert!(v["rules"][0]["examples"][0]["text"].as_str().unwrap().starts_with("removed: "));
+}
