@@ -251,20 +251,23 @@ pub struct RulesListArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Directory of hand-cleaned files, at the same relative paths as INPUT's.
-    #[arg(long, value_name = "GOLD_DIR")]
+    /// Hand-cleaned gold: a directory of files at the same relative paths as INPUT's; for
+    /// JSON Lines input, a JSON Lines file or directory of them, whose records match INPUT's
+    /// by the id field and hold the gold text in the text field.
+    #[arg(long, value_name = "GOLD")]
     pub gold: PathBuf,
-    /// Directory of raw dumps (web pages are scored against GOLD's `.txt` of the same name).
-    #[arg(value_name = "INPUT_DIR")]
+    /// Directory of raw dumps (web pages are scored against GOLD's `.txt` of the same name),
+    /// or JSON Lines: a file, a directory of shards, or `-` for standard input.
+    #[arg(value_name = "INPUT")]
     pub input: PathBuf,
-    /// auto: web pages by extension or first bytes; html or text: all are.
-    #[arg(long, value_enum, default_value_t = InputType::Auto, value_name = "TYPE")]
-    pub input_type: InputType,
+    #[command(flatten)]
+    pub format: FormatArgs,
     #[command(flatten)]
     pub rules: RulesArgs,
     #[command(flatten)]
     pub count: CountArgs,
-    /// JSON file mapping a relative path to 1-based raw line numbers whose words count neither way.
+    /// JSON file mapping a relative path (a record's id) to 1-based raw line numbers whose words
+    /// count neither way.
     #[arg(long, value_name = "FILE")]
     pub ignore: Option<PathBuf>,
     /// Print JSON instead of text.

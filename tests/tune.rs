@@ -384,3 +384,103 @@ fn diff_against_json_is_one_document() {
     assert_eq!(v["words_newly_removed"], 188);
     assert!(v["rules"][0]["examples"][0]["text"].as_str().unwrap().starts_with("removed: "));
 }
+
+/// The samples as JSON Lines records (`doc`, `body`) with one record more
+/// and a malformed line, and their gold split over two shards with one
+/// record more; returns the input file and the gold directory.
+fn samples_as_records(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let record =
+        |id: &str, text: &str| format!("{}\n", serde_json::json!({"doc": id, "body": text, "src": "s"}));
+    let (raw, expected) =
+        (crate::util::tree(&repo().join("samples/raw")), crate::util::tree(&repo().join("samples/expected")));
+    let text = |b: &Vec<u8>| String::from_utf8(b.clone()).unwrap();
+    let mut input: String = raw.iter().map(|(id, b)| record(id, &text(b))).collect();
+    input.push_str(&record("extra", "A story without gold.\n\nCulled from Presstv"));
+    input.push_str("{\"doc\": \n");
+    let gold: Vec<String> = expected.iter().map(|(id, b)| record(id, &text(b))).collect();
+    let input = crate::util::write(dir, "in.jsonl", input);
+    crate::util::write(dir, "gold/part-0.jsonl", gold[..2].concat());
+    crate::util::write(dir, "gold/part-1.jsonl.gz", gzip(&(gold[2..].concat() + &record("orphan", "x"))));
+    (input, dir.join("gold"))
+}
+
+fn gzip(s: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(s.as_bytes()).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn eval_scores_json_lines_records_against_gold_records_by_id() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let (input, gold) = samples_as_records(tmp.path());
+    let eval = |json: bool| {
+        let mut cmd = descrape();
+        cmd.arg("eval").arg("--gold").arg(&gold).arg(&input).args([
+            "--text-field",
+            "body",
+            "--id-field",
+            "doc",
+        ]);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, out, err) = eval(false);
+    assert_eq!(code, 0, "{err}");
+    let head: Vec<&str> = out.lines().take(4).collect();
+    assert_eq!(
+        head,
+        [
+            "5 records: precision 1.0000, recall 1.0000, F1 1.0000 (188 noise words removed, 0 story words removed, 0 noise words missed)",
+            "no gold record for 1 inputs: extra",
+            "no input record for 1 gold records: orphan",
+            "clean records untouched: 1 of 1",
+        ]
+    );
+    assert!(err.contains("in.jsonl:7: malformed JSON"), "{err}");
+    let (code, out, err) = eval(true);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["files"].as_u64(), v["counts"]["true_removed"].as_u64()), (Some(5), Some(188)));
+    assert_eq!(v["files_without_gold"], serde_json::json!(["extra"]));
+    assert_eq!(v["gold_without_input"], serde_json::json!(["orphan"]));
+    assert!(err.contains("1 input records have no gold and were not scored"), "{err}");
+    assert!(err.contains("1 gold records have no input record"), "{err}");
+}
+
+#[test]
+fn eval_refuses_gold_records_it_cannot_match() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let (input, gold) = samples_as_records(tmp.path());
+    let run = |gold: &std::path::Path| {
+        descrape()
+            .arg("eval")
+            .arg("--gold")
+            .arg(gold)
+            .arg(&input)
+            .args(["--text-field", "body", "--id-field", "doc"])
+            .output()
+            .unwrap()
+    };
+    let dup = crate::util::write(
+        tmp.path(),
+        "dup.jsonl",
+        "{\"doc\":\"a\",\"body\":\"x\"}\n{\"doc\":\"a\",\"body\":\"y\"}\n",
+    );
+    let out = run(&dup);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("gold id `a` is given twice:") && err.contains("dup.jsonl` line 2"), "{err}");
+    let no_id = crate::util::write(tmp.path(), "noid.jsonl", "{\"body\":\"x\"}\n");
+    let err = String::from_utf8(run(&no_id).stderr).unwrap();
+    assert!(err.contains("noid.jsonl` line 1: no `doc` field"), "{err}");
+    assert!(gold.is_dir());
+}
