@@ -84,6 +84,8 @@ struct Done {
     status: Status,
     /// A serialized JSON Lines record, or a text file still to write (JSONL input).
     write: Option<Pending>,
+    /// The text file the worker wrote, by its path under OUT.
+    written: Option<String>,
 }
 
 enum Pending {
@@ -155,6 +157,8 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
         bail!("`-` (standard input) cannot be mixed with other inputs");
     }
     let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
+    // Before anything is created: a new OUT holds nothing left from before.
+    let out_existed = out_path.as_deref().is_some_and(Path::is_dir);
     let found = if stdin { Vec::new() } else { walk::discover(&opts.inputs, out_path.as_deref())? };
     let inputs = Inputs::resolve(found, stdin, opts.input_format, opts.fields.clone(), opts.input_type)?;
     let shards = writes_shards(opts, stdin, inputs.format);
@@ -211,7 +215,11 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
         Target::Tree(dir) => Some(dir.clone()),
         Target::Stream(_) | Target::Shards(_) => None,
     };
-    // Text files named after JSONL records, to refuse a second with the same name.
+    // Whether OUT mirrors directory inputs and existed, so that files this
+    // run did not write may be left from an earlier one.
+    let mirror = out_existed && tree.is_some() && opts.inputs.iter().all(|p| p.is_dir());
+    // Files written under OUT: text files named after JSONL records, to
+    // refuse a second with the same name, and with `mirror` every file.
     let mut names: HashSet<String> = HashSet::new();
     // Input paths, so a page's `.txt` output never lands on a text input's.
     let input_rels: HashSet<String> = inputs
@@ -226,6 +234,9 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
     };
     let map = |item| finish_item(rules, opts, tree.as_deref(), &input_rels, item);
     let sink = |mut done: Done, bar: &indicatif::ProgressBar| {
+        if let (true, Some(rel)) = (mirror, done.written.take()) {
+            names.insert(rel);
+        }
         if let Some(pending) = done.write.take() {
             let doc = match &pending {
                 Pending::File { doc, .. } => doc.clone(),
@@ -283,6 +294,11 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
     }
     let mut summary = totals.summary(started.elapsed());
     summary.interrupted = interrupt::requested();
+    if let (true, false, Some(dir)) = (mirror, summary.interrupted, &tree) {
+        let side: Vec<&Path> =
+            [&changes_path, &opts.report].into_iter().flatten().map(PathBuf::as_path).collect();
+        summary.left_behind = Some(left_behind(dir, &names, &side)?);
+    }
     if let Some(path) = &opts.report {
         let mut w = AtomicWriter::create(path)
             .with_context(|| format!("cannot create report `{}`", path.display()))?;
@@ -291,6 +307,34 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
         w.commit().with_context(|| format!("cannot write report `{}`", path.display()))?;
     }
     Ok(summary)
+}
+
+/// Files under `dir` that are not in `written`, in walk order: outputs an
+/// earlier run left that this one did not write. Hidden entries (the
+/// change log's `.descrape/`, `.git`) are never outputs, and `side` files
+/// (this run's change log and report) are not left behind.
+fn left_behind(dir: &Path, written: &HashSet<String>, side: &[&Path]) -> Result<Vec<String>> {
+    let root = walk::absolute(dir)?;
+    let mut side_rels = HashSet::new();
+    for p in side {
+        if let Ok(rel) = walk::absolute(p)?.strip_prefix(&root) {
+            side_rels.insert(rel.to_path_buf());
+        }
+    }
+    let mut left = Vec::new();
+    let entries = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    // An entry that cannot be read is not worth failing a finished run for.
+    for e in entries.filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+        let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
+        let name = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        if !written.contains(&name) && !side_rels.contains(rel) {
+            left.push(name);
+        }
+    }
+    Ok(left)
 }
 
 /// Two input shards whose output names are the same once recompressed
@@ -452,12 +496,14 @@ fn finish_item(
             size: 0,
             status: Status::Skipped,
             write: None,
+            written: None,
         },
         Item::Failed { rel, error } => Done {
             records: vec![Record::Failed { file: rel, error: error.clone() }],
             size: 0,
             status: Status::Failed(error),
             write: None,
+            written: None,
         },
         Item::Malformed { rel, line, error, text } => {
             let msg = format!("{rel}:{line}: {error}");
@@ -466,6 +512,7 @@ fn finish_item(
                 size: 0,
                 status: Status::Malformed(msg),
                 write: None,
+                written: None,
             }
         }
     }
@@ -477,6 +524,7 @@ fn failed(file: String, error: String, size: u64) -> Done {
         size,
         status: Status::Failed(error),
         write: None,
+        written: None,
     }
 }
 
@@ -502,7 +550,7 @@ fn finish_cleaned(
             let words = text::word_count(&output);
             if opts.min_words.is_some_and(|m| words < m) {
                 records.push(Record::Dropped { file: c.rel.clone(), id: c.id.clone(), line: c.line, words });
-                return Done { records, size, status: Status::Dropped, write: None };
+                return Done { records, size, status: Status::Dropped, write: None, written: None };
             }
             let note = opts.annotate.then(|| annotation(rules, &c));
             let fields = c.fields.take().unwrap_or_else(|| {
@@ -518,12 +566,12 @@ fn finish_cleaned(
             if let Err(e) = output::write_atomic(&target, output.as_bytes()) {
                 return failed(c.rel, format!("cannot write `{}`: {e}", target.display()), size);
             }
-            None
+            return Done { records, size, status, write: None, written: Some(c.text_rel()) };
         }
         (Format::Text, Some(_)) => {
             Some(Pending::File { doc: c.name(), name: record_file_name(&c), text: output })
         }
         (Format::Text, None) => Some(Pending::Line(output.into_bytes())),
     };
-    Done { records, size, status, write }
+    Done { records, size, status, write, written: None }
 }

@@ -152,6 +152,9 @@ pub struct CheckArgs {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub rules: RulesArgs,
+    /// Print the result as one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 impl CheckArgs {
@@ -196,9 +199,14 @@ pub struct DiffArgs {
     /// Lines of context around each change.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub context: usize,
-    /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never (never any with --json).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Print JSON Lines instead of a diff: one object per changed document (`file`, `id` and
+    /// `line` for a record, `words_removed`, and `edits` as change-log edit records); with
+    /// --against, one JSON document.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub threads: Threads,
 }
@@ -227,6 +235,9 @@ pub struct ExplainArgs {
     pub id: String,
     #[command(flatten)]
     pub rules: RulesArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -240,20 +251,23 @@ pub struct RulesListArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Directory of hand-cleaned files, at the same relative paths as INPUT's.
-    #[arg(long, value_name = "GOLD_DIR")]
+    /// Hand-cleaned gold: a directory of files at the same relative paths as INPUT's; for
+    /// JSON Lines input, a JSON Lines file or directory of them, whose records match INPUT's
+    /// by the id field and hold the gold text in the text field.
+    #[arg(long, value_name = "GOLD")]
     pub gold: PathBuf,
-    /// Directory of raw dumps (web pages are scored against GOLD's `.txt` of the same name).
-    #[arg(value_name = "INPUT_DIR")]
+    /// Directory of raw dumps (web pages are scored against GOLD's `.txt` of the same name),
+    /// or JSON Lines: a file, a directory of shards, or `-` for standard input.
+    #[arg(value_name = "INPUT")]
     pub input: PathBuf,
-    /// auto: web pages by extension or first bytes; html or text: all are.
-    #[arg(long, value_enum, default_value_t = InputType::Auto, value_name = "TYPE")]
-    pub input_type: InputType,
+    #[command(flatten)]
+    pub format: FormatArgs,
     #[command(flatten)]
     pub rules: RulesArgs,
     #[command(flatten)]
     pub count: CountArgs,
-    /// JSON file mapping a relative path to 1-based raw line numbers whose words count neither way.
+    /// JSON file mapping a relative path (a record's id) to 1-based raw line numbers whose words
+    /// count neither way.
     #[arg(long, value_name = "FILE")]
     pub ignore: Option<PathBuf>,
     /// Print JSON instead of text.

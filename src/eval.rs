@@ -219,8 +219,12 @@ pub struct RuleScore {
 /// The whole evaluation, as printed and as `--json`.
 #[derive(Debug, Serialize)]
 pub struct Evaluation {
+    /// Documents scored: files, or JSON Lines records.
     pub files: usize,
+    /// Inputs not scored for want of gold: relative paths, or record ids.
     pub files_without_gold: Vec<String>,
+    /// Gold records no input record matched (JSON Lines; empty for files).
+    pub gold_without_input: Vec<String>,
     pub counts: WordCounts,
     pub precision: f64,
     pub recall: f64,
@@ -232,6 +236,9 @@ pub struct Evaluation {
     pub families: Vec<RuleScore>,
     pub rules: Vec<RuleScore>,
     pub worst: Vec<FileScore>,
+    /// Scoring JSON Lines records rather than files (for the wording).
+    #[serde(skip)]
+    pub records: bool,
 }
 
 /// Combine file scores; `worst` keeps the `n` files with most wrong words.
@@ -291,6 +298,7 @@ pub fn summarize(rules: &RuleSet, files: Vec<FileScore>, without_gold: Vec<Strin
     Evaluation {
         files: total,
         files_without_gold: without_gold,
+        gold_without_input: Vec::new(),
         counts,
         precision: counts.precision(),
         recall: counts.recall(),
@@ -300,6 +308,7 @@ pub fn summarize(rules: &RuleSet, files: Vec<FileScore>, without_gold: Vec<Strin
         families,
         rules: rule_scores,
         worst,
+        records: false,
     }
 }
 
@@ -308,20 +317,23 @@ impl Evaluation {
         use std::fmt::Write as _;
         let c = &self.counts;
         let mut s = String::new();
+        let unit = if self.records { "records" } else { "files" };
         let _ = writeln!(
             s,
-            "{} files: precision {:.4}, recall {:.4}, F1 {:.4} ({} noise words removed, {} story words removed, {} noise words missed)",
+            "{} {unit}: precision {:.4}, recall {:.4}, F1 {:.4} ({} noise words removed, {} story words removed, {} noise words missed)",
             self.files, self.precision, self.recall, self.f1, c.true_removed, c.false_removed, c.missed
         );
         if !self.files_without_gold.is_empty() {
-            let _ = writeln!(
-                s,
-                "no gold file for {} inputs: {}",
-                self.files_without_gold.len(),
-                self.files_without_gold.join(", ")
-            );
+            let what = if self.records { "record" } else { "file" };
+            let n = self.files_without_gold.len();
+            let _ = writeln!(s, "no gold {what} for {n} inputs: {}", first_few(&self.files_without_gold));
         }
-        let _ = writeln!(s, "clean files untouched: {} of {}", self.clean_files_untouched, self.clean_files);
+        if !self.gold_without_input.is_empty() {
+            let n = self.gold_without_input.len();
+            let _ =
+                writeln!(s, "no input record for {n} gold records: {}", first_few(&self.gold_without_input));
+        }
+        let _ = writeln!(s, "clean {unit} untouched: {} of {}", self.clean_files_untouched, self.clean_files);
         if self.families.len() > 1 {
             score_table(&mut s, "family", &self.families);
         }
@@ -329,7 +341,7 @@ impl Evaluation {
             score_table(&mut s, "rule", &self.rules);
         }
         if !self.worst.is_empty() {
-            let _ = writeln!(s, "\nworst files:");
+            let _ = writeln!(s, "\nworst {unit}:");
             for f in &self.worst {
                 let _ = writeln!(
                     s,
@@ -346,6 +358,16 @@ impl Evaluation {
         }
         s
     }
+}
+
+/// Names in a one-line list: the first ten, then how many more.
+fn first_few(names: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut s = names.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
+    if names.len() > SHOWN {
+        s.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    s
 }
 
 /// A table of word counts per rule or family, under a blank line.

@@ -6,17 +6,51 @@
 //! at a path only their own rule's `scope.path` admits (other site rules
 //! stay out); `scope.contains` applies as usual.
 
+use serde::Serialize;
+
 use crate::engine;
 use crate::html;
-use crate::rules::{DocPath, RuleSet};
+use crate::rules::{DocPath, Rule, RuleSet};
 use crate::text;
 
 /// One example that did not behave as its rule says.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {
     pub rule: String,
-    pub example: String,
+    /// Where the rule is defined.
+    pub file: String,
+    pub line: usize,
     pub problem: String,
+    pub example: String,
+}
+
+/// What `descrape test` reports: how many examples held, and the failures.
+#[derive(Debug, Serialize)]
+pub struct TestReport {
+    pub passed: usize,
+    pub failed: usize,
+    pub failures: Vec<Failure>,
+}
+
+impl TestReport {
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        for f in &self.failures {
+            s.push_str(&format!(
+                "FAIL {}:{}: {}: {}\n  example: {:?}\n",
+                f.file, f.line, f.rule, f.problem, f.example
+            ));
+        }
+        s.push_str(&format!("{} passed, {} failed\n", self.passed, self.failed));
+        s
+    }
+}
+
+/// Run every example of every rule.
+pub fn test(rules: &RuleSet) -> TestReport {
+    let failures = check(rules);
+    let total: usize = rules.rules().iter().map(|r| r.tests.remove.len() + r.tests.keep.len()).sum();
+    TestReport { passed: total - failures.len(), failed: failures.len(), failures }
 }
 
 /// Clean an example of rule `index` as a document of its own; an example
@@ -49,25 +83,30 @@ pub fn check(rules: &RuleSet) -> Vec<Failure> {
                     .map(|want| format!("`remove` example came out as {out:?}, expected {want:?}"))
             };
             if let Some(problem) = problem {
-                failures.push(Failure { rule: rule.id.clone(), example: ex.text.clone(), problem });
+                failures.push(failure(rule, problem, &ex.text));
             }
         }
         for ex in &rule.tests.keep {
             let (text, edits) = clean_example(rules, index, ex);
             if let Some(e) = edits.first() {
                 let by = &rules.rules()[e.rule].id;
-                failures.push(Failure {
-                    rule: rule.id.clone(),
-                    example: ex.clone(),
-                    problem: format!(
-                        "`keep` example was changed by `{by}`: removed {:?}",
-                        &text[e.range.clone()]
-                    ),
-                });
+                let removed = &text[e.range.clone()];
+                let problem = format!("`keep` example was changed by `{by}`: removed {removed:?}");
+                failures.push(failure(rule, problem, ex));
             }
         }
     }
     failures
+}
+
+fn failure(rule: &Rule, problem: String, example: &str) -> Failure {
+    Failure {
+        rule: rule.id.clone(),
+        file: rule.origin.file.clone(),
+        line: rule.origin.line,
+        problem,
+        example: example.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use serde::Serialize;
+
 use crate::rules::{BlockEnd, Kind, Place, Rule, RuleSet, COMMON_KEYS, KINDS, LINE_GUARDS};
 
 /// The rule's patterns as (name, regex) pairs.
@@ -83,35 +85,88 @@ fn guards(rule: &Rule) -> Vec<String> {
     g
 }
 
-/// Everything about one rule, for `descrape explain`.
-pub fn explain(rule: &Rule) -> String {
-    let mut s = format!(
-        "{} ({})\ndefined at {}\n\n{}\n",
-        rule.id,
-        rule.kind.name(),
-        rule.origin,
-        rule.doc.trim_end()
-    );
-    for (name, re) in patterns(rule) {
-        let _ = writeln!(s, "\n{name}:\n  {}", re.replace('\n', "\n  "));
+/// Everything about one rule, for `descrape explain`: as text, or as JSON.
+#[derive(Debug, Serialize)]
+pub struct Description {
+    pub id: String,
+    pub kind: &'static str,
+    /// Where the rule is defined.
+    pub file: String,
+    pub line: usize,
+    pub doc: String,
+    /// The rule's regexes (or selector), by role: `pattern`, `start`, `unless`, …
+    pub patterns: Vec<Pattern>,
+    /// The guards and kind options in words, e.g. `where: tail within 3`.
+    pub guards: Vec<String>,
+    pub examples: Examples,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Pattern {
+    pub name: &'static str,
+    pub regex: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Examples {
+    pub remove: Vec<RemoveExample>,
+    pub keep: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RemoveExample {
+    pub text: String,
+    /// What the example must come out as, when the rule's test says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+}
+
+pub fn describe(rule: &Rule) -> Description {
+    Description {
+        id: rule.id.clone(),
+        kind: rule.kind.name(),
+        file: rule.origin.file.clone(),
+        line: rule.origin.line,
+        doc: rule.doc.trim_end().to_string(),
+        patterns: patterns(rule).into_iter().map(|(name, regex)| Pattern { name, regex }).collect(),
+        guards: guards(rule),
+        examples: Examples {
+            remove: rule
+                .tests
+                .remove
+                .iter()
+                .map(|ex| RemoveExample { text: ex.text.clone(), output: ex.output.clone() })
+                .collect(),
+            keep: rule.tests.keep.clone(),
+        },
     }
-    let g = guards(rule);
-    if !g.is_empty() {
-        let _ = writeln!(s, "\nguards:\n  {}", g.join("\n  "));
-    }
-    if !rule.tests.remove.is_empty() || !rule.tests.keep.is_empty() {
-        let _ = writeln!(s, "\nexamples:");
-        for ex in &rule.tests.remove {
-            let _ = writeln!(s, "  remove: {:?}", ex.text);
-            if let Some(out) = &ex.output {
-                let _ = writeln!(s, "      to: {out:?}");
+}
+
+impl Description {
+    pub fn render(&self) -> String {
+        let mut s =
+            format!("{} ({})\ndefined at {}:{}\n\n{}\n", self.id, self.kind, self.file, self.line, self.doc);
+        for p in &self.patterns {
+            let _ = writeln!(s, "\n{}:\n  {}", p.name, p.regex.replace('\n', "\n  "));
+        }
+        if !self.guards.is_empty() {
+            let _ = writeln!(s, "\nguards:\n  {}", self.guards.join("\n  "));
+        }
+        let ex = &self.examples;
+        if !ex.remove.is_empty() || !ex.keep.is_empty() {
+            let _ = writeln!(s, "\nexamples:");
+            for r in &ex.remove {
+                let _ = writeln!(s, "  remove: {:?}", r.text);
+                if let Some(out) = &r.output {
+                    let _ = writeln!(s, "      to: {out:?}");
+                }
+            }
+            for k in &ex.keep {
+                let _ = writeln!(s, "  keep:   {k:?}");
             }
         }
-        for ex in &rule.tests.keep {
-            let _ = writeln!(s, "  keep:   {ex:?}");
-        }
+        s
     }
-    s
 }
 
 /// One line per rule: id, kind, first line of the doc.

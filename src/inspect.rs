@@ -1,21 +1,24 @@
 //! The read-only commands over inputs: `diff`, `stats` and `eval`. They run
 //! the same walk, decoding and engine as `clean` and write no file.
 
-use std::collections::BTreeMap;
-use std::io::Write;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use serde::Serialize;
 
-use crate::batch::{self, Format, InputType, Inputs, Item, Settings};
+use crate::batch::{self, Cleaned, Format, InputType, Inputs, Item, Settings};
 use crate::changelog;
 use crate::decode::{self, Decoded};
 use crate::diff::{self, Style};
 use crate::engine::Cleaner;
 use crate::eval::{self, Evaluation, FileScore};
-use crate::jsonl::Fields;
+use crate::jsonl::{self, Fields};
 use crate::report::{FileCounts, RuleTotals, Totals};
+use crate::rules::RuleSet;
+use crate::text::Edit;
 use crate::walk;
 
 fn quiet(jobs: usize) -> Settings {
@@ -67,14 +70,68 @@ fn count_other(files: &mut FileCounts, item: &Item, err: &mut impl Write) -> std
     Ok(())
 }
 
-/// Print labelled diffs of every changed file; `only`, when not empty,
-/// limits the shown removals to those rules. Returns whether anything
-/// would change and how many files failed.
+/// One changed document as `diff` shows it: the labelled diff as text, or
+/// the document's name and its edits as change-log records as JSON. Made
+/// on a worker; both forms are built only when asked for.
+pub struct DocumentDiff<'a> {
+    pub rules: &'a RuleSet,
+    pub doc: &'a Cleaned,
+    /// Per rule index, whether its edits are shown (`diff --rule`).
+    pub keep: &'a [bool],
+    pub style: Style,
+}
+
+impl DocumentDiff<'_> {
+    /// The labelled unified diff (coloured when the style says).
+    pub fn render(&self) -> String {
+        let edits: Vec<Edit> = self.doc.edits.iter().filter(|e| self.keep[e.rule]).cloned().collect();
+        diff::render(self.rules, &self.doc.name(), &self.doc.text, &edits, self.style)
+    }
+}
+
+impl Serialize for DocumentDiff<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shown<'b> {
+            file: &'b str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            id: Option<&'b str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            line: Option<usize>,
+            words_removed: usize,
+            edits: Vec<changelog::Record>,
+        }
+        let c = self.doc;
+        // The document's records are its edits in order (after any decoding
+        // and main-text records), so they pair with `c.edits`.
+        let records = changelog::document_records(self.rules, c);
+        let edits: Vec<changelog::Record> = records
+            .into_iter()
+            .filter(|r| matches!(r, changelog::Record::Edit { .. }))
+            .zip(&c.edits)
+            .filter(|(_, e)| self.keep[e.rule])
+            .map(|(r, _)| r)
+            .collect();
+        let words_removed = c
+            .edits
+            .iter()
+            .filter(|e| self.keep[e.rule])
+            .map(|e| crate::text::word_count(&c.text[e.range.clone()]))
+            .sum();
+        Shown { file: &c.rel, id: c.id.as_deref(), line: c.line, words_removed, edits }.serialize(s)
+    }
+}
+
+/// Show every changed document with `show` (on the workers) and write what
+/// it returns in input order; `only`, when not empty, limits the shown
+/// removals to those rules. Returns whether anything would change and how
+/// many files failed.
 pub fn diff(
     cleaner: Cleaner,
     reading: &Reading,
     only: &[String],
     style: Style,
+    show: impl Fn(&DocumentDiff) -> Result<String> + Sync,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<(bool, u64)> {
@@ -93,15 +150,15 @@ pub fn diff(
         quiet(reading.jobs),
         |item| {
             let text = match &item {
-                Item::Cleaned(c) => {
-                    let edits: Vec<_> = c.edits.iter().filter(|e| keep[e.rule]).cloned().collect();
-                    diff::render(rules, &c.name(), &c.text, &edits, style)
+                Item::Cleaned(c) if c.edits.iter().any(|e| keep[e.rule]) => {
+                    show(&DocumentDiff { rules, doc: c, keep: &keep, style })
                 }
-                _ => String::new(),
+                _ => Ok(String::new()),
             };
             (item, text)
         },
         |(item, text), _| {
+            let text = text?;
             changed |= !text.is_empty();
             out.write_all(text.as_bytes())?;
             Ok(count_other(&mut files, &item, err)?)
@@ -207,67 +264,160 @@ fn read_ignore(path: &Path) -> Result<std::collections::HashMap<String, Vec<usiz
     })
 }
 
-/// Clean `input` in memory and score it against `gold`, file by file.
+/// Where `eval` finds the gold text of a document.
+pub enum Gold {
+    /// Files at the inputs' relative paths (a page's also with `.txt`).
+    Dir(PathBuf),
+    /// JSON Lines records, matched to input records by id.
+    Records(GoldRecords),
+}
+
+/// Gold records in the order read, by id.
+pub struct GoldRecords {
+    records: Vec<(String, String)>,
+    index: HashMap<String, usize>,
+}
+
+impl Gold {
+    /// The records of a JSON Lines file, or of the JSON Lines files of a
+    /// directory, with their text and id in `fields`. Gold is read whole
+    /// and must be right: a line that is not a record, a record without an
+    /// id and an id given twice are errors.
+    pub fn records(path: &Path, fields: &Fields) -> Result<Gold> {
+        let dir = path.is_dir();
+        let mut records = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut at: Vec<String> = Vec::new();
+        for found in walk::discover(&[path.to_path_buf()], None)? {
+            let file = match found {
+                walk::Found::File(f) if !dir || crate::format::is_jsonl_name(&f.rel) => f,
+                walk::Found::Failed { error, .. } => bail!("cannot read the gold: {error}"),
+                _ => continue,
+            };
+            let shown = file.path.display().to_string();
+            let reader = jsonl::open(&file.path).map_err(|e| anyhow!("cannot read gold `{shown}`: {e}"))?;
+            for (n, line) in reader.lines().enumerate() {
+                let line = line.map_err(|e| anyhow!("cannot read gold `{shown}` line {}: {e}", n + 1))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let rec =
+                    jsonl::parse(&line, fields).map_err(|e| anyhow!("gold `{shown}` line {}: {e}", n + 1))?;
+                let Some(id) = rec.id else {
+                    bail!(
+                        "gold `{shown}` line {}: no `{}` field, which gold records are matched by",
+                        n + 1,
+                        fields.id
+                    );
+                };
+                let here = format!("`{shown}` line {}", n + 1);
+                if let Some(&i) = index.get(&id) {
+                    bail!("gold id `{id}` is given twice: {} and {here}", at[i]);
+                }
+                index.insert(id.clone(), records.len());
+                records.push((id, rec.text));
+                at.push(here);
+            }
+        }
+        if records.is_empty() {
+            bail!("no gold records in `{}`", path.display());
+        }
+        Ok(Gold::Records(GoldRecords { records, index }))
+    }
+
+    /// The name a document is scored, listed and ignored by: its relative
+    /// path, or for a record its id (`file:line` without one).
+    fn name(&self, c: &Cleaned) -> String {
+        match self {
+            Gold::Dir(_) => c.rel.clone(),
+            Gold::Records(_) => c.id.clone().unwrap_or_else(|| c.name()),
+        }
+    }
+
+    /// The gold text of `c`, and for a record the gold record's index.
+    fn text(&self, c: &Cleaned) -> Result<Option<(Cow<'_, str>, Option<usize>)>> {
+        match self {
+            Gold::Dir(dir) => {
+                let g = match read_gold(&dir.join(c.text_rel()))? {
+                    // A page's gold file may also be named with `.txt` instead of its extension.
+                    None if c.html.is_some() => {
+                        read_gold(&dir.join(Path::new(&c.rel).with_extension("txt")))?
+                    }
+                    g => g,
+                };
+                Ok(g.map(|g| (Cow::Owned(g), None)))
+            }
+            Gold::Records(g) => Ok(c
+                .id
+                .as_deref()
+                .and_then(|id| g.index.get(id))
+                .map(|&i| (Cow::Borrowed(g.records[i].1.as_str()), Some(i)))),
+        }
+    }
+}
+
+/// Clean `inputs` in memory and score each document against its `gold`;
+/// malformed JSON Lines lines are reported to `err` and skipped.
 pub fn eval(
     cleaner: Cleaner,
-    input: &Path,
-    gold: &Path,
-    input_type: InputType,
+    inputs: Inputs,
+    gold: &Gold,
     ignore: Option<&Path>,
     worst: usize,
     jobs: usize,
+    err: &mut impl Write,
 ) -> Result<Evaluation> {
     let rules = cleaner.rules;
-    if !input.is_dir() || !gold.is_dir() {
-        bail!("eval needs two directories: `{}` and `{}`", input.display(), gold.display());
-    }
     let ignore = match ignore {
         Some(path) => read_ignore(path)?,
         None => Default::default(),
     };
     enum Scored {
-        Score(FileScore),
+        Score(FileScore, Option<usize>),
         NoGold(String),
         Skipped,
+        Malformed(String),
         Error(anyhow::Error),
     }
-    let found = walk::discover(&[input.to_path_buf()], None)?;
-    let inputs = Inputs {
-        found,
-        stdin: false,
-        stdin_head: Vec::new(),
-        format: Format::Text,
-        fields: Fields::default(),
-        input_type,
-    };
+    let records = inputs.format == Format::Jsonl;
     let mut scores: Vec<FileScore> = Vec::new();
     let mut without_gold = Vec::new();
+    let mut used = match gold {
+        Gold::Records(g) => vec![false; g.records.len()],
+        Gold::Dir(_) => Vec::new(),
+    };
     let mut first_error: Option<anyhow::Error> = None;
     batch::run(
         inputs,
         cleaner,
         quiet(jobs),
         |item| match item {
-            Item::Cleaned(c) => match read_gold(&gold.join(c.text_rel())).and_then(|g| match g {
-                // A page's gold file may also be named with `.txt` instead of its extension.
-                None if c.html.is_some() => read_gold(&gold.join(Path::new(&c.rel).with_extension("txt"))),
-                g => Ok(g),
-            }) {
-                Ok(Some(g)) => {
-                    let skip = ignore.get(&c.rel).map_or(&[][..], Vec::as_slice);
-                    Scored::Score(eval::score(rules, &c.rel, &c.text, &c.edits, &g, skip))
+            Item::Cleaned(c) => {
+                let name = gold.name(&c);
+                match gold.text(&c) {
+                    Ok(Some((g, i))) => {
+                        let skip = ignore.get(&name).map_or(&[][..], Vec::as_slice);
+                        Scored::Score(eval::score(rules, &name, &c.text, &c.edits, &g, skip), i)
+                    }
+                    Ok(None) => Scored::NoGold(name),
+                    Err(e) => Scored::Error(e),
                 }
-                Ok(None) => Scored::NoGold(c.rel),
-                Err(e) => Scored::Error(e),
-            },
-            Item::Skipped { .. } | Item::Malformed { .. } => Scored::Skipped,
-            Item::Failed { error, .. } => Scored::Error(anyhow::anyhow!(error)),
+            }
+            Item::Skipped { .. } => Scored::Skipped,
+            Item::Malformed { rel, line, error, .. } => Scored::Malformed(format!("{rel}:{line}: {error}")),
+            Item::Failed { error, .. } => Scored::Error(anyhow!(error)),
         },
         |r, _| {
             match r {
-                Scored::Score(s) => scores.push(s),
-                Scored::NoGold(rel) => without_gold.push(rel),
+                Scored::Score(s, i) => {
+                    if let Some(i) = i {
+                        used[i] = true;
+                    }
+                    scores.push(s);
+                }
+                Scored::NoGold(name) => without_gold.push(name),
                 Scored::Skipped => {}
+                Scored::Malformed(msg) => writeln!(err, "descrape: {msg} (skipped)")?,
                 Scored::Error(e) => {
                     first_error.get_or_insert(e);
                 }
@@ -278,7 +428,13 @@ pub fn eval(
     if let Some(e) = first_error {
         return Err(e);
     }
-    Ok(eval::summarize(rules, scores, without_gold, worst))
+    let mut evaluation = eval::summarize(rules, scores, without_gold, worst);
+    evaluation.records = records;
+    if let Gold::Records(g) = gold {
+        evaluation.gold_without_input =
+            g.records.iter().zip(&used).filter(|(_, u)| !**u).map(|((id, _), _)| id.clone()).collect();
+    }
+    Ok(evaluation)
 }
 
 /// What changing the rules changes for one rule: words it newly removes

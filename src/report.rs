@@ -162,6 +162,7 @@ impl Totals {
             files_per_second: self.files.read as f64 / secs,
             peak_memory_mb: peak_memory_mb(),
             interrupted: false,
+            left_behind: None,
         }
     }
 }
@@ -182,6 +183,11 @@ pub struct Summary {
     /// Stopped by Ctrl-C or SIGTERM: the counts are of the inputs done before.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// Files in the output directory this run did not write, left from an
+    /// earlier run (never deleted); only looked for when a text tree is
+    /// written from directories into an OUT that existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_behind: Option<Vec<String>>,
 }
 
 /// The process's peak resident set size, from `/proc/self/status` (`VmHWM`).

@@ -316,3 +316,82 @@ fn an_input_with_no_documents_is_a_warning() {
         .success()
         .stderr(predicates::str::contains("warning: no input documents found"));
 }
+
+#[test]
+fn files_an_earlier_run_left_in_out_are_reported_and_kept() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    let report = out.join("report.json");
+    let clean = || {
+        let out = descrape()
+            .arg("clean")
+            .arg(repo().join("samples/raw"))
+            .arg("-o")
+            .arg(&out)
+            .arg("--report")
+            .arg(&report)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    // A new OUT: nothing to look for, and the report says nothing of it.
+    let err = clean();
+    assert!(!err.contains("not written by this run"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(v.get("left_behind").is_none(), "{v}");
+    write(&out, "stale.txt", "from a run on other inputs");
+    write(&out, "gone/deep.txt", "an input since removed");
+    write(&out, ".keep", "hidden entries are never outputs");
+    let err = clean();
+    let (summary, notice) = err.split_once("descrape: warning: ").expect("a warning");
+    assert!(summary.contains("5 files: 4 changed"), "the notice comes after the summary: {err}");
+    assert_eq!(
+        notice,
+        format!(
+            "2 files in `{}` were not written by this run (left from an earlier one, not deleted): gone/deep.txt, stale.txt\n",
+            out.display()
+        )
+    );
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(v["left_behind"], serde_json::json!(["gone/deep.txt", "stale.txt"]));
+    for f in ["stale.txt", "gone/deep.txt", ".keep"] {
+        assert!(out.join(f).exists(), "{f} was deleted");
+    }
+}
+
+#[test]
+fn left_outputs_are_counted_past_the_first_five_even_when_quiet() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    for i in 0..7 {
+        write(&out, &format!("old-{i}.txt"), "x");
+    }
+    descrape()
+        .args(["clean", "-q"])
+        .arg(repo().join("samples/raw"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(format!(
+            "descrape: warning: 7 files in `{}` were not written by this run (left from an earlier one, \
+             not deleted): old-0.txt, old-1.txt, old-2.txt, old-3.txt, old-4.txt and 2 more\n",
+            out.display()
+        ));
+}
+
+#[test]
+fn left_outputs_are_not_looked_for_beside_a_file_input() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    write(&out, "other.txt", "collected by an earlier run");
+    descrape()
+        .args(["clean", "-q"])
+        .arg(repo().join("samples/raw/000_29602f2ae2a338a5.txt"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr("");
+}

@@ -241,3 +241,246 @@ fn test_takes_rules_files_as_arguments() {
     assert_eq!(code, 1);
     assert!(out.ends_with("0 passed, 2 failed\n"), "{out}");
 }
+
+/// Every line of `out` parsed as JSON.
+fn json_lines(out: &str) -> Vec<serde_json::Value> {
+    out.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {e}: {l}"))).collect()
+}
+
+#[test]
+fn check_json_says_ok_or_lists_every_error_on_stdout() {
+    let (code, out, _) = run(&["check", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["ok"].as_bool(), v["files"].as_u64(), v["errors"].as_array().map(Vec::len)),
+        (Some(true), Some(11), Some(0))
+    );
+    let (code, out, err) = run(&["check", "--json", &fixture("broken.yaml")]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err, "", "with --json the errors are in the document only");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 6);
+    let first = &v["errors"][0];
+    assert!(first["file"].as_str().unwrap().ends_with("tests/fixtures/tuning/broken.yaml"), "{first}");
+    assert_eq!((first["line"].as_u64(), first["column"].as_u64()), (Some(5), Some(12)));
+    assert_eq!(first["rule"], "site.credit");
+    assert_eq!(first["message"], "`pattern`: invalid regex `\\(Photo (by`: unclosed group");
+}
+
+#[test]
+fn test_json_lists_failing_examples_with_their_rule_s_place() {
+    let (code, out, _) = run(&["test", "--json", &fixture("failing-examples.yaml")]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["passed"].as_u64(), v["failed"].as_u64()), (Some(0), Some(2)));
+    let f = &v["failures"][0];
+    assert_eq!(f["rule"], "site.read-more");
+    assert!(f["file"].as_str().unwrap().ends_with("failing-examples.yaml"));
+    assert_eq!(f["line"], 2);
+    assert_eq!(f["example"], "READ MORE: Talks resume");
+    assert_eq!(f["problem"], "`remove` example was not removed by this rule");
+    let (code, out, _) = run(&["test", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["failed"], 0);
+    assert!(v["passed"].as_u64().unwrap() > 100);
+}
+
+#[test]
+fn explain_json_has_the_same_parts_as_the_text() {
+    let (code, out, _) = run(&["explain", "source.culled", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["id"].as_str(), v["kind"].as_str()), (Some("source.culled"), Some("line")));
+    assert_eq!((v["file"].as_str(), v["line"].as_u64()), (Some("rules/source.yaml"), Some(2)));
+    assert_eq!(v["patterns"][0]["name"], "pattern");
+    assert!(v["patterns"][0]["regex"].as_str().unwrap().contains("Culled|Adapted"));
+    assert_eq!(v["guards"], serde_json::json!(["where: tail within 3", "max_words: 15"]));
+    assert_eq!(v["examples"]["remove"][0], serde_json::json!({"text": "Culled from Presstv"}));
+    assert_eq!(v["examples"]["keep"].as_array().unwrap().len(), 1);
+    let (code, _, err) = run(&["explain", "nope.nope", "--json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no rule with id `nope.nope`"));
+}
+
+#[test]
+fn diff_json_is_one_line_per_changed_document_with_its_edits() {
+    let (code, out, _) = run(&["diff", "samples/raw", "--json", "--color", "always"]);
+    assert_eq!(code, 1, "exit code as for the text diff");
+    assert!(!out.contains('\x1b'), "JSON is never coloured");
+    let docs = json_lines(&out);
+    let files: Vec<&str> = docs.iter().map(|d| d["file"].as_str().unwrap()).collect();
+    assert_eq!(
+        files,
+        [
+            "001_04e8e9d62abacaa4.txt",
+            "002_2bd8b93181a83e87.txt",
+            "003_58d3557daf0ad729.txt",
+            "004_c8dd5039b62e9dc9.txt"
+        ]
+    );
+    let words: u64 = docs.iter().map(|d| d["words_removed"].as_u64().unwrap()).sum();
+    assert_eq!(words, 188, "the words the summary of `clean` counts");
+    let edit = &docs[3]["edits"][0];
+    assert_eq!(
+        (edit["type"].as_str(), edit["file"].as_str()),
+        (Some("edit"), Some("004_c8dd5039b62e9dc9.txt"))
+    );
+    assert!(edit["rule"].is_string() && edit["bytes"].is_array() && edit["removed"].is_string(), "{edit}");
+
+    let (code, out, _) = run(&["diff", "samples/raw", "--json", "--rule", "source.culled"]);
+    assert_eq!(code, 1);
+    let docs = json_lines(&out);
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0]["edits"].as_array().unwrap().len(), 1);
+    assert_eq!(docs[0]["edits"][0]["removed"], "\nCulled from Presstv");
+    assert_eq!(docs[0]["words_removed"], 3);
+
+    let (code, out, _) = run(&["diff", "samples/raw/000_29602f2ae2a338a5.txt", "--json"]);
+    assert_eq!((code, out.as_str()), (0, ""), "nothing to change, no line");
+}
+
+#[test]
+fn diff_json_names_json_lines_records_by_id_and_line() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let input = crate::util::write(
+        tmp.path(),
+        "d.jsonl",
+        "{\"id\":\"a\",\"text\":\"Story one.\\n\\nCulled from Presstv\"}\n{\"id\":\"b\",\"text\":\"Story two.\"}\n",
+    );
+    let out = descrape().arg("diff").arg(&input).arg("--json").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let docs = json_lines(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(docs.len(), 1);
+    assert_eq!(
+        (docs[0]["file"].as_str(), docs[0]["id"].as_str(), docs[0]["line"].as_u64()),
+        (Some("d.jsonl"), Some("a"), Some(1))
+    );
+    assert_eq!(docs[0]["edits"][0]["id"], "a");
+}
+
+#[test]
+fn diff_against_json_is_one_document() {
+    let (code, out, _) =
+        run(&["diff", "samples/raw", "--no-default-rules", "--against", &fixture("idle.yaml"), "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["documents"].as_u64(), v["documents_changed"].as_u64()), (Some(5), Some(0)));
+    let (code, out, _) = run(&[
+        "diff",
+        "samples/raw",
+        "--against",
+        &fixture("idle.yaml"),
+        "--no-default-rules",
+        "--rules",
+        "rules",
+        "--json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["documents_changed"], 4);
+    assert_eq!(v["words_newly_removed"], 188);
+    assert!(v["rules"][0]["examples"][0]["text"].as_str().unwrap().starts_with("removed: "));
+}
+
+/// The samples as JSON Lines records (`doc`, `body`) with one record more
+/// and a malformed line, and their gold split over two shards with one
+/// record more; returns the input file and the gold directory.
+fn samples_as_records(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let record =
+        |id: &str, text: &str| format!("{}\n", serde_json::json!({"doc": id, "body": text, "src": "s"}));
+    let (raw, expected) =
+        (crate::util::tree(&repo().join("samples/raw")), crate::util::tree(&repo().join("samples/expected")));
+    let text = |b: &Vec<u8>| String::from_utf8(b.clone()).unwrap();
+    let mut input: String = raw.iter().map(|(id, b)| record(id, &text(b))).collect();
+    input.push_str(&record("extra", "A story without gold.\n\nCulled from Presstv"));
+    input.push_str("{\"doc\": \n");
+    let gold: Vec<String> = expected.iter().map(|(id, b)| record(id, &text(b))).collect();
+    let input = crate::util::write(dir, "in.jsonl", input);
+    crate::util::write(dir, "gold/part-0.jsonl", gold[..2].concat());
+    crate::util::write(dir, "gold/part-1.jsonl.gz", gzip(&(gold[2..].concat() + &record("orphan", "x"))));
+    (input, dir.join("gold"))
+}
+
+fn gzip(s: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(s.as_bytes()).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn eval_scores_json_lines_records_against_gold_records_by_id() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let (input, gold) = samples_as_records(tmp.path());
+    let eval = |json: bool| {
+        let mut cmd = descrape();
+        cmd.arg("eval").arg("--gold").arg(&gold).arg(&input).args([
+            "--text-field",
+            "body",
+            "--id-field",
+            "doc",
+        ]);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, out, err) = eval(false);
+    assert_eq!(code, 0, "{err}");
+    let head: Vec<&str> = out.lines().take(4).collect();
+    assert_eq!(
+        head,
+        [
+            "5 records: precision 1.0000, recall 1.0000, F1 1.0000 (188 noise words removed, 0 story words removed, 0 noise words missed)",
+            "no gold record for 1 inputs: extra",
+            "no input record for 1 gold records: orphan",
+            "clean records untouched: 1 of 1",
+        ]
+    );
+    assert!(err.contains("in.jsonl:7: malformed JSON"), "{err}");
+    let (code, out, err) = eval(true);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["files"].as_u64(), v["counts"]["true_removed"].as_u64()), (Some(5), Some(188)));
+    assert_eq!(v["files_without_gold"], serde_json::json!(["extra"]));
+    assert_eq!(v["gold_without_input"], serde_json::json!(["orphan"]));
+    assert!(err.contains("1 input records have no gold and were not scored"), "{err}");
+    assert!(err.contains("1 gold records have no input record"), "{err}");
+}
+
+#[test]
+fn eval_refuses_gold_records_it_cannot_match() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let (input, gold) = samples_as_records(tmp.path());
+    let run = |gold: &std::path::Path| {
+        descrape()
+            .arg("eval")
+            .arg("--gold")
+            .arg(gold)
+            .arg(&input)
+            .args(["--text-field", "body", "--id-field", "doc"])
+            .output()
+            .unwrap()
+    };
+    let dup = crate::util::write(
+        tmp.path(),
+        "dup.jsonl",
+        "{\"doc\":\"a\",\"body\":\"x\"}\n{\"doc\":\"a\",\"body\":\"y\"}\n",
+    );
+    let out = run(&dup);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("gold id `a` is given twice:") && err.contains("dup.jsonl` line 2"), "{err}");
+    let no_id = crate::util::write(tmp.path(), "noid.jsonl", "{\"body\":\"x\"}\n");
+    let err = String::from_utf8(run(&no_id).stderr).unwrap();
+    assert!(err.contains("noid.jsonl` line 1: no `doc` field"), "{err}");
+    assert!(gold.is_dir());
+}

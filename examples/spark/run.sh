@@ -8,6 +8,7 @@
 #
 # Extra arguments go to descrape in every run, baseline and Spark alike.
 # Environment:
+#   DESCRAPE     the descrape binary           [`descrape` on PATH, else target/release/descrape]
 #   SPARK_VENV   virtualenv for PySpark        [examples/spark/.venv]
 #   PARTITIONS   Spark partitions               [4]
 #   KEEP=1       keep the work directory (it is kept anyway on failure)
@@ -38,10 +39,16 @@ finish() {
 trap finish EXIT
 
 # --- descrape -----------------------------------------------------------------
-step "build descrape (cargo build --release)"
-(cd "$REPO" && cargo build --release)
-BIN=$REPO/target/release/descrape
-[ -x "$BIN" ] || die "no binary at $BIN"
+# The binary already built, never a build here: $DESCRAPE, else `descrape` on
+# PATH (what `cargo install --locked --path .` installs), else this
+# repository's release build.
+step "descrape"
+BIN=${DESCRAPE:-$(command -v descrape || true)}
+BIN=${BIN:-$REPO/target/release/descrape}
+[ -x "$BIN" ] || die "no descrape binary at $BIN: run \`cargo install --locked --path $REPO\` first, or set DESCRAPE=/path/to/descrape"
+# Absolute, so the Spark workers find it whatever their working directory.
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+echo "  $BIN: $("$BIN" --version)" >&2
 
 # --- Java and PySpark -----------------------------------------------------------
 step "Java and PySpark"

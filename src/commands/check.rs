@@ -1,28 +1,84 @@
 //! `descrape check`: load the rules and say whether they are valid, with
 //! every diagnostic at its FILE:LINE:COL. Reads no input.
+//!
+//! As text, the verdict goes to stdout and the errors to stderr; with
+//! `--json`, both are one document on stdout.
 
 use std::collections::BTreeSet;
 use std::io::Write;
 
 use anyhow::Result;
+use serde::Serialize;
 
-use super::Outcome;
+use super::{print, Outcome};
 use crate::cli::CheckArgs;
 use crate::rules::RulesError;
 
+/// What `check` found.
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub ok: bool,
+    /// Rules loaded and the files they came from (when `ok`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rules: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<usize>,
+    pub errors: Vec<CheckError>,
+}
+
+/// One diagnostic, at its place in a rules file.
+#[derive(Debug, Serialize)]
+pub struct CheckError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub rule: Option<String>,
+    pub message: String,
+    /// The diagnostic with its source line and a caret, as text shows it.
+    #[serde(skip)]
+    pub shown: String,
+}
+
+impl super::Report for CheckReport {
+    fn render(&self) -> String {
+        if let (Some(rules), Some(files)) = (self.rules, self.files) {
+            return format!("{rules} rules in {files} files: ok\n");
+        }
+        let mut s: String = self.errors.iter().map(|e| format!("{}\n", e.shown)).collect();
+        let n = self.errors.len();
+        s.push_str(&format!("{n} error{}\n", if n == 1 { "" } else { "s" }));
+        s
+    }
+}
+
 pub fn run(args: CheckArgs, out: &mut impl Write) -> Result<Outcome> {
-    match super::load_rules(&args.selected()) {
+    let json = args.json;
+    let report = match super::load_rules(&args.selected()) {
         Ok(rules) => {
             let files: BTreeSet<&str> = rules.rules().iter().map(|r| r.origin.file.as_str()).collect();
-            writeln!(out, "{} rules in {} files: ok", rules.len(), files.len())?;
-            Ok(Outcome::Success)
+            CheckReport { ok: true, rules: Some(rules.len()), files: Some(files.len()), errors: Vec::new() }
         }
-        Err(RulesError { diagnostics }) => {
-            for d in &diagnostics {
-                eprintln!("{}", d.render_with_source());
-            }
-            eprintln!("{} error{}", diagnostics.len(), if diagnostics.len() == 1 { "" } else { "s" });
-            Ok(Outcome::InvalidRules)
-        }
+        Err(RulesError { diagnostics }) => CheckReport {
+            ok: false,
+            rules: None,
+            files: None,
+            errors: diagnostics
+                .iter()
+                .map(|d| CheckError {
+                    file: d.file.clone(),
+                    line: d.line,
+                    column: d.column,
+                    rule: d.rule.clone(),
+                    message: d.message.clone(),
+                    shown: d.render_with_source(),
+                })
+                .collect(),
+        },
+    };
+    if json || report.ok {
+        print(&report, json, out)?;
+    } else {
+        print(&report, false, &mut std::io::stderr())?;
     }
+    Ok(if report.ok { Outcome::Success } else { Outcome::InvalidRules })
 }

@@ -10,6 +10,22 @@ use crate::clean::{self, CleanOptions};
 use crate::cli::CleanArgs;
 use crate::engine::Cleaner;
 
+/// Files shown by name when OUT holds files this run did not write.
+const LEFT_SHOWN: usize = 5;
+
+fn left_behind_notice(left: &[String], out: &std::path::Path) -> String {
+    let n = left.len();
+    let shown: Vec<&str> = left.iter().take(LEFT_SHOWN).map(String::as_str).collect();
+    let more = if n > LEFT_SHOWN { format!(" and {} more", n - LEFT_SHOWN) } else { String::new() };
+    format!(
+        "{n} file{} in `{}` {} not written by this run (left from an earlier one, not deleted): {}{more}",
+        if n == 1 { "" } else { "s" },
+        out.display(),
+        if n == 1 { "was" } else { "were" },
+        shown.join(", ")
+    )
+}
+
 pub fn run(args: CleanArgs) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
     let reading = args.format.reading(args.inputs.clone(), args.threads.jobs);
@@ -40,6 +56,10 @@ pub fn run(args: CleanArgs) -> Result<Outcome> {
     let summary = clean::run(cleaner, &opts, |msg| eprintln!("descrape: {msg}"))?;
     if !args.quiet {
         eprint!("{}", summary.render());
+    }
+    if let (Some(left), Some(out)) = (summary.left_behind.as_ref().filter(|l| !l.is_empty()), &opts.out) {
+        // Quiet or not: stale files beside fresh outputs mislead whoever reads OUT.
+        eprintln!("descrape: warning: {}", left_behind_notice(left, out));
     }
     let f = &summary.files;
     if f.read + f.skipped + f.failed == 0 && !summary.interrupted {

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
 
-use super::{prepare_counts, Outcome};
+use super::{line, prepare_counts, print, Outcome};
 use crate::cli::{ColorChoice, DiffArgs, RulesArgs};
 use crate::diff::Style;
 use crate::engine::Cleaner;
@@ -15,14 +15,16 @@ use crate::inspect;
 pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let color = wants_color(args.color, std::io::stdout().is_terminal(), no_color);
+    // JSON is for programs: never coloured, whatever --color says.
+    let color = !args.json && wants_color(args.color, std::io::stdout().is_terminal(), no_color);
     let style = Style { color, context: args.context };
     let mut stderr = std::io::stderr();
     let reading = args.format.reading(args.inputs, args.threads.jobs);
     let counts = prepare_counts(&rules, &args.count, &reading, true)?;
     let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None };
     let (changed, failed) = if args.against.is_empty() {
-        inspect::diff(cleaner, &reading, &args.only, style, out, &mut stderr)?
+        let show = |d: &inspect::DocumentDiff| line(d, args.json);
+        inspect::diff(cleaner, &reading, &args.only, style, show, out, &mut stderr)?
     } else {
         let old = super::load_rules(&RulesArgs {
             rules: args.against.clone(),
@@ -31,7 +33,7 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
         let old_counts = prepare_counts(&old, &args.count, &reading, true)?;
         let old = Cleaner { rules: &old, counts: old_counts.as_ref(), group: None };
         let report = inspect::impact(cleaner, old, &reading, args.examples, &mut stderr)?;
-        write!(out, "{}", report.render())?;
+        print(&report, args.json, out)?;
         (report.documents_changed > 0, report.failed)
     };
     Ok(if failed > 0 {
@@ -41,6 +43,18 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+impl super::Report for inspect::DocumentDiff<'_> {
+    fn render(&self) -> String {
+        inspect::DocumentDiff::render(self)
+    }
+}
+
+impl super::Report for inspect::Impact {
+    fn render(&self) -> String {
+        inspect::Impact::render(self)
+    }
 }
 
 /// `--color auto` colours a terminal unless `NO_COLOR` is set (no-color.org);

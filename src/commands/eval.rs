@@ -1,35 +1,53 @@
-//! `descrape eval`: clean a directory in memory and score it against
-//! hand-cleaned gold files, word by word. The scoring is `eval.rs`.
+//! `descrape eval`: clean a directory (or JSON Lines records) in memory
+//! and score it against hand-cleaned gold, word by word. The scoring is
+//! `eval.rs`; matching documents to their gold is `inspect.rs`.
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 use super::{prepare_counts, print, Outcome};
 use crate::batch::Format;
 use crate::cli::EvalArgs;
 use crate::engine::Cleaner;
-use crate::inspect::{self, Reading};
+use crate::inspect::{self, Gold};
 
 pub fn run(args: EvalArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
-    let reading = Reading {
-        paths: vec![args.input.clone()],
-        format: Some(Format::Text),
-        fields: Default::default(),
-        input_type: args.input_type.into(),
-        jobs: args.threads.jobs,
-    };
+    let reading = args.format.reading(vec![args.input.clone()], args.threads.jobs);
     let counts = prepare_counts(&rules, &args.count, &reading, true)?;
+    let inputs = reading.inputs()?;
+    let gold = match inputs.format {
+        Format::Text if !args.input.is_dir() || !args.gold.is_dir() => bail!(
+            "eval needs two directories, or JSON Lines input: `{}` and `{}`",
+            args.input.display(),
+            args.gold.display()
+        ),
+        Format::Text => Gold::Dir(args.gold.clone()),
+        Format::Jsonl => Gold::records(&args.gold, &args.format.fields())?,
+    };
+    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None };
+    let mut stderr = std::io::stderr();
     let eval = inspect::eval(
-        Cleaner { rules: &rules, counts: counts.as_ref(), group: None },
-        &args.input,
-        &args.gold,
-        args.input_type.into(),
+        cleaner,
+        inputs,
+        &gold,
         args.ignore.as_deref(),
         args.worst,
         args.threads.jobs,
+        &mut stderr,
     )?;
+    if args.json {
+        // The text report says so itself; a reader of the JSON may not look.
+        let unit = if eval.records { "records" } else { "files" };
+        let (missing, unused) = (eval.files_without_gold.len(), eval.gold_without_input.len());
+        if missing > 0 {
+            eprintln!("descrape: {missing} input {unit} have no gold and were not scored");
+        }
+        if unused > 0 {
+            eprintln!("descrape: {unused} gold records have no input record");
+        }
+    }
     print(&eval, args.json, out)?;
     Ok(Outcome::Success)
 }

@@ -1,18 +1,25 @@
 //! `descrape explain ID`: one rule's doc, source, patterns, guards and
-//! examples. The text is made by `explain.rs` at the crate root.
+//! examples. The description is made by `explain.rs` at the crate root.
 
 use std::io::Write;
 
 use anyhow::{bail, Result};
 
-use super::Outcome;
+use super::{print, Outcome};
 use crate::cli::ExplainArgs;
+use crate::explain;
 
 pub fn run(args: ExplainArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
     let Some(rule) = rules.get(&args.id) else {
         bail!("{}", rules.no_such_rule(&args.id));
     };
-    write!(out, "{}", crate::explain::explain(rule))?;
+    print(&explain::describe(rule), args.json, out)?;
     Ok(Outcome::Success)
+}
+
+impl super::Report for explain::Description {
+    fn render(&self) -> String {
+        explain::Description::render(self)
+    }
 }

@@ -60,6 +60,19 @@ pub fn print(report: &impl Report, json: bool, out: &mut impl Write) -> Result<(
     Ok(())
 }
 
+/// One report of a stream of them (`diff`'s, one per document): a line of
+/// JSON Lines (with `json`) or its text rendering. Made on the workers, so
+/// it is returned rather than written.
+pub fn line(report: &impl Report, json: bool) -> Result<String> {
+    if json {
+        let mut s = serde_json::to_string(report)?;
+        s.push('\n');
+        Ok(s)
+    } else {
+        Ok(report.render())
+    }
+}
+
 /// Counts for `repeated` rules: from `--counts`, or a first pass over the
 /// inputs. A note on where repetition is off goes to stderr unless `quiet`.
 pub fn prepare_counts(
