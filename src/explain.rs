@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::rules::{BlockEnd, Kind, Place, Rule, RuleSet, COMMON_KEYS, KINDS, LINE_GUARDS};
+use crate::rules::{BlockEnd, Examples, Kind, Place, Rule, RuleSet, COMMON_KEYS, KINDS, LINE_GUARDS};
 
 /// The rule's patterns as (name, regex) pairs.
 fn patterns(rule: &Rule) -> Vec<(&'static str, String)> {
@@ -107,20 +107,6 @@ pub struct Pattern {
     pub regex: String,
 }
 
-#[derive(Debug, Serialize)]
-pub struct Examples {
-    pub remove: Vec<RemoveExample>,
-    pub keep: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct RemoveExample {
-    pub text: String,
-    /// What the example must come out as, when the rule's test says.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub output: Option<String>,
-}
-
 pub fn describe(rule: &Rule) -> Description {
     Description {
         id: rule.id.clone(),
@@ -130,15 +116,7 @@ pub fn describe(rule: &Rule) -> Description {
         doc: rule.doc.trim_end().to_string(),
         patterns: patterns(rule).into_iter().map(|(name, regex)| Pattern { name, regex }).collect(),
         guards: guards(rule),
-        examples: Examples {
-            remove: rule
-                .tests
-                .remove
-                .iter()
-                .map(|ex| RemoveExample { text: ex.text.clone(), output: ex.output.clone() })
-                .collect(),
-            keep: rule.tests.keep.clone(),
-        },
+        examples: rule.tests.clone(),
     }
 }
 

@@ -42,7 +42,9 @@ pub struct CheckError {
 impl super::Report for CheckReport {
     fn render(&self) -> String {
         if let (Some(rules), Some(files)) = (self.rules, self.files) {
-            return format!("{rules} rules in {files} files: ok\n");
+            let plural =
+                |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+            return format!("{} in {}: ok\n", plural(rules, "rule"), plural(files, "file"));
         }
         let mut s: String = self.errors.iter().map(|e| format!("{}\n", e.shown)).collect();
         let n = self.errors.len();

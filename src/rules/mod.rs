@@ -196,16 +196,17 @@ impl Scope {
 }
 
 /// A rule's own examples, checked by `descrape test` and `cargo test`.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct Examples {
     pub remove: Vec<RemoveExample>,
     pub keep: Vec<String>,
 }
 
 /// Text the rule must change, and optionally what must be left of it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct RemoveExample {
     pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
 }
 
