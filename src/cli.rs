@@ -245,8 +245,11 @@ pub struct RulesListArgs {
     #[command(flatten)]
     pub rules: RulesArgs,
     /// Print the full rules reference as Markdown (how docs/rules.md is made).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "json")]
     pub markdown: bool,
+    /// Print every rule as `explain --json` describes one: a JSON array on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -306,6 +306,21 @@ fn explain_json_has_the_same_parts_as_the_text() {
 }
 
 #[test]
+fn rules_json_describes_every_rule_as_explain_does() {
+    let (code, out, _) = run(&["rules", "--json"]);
+    assert_eq!(code, 0);
+    let all: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let (_, list, _) = run(&["rules"]);
+    assert_eq!(all.len(), list.lines().count());
+    let culled = all.iter().find(|r| r["id"] == "source.culled").expect("source.culled is listed");
+    let (_, one, _) = run(&["explain", "source.culled", "--json"]);
+    assert_eq!(*culled, serde_json::from_str::<serde_json::Value>(&one).unwrap());
+    let (code, _, err) = run(&["rules", "--json", "--markdown"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot be used with"), "{err}");
+}
+
+#[test]
 fn diff_json_is_one_line_per_changed_document_with_its_edits() {
     let (code, out, _) = run(&["diff", "samples/raw", "--json", "--color", "always"]);
     assert_eq!(code, 1, "exit code as for the text diff");

@@ -1,5 +1,6 @@
 //! `descrape rules`: every rule with its kind and the first line of its
-//! doc, or with `--markdown` the full reference that is `docs/rules.md`.
+//! doc; with `--markdown` the full reference that is `docs/rules.md`; with
+//! `--json` every rule as `explain --json` describes one.
 
 use std::io::Write;
 
@@ -11,6 +12,12 @@ use crate::explain;
 
 pub fn run(args: RulesListArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
+    if args.json {
+        let all: Vec<_> = rules.rules().iter().map(explain::describe).collect();
+        serde_json::to_writer_pretty(&mut *out, &all)?;
+        writeln!(out)?;
+        return Ok(Outcome::Success);
+    }
     let text = if args.markdown { explain::markdown(&rules) } else { explain::list(&rules) };
     write!(out, "{text}")?;
     Ok(Outcome::Success)
