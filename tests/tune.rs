@@ -203,6 +203,20 @@ fn a_misspelled_rule_id_gets_the_nearest_one() {
 }
 
 #[test]
+fn every_command_shows_rules_errors_with_source_and_caret() {
+    for cmd in [&["clean", "samples/raw", "-o", "unused-out"][..], &["stats", "samples/raw"], &["rules"]] {
+        let mut args = cmd.to_vec();
+        let broken = fixture("broken.yaml");
+        args.extend(["--rules", broken.as_str()]);
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{cmd:?}: {err}");
+        assert!(err.contains("broken.yaml:5:12: rule 'site.credit'"), "{cmd:?}: {err}");
+        assert!(err.contains("    pattern: '\\(Photo (by'\n             ^"), "{cmd:?}: {err}");
+    }
+    assert!(!std::path::Path::new("unused-out").exists(), "no output before the rules load");
+}
+
+#[test]
 fn check_takes_rules_files_as_arguments() {
     let (code, out, _) = run(&["check", &fixture("washpost.yaml")]);
     assert_eq!(code, 0, "{out}");

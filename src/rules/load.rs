@@ -78,7 +78,9 @@ impl fmt::Display for RulesError {
             if i > 0 {
                 f.write_str("\n")?;
             }
-            write!(f, "{d}")?;
+            // With the source line and a caret, as `check` shows it, so
+            // every command that loads rules points at the mistake alike.
+            f.write_str(&d.render_with_source())?;
         }
         Ok(())
     }
