@@ -28,8 +28,8 @@ def part_of(url):
     return "test" if hashlib.sha1(host.encode()).digest()[0] % 2 else "tune"
 
 
-def arguments(work, misses_help):
-    """The options this script and snippets.py share, parsed."""
+def arguments(work, misses_help, sets=None):
+    """The options this script, snippets.py and labelled.py share, parsed."""
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default=os.path.join(here, "..", "..", "shared", "corpus"))
@@ -38,6 +38,8 @@ def arguments(work, misses_help):
     ap.add_argument("--work", default=work)
     ap.add_argument("--rules", default="", help="extra arguments for clean (and eval), e.g. '--rules x.yaml'")
     ap.add_argument("--misses", type=int, default=0, help=misses_help)
+    if sets:
+        ap.add_argument("--set", default=sets[0], choices=sets)
     return ap.parse_args()
 
 
