@@ -12,6 +12,7 @@ use clap::Parser;
 use descrape::cli::{Cli, Command};
 use descrape::commands::{self, Outcome};
 use descrape::exit_codes;
+use descrape::rules::RulesError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -20,7 +21,12 @@ fn main() -> ExitCode {
         Ok(outcome) => exit_codes::of(outcome),
         Err(err) if viewer && is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("descrape: {err:#}");
+            match err.downcast_ref::<RulesError>() {
+                // As `check` shows them, with the source line and a caret,
+                // whichever command loaded the rules.
+                Some(rules) => eprintln!("descrape: {}", rules.render_with_source()),
+                None => eprintln!("descrape: {err:#}"),
+            }
             ExitCode::from(exit_codes::ERROR)
         }
     }

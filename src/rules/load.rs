@@ -78,15 +78,21 @@ impl fmt::Display for RulesError {
             if i > 0 {
                 f.write_str("\n")?;
             }
-            // With the source line and a caret, as `check` shows it, so
-            // every command that loads rules points at the mistake alike.
-            f.write_str(&d.render_with_source())?;
+            write!(f, "{d}")?;
         }
         Ok(())
     }
 }
 
 impl std::error::Error for RulesError {}
+
+impl RulesError {
+    /// Every diagnostic with its source line and a caret, as `check` and
+    /// the command line show them.
+    pub fn render_with_source(&self) -> String {
+        self.diagnostics.iter().map(Diagnostic::render_with_source).collect::<Vec<_>>().join("\n")
+    }
+}
 
 /// The built-in set (a folder under `rules/`) that is part of the default
 /// rules, after the phrase rules of `rules/*.yaml`, so that when both claim
