@@ -109,7 +109,7 @@ fn clean_text(cleaner: Cleaner, path: Option<&str>, text: &str) -> Vec<Edit> {
 
 /// Decode and clean one file's bytes (standard input's when `rel` is `-`).
 pub fn clean_bytes(cleaner: Cleaner, bytes: Vec<u8>, rel: String, is_page: bool) -> Item {
-    let decoded = if is_page { html::decode(bytes) } else { decode::decode(bytes) };
+    let decoded = if is_page { decode::decode_page(bytes) } else { decode::decode(bytes) };
     // Standard input has no path: path-scoped rules do not apply to it.
     let path = (rel != "-").then_some(rel.as_str());
     match decoded {
