@@ -10,8 +10,8 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::batch::Cleaned;
 use crate::decode::Source;
+use crate::document::Cleaned;
 use crate::rules::RuleSet;
 use crate::text::{self, Edit};
 

@@ -19,13 +19,15 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
-use crate::batch::{self, Cleaned, Feed, Format, InputType, Inputs, Item, Settings};
 use crate::changelog::{self, Record};
+use crate::document::{Cleaned, Format, InputType, Item};
 use crate::engine::Cleaner;
 use crate::format;
+use crate::input::Inputs;
 use crate::interrupt;
 use crate::jsonl::{self, Compression, Fields, Sink};
 use crate::output::{self, AtomicWriter};
+use crate::pipeline::{self, Feed, Progress, Settings};
 use crate::report::{Summary, Totals};
 use crate::rules::RuleSet;
 use crate::text;
@@ -233,7 +235,7 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
         _ => None,
     };
     let map = |item| finish_item(rules, opts, tree.as_deref(), &input_rels, item);
-    let sink = |mut done: Done, bar: &indicatif::ProgressBar| {
+    let sink = |mut done: Done, bar: &Progress| {
         if let (true, Some(rel)) = (mirror, done.written.take()) {
             names.insert(rel);
         }
@@ -282,9 +284,9 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
     match &shard_dir {
         Some(dir) => {
             let shard = |s: &walk::SourceFile, feed: Feed<Done>| write_shard(opts, dir, s, feed);
-            batch::run_shards(inputs, cleaner, opts.settings, map, shard, sink)?
+            pipeline::run_shards(inputs, cleaner, opts.settings, map, shard, sink)?
         }
-        None => batch::run(inputs, cleaner, opts.settings, map, sink)?,
+        None => pipeline::run(inputs, cleaner, opts.settings, map, sink)?,
     }
     if let Target::Stream(sink) = target {
         sink.finish().context("cannot write the output")?;

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::inspect::Reading;
 use crate::jsonl::Fields;
 
-/// How documents are stored in the inputs (`batch::Format`, as typed).
+/// How documents are stored in the inputs (`document::Format`, as typed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// One document per file.
@@ -17,7 +17,7 @@ pub enum Format {
     Jsonl,
 }
 
-/// Whether a document is text or a web page (`batch::InputType`, as typed).
+/// Whether a document is text or a web page (`document::InputType`, as typed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InputType {
     /// HTML by extension (.html, .htm, .xhtml) or by its first bytes; JSON Lines records are text.

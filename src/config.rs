@@ -2,23 +2,23 @@
 //! line's value enums (`cli.rs`) mapped to the library's own types, so no
 //! library type depends on clap.
 
-use crate::{batch, cli, jsonl, repeat};
+use crate::{cli, document, jsonl, repeat};
 
-impl From<cli::Format> for batch::Format {
+impl From<cli::Format> for document::Format {
     fn from(f: cli::Format) -> Self {
         match f {
-            cli::Format::Text => batch::Format::Text,
-            cli::Format::Jsonl => batch::Format::Jsonl,
+            cli::Format::Text => document::Format::Text,
+            cli::Format::Jsonl => document::Format::Jsonl,
         }
     }
 }
 
-impl From<cli::InputType> for batch::InputType {
+impl From<cli::InputType> for document::InputType {
     fn from(t: cli::InputType) -> Self {
         match t {
-            cli::InputType::Auto => batch::InputType::Auto,
-            cli::InputType::Text => batch::InputType::Text,
-            cli::InputType::Html => batch::InputType::Html,
+            cli::InputType::Auto => document::InputType::Auto,
+            cli::InputType::Text => document::InputType::Text,
+            cli::InputType::Html => document::InputType::Html,
         }
     }
 }

@@ -1,4 +1,6 @@
-//! Bytes to text: BOM, then UTF-8, then detection, as one decision per file.
+//! Bytes to text, for text files and for web pages: BOM, then UTF-8 (for a
+//! page, its `<meta charset>` first), then detection, as one decision per
+//! file.
 //!
 //! UTF-8 (with or without BOM) and UTF-16 with BOM are taken as such. Text
 //! that is UTF-8 but for a few stray bytes (fewer bad sequences than valid
@@ -6,6 +8,7 @@
 //! any other bytes that are not valid UTF-8 are guessed by `chardetng` and
 //! decoded by `encoding_rs`. A NUL byte outside UTF-16 marks a binary file,
 //! which is not text to clean. The BOM is not part of the decoded text.
+//! Pages are decoded as browsers do ([`decode_page`]).
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 
@@ -48,6 +51,7 @@ pub enum Decoded {
     },
 }
 
+/// Decode a text file: BOM, then UTF-8, then detection.
 pub fn decode(bytes: Vec<u8>) -> Decoded {
     if let Some((enc, bom_len)) = Encoding::for_bom(&bytes) {
         return decode_with(enc, &bytes[bom_len..], true, false);
@@ -81,11 +85,68 @@ fn decode_with(enc: &'static Encoding, bytes: &[u8], bom: bool, detected: bool) 
     Decoded::Text { text: text.into_owned(), source }
 }
 
+/// The charset a `<meta>` in the first 1024 bytes declares, as browsers
+/// read it (a UTF-16 label means UTF-8, since the bytes are ASCII-compatible).
+fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).to_ascii_lowercase();
+    let mut rest = head.as_str();
+    while let Some(i) = rest.find("<meta") {
+        rest = &rest[i + 5..];
+        let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
+        // A `charset` without a usable value (in a description, an unknown
+        // label) does not end the scan.
+        let declared = tag.find("charset").and_then(|j| {
+            let value = tag[j + 7..].trim_start().strip_prefix('=')?.trim_start();
+            let value = value.trim_start_matches(['"', '\'']);
+            let end = value
+                .find(|c: char| c == '"' || c == '\'' || c == ';' || c.is_whitespace())
+                .unwrap_or(value.len());
+            Encoding::for_label(&value.as_bytes()[..end])
+        });
+        if let Some(enc) = declared {
+            return Some(if enc == UTF_16LE || enc == UTF_16BE { UTF_8 } else { enc });
+        }
+    }
+    None
+}
+
+/// Decode a page: BOM, then `<meta charset>`, then detection.
+pub fn decode_page(bytes: Vec<u8>) -> Decoded {
+    if let Some((enc, bom_len)) = Encoding::for_bom(&bytes) {
+        let (text, lossy) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+        let source = Source { encoding: enc.name(), bom: true, detected: false, lossy, stray_bytes: 0 };
+        return Decoded::Text { text: text.into_owned(), source };
+    }
+    if let Some(nul_at) = memchr::memchr(0, &bytes) {
+        return Decoded::Binary { nul_at };
+    }
+    let (enc, detected) = match meta_charset(&bytes) {
+        Some(enc) => (enc, false),
+        None if std::str::from_utf8(&bytes).is_ok() => (UTF_8, false),
+        None => {
+            // UTF-8 with a few stray bytes stays UTF-8, as for text files.
+            if let Some((text, source)) = mostly_utf8(&bytes) {
+                return Decoded::Text { text, source };
+            }
+            let mut d = chardetng::EncodingDetector::new();
+            d.feed(&bytes, true);
+            (d.guess(None, true), true)
+        }
+    };
+    // As browsers do, an ISO-8859-1 label means Windows-1252 (encoding_rs maps it).
+    let enc = if enc.name() == "ISO-8859-1" { WINDOWS_1252 } else { enc };
+    let (text, lossy) = enc.decode_without_bom_handling(&bytes);
+    Decoded::Text {
+        text: text.into_owned(),
+        source: Source { encoding: enc.name(), bom: false, detected, lossy, stray_bytes: 0 },
+    }
+}
+
 /// UTF-8 with a few bad sequences (fewer than its valid non-ASCII
 /// characters): each bad sequence as Windows-1252 when that gives
 /// printable characters (a stray `’` or `é` from a pasted quote), else
 /// U+FFFD. `None` when the bytes look like another encoding altogether.
-pub fn mostly_utf8(bytes: &[u8]) -> Option<(String, Source)> {
+fn mostly_utf8(bytes: &[u8]) -> Option<(String, Source)> {
     let (mut valid, mut bad) = (0, 0);
     for chunk in bytes.utf8_chunks() {
         valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
@@ -163,6 +224,20 @@ mod tests {
         );
         assert_eq!(t, "Café ’n’ “quoted” and \u{FFFD}");
         assert_eq!((s.encoding, s.stray_bytes, s.lossy), ("UTF-8", 3, true));
+    }
+
+    #[test]
+    fn meta_charset_wins_over_detection() {
+        let bytes =
+            b"<html><head><meta charset=\"windows-1251\"></head><body>\xcf\xf0\xe8\xe2\xe5\xf2</body></html>"
+                .to_vec();
+        match decode_page(bytes) {
+            Decoded::Text { text, source } => {
+                assert!(text.contains("Привет"));
+                assert_eq!(source.encoding, "windows-1251");
+            }
+            Decoded::Binary { .. } => panic!("binary"),
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 
-use crate::batch::Format;
+use crate::document::Format;
 use crate::walk::Found;
 
 /// Whether a file name says JSON Lines.

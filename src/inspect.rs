@@ -9,13 +9,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Result};
 use serde::Serialize;
 
-use crate::batch::{self, Cleaned, Format, InputType, Inputs, Item, Settings};
 use crate::changelog;
 use crate::decode::{self, Decoded};
 use crate::diff::{self, Style};
+use crate::document::{Cleaned, Format, InputType, Item};
 use crate::engine::Cleaner;
 use crate::eval::{self, Evaluation, FileScore};
+use crate::input::{self, Inputs};
 use crate::jsonl::{self, Fields};
+use crate::pipeline::{self, Settings};
 use crate::report::{FileCounts, RuleTotals, Totals};
 use crate::rules::RuleSet;
 use crate::text::Edit;
@@ -144,7 +146,7 @@ pub fn diff(
     let keep: Vec<bool> = rules.rules().iter().map(|r| only.is_empty() || only.contains(&r.id)).collect();
     let mut changed = false;
     let mut files = FileCounts::default();
-    batch::run(
+    pipeline::run(
         reading.inputs()?,
         cleaner,
         quiet(reading.jobs),
@@ -205,7 +207,7 @@ pub fn stats(cleaner: Cleaner, reading: &Reading, err: &mut impl Write) -> Resul
     let mut totals = Totals::new(rules);
     let inputs = reading.inputs()?;
     totals.files.records = inputs.format == Format::Jsonl;
-    batch::run(
+    pipeline::run(
         inputs,
         cleaner,
         quiet(reading.jobs),
@@ -387,7 +389,7 @@ pub fn eval(
         Gold::Dir(_) => Vec::new(),
     };
     let mut first_error: Option<anyhow::Error> = None;
-    batch::run(
+    pipeline::run(
         inputs,
         cleaner,
         quiet(jobs),
@@ -503,14 +505,14 @@ pub fn impact(
         failed: 0,
     };
     let mut files = FileCounts::default();
-    batch::run(
+    pipeline::run(
         reading.inputs()?,
         new,
         quiet(reading.jobs),
         |item| {
             let diffs = match &item {
                 Item::Cleaned(c) => {
-                    let old_edits = batch::reclean(old, c);
+                    let old_edits = input::reclean(old, c);
                     let lines = crate::text::lines(&c.text);
                     let mut runs: Vec<(bool, usize, usize, String)> = Vec::new();
                     let a = crate::text::word_owners(&c.text, &c.edits);

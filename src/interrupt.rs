@@ -2,7 +2,7 @@
 //! documents (those in flight finish, the change log and summary are
 //! written for what was written); a second ends the process at once.
 //!
-//! Only the flag lives here: the batch runner polls it between documents,
+//! Only the flag lives here: the pipeline polls it between documents,
 //! and the command decides what an interrupted run reports.
 
 use std::sync::atomic::{AtomicBool, Ordering};

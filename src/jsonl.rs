@@ -1,5 +1,6 @@
 //! JSON Lines documents: reading and writing `.jsonl`, `.jsonl.gz` and
-//! `.jsonl.zst` (compression by extension), and one record's fields.
+//! `.jsonl.zst` (compression by extension), and one record parsed into a
+//! [`Doc`].
 //!
 //! A record is a JSON object with a text field (`text` by default) and an
 //! optional id field (`id`); every other field passes through untouched and
@@ -124,16 +125,19 @@ impl Write for Sink {
     }
 }
 
-/// A parsed record: all its fields, its text and its id (as a string).
+/// One document as a JSON Lines line holds it: all its fields, its text
+/// and its id (as a string). Called `Doc`, not `Record`: it is the
+/// document itself, what the rest of the code cleans, while a
+/// `changelog::Record` is one line of the change log about it.
 #[derive(Debug, Clone)]
-pub struct Record {
+pub struct Doc {
     pub fields: Map<String, Value>,
     pub text: String,
     pub id: Option<String>,
 }
 
 /// Parse one line; the error says what is wrong with it.
-pub fn parse(line: &str, fields: &Fields) -> Result<Record, String> {
+pub fn parse(line: &str, fields: &Fields) -> Result<Doc, String> {
     let value: Value = serde_json::from_str(line).map_err(|e| format!("malformed JSON: {e}"))?;
     let Value::Object(mut map) = value else {
         return Err("not a JSON object".to_string());
@@ -148,7 +152,7 @@ pub fn parse(line: &str, fields: &Fields) -> Result<Record, String> {
         Some(Value::Null) | None => None,
         Some(other) => Some(other.to_string()),
     };
-    Ok(Record { fields: map, text, id })
+    Ok(Doc { fields: map, text, id })
 }
 
 /// The record with its text field set to `text` and, when given, an extra

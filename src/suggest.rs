@@ -12,8 +12,10 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::batch::{self, Cleaned, Inputs, Item, Settings};
+use crate::document::{Cleaned, Item};
 use crate::engine::Cleaner;
+use crate::input::Inputs;
+use crate::pipeline::{self, Settings};
 use crate::repeat::{self, Counts, GroupBy};
 use crate::report::shorten;
 use crate::rules::{Kind, RuleSet};
@@ -45,7 +47,7 @@ fn page_rules(rules: &RuleSet) -> RuleSet {
 pub fn count(rules: &RuleSet, inputs: Inputs, group_by: GroupBy, jobs: usize) -> Result<Counts> {
     let html_only = page_rules(rules);
     let mut counts = Counts::new(group_by.clone());
-    batch::run(
+    pipeline::run(
         inputs,
         Cleaner::new(&html_only),
         Settings { jobs, progress: false },
@@ -236,7 +238,7 @@ pub fn suggest(
     // Per group: line key -> what it looks like; block key -> lines and docs.
     let mut lines: HashMap<(String, u64), Seen> = HashMap::new();
     let mut blocks: HashMap<(String, Vec<u64>), Seen> = HashMap::new();
-    batch::run(
+    pipeline::run(
         inputs,
         Cleaner::new(&html_only),
         Settings { jobs, progress: false },

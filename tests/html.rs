@@ -223,7 +223,7 @@ fn eval_on_the_html_set_keeps_every_story_word() {
 fn the_log_rebuilds_each_pages_rendered_text() {
     let rules = descrape::rules::load_default().unwrap();
     for (rel, bytes) in tree(&repo().join("tests/fixtures/html/raw")) {
-        let descrape::decode::Decoded::Text { text, .. } = descrape::html::decode(bytes) else {
+        let descrape::decode::Decoded::Text { text, .. } = descrape::decode::decode_page(bytes) else {
             panic!("binary")
         };
         let at = descrape::rules::DocPath::Known(&rel);

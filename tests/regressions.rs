@@ -195,7 +195,7 @@ fn a_meta_without_a_charset_value_does_not_hide_a_later_declaration() {
     let mut page = b"<html><head><meta name=\"description\" content=\"charset guide\"><meta charset=\"windows-1251\"></head><body><p>".to_vec();
     page.extend(b"\xcf\xf0\xe8\xe2\xe5\xf2");
     page.extend(b"</p></body></html>");
-    match descrape::html::decode(page) {
+    match descrape::decode::decode_page(page) {
         descrape::decode::Decoded::Text { source, .. } => {
             assert_eq!(source.encoding, "windows-1251");
             assert!(!source.detected);

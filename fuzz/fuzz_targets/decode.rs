@@ -21,5 +21,5 @@ fuzz_target!(|data: &[u8]| {
         }
         Decoded::Binary { nul_at } => assert_eq!(data.get(nul_at), Some(&0)),
     }
-    let _ = descrape::html::decode(data.to_vec());
+    let _ = decode::decode_page(data.to_vec());
 });

@@ -8,7 +8,7 @@ use descrape::rules::DocPath;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Decoded::Text { text, .. } = descrape::html::decode(data.to_vec()) else { return };
+    let Decoded::Text { text, .. } = descrape::decode::decode_page(data.to_vec()) else { return };
     let rules = descrape_fuzz::default_rules();
     let rendered = descrape::html::render(rules, &text, DocPath::Unknown);
     let edits = descrape::engine::clean_with(rules, DocPath::Unknown, &rendered.text, &rendered.claims());

@@ -5,10 +5,10 @@
 use anyhow::Result;
 
 use super::{prepare_counts, Outcome};
-use crate::batch::Settings;
 use crate::clean::{self, CleanOptions};
 use crate::cli::CleanArgs;
 use crate::engine::Cleaner;
+use crate::pipeline::Settings;
 
 /// Files shown by name when OUT holds files this run did not write.
 const LEFT_SHOWN: usize = 5;

@@ -7,8 +7,8 @@ use std::io::Write;
 use anyhow::{bail, Result};
 
 use super::{prepare_counts, print, Outcome};
-use crate::batch::Format;
 use crate::cli::EvalArgs;
+use crate::document::Format;
 use crate::engine::Cleaner;
 use crate::inspect::{self, Gold};
 

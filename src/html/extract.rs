@@ -1,0 +1,185 @@
+//! The main-text choice: the text the `trafilatura` extractor keeps, and
+//! which lines of the rendered page that makes main text (most of their
+//! words in the extractor's text, in order; the headline and a short deck
+//! under it), plus how much `<p>` text each element holds, so an element
+//! wrapping the story is never removed.
+//!
+//! The extractor runs under `catch_unwind`: a failure on one page keeps
+//! that page whole.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use scraper::{Html, Node};
+
+use super::render::{Renderer, MAX_DEPTH};
+use crate::text::Line;
+
+/// Words between the headline and the main container kept as its deck.
+const DECK_WORDS: usize = 80;
+
+/// What was kept as the main text, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MainChoice {
+    pub reason: String,
+}
+
+/// Text length (bytes) inside `<p>` under every element, computed in one
+/// pass over the page, and whether its markup nests beyond [`MAX_DEPTH`].
+pub(super) struct Weights(HashMap<ego_tree::NodeId, usize>, bool);
+
+impl Weights {
+    pub(super) fn of(doc: &Html) -> Weights {
+        fn visit(
+            node: ego_tree::NodeRef<Node>,
+            in_p: bool,
+            depth: usize,
+            map: &mut HashMap<ego_tree::NodeId, usize>,
+            deep: &mut bool,
+        ) -> usize {
+            if depth > MAX_DEPTH {
+                *deep = true;
+                // Deeper markup counts flat, without recursing.
+                let n: usize =
+                    node.descendants().filter_map(|d| d.value().as_text().map(|t| t.trim().len())).sum();
+                return if in_p { n } else { 0 };
+            }
+            match node.value() {
+                Node::Text(t) => {
+                    if in_p {
+                        t.trim().len()
+                    } else {
+                        0
+                    }
+                }
+                Node::Element(el) => {
+                    let p = in_p || el.name() == "p";
+                    let sum = node.children().map(|c| visit(c, p, depth + 1, map, deep)).sum();
+                    map.insert(node.id(), sum);
+                    sum
+                }
+                _ => node.children().map(|c| visit(c, in_p, depth + 1, map, deep)).sum(),
+            }
+        }
+        let mut map = HashMap::new();
+        let mut deep = false;
+        visit(doc.tree.root(), false, 0, &mut map, &mut deep);
+        Weights(map, deep)
+    }
+
+    /// Paragraph text under the element `node`.
+    pub(super) fn get(&self, node: ego_tree::NodeId) -> usize {
+        self.0.get(&node).copied().unwrap_or(0)
+    }
+
+    /// Whether the markup nests beyond [`MAX_DEPTH`].
+    pub(super) fn too_deep(&self) -> bool {
+        self.1
+    }
+}
+
+/// The main text the extractor chooses, rendered as pages are; `None` when
+/// it finds none (too little text, or it fails on the page).
+pub(super) fn extract_main(html: &str, fallback: bool) -> Option<String> {
+    let opts = trafilatura::Options::default()
+        .with_exclude_comments(true)
+        .with_fallback(fallback)
+        .with_html_date_mode(trafilatura::HtmlDateMode::Disabled);
+    // A failure of the extractor on one page keeps that page whole; it must
+    // not end the run.
+    let result = std::panic::catch_unwind(|| trafilatura::extract(html, &opts)).ok()?.ok()?;
+    let doc = Html::parse_fragment(&result.content_html);
+    let mut r = Renderer::new(Vec::new());
+    r.walk(doc.tree.root(), 0);
+    (!r.out.text.trim().is_empty()).then_some(r.out.text)
+}
+
+/// Words kept and words in all per line of `text`: a word is kept when the
+/// extractor's output holds it at that place (an in-order alignment of the
+/// two word sequences), so a line that appears elsewhere (a headline
+/// repeated in a teaser) is not kept by accident.
+fn line_words(text: &str, lines: &[Line], extracted: &str) -> Vec<(usize, usize)> {
+    let mut words = Vec::new();
+    let mut line_of = Vec::new();
+    let mut counts = vec![(0, 0); lines.len()];
+    for (i, l) in lines.iter().enumerate() {
+        for w in text[l.start..l.content_end].split_whitespace() {
+            words.push(w);
+            line_of.push(i);
+            counts[i].1 += 1;
+        }
+    }
+    let theirs: Vec<&str> = extracted.split_whitespace().collect();
+    for op in similar::capture_diff_slices(similar::Algorithm::Patience, &words, &theirs) {
+        if let similar::DiffOp::Equal { old_index, len, .. } = op {
+            for &i in &line_of[old_index..old_index + len] {
+                counts[i].0 += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// The lines of a rendered page that are main text.
+pub(super) struct MainLines {
+    /// Per line, whether it stays.
+    pub(super) keep: Vec<bool>,
+    /// Words the extractor kept before each line (and in all, last), not
+    /// counting the headline and deck kept besides.
+    pub(super) kept_before: Vec<usize>,
+    pub(super) choice: MainChoice,
+}
+
+/// Which `lines` of the rendered `text` the `extracted` main text keeps: a
+/// line stays when most of its words are in it; the headline (`title`)
+/// stays too, and with it a short deck between it and the first kept line.
+pub(super) fn main_lines(
+    text: &str,
+    lines: &[Line],
+    extracted: &str,
+    title: Option<&Range<usize>>,
+) -> MainLines {
+    let mut keep: Vec<bool> = vec![true; lines.len()];
+    let mut kept_before = vec![0; lines.len() + 1];
+    let counts = line_words(text, lines, extracted);
+    for (i, &(kept, all)) in counts.iter().enumerate() {
+        // A line stays when most of its words are in the extractor's text.
+        keep[i] = all == 0 || kept * 2 >= all;
+        kept_before[i + 1] = kept_before[i] + if keep[i] { kept } else { 0 };
+    }
+    // The headline stays, and with it a short deck between it and the
+    // first kept line after it.
+    if let Some(t) = title {
+        let (first, last) = crate::text::line_span(lines, t);
+        keep[first - 1..last].iter_mut().for_each(|k| *k = true);
+        if let Some(next) = (last..lines.len()).find(|&i| counts[i].1 > 0 && keep[i]) {
+            if counts[last..next].iter().map(|c| c.1).sum::<usize>() <= DECK_WORDS {
+                keep[last..next].iter_mut().for_each(|k| *k = true);
+            }
+        }
+    }
+    let all: usize = counts.iter().map(|c| c.1).sum();
+    let kept: usize = counts.iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c.1).sum();
+    let choice = MainChoice { reason: format!("the main text the extractor chose ({kept} of {all} words)") };
+    MainLines { keep, kept_before, choice }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_is_kept_where_the_extractor_has_its_words_in_order() {
+        let text =
+            "Flood aid arrives\n\nHome World\n\nFlood aid arrives\n\nBoats reached the villages on Monday.\n";
+        let counts = line_words(
+            text,
+            &crate::text::lines(text),
+            "Flood aid arrives Boats reached the villages on Monday.",
+        );
+        let kept: Vec<bool> = counts.iter().map(|(k, n)| *n > 0 && k * 2 >= *n).collect();
+        // The same headline twice: only one copy is aligned.
+        assert_eq!(kept.iter().filter(|k| **k).count(), 2);
+        assert!(kept[6], "{counts:?}");
+    }
+}

@@ -1,0 +1,191 @@
+//! Reading inputs into cleaned documents: what a run reads ([`Inputs`]),
+//! whether a document is a web page, and one file, JSON Lines line or
+//! standard input decoded, rendered when it is a page and cleaned.
+//!
+//! One document at a time and in the calling thread: running many in
+//! parallel and in order is `pipeline.rs`'s job. Nothing is written here.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::decode::{self, Decoded, Source};
+use crate::document::{Cleaned, Format, InputType, Item, Page};
+use crate::engine::{self, Cleaner};
+use crate::html;
+use crate::jsonl::{self, Fields};
+use crate::repeat::{self, GroupBy};
+use crate::rules::DocPath;
+use crate::text::Edit;
+use crate::walk::Found;
+
+/// What a run reads.
+#[derive(Debug)]
+pub struct Inputs {
+    /// Files found by the walk; ignored when reading standard input.
+    pub found: Vec<Found>,
+    pub stdin: bool,
+    /// The bytes of standard input already read to tell its format.
+    pub stdin_head: Vec<u8>,
+    pub format: Format,
+    pub fields: Fields,
+    pub input_type: InputType,
+}
+
+impl Inputs {
+    /// Inputs in `format`, or in the format their names (or the first line
+    /// of standard input) show when it is `None`.
+    pub fn resolve(
+        found: Vec<Found>,
+        stdin: bool,
+        format: Option<Format>,
+        fields: Fields,
+        input_type: InputType,
+    ) -> Result<Inputs> {
+        let (format, stdin_head) = match (format, stdin) {
+            (Some(f), _) => (f, Vec::new()),
+            (None, true) => crate::format::of_stdin(&mut std::io::stdin().lock())?,
+            (None, false) => (crate::format::of_files(&found)?, Vec::new()),
+        };
+        Ok(Inputs { found, stdin, stdin_head, format, fields, input_type })
+    }
+}
+
+/// Whether a document is read as a web page.
+pub fn is_html(input_type: InputType, path: &Path, bytes: &[u8]) -> bool {
+    match input_type {
+        InputType::Html => true,
+        InputType::Text => false,
+        InputType::Auto => html::looks_like_html(path, bytes),
+    }
+}
+
+/// Debug builds only (the tests): a document holding the value of
+/// `DESCRAPE_TEST_PANIC` panics, to show that it fails alone.
+#[cfg(debug_assertions)]
+fn test_panic(text: &str) {
+    static MARKER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let marker = MARKER.get_or_init(|| std::env::var("DESCRAPE_TEST_PANIC").ok().filter(|m| !m.is_empty()));
+    if let Some(m) = marker {
+        if text.contains(m.as_str()) {
+            panic!("test panic on `{m}`");
+        }
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn test_panic(_: &str) {}
+
+/// Render a page and clean its text; `path` is what scope globs see.
+fn clean_page(cleaner: Cleaner, page: &str, path: Option<&str>) -> (String, Vec<Edit>, Page) {
+    let at = path.map_or(DocPath::Unknown, DocPath::Known);
+    let rendered = html::render(cleaner.rules, page, at);
+    let edits = cleaner.clean(at, &rendered.text, &rendered.claims());
+    (
+        rendered.text,
+        edits,
+        Page {
+            regions: rendered.regions,
+            main: rendered.main,
+            main_rule: rendered.main_rule,
+            source: page.to_string(),
+        },
+    )
+}
+
+/// The edits another rule set makes to the same document (same text).
+pub fn reclean(cleaner: Cleaner, c: &Cleaned) -> Vec<Edit> {
+    let path = c.id.as_deref().unwrap_or(&c.rel);
+    match &c.html {
+        Some(page) => clean_page(cleaner, &page.source, Some(path)).1,
+        None => clean_text(cleaner, Some(path), &c.text),
+    }
+}
+
+/// A text document's edits; `path` is what scope globs see.
+fn clean_text(cleaner: Cleaner, path: Option<&str>, text: &str) -> Vec<Edit> {
+    cleaner.clean(path.map_or(DocPath::Unknown, DocPath::Known), text, &engine::Claims::default())
+}
+
+/// Decode and clean one file's bytes (standard input's when `rel` is `-`).
+pub fn clean_bytes(cleaner: Cleaner, bytes: Vec<u8>, rel: String, is_page: bool) -> Item {
+    let decoded = if is_page { decode::decode_page(bytes) } else { decode::decode(bytes) };
+    // Standard input has no path: path-scoped rules do not apply to it.
+    let path = (rel != "-").then_some(rel.as_str());
+    match decoded {
+        Decoded::Binary { nul_at } => {
+            Item::Skipped { rel, reason: format!("binary file (NUL byte at offset {nul_at})") }
+        }
+        Decoded::Text { text, source } => {
+            test_panic(&text);
+            let (text, edits, html) = if is_page {
+                let (text, edits, page) = clean_page(cleaner, &text, path);
+                (text, edits, Some(page))
+            } else {
+                let edits = clean_text(cleaner, path, &text);
+                (text, edits, None)
+            };
+            Item::Cleaned(Cleaned { rel, id: None, line: None, fields: None, source, text, edits, html })
+        }
+    }
+}
+
+/// Read and clean one file.
+pub fn clean_file(cleaner: Cleaner, path: PathBuf, rel: String, input_type: InputType) -> Item {
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let page = is_html(input_type, &path, &bytes);
+            clean_bytes(cleaner, bytes, rel, page)
+        }
+        Err(e) => Item::Failed { error: format!("cannot read `{}`: {e}", path.display()), rel },
+    }
+}
+
+/// Parse and clean one JSON Lines line (its text a page when `page`).
+/// Scope globs see the record's id when it has one, else the file's path.
+pub fn clean_line(
+    cleaner: Cleaner,
+    fields: &Fields,
+    rel: &str,
+    line: usize,
+    bytes: Vec<u8>,
+    page: bool,
+) -> Item {
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            return Item::Malformed { rel: rel.into(), line, error: "not UTF-8".into(), text };
+        }
+    };
+    let trimmed = text.trim_end_matches(['\n', '\r']);
+    match jsonl::parse(trimmed, fields) {
+        Ok(doc) => {
+            test_panic(&doc.text);
+            let path = doc.id.as_deref().unwrap_or(rel);
+            let group = match cleaner.counts.map(|c| &c.group_by) {
+                Some(GroupBy::Field(name)) => Some(repeat::field_group(&doc.fields, name)),
+                _ => None,
+            };
+            let cleaner = Cleaner { group: group.as_deref(), ..cleaner };
+            let (text, edits, html) = if page {
+                let (text, edits, page) = clean_page(cleaner, &doc.text, Some(path));
+                (text, edits, Some(page))
+            } else {
+                let edits = clean_text(cleaner, Some(path), &doc.text);
+                (doc.text, edits, None)
+            };
+            Item::Cleaned(Cleaned {
+                rel: rel.into(),
+                id: doc.id,
+                line: Some(line),
+                fields: Some(doc.fields),
+                source: Source::utf8(),
+                text,
+                edits,
+                html,
+            })
+        }
+        Err(error) => Item::Malformed { rel: rel.into(), line, error, text: trimmed.to_string() },
+    }
+}
