@@ -20,12 +20,12 @@ use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
 use crate::changelog::{self, Record};
-use crate::document::{Cleaned, Format, InputType, Item};
+use crate::document::{Cleaned, Format, Item};
 use crate::engine::Cleaner;
 use crate::format;
-use crate::input::Inputs;
+use crate::input::Reading;
 use crate::interrupt;
-use crate::jsonl::{self, Compression, Fields, Sink};
+use crate::jsonl::{self, Compression, Sink};
 use crate::output::{self, AtomicWriter};
 use crate::pipeline::{self, Feed, Progress, Settings};
 use crate::report::{Summary, Totals};
@@ -39,18 +39,14 @@ pub const DEFAULT_CHANGES: &str = ".descrape/changes.jsonl";
 
 #[derive(Debug, Clone)]
 pub struct CleanOptions {
-    /// Files and directories, or just `-` for standard input.
-    pub inputs: Vec<PathBuf>,
+    /// What to read, as `diff`, `stats` and `eval` read it.
+    pub reading: Reading,
     /// Output directory (text) or file (JSON Lines); `-` or none for stdout.
     pub out: Option<PathBuf>,
-    /// `None`: told by the inputs' names or the first line of standard input.
-    pub input_format: Option<Format>,
-    pub input_type: InputType,
     /// `None`: told by the output's name and the input format.
     pub output_format: Option<Format>,
     /// Output shards' compression; `None`: each input shard's own.
     pub compression: Option<Compression>,
-    pub fields: Fields,
     /// Add a `descrape` field with what was removed to JSON Lines output.
     pub annotate: bool,
     /// Stop at the first malformed JSON Lines line.
@@ -59,13 +55,18 @@ pub struct CleanOptions {
     pub min_words: Option<usize>,
     pub changes: Option<PathBuf>,
     pub report: Option<PathBuf>,
-    pub settings: Settings,
+    /// Show a progress bar.
+    pub progress: bool,
 }
 
 impl CleanOptions {
     /// The output format, once resolved (text before).
     fn output(&self) -> Format {
         self.output_format.unwrap_or(Format::Text)
+    }
+
+    fn settings(&self) -> Settings {
+        Settings { jobs: self.reading.jobs, progress: self.progress }
     }
 }
 
@@ -113,7 +114,7 @@ enum Status {
 /// list cleaned into `-o DIR` (not named like a JSON Lines file), unless
 /// `--output-format text` asks for a text file per record.
 fn writes_shards(opts: &CleanOptions, stdin: bool, input: Format) -> bool {
-    let several = opts.inputs.len() > 1 || opts.inputs.first().is_some_and(|p| p.is_dir());
+    let several = opts.reading.paths.len() > 1 || opts.reading.paths.first().is_some_and(|p| p.is_dir());
     let dir_out = opts
         .out
         .as_deref()
@@ -133,7 +134,7 @@ fn resolve_target(opts: &CleanOptions, stdin: bool) -> Result<Target> {
             Sink::create(&out).with_context(|| format!("cannot create `{}`", out.display()))?,
         )),
         Format::Text if out == Path::new("-") => {
-            if !(stdin && opts.input_format == Some(Format::Text)) {
+            if !(stdin && opts.reading.format == Some(Format::Text)) {
                 bail!(
                     "text output to stdout needs text input on stdin; give -o DIR for a tree of text files"
                 );
@@ -154,15 +155,11 @@ fn resolve_target(opts: &CleanOptions, stdin: bool) -> Result<Target> {
 pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) -> Result<Summary> {
     let rules = cleaner.rules;
     let started = Instant::now();
-    let stdin = opts.inputs.iter().any(|p| p == Path::new("-"));
-    if stdin && opts.inputs.len() > 1 {
-        bail!("`-` (standard input) cannot be mixed with other inputs");
-    }
+    let stdin = opts.reading.is_stdin();
     let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
     // Before anything is created: a new OUT holds nothing left from before.
     let out_existed = out_path.as_deref().is_some_and(Path::is_dir);
-    let found = if stdin { Vec::new() } else { walk::discover(&opts.inputs, out_path.as_deref())? };
-    let inputs = Inputs::resolve(found, stdin, opts.input_format, opts.fields.clone(), opts.input_type)?;
+    let inputs = opts.reading.inputs(out_path.as_deref())?;
     let shards = writes_shards(opts, stdin, inputs.format);
     let output_format = match opts.output_format {
         Some(f) => f,
@@ -175,11 +172,9 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
              elsewhere the output's name says how it is compressed"
         );
     }
-    let resolved = CleanOptions {
-        input_format: Some(inputs.format),
-        output_format: Some(output_format),
-        ..opts.clone()
-    };
+    let mut resolved = opts.clone();
+    resolved.reading.format = Some(inputs.format);
+    resolved.output_format = Some(output_format);
     let opts = &resolved;
     if opts.min_words.is_some() && output_format != Format::Jsonl {
         bail!("--min-words drops documents from JSON Lines output: use it with --output-format jsonl");
@@ -219,7 +214,7 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
     };
     // Whether OUT mirrors directory inputs and existed, so that files this
     // run did not write may be left from an earlier one.
-    let mirror = out_existed && tree.is_some() && opts.inputs.iter().all(|p| p.is_dir());
+    let mirror = out_existed && tree.is_some() && opts.reading.paths.iter().all(|p| p.is_dir());
     // Files written under OUT: text files named after JSONL records, to
     // refuse a second with the same name, and with `mirror` every file.
     let mut names: HashSet<String> = HashSet::new();
@@ -284,9 +279,9 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
     match &shard_dir {
         Some(dir) => {
             let shard = |s: &walk::SourceFile, feed: Feed<Done>| write_shard(opts, dir, s, feed);
-            pipeline::run_shards(inputs, cleaner, opts.settings, map, shard, sink)?
+            pipeline::run_shards(inputs, cleaner, opts.settings(), map, shard, sink)?
         }
-        None => pipeline::run(inputs, cleaner, opts.settings, map, sink)?,
+        None => pipeline::run(inputs, cleaner, opts.settings(), map, sink)?,
     }
     if let Target::Stream(sink) = target {
         sink.finish().context("cannot write the output")?;
@@ -359,12 +354,12 @@ fn refuse_shard_collisions(found: &[walk::Found], to: Compression) -> Result<()>
 fn check_side_files(opts: &CleanOptions, out: Option<&Path>) -> Result<()> {
     let jsonl_out: Vec<&Path> = out.filter(|_| opts.output() == Format::Jsonl).into_iter().collect();
     if let Some(changes) = &opts.changes {
-        walk::refuse_overlap("change log", changes, &opts.inputs, &jsonl_out)?;
+        walk::refuse_overlap("change log", changes, &opts.reading.paths, &jsonl_out)?;
     }
     if let Some(report) = &opts.report {
         let mut others = jsonl_out.clone();
         others.extend(opts.changes.as_deref());
-        walk::refuse_overlap("report", report, &opts.inputs, &others)?;
+        walk::refuse_overlap("report", report, &opts.reading.paths, &others)?;
     }
     Ok(())
 }
@@ -373,8 +368,8 @@ fn check_side_files(opts: &CleanOptions, out: Option<&Path>) -> Result<()> {
 /// directory listings): for callers that read inputs before [`run`].
 pub fn check_paths(opts: &CleanOptions) -> Result<()> {
     let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
-    if !opts.inputs.iter().any(|p| p == Path::new("-")) {
-        walk::discover(&opts.inputs, out_path.as_deref())?;
+    if !opts.reading.paths.iter().any(|p| p == Path::new("-")) {
+        walk::discover(&opts.reading.paths, out_path.as_deref())?;
     }
     check_side_files(opts, out_path.as_deref())
 }
@@ -557,10 +552,10 @@ fn finish_cleaned(
             let note = opts.annotate.then(|| annotation(rules, &c));
             let fields = c.fields.take().unwrap_or_else(|| {
                 let mut m = serde_json::Map::new();
-                m.insert(opts.fields.id.clone(), Value::String(c.rel.clone()));
+                m.insert(opts.reading.fields.id.clone(), Value::String(c.rel.clone()));
                 m
             });
-            Some(Pending::Line(jsonl::serialize(fields, &opts.fields.text, output, note)))
+            Some(Pending::Line(jsonl::serialize(fields, &opts.reading.fields.text, output, note)))
         }
         (Format::Text, Some(dir)) if c.line.is_none() => {
             // A text file: written here, on the worker.

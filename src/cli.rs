@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::inspect::Reading;
+use crate::input::Reading;
 use crate::jsonl::Fields;
 
 /// How documents are stored in the inputs (`document::Format`, as typed).

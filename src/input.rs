@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 use crate::decode::{self, Decoded, Source};
 use crate::document::{Cleaned, Format, InputType, Item, Page};
@@ -17,7 +17,38 @@ use crate::jsonl::{self, Fields};
 use crate::repeat::{self, GroupBy};
 use crate::rules::DocPath;
 use crate::text::Edit;
-use crate::walk::Found;
+use crate::walk::{self, Found};
+
+/// What a command reads, as the user said it: files and directories, or
+/// `-` for standard input, in a format; every command that reads inputs
+/// takes one.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    pub paths: Vec<PathBuf>,
+    /// `None`: told by the inputs' names or first line.
+    pub format: Option<Format>,
+    pub fields: Fields,
+    pub input_type: InputType,
+    pub jobs: usize,
+}
+
+impl Reading {
+    /// Whether this reads standard input.
+    pub fn is_stdin(&self) -> bool {
+        self.paths.iter().any(|p| p == Path::new("-"))
+    }
+
+    /// The documents to read, found once; `exclude` (an output inside an
+    /// input) is left out of the walk.
+    pub fn inputs(&self, exclude: Option<&Path>) -> Result<Inputs> {
+        let stdin = self.is_stdin();
+        if stdin && self.paths.len() > 1 {
+            bail!("`-` (standard input) cannot be mixed with other inputs");
+        }
+        let found = if stdin { Vec::new() } else { walk::discover(&self.paths, exclude)? };
+        Inputs::resolve(found, stdin, self.format, self.fields.clone(), self.input_type)
+    }
+}
 
 /// What a run reads.
 #[derive(Debug)]

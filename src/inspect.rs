@@ -12,10 +12,10 @@ use serde::Serialize;
 use crate::changelog;
 use crate::decode::{self, Decoded};
 use crate::diff::{self, Style};
-use crate::document::{Cleaned, Format, InputType, Item};
+use crate::document::{Cleaned, Format, Item};
 use crate::engine::Cleaner;
 use crate::eval::{self, Evaluation, FileScore};
-use crate::input::{self, Inputs};
+use crate::input::{self, Inputs, Reading};
 use crate::jsonl::{self, Fields};
 use crate::pipeline::{self, Settings};
 use crate::report::{FileCounts, RuleTotals, Totals};
@@ -25,33 +25,6 @@ use crate::walk;
 
 fn quiet(jobs: usize) -> Settings {
     Settings { jobs, progress: false }
-}
-
-/// Where documents are read from: files and directories, or `-` for stdin.
-#[derive(Debug, Clone)]
-pub struct Reading {
-    pub paths: Vec<PathBuf>,
-    /// `None`: told by the inputs' names or first line.
-    pub format: Option<Format>,
-    pub fields: Fields,
-    pub input_type: InputType,
-    pub jobs: usize,
-}
-
-impl Reading {
-    /// Whether this reads standard input.
-    pub fn is_stdin(&self) -> bool {
-        self.paths.iter().any(|p| p == Path::new("-"))
-    }
-
-    pub fn inputs(&self) -> Result<Inputs> {
-        let stdin = self.is_stdin();
-        if stdin && self.paths.len() > 1 {
-            bail!("`-` (standard input) cannot be mixed with other inputs");
-        }
-        let found = if stdin { Vec::new() } else { walk::discover(&self.paths, None)? };
-        Inputs::resolve(found, stdin, self.format, self.fields.clone(), self.input_type)
-    }
 }
 
 /// Count an item that is not a cleaned document; true when it failed.
@@ -147,7 +120,7 @@ pub fn diff(
     let mut changed = false;
     let mut files = FileCounts::default();
     pipeline::run(
-        reading.inputs()?,
+        reading.inputs(None)?,
         cleaner,
         quiet(reading.jobs),
         |item| {
@@ -205,7 +178,7 @@ impl Stats {
 pub fn stats(cleaner: Cleaner, reading: &Reading, err: &mut impl Write) -> Result<Stats> {
     let rules = cleaner.rules;
     let mut totals = Totals::new(rules);
-    let inputs = reading.inputs()?;
+    let inputs = reading.inputs(None)?;
     totals.files.records = inputs.format == Format::Jsonl;
     pipeline::run(
         inputs,
@@ -506,7 +479,7 @@ pub fn impact(
     };
     let mut files = FileCounts::default();
     pipeline::run(
-        reading.inputs()?,
+        reading.inputs(None)?,
         new,
         quiet(reading.jobs),
         |item| {

@@ -8,7 +8,6 @@ use super::{prepare_counts, Outcome};
 use crate::clean::{self, CleanOptions};
 use crate::cli::CleanArgs;
 use crate::engine::Cleaner;
-use crate::pipeline::Settings;
 
 /// Files shown by name when OUT holds files this run did not write.
 const LEFT_SHOWN: usize = 5;
@@ -28,27 +27,24 @@ fn left_behind_notice(left: &[String], out: &std::path::Path) -> String {
 
 pub fn run(args: CleanArgs) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
-    let reading = args.format.reading(args.inputs.clone(), args.threads.jobs);
     let opts = CleanOptions {
-        inputs: args.inputs,
+        reading: args.format.reading(args.inputs, args.threads.jobs),
         out: args.out,
-        input_format: args.format.input_format.map(Into::into),
-        input_type: args.format.input_type.into(),
         output_format: args.output_format.map(Into::into),
         compression: args.compression.map(Into::into),
-        fields: args.format.fields(),
         annotate: args.annotate,
         strict: args.strict,
         min_words: args.min_words,
         changes: args.changes,
         report: args.report,
-        settings: Settings { jobs: args.threads.jobs, progress: !args.quiet },
+        progress: !args.quiet,
     };
+    let reading = &opts.reading;
     let mut counts = None;
     if rules.needs_counts() {
         // Refuse bad paths before the counting pass reads anything.
         clean::check_paths(&opts)?;
-        counts = prepare_counts(&rules, &args.count, &reading, args.quiet)?;
+        counts = prepare_counts(&rules, &args.count, reading, args.quiet)?;
     }
     // Ctrl-C and SIGTERM stop the run between documents; what was written is logged.
     crate::interrupt::install()?;

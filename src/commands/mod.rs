@@ -23,7 +23,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::cli::CountArgs;
-use crate::inspect::Reading;
+use crate::input::Reading;
 use crate::repeat::Counts;
 use crate::rules::RuleSet;
 
@@ -85,7 +85,7 @@ pub fn prepare_counts(
         rules,
         args.counts.as_deref(),
         reading.is_stdin(),
-        || reading.inputs(),
+        || reading.inputs(None),
         args.group_by.clone().into(),
         reading.jobs,
     )?;

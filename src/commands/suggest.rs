@@ -13,12 +13,18 @@ use crate::suggest;
 pub fn run(args: SuggestArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
     let reading = args.format.reading(args.inputs, args.threads.jobs);
-    let counts = suggest::count(&rules, reading.inputs()?, args.group_by.into(), args.threads.jobs)?;
+    let counts = suggest::count(&rules, reading.inputs(None)?, args.group_by.into(), args.threads.jobs)?;
     if let Some(path) = &args.save_counts {
         crate::counts_file::save(&counts, path)?;
     }
-    let report =
-        suggest::suggest(&rules, &counts, reading.inputs()?, args.min_docs, args.limit, args.threads.jobs)?;
+    let report = suggest::suggest(
+        &rules,
+        &counts,
+        reading.inputs(None)?,
+        args.min_docs,
+        args.limit,
+        args.threads.jobs,
+    )?;
     print(&report, args.json, out)?;
     Ok(Outcome::Success)
 }
