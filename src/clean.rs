@@ -368,7 +368,7 @@ fn check_side_files(opts: &CleanOptions, out: Option<&Path>) -> Result<()> {
 /// directory listings): for callers that read inputs before [`run`].
 pub fn check_paths(opts: &CleanOptions) -> Result<()> {
     let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
-    if !opts.reading.paths.iter().any(|p| p == Path::new("-")) {
+    if !opts.reading.is_stdin() {
         walk::discover(&opts.reading.paths, out_path.as_deref())?;
     }
     check_side_files(opts, out_path.as_deref())

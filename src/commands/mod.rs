@@ -52,11 +52,17 @@ pub trait Report: Serialize {
 /// Write `report` as pretty JSON (with `json`) or as its text rendering.
 pub fn print(report: &impl Report, json: bool, out: &mut impl Write) -> Result<()> {
     if json {
-        serde_json::to_writer_pretty(&mut *out, report)?;
-        writeln!(out)?;
+        print_json(report, out)?;
     } else {
         write!(out, "{}", report.render())?;
     }
+    Ok(())
+}
+
+/// Write `value` as one pretty JSON document and a line end.
+pub fn print_json(value: &impl Serialize, out: &mut impl Write) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
     Ok(())
 }
 

@@ -14,8 +14,7 @@ pub fn run(args: RulesListArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
     if args.json {
         let all: Vec<_> = rules.rules().iter().map(explain::describe).collect();
-        serde_json::to_writer_pretty(&mut *out, &all)?;
-        writeln!(out)?;
+        super::print_json(&all, out)?;
         return Ok(Outcome::Success);
     }
     let text = if args.markdown { explain::markdown(&rules) } else { explain::list(&rules) };
