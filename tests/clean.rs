@@ -4,7 +4,7 @@
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use crate::util::{assert_same_tree, descrape, records, repo, tree, write};
+use crate::util::{assert_same_tree, clean_quiet, descrape, records, repo, tree, write};
 
 #[test]
 fn samples_come_out_as_expected() {
@@ -307,12 +307,7 @@ fn an_input_with_no_documents_is_a_warning() {
     let tmp = tempfile::TempDir::new().unwrap();
     let empty = tmp.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    descrape()
-        .args(["clean", "-q"])
-        .arg(&empty)
-        .arg("-o")
-        .arg(tmp.path().join("out"))
-        .assert()
+    clean_quiet(&empty, tmp.path().join("out"))
         .success()
         .stderr(predicates::str::contains("warning: no input documents found"));
 }
@@ -367,18 +362,11 @@ fn left_outputs_are_counted_past_the_first_five_even_when_quiet() {
     for i in 0..7 {
         write(&out, &format!("old-{i}.txt"), "x");
     }
-    descrape()
-        .args(["clean", "-q"])
-        .arg(repo().join("samples/raw"))
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success()
-        .stderr(format!(
-            "descrape: warning: 7 files in `{}` were not written by this run (left from an earlier one, \
+    clean_quiet(repo().join("samples/raw"), &out).success().stderr(format!(
+        "descrape: warning: 7 files in `{}` were not written by this run (left from an earlier one, \
              not deleted): old-0.txt, old-1.txt, old-2.txt, old-3.txt, old-4.txt and 2 more\n",
-            out.display()
-        ));
+        out.display()
+    ));
 }
 
 #[test]
@@ -386,12 +374,5 @@ fn left_outputs_are_not_looked_for_beside_a_file_input() {
     let tmp = TempDir::new().unwrap();
     let out = tmp.path().join("out");
     write(&out, "other.txt", "collected by an earlier run");
-    descrape()
-        .args(["clean", "-q"])
-        .arg(repo().join("samples/raw/000_29602f2ae2a338a5.txt"))
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success()
-        .stderr("");
+    clean_quiet(repo().join("samples/raw/000_29602f2ae2a338a5.txt"), &out).success().stderr("");
 }

@@ -4,7 +4,7 @@
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use crate::util::{descrape, records, repo, tree, write};
+use crate::util::{clean_quiet, descrape, records, repo, tree, write};
 
 fn fixture(name: &str) -> std::path::PathBuf {
     repo().join("tests/fixtures/html/raw").join(name)
@@ -146,7 +146,7 @@ fn malformed_and_huge_pages_do_not_break_the_run() {
     }
     write(&input, "huge.html", huge);
     let out = tmp.path().join("out");
-    descrape().args(["clean", "-q"]).arg(&input).arg("-o").arg(&out).assert().success();
+    clean_quiet(&input, &out).success();
     let files = tree(&out);
     assert_eq!(files["unclosed.html.txt"], b"One\n\nTwo\n\nthree\n\nx\n");
     assert_eq!(files["nobody.html.txt"], b"Only a paragraph.\n");
@@ -278,13 +278,7 @@ fn a_page_in_a_jsonl_record_gets_the_extractors_choice_and_its_log() {
         .success();
     // The same text as the page cleaned as a file.
     let dir = tmp.path().join("as-file");
-    descrape()
-        .args(["clean", "-q"])
-        .arg(fixture("wp-newspack-council-budget.html"))
-        .arg("-o")
-        .arg(&dir)
-        .assert()
-        .success();
+    clean_quiet(fixture("wp-newspack-council-budget.html"), &dir).success();
     let as_file = std::fs::read_to_string(dir.join("wp-newspack-council-budget.html.txt")).unwrap();
     let rec: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
     assert_eq!(rec["text"], as_file);

@@ -3,7 +3,7 @@
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use crate::util::{descrape, records, tree, write};
+use crate::util::{clean_quiet, descrape, records, tree, write};
 
 #[test]
 fn change_log_or_report_on_an_input_is_refused() {
@@ -85,7 +85,7 @@ fn deeply_nested_pages_do_not_overflow_the_stack() {
         format!("<html><body>{}<p>deep text</p>{}</body></html>", "<div>".repeat(n), "</div>".repeat(n));
     let input = write(tmp.path(), "in/deep.html", page);
     let out = tmp.path().join("out");
-    descrape().args(["clean", "-q"]).arg(input.parent().unwrap()).arg("-o").arg(&out).assert().success();
+    clean_quiet(input.parent().unwrap(), &out).success();
     assert_eq!(std::fs::read_to_string(out.join("deep.html.txt")).unwrap(), "deep text\n");
 }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use crate::util::{descrape, records, repo, tree, write};
+use crate::util::{clean_quiet, descrape, records, repo, tree, write};
 
 const MARKER: &str = "PANIC-MARKER-7f3a";
 
@@ -178,7 +178,7 @@ fn a_second_interrupt_stops_at_once_and_the_next_run_cleans_up() {
     let out = tmp.path().join("out");
     let (code, stderr) = interrupt_run(&input, &out, &["-INT", "-INT"]);
     assert!(matches!(code, Some(130) | Some(0)), "{code:?}: {stderr}");
-    descrape().args(["clean", "-q"]).arg(&input).arg("-o").arg(&out).assert().success();
+    clean_quiet(&input, &out).success();
     assert_consistent(&out, &body);
     assert_eq!(tree(&out).len(), 1500);
 }
@@ -218,7 +218,7 @@ fn a_directory_of_compressed_json_lines_is_read_as_records() {
     write(&input, "part-0.jsonl.gz", gzip(b"{\"id\":\"a\",\"text\":\"One story.\"}\n"));
     write(&input, "part-1.json.gz", gzip(b"{\"id\":\"b\",\"text\":\"Two.\\n\\nCulled from Presstv\"}\n"));
     let out = tmp.path().join("out.jsonl");
-    descrape().args(["clean", "-q"]).arg(&input).arg("-o").arg(&out).assert().success();
+    clean_quiet(&input, &out).success();
     assert!(out.is_file(), "out.jsonl must be a file");
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(text, "{\"id\":\"a\",\"text\":\"One story.\"}\n{\"id\":\"b\",\"text\":\"Two.\"}\n",);
@@ -246,7 +246,7 @@ fn an_output_named_jsonl_is_a_json_lines_file_not_a_directory() {
     let input = tmp.path().join("in");
     write(&input, "a.txt", "Story one.\n");
     let out = tmp.path().join("out.jsonl");
-    descrape().args(["clean", "-q"]).arg(&input).arg("-o").arg(&out).assert().success();
+    clean_quiet(&input, &out).success();
     assert!(out.is_file());
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "{\"id\":\"a.txt\",\"text\":\"Story one.\\n\"}\n");
     let odd = tmp.path().join("out.json");
@@ -264,7 +264,7 @@ fn utf8_with_stray_windows_1252_bytes_stays_utf8() {
     bytes.extend(b"A pasted line: \x93quoted\x94 and it\x92s done.\n");
     let input = write(tmp.path(), "in/mixed.txt", bytes);
     let out = tmp.path().join("out");
-    descrape().args(["clean", "-q"]).arg(input.parent().unwrap()).arg("-o").arg(&out).assert().success();
+    clean_quiet(input.parent().unwrap(), &out).success();
     assert_eq!(
         std::fs::read_to_string(out.join("mixed.txt")).unwrap(),
         "The café’s owner said “we stay open” on Monday.\nA pasted line: “quoted” and it’s done.\n"
@@ -284,7 +284,7 @@ fn a_utf8_page_with_stray_bytes_stays_utf8() {
     page.extend(b"Then \x93quoted\x94 text.</p></body></html>");
     let input = write(tmp.path(), "in/page.html", page);
     let out = tmp.path().join("out");
-    descrape().args(["clean", "-q"]).arg(input.parent().unwrap()).arg("-o").arg(&out).assert().success();
+    clean_quiet(input.parent().unwrap(), &out).success();
     assert_eq!(
         std::fs::read_to_string(out.join("page.html.txt")).unwrap(),
         "The café’s owner said so.\n\nThen “quoted” text.\n"

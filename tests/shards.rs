@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use crate::util::{descrape, records, repo, tree, write};
+use crate::util::{clean_quiet, descrape, records, repo, tree, write};
 
 /// The samples as `(id, raw text, expected text)`.
 fn samples() -> Vec<(String, String, String)> {
@@ -65,7 +65,7 @@ fn a_directory_of_shards_comes_out_as_the_same_shards() {
     let input = tmp.path().join("in");
     let shards = sharded_input(&input);
     let out = tmp.path().join("out");
-    descrape().args(["clean", "-q"]).arg(&input).arg("-o").arg(&out).assert().success();
+    clean_quiet(&input, &out).success();
     let names: Vec<String> = tree(&out).into_keys().collect();
     assert_eq!(names, ["extra/part-00002.jsonl", "part-00000.jsonl.gz", "part-00001.jsonl.gz"]);
     let samples = samples();
@@ -165,14 +165,7 @@ fn a_bad_shard_fails_alone() {
     // Not gzip at all: reading it fails at the first line.
     write(&input, "part-00003.jsonl.gz", b"not gzip");
     let out = tmp.path().join("out");
-    descrape()
-        .args(["clean", "-q"])
-        .arg(&input)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(1)
-        .stderr(predicates::str::contains("part-00003.jsonl.gz"));
+    clean_quiet(&input, &out).code(1).stderr(predicates::str::contains("part-00003.jsonl.gz"));
     for name in ["part-00000.jsonl.gz", "part-00001.jsonl.gz", "extra/part-00002.jsonl"] {
         assert!(out.join(name).is_file(), "{name}");
     }
@@ -186,9 +179,9 @@ fn the_change_log_in_out_is_not_read_when_out_is_cleaned_again() {
     let input = tmp.path().join("in");
     sharded_input(&input);
     let out = tmp.path().join("out");
-    descrape().args(["clean", "-q"]).arg(&input).arg("-o").arg(&out).assert().success();
+    clean_quiet(&input, &out).success();
     let again = tmp.path().join("again");
-    descrape().args(["clean", "-q"]).arg(&out).arg("-o").arg(&again).assert().success();
+    clean_quiet(&out, &again).success();
     let names: Vec<String> = tree(&again).into_keys().collect();
     assert_eq!(names, ["extra/part-00002.jsonl", "part-00000.jsonl.gz", "part-00001.jsonl.gz"]);
     // Cleaning clean text again changes nothing, and no record comes from the log.

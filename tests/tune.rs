@@ -3,7 +3,7 @@
 
 use predicates::prelude::*;
 
-use crate::util::{descrape, repo};
+use crate::util::{clean_quiet, descrape, repo};
 
 fn fixture(name: &str) -> String {
     repo().join("tests/fixtures/tuning").join(name).display().to_string()
@@ -183,7 +183,7 @@ fn holdout_dumps_lose_no_story_word_and_clean_ones_come_out_untouched() {
     assert!(v["recall"].as_f64().unwrap() >= 0.5);
     let tmp = tempfile::TempDir::new().unwrap();
     let raw = repo().join("tests/fixtures/holdout/raw");
-    descrape().args(["clean", "-q"]).arg(&raw).arg("-o").arg(tmp.path().join("o")).assert().success();
+    clean_quiet(&raw, tmp.path().join("o")).success();
     let expected = crate::util::tree(&repo().join("tests/fixtures/holdout/expected"));
     let mut clean = 0;
     for (rel, bytes) in crate::util::tree(&raw) {

@@ -15,6 +15,14 @@ pub fn descrape() -> Command {
     cmd
 }
 
+/// `descrape clean -q INPUT -o OUT`, run, for the caller's assertions.
+pub fn clean_quiet(
+    input: impl AsRef<std::ffi::OsStr>,
+    out: impl AsRef<std::ffi::OsStr>,
+) -> assert_cmd::assert::Assert {
+    descrape().args(["clean", "-q"]).arg(input).arg("-o").arg(out).assert()
+}
+
 /// Every regular file under `dir`, relative path to bytes, hidden ones left out.
 pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
