@@ -43,6 +43,33 @@ def arguments(work, misses_help, sets=None):
     return ap.parse_args()
 
 
+def evaluate(args, raw, gold, extra=()):
+    """`descrape eval --json` of `raw` against `gold`, as a dict."""
+    out = subprocess.run(
+        [args.bin, "eval", raw, "--gold", gold, "--json", "--worst", "100000"] + list(extra),
+        capture_output=True, text=True)
+    if out.returncode not in (0, 1):
+        sys.exit(f"eval failed: {out.stderr}")
+    return json.loads(out.stdout)
+
+
+def scores(c):
+    """Precision, recall and F1 of eval's word counts."""
+    tr, fr, mi = c["true_removed"], c["false_removed"], c["missed"]
+    p = tr / (tr + fr) if tr + fr else 1.0
+    r = tr / (tr + mi) if tr + mi else 1.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def print_worst(rep, n, prefix=""):
+    """The first `n` wrongly removed and missed lines of each file."""
+    for x in rep["worst"]:
+        for m in x.get("false_removals", [])[:n]:
+            print(f"  LOST {prefix}{x['file']}:{m['line']} [{m['rule']}] {m['words'][:160]}")
+        for m in x.get("misses", [])[:n]:
+            print(f"  MISS {prefix}{x['file']}:{m['line']} {m['words'][:160]}")
+
+
 def read_set(args, name):
     """A corpus set's folder and its snippets.jsonl records; no folder
     (and a note) when the corpus is absent."""
@@ -84,13 +111,8 @@ def main():
             json.dump(ignore, f)
         extra = args.rules.split()
         subprocess.run([args.bin, "clean", os.path.join(work, "raw"), "-o", os.path.join(work, "out"), "--quiet"] + extra, check=False)
-        out = subprocess.run(
-            [args.bin, "eval", os.path.join(work, "raw"), "--gold", os.path.join(work, "expected"),
-             "--ignore", os.path.join(work, "ignore.json"), "--json", "--worst", "100000"] + extra,
-            capture_output=True, text=True)
-        if out.returncode not in (0, 1):
-            sys.exit(f"eval failed: {out.stderr}")
-        rep = json.loads(out.stdout)
+        rep = evaluate(args, os.path.join(work, "raw"), os.path.join(work, "expected"),
+                       ["--ignore", os.path.join(work, "ignore.json")] + extra)
         t = rep["counts"]
         rows.append((ex, rep["files"], t, rep["clean_files_untouched"], rep["clean_files"]))
         for k in ("true_removed", "false_removed", "missed"):
@@ -103,18 +125,11 @@ def main():
             f[0] += fam["true_removed"]
             f[1] += fam["false_removed"]
         if args.misses:
-            for x in rep["worst"]:
-                for m in x.get("false_removals", [])[: args.misses]:
-                    print(f"  LOST {ex}/{x['file']}:{m['line']} [{m['rule']}] {m['words'][:160]}")
-                for m in x.get("misses", [])[: args.misses]:
-                    print(f"  MISS {ex}/{x['file']}:{m['line']} {m['words'][:160]}")
+            print_worst(rep, args.misses, f"{ex}/")
     print(f"part: {args.part} (sites split by sha1(host))")
     print(f"{'extractor':<13}{'files':>6}{'P':>8}{'R':>8}{'F1':>8}  clean untouched")
     def fmt(name, files, c, u, n):
-        tr, fr, mi = c["true_removed"], c["false_removed"], c["missed"]
-        p = tr / (tr + fr) if tr + fr else 1.0
-        r = tr / (tr + mi) if tr + mi else 1.0
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        p, r, f1 = scores(c)
         print(f"{name:<13}{files:>6}{p:>8.3f}{r:>8.3f}{f1:>8.3f}  {u}/{n} ({100 * u / max(n, 1):.1f} %)")
     for ex, n, t, u, c in rows:
         fmt(ex, n, t, u, c)

@@ -16,10 +16,10 @@ a firm figure too. Files are split by site the way corpus.py splits pages
 (sha1 of the site, odd first byte = test part). Prints P, R, F1, clean files
 untouched and the words removed per rule family. A benchmark, not a test.
 """
-import hashlib, json, os, re, shutil, subprocess, sys
+import hashlib, json, os, re, shutil, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from corpus import arguments, part_of as part_of_url  # noqa: E402
+from corpus import arguments, evaluate, part_of as part_of_url, print_worst, scores  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -101,23 +101,11 @@ def main():
                 f.write(text)
     if not os.listdir(os.path.join(work, "raw")):
         return
-    out = subprocess.run(
-        [args.bin, "eval", os.path.join(work, "raw"), "--gold", os.path.join(work, "expected"),
-         "--json", "--worst", "100000"] + args.rules.split(), capture_output=True, text=True)
-    if out.returncode not in (0, 1):
-        sys.exit(f"eval failed: {out.stderr}")
-    rep = json.loads(out.stdout)
-    c = rep["counts"]
-    tr, fr, mi = c["true_removed"], c["false_removed"], c["missed"]
-    p = tr / (tr + fr) if tr + fr else 1.0
-    r = tr / (tr + mi) if tr + mi else 1.0
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    rep = evaluate(args, os.path.join(work, "raw"), os.path.join(work, "expected"), args.rules.split())
+    p, r, f1 = scores(rep["counts"])
+    tr, mi = rep["counts"]["true_removed"], rep["counts"]["missed"]
     if args.misses:
-        for x in rep["worst"]:
-            for m in x.get("false_removals", [])[: args.misses]:
-                print(f"  LOST {x['file']}:{m['line']} [{m['rule']}] {m['words'][:160]}")
-            for m in x.get("misses", [])[: args.misses]:
-                print(f"  MISS {x['file']}:{m['line']} {m['words'][:160]}")
+        print_worst(rep, args.misses)
     u, n = rep["clean_files_untouched"], rep["clean_files"]
     print(f"set: {args.set}, part: {args.part} (sites split by sha1); {rep['files']} files, {tr + mi} noise words")
     print(f"P {p:.3f}  R {r:.3f}  F1 {f1:.3f}  clean untouched {u}/{n} ({100 * u / max(n, 1):.1f} %)")
