@@ -16,7 +16,7 @@ use crate::document::{Cleaned, Item};
 use crate::engine::Cleaner;
 use crate::input::Inputs;
 use crate::pipeline::{self, Settings};
-use crate::repeat::{self, Counts, GroupBy};
+use crate::repeat::{self, Counted, Counts, GroupBy};
 use crate::report::shorten;
 use crate::rules::{Kind, RuleSet};
 
@@ -42,9 +42,15 @@ fn page_rules(rules: &RuleSet) -> RuleSet {
         .expect("rules that compiled once compile again")
 }
 
-/// Count the documents each line appears in, per group. Pages are rendered
-/// with the HTML rules first; nothing else is cleaned.
-pub fn count(rules: &RuleSet, inputs: Inputs, group_by: GroupBy, jobs: usize) -> Result<Counts> {
+/// Count the documents each `counted` line appears in, per group. Pages
+/// are rendered with the HTML rules first; nothing else is cleaned.
+pub fn count(
+    rules: &RuleSet,
+    inputs: Inputs,
+    group_by: GroupBy,
+    jobs: usize,
+    counted: Counted,
+) -> Result<Counts> {
     let html_only = page_rules(rules);
     let mut counts = Counts::new(group_by.clone());
     pipeline::run(
@@ -52,7 +58,7 @@ pub fn count(rules: &RuleSet, inputs: Inputs, group_by: GroupBy, jobs: usize) ->
         Cleaner::new(&html_only),
         Settings { jobs, progress: false },
         |item| match item {
-            Item::Cleaned(c) => Some((doc_group(&c, &group_by), repeat::doc_keys(&c.output()))),
+            Item::Cleaned(c) => Some((doc_group(&c, &group_by), repeat::doc_keys(&c.output(), counted))),
             _ => None,
         },
         |r, _| {
@@ -93,7 +99,7 @@ pub fn prepare(
                 ),
             ));
         }
-        None => count(rules, inputs()?, group_by, jobs)?,
+        None => count(rules, inputs()?, group_by, jobs, Counted::Removable)?,
     };
     let small = counts.groups.values().filter(|g| g.docs < crate::repeat::MIN_GROUP_DOCS).count();
     let note = (small > 0).then(|| {

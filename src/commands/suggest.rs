@@ -13,7 +13,13 @@ use crate::suggest;
 pub fn run(args: SuggestArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
     let reading = args.format.reading(args.inputs, args.threads.jobs);
-    let counts = suggest::count(&rules, reading.inputs(None)?, args.group_by.into(), args.threads.jobs)?;
+    let counts = suggest::count(
+        &rules,
+        reading.inputs(None)?,
+        args.group_by.into(),
+        args.threads.jobs,
+        crate::repeat::Counted::All,
+    )?;
     if let Some(path) = &args.save_counts {
         crate::counts_file::save(&counts, path)?;
     }

@@ -35,8 +35,13 @@ pub(super) fn find(
     if group.docs < repeat::MIN_GROUP_DOCS {
         return;
     }
-    let keys: Vec<Option<u64>> =
-        doc.lines.iter().map(|l| repeat::line_key(&doc.text[l.start..l.content_end])).collect();
+    // Shared quotes and stock sentences are story text, however often
+    // they repeat: story-like lines get no key (a key fixes whether its
+    // lines read as story).
+    let raw = |j: usize| &doc.text[doc.lines[j].start..doc.lines[j].content_end];
+    let keys: Vec<Option<u64>> = (0..doc.lines.len())
+        .map(|j| if repeat::story_like(raw(j)) { None } else { repeat::line_key(raw(j)) })
+        .collect();
     // Only lines in enough documents are judged further.
     let least = repeated
         .iter()
@@ -58,16 +63,14 @@ pub(super) fn find(
         (0..doc.lines.len()).filter(|&j| !doc.blank[j] && repeat::story_like(doc.content(j))).collect();
     let (first_story, last_story) = (story.first().copied(), story.last().copied());
     for (i, key, n) in frequent {
-        let raw = &doc.text[doc.lines[i].start..doc.lines[i].content_end];
-        // Shared quotes and stock sentences are story text, however often
-        // they repeat; a label the document itself repeats (`Pros`, `Cons`,
+        // A label the document itself repeats (`Pros`, `Cons`,
         // `Step 1`) structures its content, where site chrome comes once; a
         // short title with story text on both sides heads a section of the
         // story (`Conclusion`), however many sites share its words.
         let in_doc = keys.iter().filter(|k| **k == Some(key)).count();
         let heading =
-            first_story.is_some_and(|f| f < i) && last_story.is_some_and(|l| l > i) && title_like(raw);
-        if repeat::story_like(raw) || in_doc > 2 || heading {
+            first_story.is_some_and(|f| f < i) && last_story.is_some_and(|l| l > i) && title_like(raw(i));
+        if in_doc > 2 || heading {
             continue;
         }
         for &(r, min_docs) in &repeated {
