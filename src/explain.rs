@@ -58,6 +58,7 @@ fn guards(rule: &Rule) -> Vec<String> {
         Kind::Block { end, .. } => g.push(match end {
             BlockEnd::Eof => "end: eof".to_string(),
             BlockEnd::Blank => "end: blank".to_string(),
+            BlockEnd::Story => "end: where the story resumes, else the last line".to_string(),
             BlockEnd::Pattern(_) => "end: the end pattern".to_string(),
             BlockEnd::Lines(n) => format!("end: {n} lines"),
         }),

@@ -8,6 +8,7 @@
 use std::ops::Range;
 
 use super::doc::Doc;
+use crate::repeat::story_like;
 use crate::rules::{BlockEnd, Kind, Rule, RuleSet};
 use crate::text::word_count;
 
@@ -127,6 +128,34 @@ fn block_end(doc: &Doc, first: usize, end: &BlockEnd) -> Option<usize> {
         BlockEnd::Eof => Some(n - 1),
         BlockEnd::Blank => (first + 1..n).find(|&j| blank[j]).map(|j| j - 1),
         BlockEnd::Pattern(re) => (first + 1..n).find(|&j| re.is_match(doc.content(j))),
+        BlockEnd::Story => {
+            let story = |j: usize| !blank[j] && story_like(doc.content(j));
+            if !(0..first).any(story) {
+                return None;
+            }
+            // The story resumes with two story lines in a row (blank lines
+            // aside), or with one after a blank line that closes a group of
+            // two or more other lines (a headline list, as an inline box
+            // ends). A blurb under a lone headline does not end it.
+            let (mut before, mut prev, mut prev_story) = (first, first, false);
+            let (mut group, mut gap) = (1, false);
+            for (j, &is_blank) in blank.iter().enumerate().skip(first + 1) {
+                if is_blank {
+                    gap = true;
+                    continue;
+                }
+                let s = story(j);
+                if s && prev_story {
+                    return Some(before);
+                }
+                if s && gap && group >= 2 {
+                    return Some(prev);
+                }
+                group = if gap { 1 } else { group + 1 };
+                (before, prev, prev_story, gap) = (prev, j, s, false);
+            }
+            Some(n - 1)
+        }
         BlockEnd::Lines(count) => {
             let mut seen = 0;
             (first..n).find(|&j| {

@@ -195,6 +195,26 @@ mod tests {
     }
 
     #[test]
+    fn block_to_where_the_story_resumes() {
+        let rules = "- id: related.rest\n  doc: d\n  match: block\n  start: '^Related$'\n  end: story\n";
+        let story =
+            "The operators said the new terminus was too far from the town centre and lacked toilets.";
+        let more = "The county said the move was part of a plan to decongest the city centre this year.";
+        // Teasers and their blurbs to the end go; a blurb alone does not end it.
+        let tail = format!("{story}\n\nRelated\nA headline\n{more}\nAnother headline\n");
+        assert_eq!(run(rules, &tail), format!("{story}\n"));
+        // Two story lines in a row end it: an inline box keeps the story after it.
+        let inline = format!("{story}\n\nRelated\nA headline\n\n{more}\n\n{story}\n");
+        assert_eq!(run(rules, &inline), format!("{story}\n\n{more}\n\n{story}\n"));
+        // A headline list closed by a blank line, then one story paragraph.
+        let boxed = format!("{story}\n\nRelated\nA headline\nAnother headline\n\n{more}\n==Agency\n");
+        assert_eq!(run(rules, &boxed), format!("{story}\n\n{more}\n==Agency\n"));
+        // No story above it: a menu heading at the top, not a section after the story.
+        let top = format!("Related\nA headline\n{story}\n");
+        assert_eq!(run(rules, &top), top);
+    }
+
+    #[test]
     fn crlf_lines() {
         let text = "Head\r\n\r\nCap (AFP photo)\r\n\r\nBody\r\n";
         assert_eq!(run(CAPTION, text), "Head\r\n\r\nBody\r\n");

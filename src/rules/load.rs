@@ -724,7 +724,7 @@ impl<'de> Deserialize<'de> for Glob {
     }
 }
 
-/// `end: eof | blank | {pattern: REGEX} | {lines: N}`.
+/// `end: eof | blank | story | {pattern: REGEX} | {lines: N}`.
 struct RawEnd(BlockEnd);
 
 impl<'de> Deserialize<'de> for RawEnd {
@@ -733,12 +733,13 @@ impl<'de> Deserialize<'de> for RawEnd {
         impl<'de> Visitor<'de> for V {
             type Value = RawEnd;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("`eof`, `blank`, `{pattern: REGEX}` or `{lines: N}`")
+                f.write_str("`eof`, `blank`, `story`, `{pattern: REGEX}` or `{lines: N}`")
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<RawEnd, E> {
                 match s {
                     "eof" => Ok(RawEnd(BlockEnd::Eof)),
                     "blank" => Ok(RawEnd(BlockEnd::Blank)),
+                    "story" => Ok(RawEnd(BlockEnd::Story)),
                     _ => Err(E::invalid_value(de::Unexpected::Str(s), &self)),
                 }
             }

@@ -152,6 +152,12 @@ pub enum BlockEnd {
     Pattern(Regex),
     /// N non-blank lines in all, the start line included.
     Lines(usize),
+    /// A section after the story: the start needs a story-like line above
+    /// it, and the block runs to the end of the text or to where the story
+    /// resumes: two story-like lines in a row (blank lines aside), or one
+    /// after a blank line that closes a group of two or more lines. Teaser
+    /// blurbs and comments between short lines do not end it.
+    Story,
 }
 
 /// Where in the text a match may sit, counting non-blank lines: a match is
