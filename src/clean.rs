@@ -544,8 +544,9 @@ fn finish_cleaned(
     let output = if unchanged { std::mem::take(&mut c.text) } else { c.output() };
     let write = match (opts.output(), tree) {
         (Format::Jsonl, _) => {
-            let words = text::word_count(&output);
-            if opts.min_words.is_some_and(|m| words < m) {
+            // Counting a record's words is a scan of it: only for `--min-words`.
+            let short = opts.min_words.map(|m| (m, text::word_count(&output))).filter(|(m, n)| n < m);
+            if let Some((_, words)) = short {
                 records.push(Record::Dropped { file: c.rel.clone(), id: c.id.clone(), line: c.line, words });
                 return Done { records, size, status: Status::Dropped, write: None, written: None };
             }

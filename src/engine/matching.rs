@@ -10,7 +10,6 @@ use std::ops::Range;
 use super::doc::Doc;
 use crate::repeat::story_like;
 use crate::rules::{BlockEnd, Kind, Rule, RuleSet};
-use crate::text::word_count;
 
 /// A rule's whole-line match: lines `first..=last`, placed by line
 /// `anchor`; `placed` when its `where` guard held on the input as it is.
@@ -94,7 +93,9 @@ pub(super) fn find(rules: &RuleSet, doc: &Doc, is_active: &impl Fn(usize) -> boo
 /// The per-line guards: word bounds and `unless`.
 pub(super) fn guards_ok(rule: &Rule, line: &str) -> bool {
     if rule.min_words.is_some() || rule.max_words.is_some() {
-        let n = word_count(line);
+        // Counting stops where both bounds are settled.
+        let enough = rule.max_words.map_or(0, |m| m + 1).max(rule.min_words.unwrap_or(0));
+        let n = line.split_whitespace().take(enough).count();
         if rule.min_words.is_some_and(|m| n < m) || rule.max_words.is_some_and(|m| n > m) {
             return false;
         }
