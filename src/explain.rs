@@ -49,7 +49,7 @@ fn guards(rule: &Rule) -> Vec<String> {
             g.push(format!("weights: bias {:+.2}, {}", model.bias, shown.join(", ")));
         }
         Kind::Normalize { step, min_chars } => {
-            g.push(format!("step: {}", step.name()));
+            g.push(format!("step: {step}"));
             if *step == crate::rules::Step::DuplicateLines {
                 g.push(format!("min_chars: {min_chars}"));
             }
@@ -169,7 +169,7 @@ fn kinds_markdown() -> String {
     );
     for kind in KINDS {
         let guards = if kind.guards { ", guards" } else { "" };
-        let _ = writeln!(s, "| `{}` | {}{guards} |", kind.name, code(kind.keys));
+        let _ = writeln!(s, "| `{}` | {}{guards} |", kind.name(), code(kind.keys));
     }
     s.push_str(
         "\nA pattern over several lines starts with `(?x)`: whitespace and line ends are ignored, \

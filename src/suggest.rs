@@ -107,22 +107,13 @@ pub fn prepare(
 }
 
 /// Where in its documents a repeated line sits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::Display)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Position {
     Head,
     Middle,
     Tail,
-}
-
-impl Position {
-    pub fn name(self) -> &'static str {
-        match self {
-            Position::Head => "head",
-            Position::Middle => "middle",
-            Position::Tail => "tail",
-        }
-    }
 }
 
 /// One repeated line or block.
@@ -390,7 +381,7 @@ impl Report {
                     "\n{}. {kind} in {} documents ({}), e.g. {}",
                     i + 1,
                     sug.docs,
-                    sug.position.name(),
+                    sug.position,
                     sug.examples.join(", ")
                 );
                 for l in &sug.lines {
