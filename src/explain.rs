@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::report::Report;
 use crate::rules::{BlockEnd, Examples, Kind, Place, Rule, RuleSet, COMMON_KEYS, KINDS, LINE_GUARDS};
 
 /// The rule's patterns as (name, regex) pairs.
@@ -120,8 +121,8 @@ pub fn describe(rule: &Rule) -> Description {
     }
 }
 
-impl Description {
-    pub fn render(&self) -> String {
+impl Report for Description {
+    fn render(&self) -> String {
         let mut s =
             format!("{} ({})\ndefined at {}:{}\n\n{}\n", self.id, self.kind, self.file, self.line, self.doc);
         for p in &self.patterns {

@@ -358,8 +358,8 @@ pub fn suggest(
     Ok(Report { documents, groups })
 }
 
-impl Report {
-    pub fn render(&self) -> String {
+impl crate::report::Report for Report {
+    fn render(&self) -> String {
         let mut s = format!("{} documents in {} groups\n", self.documents, self.groups.len());
         for (name, g) in &self.groups {
             let _ = writeln!(
