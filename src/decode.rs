@@ -54,11 +54,24 @@ pub enum Decoded {
 /// Decode a text file: BOM, then UTF-8, then detection.
 pub fn decode(bytes: Vec<u8>) -> Decoded {
     if let Some((enc, bom_len)) = Encoding::for_bom(&bytes) {
-        return decode_with(enc, &bytes[bom_len..], true, false);
+        let rest = &bytes[bom_len..];
+        // UTF-16 text is full of NUL bytes.
+        if enc != UTF_16LE && enc != UTF_16BE {
+            if let Some(nul_at) = memchr::memchr(0, rest) {
+                return Decoded::Binary { nul_at };
+            }
+        }
+        return decode_with(enc, rest, true, false);
     }
     if let Some(nul_at) = memchr::memchr(0, &bytes) {
         return Decoded::Binary { nul_at };
     }
+    undeclared(bytes)
+}
+
+/// Bytes with no BOM, no NUL and no declared charset: UTF-8, UTF-8 with a
+/// few stray bytes, or else whatever `chardetng` guesses.
+fn undeclared(bytes: Vec<u8>) -> Decoded {
     match String::from_utf8(bytes) {
         Ok(text) => Decoded::Text { text, source: Source::utf8() },
         Err(e) => {
@@ -68,18 +81,12 @@ pub fn decode(bytes: Vec<u8>) -> Decoded {
             }
             let mut detector = chardetng::EncodingDetector::new();
             detector.feed(&bytes, true);
-            let enc = detector.guess(None, true);
-            decode_with(enc, &bytes, false, true)
+            decode_with(detector.guess(None, true), &bytes, false, true)
         }
     }
 }
 
 fn decode_with(enc: &'static Encoding, bytes: &[u8], bom: bool, detected: bool) -> Decoded {
-    if enc != UTF_16LE && enc != UTF_16BE {
-        if let Some(nul_at) = memchr::memchr(0, bytes) {
-            return Decoded::Binary { nul_at };
-        }
-    }
     let (text, lossy) = enc.decode_without_bom_handling(bytes);
     let source = Source { encoding: enc.name(), bom, detected, lossy, stray_bytes: 0 };
     Decoded::Text { text: text.into_owned(), source }
@@ -110,35 +117,19 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     None
 }
 
-/// Decode a page: BOM, then `<meta charset>`, then detection.
+/// Decode a page: BOM, then `<meta charset>`, then as a text file.
+/// (`encoding_rs` already reads an ISO-8859-1 label as Windows-1252, as
+/// browsers do.)
 pub fn decode_page(bytes: Vec<u8>) -> Decoded {
     if let Some((enc, bom_len)) = Encoding::for_bom(&bytes) {
-        let (text, lossy) = enc.decode_without_bom_handling(&bytes[bom_len..]);
-        let source = Source { encoding: enc.name(), bom: true, detected: false, lossy, stray_bytes: 0 };
-        return Decoded::Text { text: text.into_owned(), source };
+        return decode_with(enc, &bytes[bom_len..], true, false);
     }
     if let Some(nul_at) = memchr::memchr(0, &bytes) {
         return Decoded::Binary { nul_at };
     }
-    let (enc, detected) = match meta_charset(&bytes) {
-        Some(enc) => (enc, false),
-        None if std::str::from_utf8(&bytes).is_ok() => (UTF_8, false),
-        None => {
-            // UTF-8 with a few stray bytes stays UTF-8, as for text files.
-            if let Some((text, source)) = mostly_utf8(&bytes) {
-                return Decoded::Text { text, source };
-            }
-            let mut d = chardetng::EncodingDetector::new();
-            d.feed(&bytes, true);
-            (d.guess(None, true), true)
-        }
-    };
-    // As browsers do, an ISO-8859-1 label means Windows-1252 (encoding_rs maps it).
-    let enc = if enc.name() == "ISO-8859-1" { WINDOWS_1252 } else { enc };
-    let (text, lossy) = enc.decode_without_bom_handling(&bytes);
-    Decoded::Text {
-        text: text.into_owned(),
-        source: Source { encoding: enc.name(), bom: false, detected, lossy, stray_bytes: 0 },
+    match meta_charset(&bytes) {
+        Some(enc) => decode_with(enc, &bytes, false, false),
+        None => undeclared(bytes),
     }
 }
 

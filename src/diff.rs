@@ -6,6 +6,8 @@
 
 use std::fmt::Write as _;
 
+use anstyle::{AnsiColor, Style as Paint};
+
 use crate::rules::RuleSet;
 use crate::text::{self, Edit};
 
@@ -16,12 +18,11 @@ pub struct Style {
     pub context: usize,
 }
 
-const RED: &str = "\x1b[31m";
-const GREEN: &str = "\x1b[32m";
-const CYAN: &str = "\x1b[36m";
-const DIM: &str = "\x1b[2m";
-const BOLD: &str = "\x1b[1m";
-const RESET: &str = "\x1b[0m";
+const HEADER: Paint = Paint::new().bold();
+const HUNK: Paint = AnsiColor::Cyan.on_default();
+const REMOVED: Paint = AnsiColor::Red.on_default();
+const ADDED: Paint = AnsiColor::Green.on_default();
+const LABEL: Paint = Paint::new().dimmed();
 
 enum Fate {
     Kept,
@@ -40,12 +41,13 @@ pub fn render(rules: &RuleSet, rel: &str, text: &str, edits: &[Edit], style: Sty
     }
     let lines = text::lines(text);
     let fates = fates(text, &lines, edits);
-    let paint = |code: &str, s: &str| if style.color { format!("{code}{s}{RESET}") } else { s.to_string() };
-    let label = |rule: usize| paint(DIM, &format!("  [{}]", rules.rules()[rule].id));
+    // A plain style renders as nothing, so one code path writes both.
+    let paint = |p: Paint| if style.color { p } else { Paint::new() };
+    let label = |rule: usize| format!("{0}  [{1}]{0:#}", paint(LABEL), rules.rules()[rule].id);
 
     let mut out = String::new();
-    let _ = writeln!(out, "{}", paint(BOLD, &format!("--- a/{rel}")));
-    let _ = writeln!(out, "{}", paint(BOLD, &format!("+++ b/{rel}")));
+    let _ = writeln!(out, "{0}--- a/{rel}{0:#}", paint(HEADER));
+    let _ = writeln!(out, "{0}+++ b/{rel}{0:#}", paint(HEADER));
 
     let changed: Vec<usize> = (0..lines.len()).filter(|&i| !matches!(fates[i], Fate::Kept)).collect();
     // New-side line number where each old line starts.
@@ -78,25 +80,22 @@ pub fn render(rules: &RuleSet, rel: &str, text: &str, edits: &[Edit], style: Sty
             })
             .sum();
         let new_start = if new_len == 0 { new_no[start] - 1 } else { new_no[start] };
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(CYAN, &format!("@@ -{},{} +{},{} @@", start + 1, old_len, new_start, new_len))
-        );
+        let _ = writeln!(out, "{0}@@ -{1},{old_len} +{new_start},{new_len} @@{0:#}", paint(HUNK), start + 1);
         for (k, fate) in fates.iter().enumerate().take(end).skip(start) {
             let l = lines[k];
             let content = &text[l.start..l.content_end];
             let no_newline = l.end == l.content_end;
-            let red = style.color.then_some(RED);
+            let removed = paint(REMOVED);
             match fate {
-                Fate::Kept => push_line(&mut out, ' ', content, no_newline, None, None),
-                Fate::Removed(rule) => push_line(&mut out, '-', content, no_newline, red, Some(label(*rule))),
+                Fate::Kept => push_line(&mut out, ' ', content, no_newline, Paint::new(), None),
+                Fate::Removed(rule) => {
+                    push_line(&mut out, '-', content, no_newline, removed, Some(label(*rule)))
+                }
                 Fate::Changed { rule, new } => {
-                    push_line(&mut out, '-', content, no_newline, red, Some(label(*rule)));
+                    push_line(&mut out, '-', content, no_newline, removed, Some(label(*rule)));
                     if !new.is_empty() {
                         let body = new.trim_end_matches(['\n', '\r']);
-                        let green = style.color.then_some(GREEN);
-                        push_line(&mut out, '+', body, !new.ends_with('\n'), green, None);
+                        push_line(&mut out, '+', body, !new.ends_with('\n'), paint(ADDED), None);
                     }
                 }
             }
@@ -106,23 +105,16 @@ pub fn render(rules: &RuleSet, rel: &str, text: &str, edits: &[Edit], style: Sty
     out
 }
 
-/// One diff line: sign and text in `code`'s colour (when given), then the label.
+/// One diff line: sign and text in `paint`, then the label.
 fn push_line(
     out: &mut String,
     sign: char,
     content: &str,
     no_newline: bool,
-    code: Option<&str>,
+    paint: Paint,
     label: Option<String>,
 ) {
-    if let Some(c) = code {
-        out.push_str(c);
-    }
-    out.push(sign);
-    out.push_str(content);
-    if code.is_some() {
-        out.push_str(RESET);
-    }
+    let _ = write!(out, "{paint}{sign}{content}{paint:#}");
     if let Some(l) = label {
         out.push_str(&l);
     }

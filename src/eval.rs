@@ -11,7 +11,7 @@
 use serde::Serialize;
 use similar::{capture_diff_slices, Algorithm, DiffOp};
 
-use crate::report::shorten;
+use crate::report::{shorten, Report};
 use crate::rules::RuleSet;
 use crate::text::{self, Edit};
 
@@ -312,8 +312,8 @@ pub fn summarize(rules: &RuleSet, files: Vec<FileScore>, without_gold: Vec<Strin
     }
 }
 
-impl Evaluation {
-    pub fn render(&self) -> String {
+impl Report for Evaluation {
+    fn render(&self) -> String {
         use std::fmt::Write as _;
         let c = &self.counts;
         let mut s = String::new();

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::engine;
 use crate::html;
+use crate::report::Report;
 use crate::rules::{DocPath, Rule, RuleSet};
 use crate::text;
 
@@ -32,8 +33,8 @@ pub struct TestReport {
     pub failures: Vec<Failure>,
 }
 
-impl TestReport {
-    pub fn render(&self) -> String {
+impl Report for TestReport {
+    fn render(&self) -> String {
         let mut s = String::new();
         for f in &self.failures {
             s.push_str(&format!(

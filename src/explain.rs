@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::report::Report;
 use crate::rules::{BlockEnd, Examples, Kind, Place, Rule, RuleSet, COMMON_KEYS, KINDS, LINE_GUARDS};
 
 /// The rule's patterns as (name, regex) pairs.
@@ -49,7 +50,7 @@ fn guards(rule: &Rule) -> Vec<String> {
             g.push(format!("weights: bias {:+.2}, {}", model.bias, shown.join(", ")));
         }
         Kind::Normalize { step, min_chars } => {
-            g.push(format!("step: {}", step.name()));
+            g.push(format!("step: {step}"));
             if *step == crate::rules::Step::DuplicateLines {
                 g.push(format!("min_chars: {min_chars}"));
             }
@@ -121,8 +122,8 @@ pub fn describe(rule: &Rule) -> Description {
     }
 }
 
-impl Description {
-    pub fn render(&self) -> String {
+impl Report for Description {
+    fn render(&self) -> String {
         let mut s =
             format!("{} ({})\ndefined at {}:{}\n\n{}\n", self.id, self.kind, self.file, self.line, self.doc);
         for p in &self.patterns {
@@ -170,7 +171,7 @@ fn kinds_markdown() -> String {
     );
     for kind in KINDS {
         let guards = if kind.guards { ", guards" } else { "" };
-        let _ = writeln!(s, "| `{}` | {}{guards} |", kind.name, code(kind.keys));
+        let _ = writeln!(s, "| `{}` | {}{guards} |", kind.name(), code(kind.keys));
     }
     s.push_str(
         "\nA pattern over several lines starts with `(?x)`: whitespace and line ends are ignored, \

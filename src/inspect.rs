@@ -18,7 +18,7 @@ use crate::eval::{self, Evaluation, FileScore};
 use crate::input::{self, Inputs, Reading};
 use crate::jsonl::{self, Fields};
 use crate::pipeline::{self, Settings};
-use crate::report::{FileCounts, RuleTotals, Totals};
+use crate::report::{FileCounts, Report, RuleTotals, Totals};
 use crate::rules::RuleSet;
 use crate::text::Edit;
 use crate::walk;
@@ -56,9 +56,9 @@ pub struct DocumentDiff<'a> {
     pub style: Style,
 }
 
-impl DocumentDiff<'_> {
+impl Report for DocumentDiff<'_> {
     /// The labelled unified diff (coloured when the style says).
-    pub fn render(&self) -> String {
+    fn render(&self) -> String {
         let edits: Vec<Edit> = self.doc.edits.iter().filter(|e| self.keep[e.rule]).cloned().collect();
         diff::render(self.rules, &self.doc.name(), &self.doc.text, &edits, self.style)
     }
@@ -150,8 +150,8 @@ pub struct Stats {
     pub never_fired: Vec<String>,
 }
 
-impl Stats {
-    pub fn render(&self) -> String {
+impl Report for Stats {
+    fn render(&self) -> String {
         use std::fmt::Write as _;
         let mut s = format!("{}\n", self.files.render());
         let width = self.rules.iter().map(|r| r.rule.len()).max().unwrap_or(4).max(4);
@@ -434,8 +434,8 @@ pub struct Impact {
     pub failed: u64,
 }
 
-impl Impact {
-    pub fn render(&self) -> String {
+impl Report for Impact {
+    fn render(&self) -> String {
         use std::fmt::Write as _;
         let mut s = format!(
             "{} of {} documents change: {} words newly removed, {} words newly kept\n",

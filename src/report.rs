@@ -1,5 +1,6 @@
 //! Run totals: file counts, per-rule edit and word counts, throughput;
 //! printed as a summary on stderr and written as JSON with `--report`.
+//! Also the [`Report`] trait the commands print every report through.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -10,6 +11,11 @@ use serde::Serialize;
 use crate::changelog::Record;
 use crate::rules::RuleSet;
 use crate::text;
+
+/// A command's report: serialisable, with its text rendering.
+pub trait Report: Serialize {
+    fn render(&self) -> String;
+}
 
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct FileCounts {

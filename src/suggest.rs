@@ -113,22 +113,13 @@ pub fn prepare(
 }
 
 /// Where in its documents a repeated line sits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::Display)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Position {
     Head,
     Middle,
     Tail,
-}
-
-impl Position {
-    pub fn name(self) -> &'static str {
-        match self {
-            Position::Head => "head",
-            Position::Middle => "middle",
-            Position::Tail => "tail",
-        }
-    }
 }
 
 /// One repeated line or block.
@@ -373,8 +364,8 @@ pub fn suggest(
     Ok(Report { documents, groups })
 }
 
-impl Report {
-    pub fn render(&self) -> String {
+impl crate::report::Report for Report {
+    fn render(&self) -> String {
         let mut s = format!("{} documents in {} groups\n", self.documents, self.groups.len());
         for (name, g) in &self.groups {
             let _ = writeln!(
@@ -396,7 +387,7 @@ impl Report {
                     "\n{}. {kind} in {} documents ({}), e.g. {}",
                     i + 1,
                     sug.docs,
-                    sug.position.name(),
+                    sug.position,
                     sug.examples.join(", ")
                 );
                 for l in &sug.lines {

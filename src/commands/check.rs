@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::{print, Outcome};
 use crate::cli::CheckArgs;
+use crate::report::Report;
 use crate::rules::RulesError;
 
 /// What `check` found.
@@ -39,7 +40,7 @@ pub struct CheckError {
     pub shown: String,
 }
 
-impl super::Report for CheckReport {
+impl Report for CheckReport {
     fn render(&self) -> String {
         if let (Some(rules), Some(files)) = (self.rules, self.files) {
             let plural =

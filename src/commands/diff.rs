@@ -45,18 +45,6 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
     })
 }
 
-impl super::Report for inspect::DocumentDiff<'_> {
-    fn render(&self) -> String {
-        inspect::DocumentDiff::render(self)
-    }
-}
-
-impl super::Report for inspect::Impact {
-    fn render(&self) -> String {
-        inspect::Impact::render(self)
-    }
-}
-
 /// `--color auto` colours a terminal unless `NO_COLOR` is set (no-color.org);
 /// `always` and `never` are what the user asked for.
 fn wants_color(choice: ColorChoice, terminal: bool, no_color: bool) -> bool {

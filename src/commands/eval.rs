@@ -51,9 +51,3 @@ pub fn run(args: EvalArgs, out: &mut impl Write) -> Result<Outcome> {
     print(&eval, args.json, out)?;
     Ok(Outcome::Success)
 }
-
-impl super::Report for crate::eval::Evaluation {
-    fn render(&self) -> String {
-        crate::eval::Evaluation::render(self)
-    }
-}

@@ -17,9 +17,3 @@ pub fn run(args: ExplainArgs, out: &mut impl Write) -> Result<Outcome> {
     print(&explain::describe(rule), args.json, out)?;
     Ok(Outcome::Success)
 }
-
-impl super::Report for explain::Description {
-    fn render(&self) -> String {
-        explain::Description::render(self)
-    }
-}

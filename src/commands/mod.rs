@@ -25,6 +25,7 @@ use serde::Serialize;
 use crate::cli::CountArgs;
 use crate::input::Reading;
 use crate::repeat::Counts;
+use crate::report::Report;
 use crate::rules::RuleSet;
 
 /// How a command ended, as far as the exit code cares.
@@ -42,11 +43,6 @@ pub enum Outcome {
     InvalidRules,
     /// Stopped by Ctrl-C or SIGTERM between documents.
     Interrupted,
-}
-
-/// A command's report: serialisable, with its text rendering.
-pub trait Report: Serialize {
-    fn render(&self) -> String;
 }
 
 /// Write `report` as pretty JSON (with `json`) or as its text rendering.

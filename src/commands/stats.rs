@@ -19,9 +19,3 @@ pub fn run(args: StatsArgs, out: &mut impl Write) -> Result<Outcome> {
     print(&stats, args.json, out)?;
     Ok(if stats.files.failed > 0 { Outcome::InputsFailed } else { Outcome::Success })
 }
-
-impl super::Report for inspect::Stats {
-    fn render(&self) -> String {
-        inspect::Stats::render(self)
-    }
-}

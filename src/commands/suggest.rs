@@ -34,9 +34,3 @@ pub fn run(args: SuggestArgs, out: &mut impl Write) -> Result<Outcome> {
     print(&report, args.json, out)?;
     Ok(Outcome::Success)
 }
-
-impl super::Report for suggest::Report {
-    fn render(&self) -> String {
-        suggest::Report::render(self)
-    }
-}

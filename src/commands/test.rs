@@ -16,9 +16,3 @@ pub fn run(args: CheckArgs, out: &mut impl Write) -> Result<Outcome> {
     print(&report, json, out)?;
     Ok(if report.failures.is_empty() { Outcome::Success } else { Outcome::Differences })
 }
-
-impl super::Report for examples::TestReport {
-    fn render(&self) -> String {
-        examples::TestReport::render(self)
-    }
-}

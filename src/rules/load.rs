@@ -18,7 +18,7 @@ use regex::Regex;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use super::{BlockEnd, Examples, Kind, Origin, Place, RemoveExample, Rule, RuleSet, Scope, Step};
+use super::{BlockEnd, Examples, Kind, Origin, Place, RawKind, RemoveExample, Rule, RuleSet, Scope, Step};
 
 /// Whether a `main-text` rule without `fallback` lets the extractor fall
 /// back to readability and its baseline (README "HTML pages" has the figures).
@@ -357,7 +357,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
     if raw.doc.trim().is_empty() {
         problems.push((Some("doc"), "doc is empty: say what the rule removes and why".into()));
     }
-    let kind_name = raw.kind.name();
+    let kind_name: &str = raw.kind.into();
     // The optional keys the rule has, checked against its kind's entry in [`KINDS`].
     let keys = [
         ("weights", raw.weights.is_some()),
@@ -508,24 +508,9 @@ struct RawRule {
     tests: Option<RawTests>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum RawKind {
-    Line,
-    Span,
-    Block,
-    Run,
-    Normalize,
-    Selector,
-    MainText,
-    Repeated,
-    Score,
-}
-
 /// A kind of rule as rules files name it, and the keys it takes.
 pub struct KindSpec {
     kind: RawKind,
-    /// Its name in `match:`.
-    pub name: &'static str,
     /// The keys only this kind (or a few) takes.
     pub keys: &'static [&'static str],
     /// Whether it also takes [`LINE_GUARDS`].
@@ -533,6 +518,11 @@ pub struct KindSpec {
 }
 
 impl KindSpec {
+    /// Its name in `match:`.
+    pub fn name(&self) -> &'static str {
+        self.kind.into()
+    }
+
     /// Whether a rule of this kind takes optional key `key`.
     fn takes(&self, key: &str) -> bool {
         self.keys.contains(&key) || (self.guards && LINE_GUARDS.contains(&key))
@@ -549,24 +539,20 @@ pub const LINE_GUARDS: &[&str] = &["where", "within", "min_words", "max_words", 
 /// from, that decides which keys fit which kind, and that the rules
 /// reference lists.
 pub const KINDS: &[KindSpec] = &[
-    KindSpec { kind: RawKind::Line, name: "line", keys: &["pattern"], guards: true },
-    KindSpec { kind: RawKind::Span, name: "span", keys: &["pattern"], guards: true },
-    KindSpec { kind: RawKind::Block, name: "block", keys: &["start", "end"], guards: true },
-    KindSpec { kind: RawKind::Run, name: "run", keys: &["pattern", "min_lines"], guards: true },
-    KindSpec { kind: RawKind::Normalize, name: "normalize", keys: &["step", "min_chars"], guards: false },
-    KindSpec { kind: RawKind::Selector, name: "selector", keys: &["selector"], guards: false },
-    KindSpec { kind: RawKind::MainText, name: "main-text", keys: &["fallback"], guards: false },
-    KindSpec { kind: RawKind::Repeated, name: "repeated", keys: &["min_docs"], guards: true },
-    KindSpec { kind: RawKind::Score, name: "score", keys: &["weights", "words", "threshold"], guards: true },
+    KindSpec { kind: RawKind::Line, keys: &["pattern"], guards: true },
+    KindSpec { kind: RawKind::Span, keys: &["pattern"], guards: true },
+    KindSpec { kind: RawKind::Block, keys: &["start", "end"], guards: true },
+    KindSpec { kind: RawKind::Run, keys: &["pattern", "min_lines"], guards: true },
+    KindSpec { kind: RawKind::Normalize, keys: &["step", "min_chars"], guards: false },
+    KindSpec { kind: RawKind::Selector, keys: &["selector"], guards: false },
+    KindSpec { kind: RawKind::MainText, keys: &["fallback"], guards: false },
+    KindSpec { kind: RawKind::Repeated, keys: &["min_docs"], guards: true },
+    KindSpec { kind: RawKind::Score, keys: &["weights", "words", "threshold"], guards: true },
 ];
 
 impl RawKind {
     fn spec(self) -> &'static KindSpec {
         KINDS.iter().find(|k| k.kind == self).expect("every kind is in KINDS")
-    }
-
-    fn name(self) -> &'static str {
-        self.spec().name
     }
 }
 
@@ -577,11 +563,11 @@ fn tip<'a>(name: &str, names: impl IntoIterator<Item = &'a str>) -> String {
 
 impl<'de> Deserialize<'de> for RawKind {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        parse_scalar(d, "a rule kind", |s| match KINDS.iter().find(|k| k.name == s) {
+        parse_scalar(d, "a rule kind", |s| match KINDS.iter().find(|k| k.name() == s) {
             Some(spec) => Ok(spec.kind),
             None => {
-                let names: Vec<String> = KINDS.iter().map(|k| format!("`{}`", k.name)).collect();
-                let tip = tip(s, KINDS.iter().map(|k| k.name));
+                let names: Vec<String> = KINDS.iter().map(|k| format!("`{}`", k.name())).collect();
+                let tip = tip(s, KINDS.iter().map(KindSpec::name));
                 Err(format!("unknown variant `{s}`, expected one of {}{tip}", names.join(", ")))
             }
         })

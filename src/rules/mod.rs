@@ -48,7 +48,14 @@ impl fmt::Display for Origin {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, strum::EnumDiscriminants)]
+#[strum_discriminants(
+    name(RawKind),
+    vis(pub(crate)),
+    derive(strum::IntoStaticStr),
+    strum(serialize_all = "kebab-case"),
+    doc = "A kind of rule without its settings, named as in `match:`."
+)]
 pub enum Kind {
     /// Whole lines matching `pattern`.
     Line { pattern: Regex },
@@ -74,8 +81,9 @@ pub enum Kind {
 }
 
 /// The normalisation steps a `normalize` rule can turn on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, strum::Display)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Step {
     /// UTF-8 text that was decoded as Windows-1252/Latin-1, repaired.
     Mojibake,
@@ -97,35 +105,9 @@ pub enum Step {
     DuplicateLines,
 }
 
-impl Step {
-    pub fn name(self) -> &'static str {
-        match self {
-            Step::Mojibake => "mojibake",
-            Step::Nfc => "nfc",
-            Step::Nfkc => "nfkc",
-            Step::Spaces => "spaces",
-            Step::Invisible => "invisible",
-            Step::Controls => "controls",
-            Step::TrailingSpace => "trailing-space",
-            Step::LineEndings => "line-endings",
-            Step::DuplicateLines => "duplicate-lines",
-        }
-    }
-}
-
 impl Kind {
     pub fn name(&self) -> &'static str {
-        match self {
-            Kind::Line { .. } => "line",
-            Kind::Span { .. } => "span",
-            Kind::Block { .. } => "block",
-            Kind::Run { .. } => "run",
-            Kind::Normalize { .. } => "normalize",
-            Kind::Selector { .. } => "selector",
-            Kind::MainText { .. } => "main-text",
-            Kind::Repeated { .. } => "repeated",
-            Kind::Score { .. } => "score",
-        }
+        RawKind::from(self).into()
     }
 
     /// The regex that decides whether the rule fires on a line, if any.
