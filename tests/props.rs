@@ -80,6 +80,11 @@ const NOISE: &[&str] = &[
     "ISIS Ali Shamkhani Daesh Iran-Russia-Syria cooperation",
     "Press TV’s website can also be accessed at the following alternate addresses:",
     "Recommended stories",
+    // Section headings and what follows them (`end: story` blocks).
+    "Related posts",
+    "Comments",
+    "You might also like...",
+    "Helping Small Businesses Transform Operations in 2025",
     "EghtesadOnline: A senior Iranian official says strategic cooperation among Iran, Syria and Russia is bearing fruit.",
 ];
 
