@@ -1108,6 +1108,18 @@ mod tests {
     }
 
     #[test]
+    fn built_in_rules_have_docs_in_parts() {
+        // The generated reference shows every built-in rule under the same headings.
+        let sets = embedded::SETS.iter().flat_map(|(_, files)| files.iter());
+        for (name, text) in embedded::DEFAULT_RULES.iter().chain(sets) {
+            for rule in load_str(name, text).unwrap().rules() {
+                let in_parts = matches!(&rule.doc, Doc::Parts { removes, .. } if !removes.trim().is_empty());
+                assert!(in_parts, "{name}: rule '{}': doc is not in parts with `removes`", rule.id);
+            }
+        }
+    }
+
+    #[test]
     fn embedded_defaults_load() {
         let set = load_default().unwrap();
         assert!(!set.is_empty());
