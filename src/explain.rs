@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::report::Report;
-use crate::rules::{BlockEnd, Examples, Kind, Place, Rule, RuleSet, COMMON_KEYS, KINDS, LINE_GUARDS};
+use crate::rules::{BlockEnd, Doc, Examples, Kind, Place, Rule, RuleSet, COMMON_KEYS, KINDS, LINE_GUARDS};
 
 /// The rule's patterns as (name, regex) pairs.
 fn patterns(rule: &Rule) -> Vec<(&'static str, String)> {
@@ -95,7 +95,8 @@ pub struct Description {
     /// Where the rule is defined.
     pub file: String,
     pub line: usize,
-    pub doc: String,
+    /// A string, or `{removes, why, guards}` for a doc in parts.
+    pub doc: Doc,
     /// The rule's regexes (or selector), by role: `pattern`, `start`, `unless`, …
     pub patterns: Vec<Pattern>,
     /// The guards and kind options in words, e.g. `where: tail within 3`.
@@ -115,7 +116,7 @@ pub fn describe(rule: &Rule) -> Description {
         kind: rule.kind.name(),
         file: rule.origin.file.clone(),
         line: rule.origin.line,
-        doc: rule.doc.trim_end().to_string(),
+        doc: rule.doc.clone(),
         patterns: patterns(rule).into_iter().map(|(name, regex)| Pattern { name, regex }).collect(),
         guards: guards(rule),
         examples: rule.tests.clone(),
@@ -124,8 +125,8 @@ pub fn describe(rule: &Rule) -> Description {
 
 impl Report for Description {
     fn render(&self) -> String {
-        let mut s =
-            format!("{} ({})\ndefined at {}:{}\n\n{}\n", self.id, self.kind, self.file, self.line, self.doc);
+        let doc = self.doc.render("", "");
+        let mut s = format!("{} ({})\ndefined at {}:{}\n\n{doc}\n", self.id, self.kind, self.file, self.line);
         for p in &self.patterns {
             let _ = writeln!(s, "\n{}:\n  {}", p.name, p.regex.replace('\n', "\n  "));
         }
@@ -154,8 +155,7 @@ pub fn list(rules: &RuleSet) -> String {
     let width = rules.rules().iter().map(|r| r.id.len()).max().unwrap_or(0);
     let mut s = String::new();
     for r in rules.rules() {
-        let first = r.doc.lines().next().unwrap_or("").trim();
-        let _ = writeln!(s, "{:<width$}  {:<5}  {first}", r.id, r.kind.name());
+        let _ = writeln!(s, "{:<width$}  {:<5}  {}", r.id, r.kind.name(), r.doc.summary());
     }
     s
 }
@@ -193,7 +193,7 @@ pub fn markdown(rules: &RuleSet) -> String {
             let _ = writeln!(s, "\n## `{file}`\n");
         }
         let _ = writeln!(s, "### `{}`\n\n{} rule, defined at `{}`.\n", r.id, r.kind.name(), r.origin);
-        let _ = writeln!(s, "{}\n", r.doc.trim_end());
+        let _ = writeln!(s, "{}\n", r.doc.render("**", "**"));
         for (name, re) in patterns(r) {
             let _ = writeln!(s, "{name}:\n\n```\n{re}\n```\n");
         }

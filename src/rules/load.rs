@@ -18,7 +18,9 @@ use regex::Regex;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use super::{BlockEnd, Examples, Kind, Origin, Place, RawKind, RemoveExample, Rule, RuleSet, Scope, Step};
+use super::{
+    BlockEnd, Doc, Examples, Kind, Origin, Place, RawKind, RemoveExample, Rule, RuleSet, Scope, Step,
+};
 
 /// Whether a `main-text` rule without `fallback` lets the extractor fall
 /// back to readability and its baseline (README "HTML pages" has the figures).
@@ -354,7 +356,8 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         problems
             .push((Some("id"), "id must be `family.name` in lower case, e.g. `caption.photo-credit`".into()));
     }
-    if raw.doc.trim().is_empty() {
+    let doc = raw.doc.resolve();
+    if doc.summary().is_empty() {
         problems.push((Some("doc"), "doc is empty: say what the rule removes and why".into()));
     }
     let kind_name: &str = raw.kind.into();
@@ -465,7 +468,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
     match kind {
         Some(kind) if problems.is_empty() => Ok(Rule {
             id: raw.id,
-            doc: raw.doc,
+            doc,
             kind,
             place,
             min_words: raw.min_words,
@@ -483,7 +486,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
 #[serde(deny_unknown_fields)]
 struct RawRule {
     id: String,
-    doc: String,
+    doc: RawDoc,
     #[serde(rename = "match")]
     kind: RawKind,
     pattern: Option<Pattern>,
@@ -506,6 +509,54 @@ struct RawRule {
     unless: Option<Pattern>,
     scope: Option<RawScope>,
     tests: Option<RawTests>,
+}
+
+/// `doc:` as free text, or in parts (`removes`, `why`, `guards`).
+enum RawDoc {
+    Text(String),
+    Parts(RawDocParts),
+}
+
+// By hand rather than `untagged`, so that a misspelled part is reported
+// as such, at its place, instead of as "did not match any variant".
+impl<'de> Deserialize<'de> for RawDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawDoc;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, or a mapping with `removes` and optional `why` and `guards`")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawDoc, E> {
+                Ok(RawDoc::Text(s.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDoc, A::Error> {
+                RawDocParts::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawDoc::Parts)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDocParts {
+    removes: String,
+    why: Option<String>,
+    guards: Option<String>,
+}
+
+impl RawDoc {
+    /// The doc without the line end a block scalar leaves at its end.
+    fn resolve(self) -> Doc {
+        let trim = |s: String| s.trim_end().to_string();
+        match self {
+            RawDoc::Text(text) => Doc::Text(trim(text)),
+            RawDoc::Parts(p) => {
+                Doc::Parts { removes: trim(p.removes), why: p.why.map(trim), guards: p.guards.map(trim) }
+            }
+        }
+    }
 }
 
 /// A kind of rule as rules files name it, and the keys it takes.
@@ -1030,6 +1081,42 @@ mod tests {
             "{}",
             err(text)
         );
+    }
+
+    #[test]
+    fn doc_is_text_or_parts() {
+        let text =
+            "- id: a.b\n  doc:\n    removes: |\n      `Menu`\n    why: chrome\n  match: line\n  pattern: x\n";
+        let set = load_str("r.yaml", text).unwrap();
+        let Doc::Parts { removes, why, guards } = &set.rules()[0].doc else { panic!() };
+        assert_eq!((removes.as_str(), why.as_deref(), guards.as_deref()), ("`Menu`", Some("chrome"), None));
+        let set = load_str("r.yaml", "- id: a.b\n  doc: d\n  match: line\n  pattern: x\n").unwrap();
+        assert!(matches!(&set.rules()[0].doc, Doc::Text(t) if t == "d"));
+    }
+
+    #[test]
+    fn unknown_doc_part_names_the_parts() {
+        let text = "- id: a.b\n  doc:\n    removes: x\n    guard: y\n  match: line\n  pattern: x\n";
+        assert_eq!(
+            err(text),
+            "r.yaml:4:5: rule 'a.b': `doc`: unknown field `guard`, expected one of `removes`, `why`, `guards`; did you mean `guards`?"
+        );
+        let text = "- id: a.b\n  doc:\n    why: y\n  match: line\n  pattern: x\n";
+        assert_eq!(err(text), "r.yaml:3:5: rule 'a.b': `doc`: missing field `removes`");
+        let text = "- id: a.b\n  doc:\n    removes: ' '\n  match: line\n  pattern: x\n";
+        assert_eq!(err(text), "r.yaml:2:3: rule 'a.b': doc is empty: say what the rule removes and why");
+    }
+
+    #[test]
+    fn built_in_rules_have_docs_in_parts() {
+        // The generated reference shows every built-in rule under the same headings.
+        let sets = embedded::SETS.iter().flat_map(|(_, files)| files.iter());
+        for (name, text) in embedded::DEFAULT_RULES.iter().chain(sets) {
+            for rule in load_str(name, text).unwrap().rules() {
+                let in_parts = matches!(&rule.doc, Doc::Parts { removes, .. } if !removes.trim().is_empty());
+                assert!(in_parts, "{name}: rule '{}': doc is not in parts with `removes`", rule.id);
+            }
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub struct Rule {
     /// Stable `family.name` identifier.
     pub id: String,
     /// What the rule removes and why.
-    pub doc: String,
+    pub doc: Doc,
     pub kind: Kind,
     pub place: Place,
     pub min_words: Option<usize>,
@@ -33,6 +33,67 @@ pub struct Rule {
     pub scope: Option<Scope>,
     pub tests: Examples,
     pub origin: Origin,
+}
+
+/// What a rule removes and why: free text, or the fixed parts that the
+/// default rules use so that every rule's doc answers the same questions.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(untagged)]
+pub enum Doc {
+    Text(String),
+    Parts {
+        /// What the rule removes, with real examples.
+        removes: String,
+        /// Why it is noise, and how the rule tells it from story text.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        why: Option<String>,
+        /// The false positives it guards against, and how.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        guards: Option<String>,
+    },
+}
+
+impl Doc {
+    /// The headings a doc's parts are shown under, in order.
+    pub const HEADINGS: [&'static str; 3] = ["What it removes", "Why", "False positives guarded"];
+
+    /// The doc's paragraphs, each under its heading (none for free text),
+    /// trimmed, empty parts left out.
+    pub fn parts(&self) -> Vec<(Option<&'static str>, &str)> {
+        let [removes, why, guards] = Self::HEADINGS;
+        let parts = match self {
+            Doc::Text(text) => vec![(None, text.as_str())],
+            Doc::Parts { removes: r, why: w, guards: g } => vec![
+                (Some(removes), r.as_str()),
+                (Some(why), w.as_deref().unwrap_or("")),
+                (Some(guards), g.as_deref().unwrap_or("")),
+            ],
+        };
+        parts.into_iter().map(|(h, t)| (h, t.trim())).filter(|(_, t)| !t.is_empty()).collect()
+    }
+
+    /// The first line of what the rule removes, for one-line lists.
+    pub fn summary(&self) -> &str {
+        let text = match self {
+            Doc::Text(text) => text,
+            Doc::Parts { removes, .. } => removes,
+        };
+        text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("")
+    }
+
+    /// The doc as paragraphs, each part opening with its heading as
+    /// `open` + heading + `.` + `close` (`**`, `**` in Markdown).
+    pub fn render(&self, open: &str, close: &str) -> String {
+        let paragraphs: Vec<String> = self
+            .parts()
+            .into_iter()
+            .map(|(heading, text)| match heading {
+                Some(h) => format!("{open}{h}.{close} {text}"),
+                None => text.to_string(),
+            })
+            .collect();
+        paragraphs.join("\n\n")
+    }
 }
 
 /// Where a rule was defined, for messages and `explain`.
