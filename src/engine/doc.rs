@@ -7,6 +7,7 @@
 use std::ops::Range;
 
 use super::normalize::{self, Steps};
+use crate::repeat::story_like;
 use crate::rules::Place;
 use crate::text::{apply, Edit, Line};
 
@@ -76,6 +77,11 @@ impl<'a> Doc<'a> {
                 &self.text[l.start..l.content_end]
             }
         }
+    }
+
+    /// Whether line `i` reads as story text (see [`story_like`]).
+    pub(super) fn reads_as_story(&self, i: usize) -> bool {
+        !self.blank[i] && story_like(self.content(i))
     }
 
     /// A byte range of [`Doc::content`] of line `i` as a range of the input.

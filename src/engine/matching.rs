@@ -8,7 +8,6 @@
 use std::ops::Range;
 
 use super::doc::Doc;
-use crate::repeat::story_like;
 use crate::rules::{BlockEnd, Kind, Rule, RuleSet};
 
 /// A rule's whole-line match: lines `first..=last`, placed by line
@@ -130,7 +129,7 @@ fn block_end(doc: &Doc, first: usize, end: &BlockEnd) -> Option<usize> {
         BlockEnd::Blank => (first + 1..n).find(|&j| blank[j]).map(|j| j - 1),
         BlockEnd::Pattern(re) => (first + 1..n).find(|&j| re.is_match(doc.content(j))),
         BlockEnd::Story => {
-            let story = |j: usize| !blank[j] && story_like(doc.content(j));
+            let story = |j: usize| doc.reads_as_story(j);
             if !(0..first).any(story) {
                 return None;
             }

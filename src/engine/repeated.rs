@@ -59,9 +59,8 @@ pub(super) fn find(
     if frequent.is_empty() {
         return;
     }
-    let story: Vec<usize> =
-        (0..doc.lines.len()).filter(|&j| !doc.blank[j] && repeat::story_like(doc.content(j))).collect();
-    let (first_story, last_story) = (story.first().copied(), story.last().copied());
+    let first_story = (0..doc.lines.len()).find(|&j| doc.reads_as_story(j));
+    let last_story = (0..doc.lines.len()).rev().find(|&j| doc.reads_as_story(j));
     for (i, key, n) in frequent {
         // A label the document itself repeats (`Pros`, `Cons`,
         // `Step 1`) structures its content, where site chrome comes once; a
