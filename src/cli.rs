@@ -176,8 +176,10 @@ pub enum ColorChoice {
     Never,
 }
 
+/// What the inspecting commands read and run: inputs, their format, the
+/// rules and the counts for `repeated` rules.
 #[derive(Debug, Args)]
-pub struct DiffArgs {
+pub struct ReadArgs {
     /// Files or directories to read, or `-` for standard input.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
@@ -187,6 +189,12 @@ pub struct DiffArgs {
     pub rules: RulesArgs,
     #[command(flatten)]
     pub count: CountArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
     /// Compare with these rules instead of the original text: report what the change of rules changes.
     #[arg(long = "against", value_name = "OLD_RULES")]
     pub against: Vec<PathBuf>,
@@ -213,15 +221,8 @@ pub struct DiffArgs {
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// Files or directories to read, or `-` for standard input.
-    #[arg(required = true, value_name = "INPUT")]
-    pub inputs: Vec<PathBuf>,
     #[command(flatten)]
-    pub format: FormatArgs,
-    #[command(flatten)]
-    pub rules: RulesArgs,
-    #[command(flatten)]
-    pub count: CountArgs,
+    pub read: ReadArgs,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,

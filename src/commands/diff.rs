@@ -13,14 +13,15 @@ use crate::engine::Cleaner;
 use crate::inspect;
 
 pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
-    let rules = super::load_rules(&args.rules)?;
+    let read = args.read;
+    let rules = super::load_rules(&read.rules)?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     // JSON is for programs: never coloured, whatever --color says.
     let color = !args.json && wants_color(args.color, std::io::stdout().is_terminal(), no_color);
     let style = Style { color, context: args.context };
     let mut stderr = std::io::stderr();
-    let reading = args.format.reading(args.inputs, args.threads.jobs);
-    let counts = prepare_counts(&rules, &args.count, &reading, true)?;
+    let reading = read.format.reading(read.inputs, args.threads.jobs);
+    let counts = prepare_counts(&rules, &read.count, &reading, true)?;
     let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None };
     let (changed, failed) = if args.against.is_empty() {
         let show = |d: &inspect::DocumentDiff| line(d, args.json);
@@ -28,9 +29,9 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
     } else {
         let old = super::load_rules(&RulesArgs {
             rules: args.against.clone(),
-            no_default_rules: args.rules.no_default_rules,
+            no_default_rules: read.rules.no_default_rules,
         })?;
-        let old_counts = prepare_counts(&old, &args.count, &reading, true)?;
+        let old_counts = prepare_counts(&old, &read.count, &reading, true)?;
         let old = Cleaner { rules: &old, counts: old_counts.as_ref(), group: None };
         let report = inspect::impact(cleaner, old, &reading, args.examples, &mut stderr)?;
         print(&report, args.json, out)?;
