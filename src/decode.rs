@@ -53,20 +53,27 @@ pub enum Decoded {
 
 /// Decode a text file: BOM, then UTF-8, then detection.
 pub fn decode(bytes: Vec<u8>) -> Decoded {
-    if let Some((enc, bom_len)) = Encoding::for_bom(&bytes) {
-        let rest = &bytes[bom_len..];
-        // UTF-16 text is full of NUL bytes.
-        if enc != UTF_16LE && enc != UTF_16BE {
-            if let Some(nul_at) = memchr::memchr(0, rest) {
-                return Decoded::Binary { nul_at };
-            }
-        }
-        return decode_with(enc, rest, true, false);
+    if let Some(decoded) = with_bom(&bytes) {
+        return decoded;
     }
     if let Some(nul_at) = memchr::memchr(0, &bytes) {
         return Decoded::Binary { nul_at };
     }
     undeclared(bytes)
+}
+
+/// Bytes that open with a BOM: in its encoding, unless a NUL byte after it
+/// marks a binary file (UTF-16 text is full of NUL bytes, so not there).
+/// The offset is the file's, BOM included.
+fn with_bom(bytes: &[u8]) -> Option<Decoded> {
+    let (enc, bom_len) = Encoding::for_bom(bytes)?;
+    let rest = &bytes[bom_len..];
+    if enc != UTF_16LE && enc != UTF_16BE {
+        if let Some(nul_at) = memchr::memchr(0, rest) {
+            return Some(Decoded::Binary { nul_at: bom_len + nul_at });
+        }
+    }
+    Some(decode_with(enc, rest, true, false))
 }
 
 /// Bytes with no BOM, no NUL and no declared charset: UTF-8, UTF-8 with a
@@ -121,8 +128,8 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
 /// (`encoding_rs` already reads an ISO-8859-1 label as Windows-1252, as
 /// browsers do.)
 pub fn decode_page(bytes: Vec<u8>) -> Decoded {
-    if let Some((enc, bom_len)) = Encoding::for_bom(&bytes) {
-        return decode_with(enc, &bytes[bom_len..], true, false);
+    if let Some(decoded) = with_bom(&bytes) {
+        return decoded;
     }
     if let Some(nul_at) = memchr::memchr(0, &bytes) {
         return Decoded::Binary { nul_at };

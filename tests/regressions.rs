@@ -335,3 +335,20 @@ fn fuzzed_pages_whose_removals_overlapped_clean_without_failing() {
         assert!(tmp.path().join(format!("out/fuzz-html-overlap-{n}.html.txt")).is_file());
     }
 }
+
+#[test]
+fn a_page_or_text_with_a_bom_and_a_nul_byte_is_skipped_as_binary_at_the_files_offset() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    write(&input, "a.html", b"\xEF\xBB\xBF<p>Story.</p>\x00\x01".as_slice());
+    write(&input, "b.txt", b"\xEF\xBB\xBFStory.\x00\x01".as_slice());
+    let out = tmp.path().join("out");
+    descrape().arg("clean").arg(&input).arg("-o").arg(&out).arg("-q").assert().success();
+    let recs = records(&out.join(".descrape/changes.jsonl"));
+    let reasons: Vec<&str> =
+        recs.iter().filter(|r| r["type"] == "skipped").map(|r| r["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons.len(), 2, "{recs:?}");
+    assert!(reasons[0].contains("NUL byte at offset 16"), "{reasons:?}");
+    assert!(reasons[1].contains("NUL byte at offset 9"), "{reasons:?}");
+    assert!(!out.join("a.txt").exists() && !out.join("b.txt").exists());
+}
