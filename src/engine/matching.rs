@@ -136,7 +136,14 @@ fn block_end(doc: &Doc, first: usize, end: &BlockEnd) -> Option<usize> {
             // The story resumes with two story lines in a row (blank lines
             // aside), or with one after a blank line that closes a group of
             // two or more other lines (a headline list, as an inline box
-            // ends). A blurb under a lone headline does not end it.
+            // ends). A blurb under a lone headline does not end it. Under a
+            // heading with nothing but story text after it (an inline box
+            // whose links the scrape lost) there is no section: no block.
+            let section = |last: usize| {
+                let mut lines = (first + 1..=last).filter(|&j| !blank[j]).map(story);
+                let only_prose = lines.clone().any(|s| s) && lines.all(|s| s);
+                (!only_prose).then_some(last)
+            };
             let (mut before, mut prev, mut prev_story) = (first, first, false);
             let (mut group, mut gap) = (1, false);
             for (j, &is_blank) in blank.iter().enumerate().skip(first + 1) {
@@ -146,15 +153,15 @@ fn block_end(doc: &Doc, first: usize, end: &BlockEnd) -> Option<usize> {
                 }
                 let s = story(j);
                 if s && prev_story {
-                    return Some(before);
+                    return section(before);
                 }
                 if s && gap && group >= 2 {
-                    return Some(prev);
+                    return section(prev);
                 }
                 group = if gap { 1 } else { group + 1 };
                 (before, prev, prev_story, gap) = (prev, j, s, false);
             }
-            Some(n - 1)
+            section(n - 1)
         }
         BlockEnd::Lines(count) => {
             let mut seen = 0;

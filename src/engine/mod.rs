@@ -212,6 +212,10 @@ mod tests {
         // No story above it: a menu heading at the top, not a section after the story.
         let top = format!("Related\nA headline\n{story}\n");
         assert_eq!(run(rules, &top), top);
+        // Nothing but story text under the heading (an inline box whose
+        // links were lost): no section.
+        let bare = format!("{story}\n\nRelated\n{more}\n");
+        assert_eq!(run(rules, &bare), bare);
     }
 
     #[test]
