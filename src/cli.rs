@@ -68,6 +68,14 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The process's arguments, parsed; on an error clap prints it and
+    /// exits (2), as for `--help` (0).
+    pub fn from_env() -> Self {
+        <Self as Parser>::parse()
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Clean files or directories into OUT and write a change log.

@@ -8,14 +8,13 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use descrape::cli::{Cli, Command};
 use descrape::commands::{self, Outcome};
 use descrape::exit_codes;
 use descrape::rules::RulesError;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::from_env();
     let viewer = !matches!(cli.command, Command::Clean(_));
     match run(cli) {
         Ok(outcome) => exit_codes::of(outcome),
