@@ -65,7 +65,7 @@ pub(super) fn find(rules: &RuleSet, doc: &Doc, is_active: &impl Fn(usize) -> boo
             match &rule.kind {
                 Kind::Line { .. } => whole.push(LineMatch { first: i, last: i, anchor: i, rule: r, placed }),
                 Kind::Span { pattern } => {
-                    for range in span_ranges(pattern, content) {
+                    for range in span_ranges(pattern.regex(), content) {
                         spans.push(SpanMatch { line: i, range: doc.to_input(i, range), rule: r, placed });
                     }
                 }

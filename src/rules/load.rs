@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use globset::GlobBuilder;
 use regex::Regex;
@@ -19,7 +20,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::{
-    BlockEnd, Doc, Examples, Kind, Origin, Place, RawKind, RemoveExample, Rule, RuleSet, Scope, Step,
+    BlockEnd, Doc, Examples, Kind, Origin, Pattern, Place, RawKind, RemoveExample, Rule, RuleSet, Scope, Step,
 };
 
 /// Whether a `main-text` rule without `fallback` lets the extractor fall
@@ -351,8 +352,10 @@ fn score_model(
 
 fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
     let mut problems: Vec<Problem> = Vec::new();
-    let id_shape = Regex::new(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.[a-z0-9]+(?:[-.][a-z0-9]+)*$").expect("valid");
-    if !id_shape.is_match(&raw.id) {
+    static ID_SHAPE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.[a-z0-9]+(?:[-.][a-z0-9]+)*$").expect("valid")
+    });
+    if !ID_SHAPE.is_match(&raw.id) {
         problems
             .push((Some("id"), "id must be `family.name` in lower case, e.g. `caption.photo-credit`".into()));
     }
@@ -389,7 +392,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
     if raw.kind == RawKind::Normalize && raw.min_chars.is_some() && raw.step != Some(Step::DuplicateLines) {
         problems.push((Some("min_chars"), "`min_chars` applies to the `duplicate-lines` step only".into()));
     }
-    let need_pattern = |p: Option<Pattern>, problems: &mut Vec<Problem>| match p {
+    let need_pattern = |p: Option<Trigger>, problems: &mut Vec<Problem>| match p {
         Some(p) => Some(p.0),
         None => {
             problems.push((Some("match"), format!("a `{kind_name}` rule needs `pattern`")));
@@ -489,8 +492,8 @@ struct RawRule {
     doc: RawDoc,
     #[serde(rename = "match")]
     kind: RawKind,
-    pattern: Option<Pattern>,
-    start: Option<Pattern>,
+    pattern: Option<Trigger>,
+    start: Option<Trigger>,
     end: Option<RawEnd>,
     min_lines: Option<NonZeroUsize>,
     step: Option<Step>,
@@ -506,7 +509,7 @@ struct RawRule {
     within: Option<usize>,
     min_words: Option<usize>,
     max_words: Option<usize>,
-    unless: Option<Pattern>,
+    unless: Option<Re>,
     scope: Option<RawScope>,
     tests: Option<RawTests>,
 }
@@ -637,7 +640,7 @@ enum RawPlace {
 #[serde(deny_unknown_fields)]
 struct RawScope {
     path: Option<Glob>,
-    contains: Option<Pattern>,
+    contains: Option<Re>,
 }
 
 impl RawScope {
@@ -701,12 +704,21 @@ where
     d.deserialize_str(V(what, parse))
 }
 
-/// A compiled regex.
-struct Pattern(Regex);
+/// A compiled regex (`unless`, block ends, `scope.contains`).
+struct Re(Regex);
 
-impl<'de> Deserialize<'de> for Pattern {
+impl<'de> Deserialize<'de> for Re {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        parse_scalar(d, "a regular expression", |s| compile_regex(s).map(Pattern))
+        parse_scalar(d, "a regular expression", |s| check_regex(s, Regex::new).map(Re))
+    }
+}
+
+/// A rule's trigger pattern, parsed (compiled later, see [`Pattern`]).
+struct Trigger(Pattern);
+
+impl<'de> Deserialize<'de> for Trigger {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        parse_scalar(d, "a regular expression", |s| check_regex(s, Pattern::new).map(Trigger))
     }
 }
 
@@ -718,13 +730,14 @@ fn starts_verbose(s: &str) -> bool {
         .is_some_and(|(flags, _)| flags.chars().all(|c| c.is_ascii_alphabetic()) && flags.contains('x'))
 }
 
-fn compile_regex(s: &str) -> Result<Regex, String> {
+/// `build` on a pattern, its error made readable.
+fn check_regex<T>(s: &str, build: impl Fn(&str) -> Result<T, regex::Error>) -> Result<T, String> {
     // Lines are matched one at a time, so a line end in a pattern is a
     // verbose-mode layout or a mistake.
     if s.contains('\n') && !starts_verbose(s) {
         return Err("a pattern over several lines must start with `(?x)`, which ignores whitespace (write a space as `\\ `)".into());
     }
-    Regex::new(s).map_err(|e| match e {
+    build(s).map_err(|e| match e {
         regex::Error::Syntax(msg) => {
             let reason = msg.lines().rev().find_map(|l| l.strip_prefix("error: ")).unwrap_or(&msg);
             format!("invalid regex `{s}`: {reason}")
@@ -783,7 +796,7 @@ impl<'de> Deserialize<'de> for RawEnd {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawEnd, A::Error> {
                 let key: String = map.next_key()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
                 let end = match key.as_str() {
-                    "pattern" => BlockEnd::Pattern(map.next_value::<Pattern>()?.0),
+                    "pattern" => BlockEnd::Pattern(map.next_value::<Re>()?.0),
                     "lines" => BlockEnd::Lines(map.next_value::<NonZeroUsize>()?.get()),
                     other => return Err(de::Error::unknown_field(other, &["pattern", "lines"])),
                 };
@@ -1057,6 +1070,13 @@ mod tests {
             ),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_pattern_too_big_to_compile_is_named() {
+        let text = "- id: a.b\n  doc: d\n  match: line\n  pattern: '(?:\\w{1000}){1000}'\n";
+        let e = load_str("r.yaml", text).unwrap_err().to_string();
+        assert!(e.contains("rule `a.b` (r.yaml:1)") && e.contains("size limit"), "{e}");
     }
 
     #[test]

@@ -9,9 +9,11 @@ mod load;
 mod triggers;
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use globset::GlobMatcher;
 use regex::Regex;
+use regex_syntax::hir::Hir;
 
 use triggers::Triggers;
 
@@ -119,13 +121,13 @@ impl fmt::Display for Origin {
 )]
 pub enum Kind {
     /// Whole lines matching `pattern`.
-    Line { pattern: Regex },
+    Line { pattern: Pattern },
     /// Only the matched text (or its `cut` group) inside a line.
-    Span { pattern: Regex },
+    Span { pattern: Pattern },
     /// From a line matching `start` through `end`.
-    Block { start: Regex, end: BlockEnd },
+    Block { start: Pattern, end: BlockEnd },
     /// `min_lines` or more consecutive lines that each match `pattern`.
-    Run { pattern: Regex, min_lines: usize },
+    Run { pattern: Pattern, min_lines: usize },
     /// A text normalisation step over what the other rules keep.
     Normalize { step: Step, min_chars: usize },
     /// In HTML, the elements matching a CSS selector.
@@ -166,13 +168,69 @@ pub enum Step {
     DuplicateLines,
 }
 
+/// The pattern that fires a rule on a line. It is parsed when the rules
+/// load, and the trigger sets are built from the parse; a regex of its own
+/// is compiled only when something needs more than whether a line matches
+/// (a span's position, `explain`). Most rules never need one, and
+/// compiling every Unicode pattern twice was a third of the start-up.
+#[derive(Clone)]
+pub struct Pattern {
+    source: String,
+    hir: Arc<Hir>,
+    regex: Arc<OnceLock<Regex>>,
+}
+
+impl Pattern {
+    /// The NFA size a pattern may reach, alone or in a trigger set. A
+    /// pattern that fits in its set therefore compiles alone.
+    pub(crate) const SIZE_LIMIT: usize = 256 << 20;
+
+    /// Parses `source` with the syntax `regex` uses; errors are those
+    /// `Regex::new` gives.
+    pub fn new(source: &str) -> Result<Pattern, regex::Error> {
+        let hir =
+            regex_syntax::Parser::new().parse(source).map_err(|e| regex::Error::Syntax(e.to_string()))?;
+        Ok(Pattern { source: source.to_string(), hir: Arc::new(hir), regex: Arc::default() })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    pub(crate) fn hir(&self) -> &Hir {
+        &self.hir
+    }
+
+    /// The compiled regex, built on first use and shared by clones.
+    pub fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            regex::RegexBuilder::new(&self.source)
+                .size_limit(Self::SIZE_LIMIT)
+                .build()
+                // It parsed at load, and its NFA fitted in a trigger set
+                // built with the same limit.
+                .expect("trigger patterns compile alone")
+        })
+    }
+
+    pub fn is_match(&self, line: &str) -> bool {
+        self.regex().is_match(line)
+    }
+}
+
+impl fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Pattern").field(&self.source).finish()
+    }
+}
+
 impl Kind {
     pub fn name(&self) -> &'static str {
         RawKind::from(self).into()
     }
 
-    /// The regex that decides whether the rule fires on a line, if any.
-    pub fn trigger(&self) -> Option<&Regex> {
+    /// The pattern that decides whether the rule fires on a line, if any.
+    pub fn trigger(&self) -> Option<&Pattern> {
         match self {
             Kind::Line { pattern } | Kind::Span { pattern } | Kind::Run { pattern, .. } => Some(pattern),
             Kind::Block { start, .. } => Some(start),
@@ -270,7 +328,8 @@ pub struct RuleSet {
 impl RuleSet {
     pub fn new(rules: Vec<Rule>) -> Result<RuleSet, regex::Error> {
         let triggers =
-            Triggers::new(rules.iter().enumerate().filter_map(|(i, r)| r.kind.trigger().map(|t| (i, t))))?;
+            Triggers::new(rules.iter().enumerate().filter_map(|(i, r)| r.kind.trigger().map(|t| (i, t))))
+                .map_err(|e| too_big(&rules).unwrap_or(e))?;
         let any_scope = rules.iter().any(|r| r.scope.is_some());
         Ok(RuleSet { rules, triggers, any_scope })
     }
@@ -318,6 +377,16 @@ impl RuleSet {
     pub(crate) fn any_scope(&self) -> bool {
         self.any_scope
     }
+}
+
+/// The first rule whose pattern is too big to compile alone, named: the
+/// trigger sets' error cannot say which pattern it was.
+fn too_big(rules: &[Rule]) -> Option<regex::Error> {
+    rules.iter().find_map(|r| {
+        let p = r.kind.trigger()?;
+        let e = regex::RegexBuilder::new(p.as_str()).size_limit(Pattern::SIZE_LIMIT).build().err()?;
+        Some(regex::Error::Syntax(format!("rule `{}` ({}): pattern `{}`: {e}", r.id, r.origin, p.as_str())))
+    })
 }
 
 /// The candidate nearest to a misspelled `name`, if one is near enough to

@@ -7,10 +7,11 @@
 //! made the lazy DFA build states for every combination of partial matches
 //! and ran at a third of the speed on real dumps. Nothing here reads files.
 
-use regex::Regex;
 use regex_automata::meta;
 use regex_automata::{Anchored, Input, MatchKind, PatternSet};
-use regex_syntax::hir::Look;
+use regex_syntax::hir::{Hir, Look};
+
+use super::Pattern;
 
 /// Both sets plus the rule index of each of their patterns.
 #[derive(Debug, Clone)]
@@ -28,11 +29,11 @@ struct Part {
 
 impl Triggers {
     /// `patterns` pairs each rule index with its trigger regex.
-    pub fn new<'a>(patterns: impl Iterator<Item = (usize, &'a Regex)>) -> Result<Triggers, regex::Error> {
+    pub fn new<'a>(patterns: impl Iterator<Item = (usize, &'a Pattern)>) -> Result<Triggers, regex::Error> {
         let (mut a, mut f) = (Vec::new(), Vec::new());
-        for (rule, re) in patterns {
-            let side = if starts_anchored(re.as_str()) { &mut a } else { &mut f };
-            side.push((rule, re.as_str()));
+        for (rule, p) in patterns {
+            let side = if starts_anchored(p.hir()) { &mut a } else { &mut f };
+            side.push((rule, p.hir()));
         }
         Ok(Triggers { anchored: Part::new(a, true)?, floating: Part::new(f, false)? })
     }
@@ -48,7 +49,7 @@ impl Triggers {
 }
 
 impl Part {
-    fn new(patterns: Vec<(usize, &str)>, anchored: bool) -> Result<Part, regex::Error> {
+    fn new(patterns: Vec<(usize, &Hir)>, anchored: bool) -> Result<Part, regex::Error> {
         if patterns.is_empty() {
             return Ok(Part { regex: None, rules: Vec::new(), anchored });
         }
@@ -56,11 +57,11 @@ impl Part {
         // Many Unicode-aware patterns in one set exceed the default limits.
         let config = meta::Config::new()
             .match_kind(MatchKind::All)
-            .nfa_size_limit(Some(256 << 20))
+            .nfa_size_limit(Some(Pattern::SIZE_LIMIT))
             .hybrid_cache_capacity(64 << 20);
         let regex = meta::Builder::new()
             .configure(config)
-            .build_many(&patterns.iter().map(|(_, p)| *p).collect::<Vec<_>>())
+            .build_many_from_hir(&patterns.iter().map(|(_, p)| *p).collect::<Vec<_>>())
             .map_err(|e| regex::Error::Syntax(e.to_string()))?;
         Ok(Part { regex: Some(regex), rules: patterns.iter().map(|(r, _)| *r).collect(), anchored })
     }
@@ -78,11 +79,9 @@ impl Part {
     }
 }
 
-/// Whether every match of `pattern` must start at the start of the text.
-fn starts_anchored(pattern: &str) -> bool {
-    regex_syntax::Parser::new()
-        .parse(pattern)
-        .is_ok_and(|hir| hir.properties().look_set_prefix().contains(Look::Start))
+/// Whether every match of `hir` must start at the start of the text.
+fn starts_anchored(hir: &Hir) -> bool {
+    hir.properties().look_set_prefix().contains(Look::Start)
 }
 
 #[cfg(test)]
@@ -90,8 +89,12 @@ mod tests {
     use super::*;
 
     fn triggers(patterns: &[&str]) -> Triggers {
-        let res: Vec<Regex> = patterns.iter().map(|p| Regex::new(p).unwrap()).collect();
-        Triggers::new(res.iter().enumerate()).unwrap()
+        let ps: Vec<Pattern> = patterns.iter().map(|p| Pattern::new(p).unwrap()).collect();
+        Triggers::new(ps.iter().enumerate()).unwrap()
+    }
+
+    fn anchored(pattern: &str) -> bool {
+        starts_anchored(Pattern::new(pattern).unwrap().hir())
     }
 
     fn matches(t: &Triggers, line: &str) -> Vec<usize> {
@@ -102,12 +105,12 @@ mod tests {
 
     #[test]
     fn anchoring_is_read_from_the_pattern() {
-        assert!(starts_anchored(r"^\s*Photo:"));
-        assert!(starts_anchored(r"(?xi)^ \s* (?: a | b )"));
-        assert!(starts_anchored(r"^a|^b"));
-        assert!(!starts_anchored(r"^a|b"));
-        assert!(!starts_anchored(r"(?:^|\s)Reuters"));
-        assert!(!starts_anchored(r"(?m)^a"));
+        assert!(anchored(r"^\s*Photo:"));
+        assert!(anchored(r"(?xi)^ \s* (?: a | b )"));
+        assert!(anchored(r"^a|^b"));
+        assert!(!anchored(r"^a|b"));
+        assert!(!anchored(r"(?:^|\s)Reuters"));
+        assert!(!anchored(r"(?m)^a"));
     }
 
     #[test]
