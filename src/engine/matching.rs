@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 
+use super::carry::{Carried, Hits};
 use super::doc::Doc;
 use crate::rules::{BlockEnd, Kind, Rule, RuleSet};
 
@@ -45,18 +46,32 @@ pub(super) struct Found {
     pub run_hits: Vec<(usize, usize)>,
 }
 
-/// The matches of the active pattern rules on every line of `doc`.
-pub(super) fn find(rules: &RuleSet, doc: &Doc, is_active: &impl Fn(usize) -> bool) -> Found {
+/// The matches of the active pattern rules on every line of `doc`, and
+/// each line's triggered rules for the next pass; `carried` holds those
+/// of the previous pass for the lines it left as they were.
+pub(super) fn find(
+    rules: &RuleSet,
+    doc: &Doc,
+    is_active: &impl Fn(usize) -> bool,
+    carried: Option<&Carried>,
+) -> (Found, Hits) {
     let mut whole: Vec<LineMatch> = Vec::new();
     let mut spans: Vec<SpanMatch> = Vec::new();
     let mut run_hits: Vec<(usize, usize)> = Vec::new();
     let mut matched_now: Vec<usize> = Vec::new();
+    let mut hits = Hits::with_lines(doc.lines.len());
 
     for i in 0..doc.lines.len() {
         matched_now.clear();
         let content = doc.content(i);
         if !doc.blank[i] {
-            rules.triggered(content, &mut matched_now);
+            match carried.and_then(|c| Some((c.hits, c.from[i]?))) {
+                Some((prev, line)) => prev.get_into(line, &mut matched_now),
+                None => rules.triggered(content, &mut matched_now),
+            }
+        }
+        hits.push(&matched_now);
+        if !doc.blank[i] {
             matched_now.retain(|&r| is_active(r) && guards_ok(&rules.rules()[r], content));
         }
         for &r in &matched_now {
@@ -86,7 +101,7 @@ pub(super) fn find(rules: &RuleSet, doc: &Doc, is_active: &impl Fn(usize) -> boo
         }
     }
     run_hits.sort_unstable();
-    Found { whole, spans, run_hits }
+    (Found { whole, spans, run_hits }, hits)
 }
 
 /// The per-line guards: word bounds and `unless`.

@@ -12,6 +12,7 @@
 //! its edits into the first's. Every removed byte belongs to exactly one
 //! [`Edit`], so the edits rebuild the input.
 
+mod carry;
 mod claim;
 mod doc;
 mod edits;
@@ -27,6 +28,7 @@ use std::ops::Range;
 use crate::repeat::Counts;
 use crate::rules::{DocPath, RuleSet};
 use crate::text::{apply, lines, Edit};
+use carry::{Carried, Pass};
 use doc::Doc;
 use normalize::Steps;
 
@@ -49,18 +51,28 @@ impl<'a> Cleaner<'a> {
 
     /// [`clean_with`], with this cleaner's counts.
     pub fn clean(&self, path: DocPath, text: &str, claims: &Claims) -> Vec<Edit> {
-        let mut edits = clean_pass(*self, path, text, claims);
+        let (mut edits, Some(mut pass)) = clean_pass(*self, path, text, claims, None) else {
+            return Vec::new();
+        };
         let mut output = apply(text, &edits);
+        // The previous pass's input and own edits, which map its lines
+        // onto the next pass's (see `carry`).
+        let mut prev_text = std::borrow::Cow::Borrowed(text);
+        let mut last: Option<Vec<Edit>> = None;
         for _ in 1..MAX_PASSES {
             if edits.is_empty() {
                 break;
             }
-            let more = clean_pass(*self, path, &output, &Claims::default());
+            let prev = Prev { pass: &pass, text: &prev_text, edits: last.as_deref().unwrap_or(&edits) };
+            let (more, next) = clean_pass(*self, path, &output, &Claims::default(), Some(prev));
             if more.is_empty() {
                 break;
             }
             edits = fold::fold(text, &output, &edits, &more);
-            output = apply(&output, &more);
+            let next_output = apply(&output, &more);
+            prev_text = std::borrow::Cow::Owned(std::mem::replace(&mut output, next_output));
+            pass = next.expect("a pass with edits has lines");
+            last = Some(more);
         }
         edits
     }
@@ -101,28 +113,42 @@ pub fn clean_with(rules: &RuleSet, path: DocPath, text: &str, claims: &Claims) -
     Cleaner::new(rules).clean(path, text, claims)
 }
 
-/// One pass of the rules over `text`: the stages, in order.
-fn clean_pass(cleaner: Cleaner, path: DocPath, text: &str, claims: &Claims) -> Vec<Edit> {
+/// The pass before, as the next one reuses it: its record, its input and
+/// its own edits of that input.
+struct Prev<'a> {
+    pass: &'a Pass,
+    text: &'a str,
+    edits: &'a [Edit],
+}
+
+/// One pass of the rules over `text`: the stages, in order. Returns the
+/// edits, and the record the next pass reuses (none for an empty text).
+fn clean_pass(
+    cleaner: Cleaner,
+    path: DocPath,
+    text: &str,
+    claims: &Claims,
+    prev: Option<Prev>,
+) -> (Vec<Edit>, Option<Pass>) {
     let rules = cleaner.rules;
     let lines = lines(text);
     if lines.is_empty() || rules.is_empty() {
-        return Vec::new();
+        return (Vec::new(), None);
     }
     let active = active_rules(rules, path, text);
     let is_active = |i: usize| active.as_ref().is_none_or(|a| a[i]);
     let steps = Steps::of(rules, is_active);
+    let carried = prev.map(|p| Carried::new(p.pass, p.text, p.edits, text, &lines, &steps));
     let doc = Doc::new(text, &lines, &steps);
-    let mut found = matching::find(rules, &doc, &is_active);
+    let (mut found, hits) = matching::find(rules, &doc, &is_active, carried.as_ref());
     repeated::find(rules, (cleaner.counts, cleaner.group), &doc, path, &is_active, &mut found.whole);
     scored::find(rules, &doc, &is_active, &mut found.whole);
     let (mut owner, spans) = claim::claim(rules, &doc, found, claims, steps.duplicates);
     layout::layout(&doc.blank, &mut owner);
     let edits = edits::removals(&doc, &owner, spans);
-    if steps.edits_text() {
-        edits::normalize_kept(&doc, &steps, edits)
-    } else {
-        edits
-    }
+    let edits = if steps.edits_text() { edits::normalize_kept(&doc, &steps, edits) } else { edits };
+    drop(doc);
+    (edits, Some(Pass { lines, steps, hits }))
 }
 
 /// Which rules this document's path admits; `None` when no rule has a scope.

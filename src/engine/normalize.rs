@@ -15,7 +15,7 @@ use crate::rules::{Kind, RuleSet, Step};
 use crate::text::Edit;
 
 /// The enabled steps, each with the index of the rule that turned it on.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Steps {
     mojibake: Option<usize>,
     nfc: Option<usize>,
