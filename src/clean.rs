@@ -57,6 +57,9 @@ pub struct CleanOptions {
     pub report: Option<PathBuf>,
     /// Show a progress bar.
     pub progress: bool,
+    /// The inputs' walk, when the caller already made it (for a counting
+    /// pass): the run then cleans exactly the files that were counted.
+    pub walked: Option<Vec<walk::Found>>,
 }
 
 impl CleanOptions {
@@ -159,7 +162,10 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
     let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
     // Before anything is created: a new OUT holds nothing left from before.
     let out_existed = out_path.as_deref().is_some_and(Path::is_dir);
-    let inputs = opts.reading.inputs(out_path.as_deref())?;
+    let inputs = match &opts.walked {
+        Some(found) => opts.reading.resolve(found.clone())?,
+        None => opts.reading.inputs(out_path.as_deref())?,
+    };
     let shards = writes_shards(opts, stdin, inputs.format);
     let output_format = match opts.output_format {
         Some(f) => f,
@@ -366,12 +372,15 @@ fn check_side_files(opts: &CleanOptions, out: Option<&Path>) -> Result<()> {
 
 /// Refuse overlapping paths before anything is read (the walk reads only
 /// directory listings): for callers that read inputs before [`run`].
-pub fn check_paths(opts: &CleanOptions) -> Result<()> {
+/// Returns the walk (none for standard input), for `walked`.
+pub fn check_paths(opts: &CleanOptions) -> Result<Option<Vec<walk::Found>>> {
     let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
-    if !opts.reading.is_stdin() {
-        walk::discover(&opts.reading.paths, out_path.as_deref())?;
-    }
-    check_side_files(opts, out_path.as_deref())
+    let found = match opts.reading.is_stdin() {
+        true => None,
+        false => Some(walk::discover(&opts.reading.paths, out_path.as_deref())?),
+    };
+    check_side_files(opts, out_path.as_deref())?;
+    Ok(found)
 }
 
 enum WriteError {

@@ -5,6 +5,7 @@
 //! One document at a time and in the calling thread: running many in
 //! parallel and in order is `pipeline.rs`'s job. Nothing is written here.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
@@ -46,7 +47,12 @@ impl Reading {
             bail!("`-` (standard input) cannot be mixed with other inputs");
         }
         let found = if stdin { Vec::new() } else { walk::discover(&self.paths, exclude)? };
-        Inputs::resolve(found, stdin, self.format, self.fields.clone(), self.input_type)
+        self.resolve(found)
+    }
+
+    /// The documents to read, from a walk already made.
+    pub fn resolve(&self, found: Vec<Found>) -> Result<Inputs> {
+        Inputs::resolve(found, self.is_stdin(), self.format, self.fields.clone(), self.input_type)
     }
 }
 
@@ -161,15 +167,38 @@ pub fn clean_bytes(cleaner: Cleaner, bytes: Vec<u8>, rel: String, is_page: bool)
     }
 }
 
-/// Read and clean one file.
-pub fn clean_file(cleaner: Cleaner, path: PathBuf, rel: String, input_type: InputType) -> Item {
-    match std::fs::read(&path) {
+/// Read and clean one file; `size` is its size when the walk saw it.
+pub fn clean_file(cleaner: Cleaner, path: PathBuf, rel: String, size: u64, input_type: InputType) -> Item {
+    match read_sized(&path, size) {
         Ok(bytes) => {
             let page = is_html(input_type, &path, &bytes);
             clean_bytes(cleaner, bytes, rel, page)
         }
         Err(e) => Item::Failed { error: format!("cannot read `{}`: {e}", path.display()), rel },
     }
+}
+
+/// The file's bytes, read into a buffer of the size the walk saw (one
+/// more byte finds the end): `std::fs::read` asks the file's size again,
+/// a system call per file that the walk already made.
+fn read_sized(path: &Path, size: u64) -> std::io::Result<Vec<u8>> {
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0; usize::try_from(size).unwrap_or(0).saturating_add(1)];
+    let mut len = 0;
+    loop {
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+        if len == buf.len() {
+            // The file grew since the walk.
+            buf.resize(len * 2, 0);
+        }
+    }
+    buf.truncate(len);
+    Ok(buf)
 }
 
 /// Parse and clean one JSON Lines line (its text a page when `page`).

@@ -267,7 +267,7 @@ where
                             let (size, rel) = (s.size, s.rel.clone());
                             let what = format!("`{}`", s.path.display());
                             let out = clean_guarded(map, &rel, what, || {
-                                input::clean_file(cleaner, s.path, s.rel, input_type)
+                                input::clean_file(cleaner, s.path, s.rel, size, input_type)
                             });
                             bar.0.inc(size);
                             out

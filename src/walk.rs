@@ -20,7 +20,7 @@ pub struct SourceFile {
 }
 
 /// What the walk found, in order.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Found {
     File(SourceFile),
     Skipped { rel: String, reason: String },

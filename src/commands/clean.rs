@@ -27,7 +27,7 @@ fn left_behind_notice(left: &[String], out: &std::path::Path) -> String {
 
 pub fn run(args: CleanArgs) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
-    let opts = CleanOptions {
+    let mut opts = CleanOptions {
         reading: args.format.reading(args.inputs, args.threads.jobs),
         out: args.out,
         output_format: args.output_format.map(Into::into),
@@ -38,13 +38,14 @@ pub fn run(args: CleanArgs) -> Result<Outcome> {
         changes: args.changes,
         report: args.report,
         progress: !args.quiet,
+        walked: None,
     };
-    let reading = &opts.reading;
     let mut counts = None;
     if rules.needs_counts() {
-        // Refuse bad paths before the counting pass reads anything.
-        clean::check_paths(&opts)?;
-        counts = prepare_counts(&rules, &args.count, reading, args.quiet)?;
+        // Refuse bad paths before the counting pass reads anything; the
+        // one walk serves the counting pass and the run.
+        opts.walked = clean::check_paths(&opts)?;
+        counts = prepare_counts(&rules, &args.count, &opts.reading, opts.walked.clone(), args.quiet)?;
     }
     // Ctrl-C and SIGTERM stop the run between documents; what was written is logged.
     crate::interrupt::install()?;

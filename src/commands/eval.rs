@@ -15,7 +15,7 @@ use crate::inspect::{self, Gold};
 pub fn run(args: EvalArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
     let reading = args.format.reading(vec![args.input.clone()], args.threads.jobs);
-    let counts = prepare_counts(&rules, &args.count, &reading, true)?;
+    let counts = prepare_counts(&rules, &args.count, &reading, None, true)?;
     let inputs = reading.inputs(None)?;
     let gold = match inputs.format {
         Format::Text if !args.input.is_dir() || !args.gold.is_dir() => bail!(

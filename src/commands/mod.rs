@@ -76,18 +76,22 @@ pub fn line(report: &impl Report, json: bool) -> Result<String> {
 }
 
 /// Counts for `repeated` rules: from `--counts`, or a first pass over the
-/// inputs. A note on where repetition is off goes to stderr unless `quiet`.
+/// inputs (`walked`, when the caller already walked them). A note on where repetition is off goes to stderr unless `quiet`.
 pub fn prepare_counts(
     rules: &RuleSet,
     args: &CountArgs,
     reading: &Reading,
+    walked: Option<Vec<crate::walk::Found>>,
     quiet: bool,
 ) -> Result<Option<Counts>> {
     let (counts, note) = crate::suggest::prepare(
         rules,
         args.counts.as_deref(),
         reading.is_stdin(),
-        || reading.inputs(None),
+        || match walked {
+            Some(found) => reading.resolve(found),
+            None => reading.inputs(None),
+        },
         args.group_by.clone().into(),
         reading.jobs,
     )?;

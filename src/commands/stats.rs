@@ -14,7 +14,7 @@ pub fn run(args: StatsArgs, out: &mut impl Write) -> Result<Outcome> {
     let read = args.read;
     let rules = super::load_rules(&read.rules)?;
     let reading = read.format.reading(read.inputs, args.threads.jobs);
-    let counts = prepare_counts(&rules, &read.count, &reading, true)?;
+    let counts = prepare_counts(&rules, &read.count, &reading, None, true)?;
     let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None };
     let stats = inspect::stats(cleaner, &reading, &mut std::io::stderr())?;
     print(&stats, args.json, out)?;
