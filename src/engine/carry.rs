@@ -1,11 +1,13 @@
-//! What one pass hands the next: the trigger sets' answer for each line.
+//! What one pass hands the next: the trigger sets' answer for each line,
+//! and its key for site repetition.
 //!
 //! A later pass sees the text the earlier one left, and most of its lines
 //! are the earlier lines, unchanged. Which rules' patterns match a line
 //! depends on the line alone, so those answers are carried over and only
 //! the lines an edit touched go through the trigger sets again. They are
 //! the costliest stage, and the second pass ran them over every line of
-//! every changed document.
+//! every changed document. Line keys (folded and hashed) depend on the
+//! raw line alone and carry over the same way.
 
 use super::normalize::Steps;
 use crate::text::{Edit, Line};
@@ -43,12 +45,15 @@ pub(super) struct Pass {
     pub lines: Vec<Line>,
     pub steps: Steps,
     pub hits: Hits,
+    /// Each line's key for site repetition, when that stage ran.
+    pub keys: Option<Vec<Option<u64>>>,
 }
 
 /// The answers a pass can reuse: for each of its lines, the line of the
 /// previous pass it is an unchanged copy of.
 pub(super) struct Carried<'a> {
     pub hits: &'a Hits,
+    pub keys: Option<&'a [Option<u64>]>,
     pub from: Vec<Option<usize>>,
 }
 
@@ -69,7 +74,7 @@ impl<'a> Carried<'a> {
         if prev.steps == *steps {
             map_lines(&prev.lines, prev_text, edits, lines, text, &mut from);
         }
-        Carried { hits: &prev.hits, from }
+        Carried { hits: &prev.hits, keys: prev.keys.as_deref(), from }
     }
 }
 

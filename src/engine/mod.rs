@@ -141,14 +141,22 @@ fn clean_pass(
     let carried = prev.map(|p| Carried::new(p.pass, p.text, p.edits, text, &lines, &steps));
     let doc = Doc::new(text, &lines, &steps);
     let (mut found, hits) = matching::find(rules, &doc, &is_active, carried.as_ref());
-    repeated::find(rules, (cleaner.counts, cleaner.group), &doc, path, &is_active, &mut found.whole);
+    let keys = repeated::find(
+        rules,
+        (cleaner.counts, cleaner.group),
+        &doc,
+        path,
+        &is_active,
+        carried.as_ref(),
+        &mut found.whole,
+    );
     scored::find(rules, &doc, &is_active, &mut found.whole);
     let (mut owner, spans) = claim::claim(rules, &doc, found, claims, steps.duplicates);
     layout::layout(&doc.blank, &mut owner);
     let edits = edits::removals(&doc, &owner, spans);
     let edits = if steps.edits_text() { edits::normalize_kept(&doc, &steps, edits) } else { edits };
     drop(doc);
-    (edits, Some(Pass { lines, steps, hits }))
+    (edits, Some(Pass { lines, steps, hits, keys }))
 }
 
 /// Which rules this document's path admits; `None` when no rule has a scope.

@@ -1,6 +1,7 @@
 //! The `repeated` stage: lines found in enough documents of this
 //! document's group, by the run's line counts (passed in, never read here).
 
+use super::carry::Carried;
 use super::doc::Doc;
 use super::matching::{guards_ok, LineMatch};
 use crate::repeat::{self, Counts};
@@ -9,15 +10,18 @@ use crate::text::word_count;
 
 /// Line matches of `repeated` rules: lines found in enough documents of
 /// this document's group, by the run's counts.
+/// Returns the lines' keys when it computed them, for the next pass
+/// (`carried` holds the previous pass's).
 pub(super) fn find(
     rules: &RuleSet,
     (counts, group): (Option<&Counts>, Option<&str>),
     doc: &Doc,
     path: DocPath,
     is_active: &impl Fn(usize) -> bool,
+    carried: Option<&Carried>,
     out: &mut Vec<LineMatch>,
-) {
-    let (Some(counts), DocPath::Known(rel)) = (counts, path) else { return };
+) -> Option<Vec<Option<u64>>> {
+    let (Some(counts), DocPath::Known(rel)) = (counts, path) else { return None };
     let repeated: Vec<(usize, Option<usize>)> = rules
         .rules()
         .iter()
@@ -28,19 +32,20 @@ pub(super) fn find(
         })
         .collect();
     if repeated.is_empty() {
-        return;
+        return None;
     }
     let name = group.unwrap_or_else(|| repeat::group_of(rel, &counts.group_by));
-    let Some(group) = counts.group(name) else { return };
-    if group.docs < repeat::MIN_GROUP_DOCS {
-        return;
-    }
+    let group = counts.group(name).filter(|g| g.docs >= repeat::MIN_GROUP_DOCS)?;
     // Shared quotes and stock sentences are story text, however often
     // they repeat: story-like lines get no key (a key fixes whether its
     // lines read as story).
     let raw = |j: usize| &doc.text[doc.lines[j].start..doc.lines[j].content_end];
+    let key = |j: usize| if repeat::story_like(raw(j)) { None } else { repeat::line_key(raw(j)) };
     let keys: Vec<Option<u64>> = (0..doc.lines.len())
-        .map(|j| if repeat::story_like(raw(j)) { None } else { repeat::line_key(raw(j)) })
+        .map(|j| match carried.and_then(|c| Some((c.keys?, c.from[j]?))) {
+            Some((prev, i)) => prev[i],
+            None => key(j),
+        })
         .collect();
     // Only lines in enough documents are judged further.
     let least = repeated
@@ -57,7 +62,7 @@ pub(super) fn find(
         })
         .collect();
     if frequent.is_empty() {
-        return;
+        return Some(keys);
     }
     let first_story = (0..doc.lines.len()).find(|&j| doc.reads_as_story(j));
     let last_story = (0..doc.lines.len()).rev().find(|&j| doc.reads_as_story(j));
@@ -80,6 +85,7 @@ pub(super) fn find(
             }
         }
     }
+    Some(keys)
 }
 
 /// A short line that is not a sentence: a title.
