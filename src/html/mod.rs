@@ -28,10 +28,12 @@ pub fn looks_like_html(path: &Path, bytes: &[u8]) -> bool {
     if matches!(ext.as_deref(), Some("html" | "htm" | "xhtml")) {
         return true;
     }
-    let head: Vec<u8> = bytes.iter().take(512).copied().skip_while(|b| b.is_ascii_whitespace()).collect();
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    let lower: Vec<u8> = head.iter().take(15).map(u8::to_ascii_lowercase).collect();
-    lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html")
+    // Checked on every text file of a run: no copies of its head.
+    let head = &bytes[..bytes.len().min(512)];
+    let head = &head[head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len())..];
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let opens = |tag: &[u8]| head.get(..tag.len()).is_some_and(|h| h.eq_ignore_ascii_case(tag));
+    opens(b"<!doctype html") || opens(b"<html")
 }
 
 /// A page rendered to text, with what the HTML rules remove from it.
@@ -176,5 +178,7 @@ mod tests {
         assert!(looks_like_html(Path::new("a.HTM"), b"x"));
         assert!(looks_like_html(Path::new("a.txt"), b"  <!DOCTYPE html><html>"));
         assert!(!looks_like_html(Path::new("a.txt"), b"Story about <html> tags"));
+        assert!(looks_like_html(Path::new("a.txt"), b"\n\xEF\xBB\xBF<HTML lang=en>"));
+        assert!(!looks_like_html(Path::new("a.txt"), b"<ht"));
     }
 }
