@@ -152,6 +152,32 @@ mod tests {
         assert_eq!(mapped(prev, &[]), vec![Some(0), Some(1), Some(2)]);
     }
 
+    proptest::proptest! {
+        /// Whatever edits a pass makes, a line is carried only as a
+        /// byte-equal copy (`mapped` asserts it), and with no edits every
+        /// line is.
+        #[test]
+        fn only_copies_are_carried(
+            text in "[ab\n\r ]{0,40}",
+            cuts in proptest::collection::vec((0usize..40, 0usize..6, "[ab\n]{0,2}"), 0..5),
+        ) {
+            let mut edits: Vec<Edit> = Vec::new();
+            let mut at = 0;
+            for (gap, len, insert) in cuts {
+                let start = at + gap;
+                let end = (start + len).min(text.len());
+                if start > text.len() {
+                    break;
+                }
+                edits.push(edit(start..end, &insert));
+                at = end + 1;
+            }
+            mapped(&text, &edits);
+            let all: Vec<Option<usize>> = (0..lines(&text).len()).map(Some).collect();
+            proptest::prop_assert_eq!(mapped(&text, &[]), all);
+        }
+    }
+
     #[test]
     fn a_cut_line_end_is_not_carried() {
         // The last line loses its newline: same bytes, different line end.
