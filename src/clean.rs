@@ -155,18 +155,18 @@ fn resolve_target(opts: &CleanOptions, stdin: bool) -> Result<Target> {
 /// Clean every input. Each document that fails or is skipped as malformed
 /// is handed to `notice` as it happens, as a message without the program
 /// name; the summary is returned, never printed here.
-pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) -> Result<Summary> {
+pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str)) -> Result<Summary> {
     let rules = cleaner.rules;
     let started = Instant::now();
     let stdin = opts.reading.is_stdin();
     let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
     // Before anything is created: a new OUT holds nothing left from before.
     let out_existed = out_path.as_deref().is_some_and(Path::is_dir);
-    let inputs = match &opts.walked {
-        Some(found) => opts.reading.resolve(found.clone())?,
+    let inputs = match opts.walked.take() {
+        Some(found) => opts.reading.resolve(found)?,
         None => opts.reading.inputs(out_path.as_deref())?,
     };
-    let shards = writes_shards(opts, stdin, inputs.format);
+    let shards = writes_shards(&opts, stdin, inputs.format);
     let output_format = match opts.output_format {
         Some(f) => f,
         None if shards => Format::Jsonl,
@@ -178,10 +178,9 @@ pub fn run(cleaner: Cleaner, opts: &CleanOptions, mut notice: impl FnMut(&str)) 
              elsewhere the output's name says how it is compressed"
         );
     }
-    let mut resolved = opts.clone();
-    resolved.reading.format = Some(inputs.format);
-    resolved.output_format = Some(output_format);
-    let opts = &resolved;
+    opts.reading.format = Some(inputs.format);
+    opts.output_format = Some(output_format);
+    let opts = &opts;
     if opts.min_words.is_some() && output_format != Format::Jsonl {
         bail!("--min-words drops documents from JSON Lines output: use it with --output-format jsonl");
     }

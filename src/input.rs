@@ -183,7 +183,11 @@ pub fn clean_file(cleaner: Cleaner, path: PathBuf, rel: String, size: u64, input
 /// a system call per file that the walk already made.
 fn read_sized(path: &Path, size: u64) -> std::io::Result<Vec<u8>> {
     let mut file = std::fs::File::open(path)?;
-    let mut buf = vec![0; usize::try_from(size).unwrap_or(0).saturating_add(1)];
+    // A size no allocation can hold is an error for this file, not an abort.
+    let want = usize::try_from(size).unwrap_or(usize::MAX).saturating_add(1);
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(want).map_err(std::io::Error::other)?;
+    buf.resize(want, 0);
     let mut len = 0;
     loop {
         match file.read(&mut buf[len..]) {

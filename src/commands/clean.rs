@@ -50,11 +50,12 @@ pub fn run(args: CleanArgs) -> Result<Outcome> {
     // Ctrl-C and SIGTERM stop the run between documents; what was written is logged.
     crate::interrupt::install()?;
     let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None };
-    let summary = clean::run(cleaner, &opts, |msg| eprintln!("descrape: {msg}"))?;
+    let out = opts.out.clone();
+    let summary = clean::run(cleaner, opts, |msg| eprintln!("descrape: {msg}"))?;
     if !args.quiet {
         eprint!("{}", summary.render());
     }
-    if let (Some(left), Some(out)) = (summary.left_behind.as_ref().filter(|l| !l.is_empty()), &opts.out) {
+    if let (Some(left), Some(out)) = (summary.left_behind.as_ref().filter(|l| !l.is_empty()), &out) {
         // Quiet or not: stale files beside fresh outputs mislead whoever reads OUT.
         eprintln!("descrape: warning: {}", left_behind_notice(left, out));
     }

@@ -89,19 +89,17 @@ fn map_lines(
     from: &mut [Option<usize>],
 ) {
     // Output positions between two edits map to input positions by a
-    // constant shift; `gap` is the output range of the current stretch.
+    // constant shift: past every edit that ends before the line starts,
+    // the line is a copy if it also ends before the next edit starts.
     let mut k = 0;
     let mut shift: isize = 0;
-    let mut gap_start = 0;
     let out_start = |e: &Edit, shift: isize| (e.range.start as isize - shift) as usize;
     for (j, l) in lines.iter().enumerate() {
         while k < edits.len() && out_start(&edits[k], shift) + edits[k].insert.len() <= l.start {
-            gap_start = out_start(&edits[k], shift) + edits[k].insert.len();
             shift += edits[k].range.len() as isize - edits[k].insert.len() as isize;
             k += 1;
         }
-        let gap_end = edits.get(k).map_or(text.len(), |e| out_start(e, shift));
-        if l.start < gap_start || l.end > gap_end {
+        if l.end > edits.get(k).map_or(text.len(), |e| out_start(e, shift)) {
             continue;
         }
         let start = (l.start as isize + shift) as usize;

@@ -221,8 +221,19 @@ fn load_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<R
     if !diagnostics.is_empty() {
         return Err(RulesError { diagnostics });
     }
-    RuleSet::new(rules).map_err(|e| RulesError {
-        diagnostics: vec![file_diagnostic("<rules>", format!("cannot combine patterns: {e}"))],
+    RuleSet::new(rules).map_err(|e| {
+        let diagnostic = match e.rule {
+            Some((id, origin)) => Diagnostic {
+                file: origin.file,
+                line: origin.line,
+                column: 1,
+                rule: Some(id),
+                message: e.error.to_string(),
+                source_line: None,
+            },
+            None => file_diagnostic("<rules>", e.to_string()),
+        };
+        RulesError { diagnostics: vec![diagnostic] }
     })
 }
 
@@ -1076,7 +1087,10 @@ mod tests {
     fn a_pattern_too_big_to_compile_is_named() {
         let text = "- id: a.b\n  doc: d\n  match: line\n  pattern: '(?:\\w{1000}){1000}'\n";
         let e = load_str("r.yaml", text).unwrap_err().to_string();
-        assert!(e.contains("rule `a.b` (r.yaml:1)") && e.contains("size limit"), "{e}");
+        assert!(
+            e.starts_with("r.yaml:1:1: rule 'a.b': `pattern`: invalid regex") && e.contains("size limit"),
+            "{e}"
+        );
     }
 
     #[test]

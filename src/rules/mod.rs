@@ -326,10 +326,10 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    pub fn new(rules: Vec<Rule>) -> Result<RuleSet, regex::Error> {
+    pub fn new(rules: Vec<Rule>) -> Result<RuleSet, SetError> {
         let triggers =
             Triggers::new(rules.iter().enumerate().filter_map(|(i, r)| r.kind.trigger().map(|t| (i, t))))
-                .map_err(|e| too_big(&rules).unwrap_or(e))?;
+                .map_err(|e| too_big(&rules).unwrap_or(SetError { rule: None, error: e }))?;
         let any_scope = rules.iter().any(|r| r.scope.is_some());
         Ok(RuleSet { rules, triggers, any_scope })
     }
@@ -344,7 +344,7 @@ impl RuleSet {
     }
 
     /// A set of clones of the rules `keep` selects.
-    pub fn subset(&self, keep: impl Fn(&Rule) -> bool) -> Result<RuleSet, regex::Error> {
+    pub fn subset(&self, keep: impl Fn(&Rule) -> bool) -> Result<RuleSet, SetError> {
         RuleSet::new(self.rules.iter().filter(|r| keep(r)).cloned().collect())
     }
 
@@ -379,13 +379,35 @@ impl RuleSet {
     }
 }
 
-/// The first rule whose pattern is too big to compile alone, named: the
-/// trigger sets' error cannot say which pattern it was.
-fn too_big(rules: &[Rule]) -> Option<regex::Error> {
+/// Why the trigger sets could not be built, with the rule to blame when
+/// one is found.
+#[derive(Debug)]
+pub struct SetError {
+    /// The rule's id and where it is defined.
+    pub rule: Option<(String, Origin)>,
+    pub error: regex::Error,
+}
+
+impl fmt::Display for SetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.rule {
+            Some((id, origin)) => write!(f, "{origin}: rule '{id}': {}", self.error),
+            None => write!(f, "cannot combine patterns: {}", self.error),
+        }
+    }
+}
+
+impl std::error::Error for SetError {}
+
+/// The first rule whose pattern is too big to compile alone: the trigger
+/// sets' error cannot say which pattern it was. Checked only when a set
+/// fails, since patterns are parsed, not compiled, as the rules load.
+fn too_big(rules: &[Rule]) -> Option<SetError> {
     rules.iter().find_map(|r| {
         let p = r.kind.trigger()?;
         let e = regex::RegexBuilder::new(p.as_str()).size_limit(Pattern::SIZE_LIMIT).build().err()?;
-        Some(regex::Error::Syntax(format!("rule `{}` ({}): pattern `{}`: {e}", r.id, r.origin, p.as_str())))
+        let error = regex::Error::Syntax(format!("`pattern`: invalid regex `{}`: {e}", p.as_str()));
+        Some(SetError { rule: Some((r.id.clone(), r.origin.clone())), error })
     })
 }
 
