@@ -253,3 +253,23 @@ pub fn clean_line(
         Err(error) => Item::Malformed { rel: rel.into(), line, error, text: trimmed.to_string() },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_read_whole_whatever_size_the_walk_saw() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        let text = "line one\nline two\n".repeat(100);
+        std::fs::write(&path, &text).unwrap();
+        // Exact, grown since the walk (a smaller size seen), shrunk (a larger one), empty.
+        for seen in [text.len() as u64, 0, 3, text.len() as u64 * 4] {
+            assert_eq!(read_sized(&path, seen).unwrap(), text.as_bytes(), "size seen {seen}");
+        }
+        std::fs::write(&path, "").unwrap();
+        assert!(read_sized(&path, 0).unwrap().is_empty());
+        assert!(read_sized(&dir.path().join("missing"), 0).is_err());
+    }
+}

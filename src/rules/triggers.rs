@@ -35,7 +35,13 @@ impl Triggers {
             let side = if starts_anchored(p.hir()) { &mut a } else { &mut f };
             side.push((rule, p.hir()));
         }
-        Ok(Triggers { anchored: Part::new(a, true)?, floating: Part::new(f, false)? })
+        // The two compile at once: start-up is spent here, before any
+        // worker has something to do.
+        let (anchored, floating) = std::thread::scope(|s| {
+            let floating = s.spawn(|| Part::new(f, false));
+            (Part::new(a, true), floating.join().expect("compiling a pattern set does not panic"))
+        });
+        Ok(Triggers { anchored: anchored?, floating: floating? })
     }
 
     /// Appends to `out` the rule indices whose trigger matches `line`, in
