@@ -76,7 +76,8 @@ pub fn line(report: &impl Report, json: bool) -> Result<String> {
 }
 
 /// Counts for `repeated` rules: from `--counts`, or a first pass over the
-/// inputs (`walked`, when the caller already walked them). A note on where repetition is off goes to stderr unless `quiet`.
+/// inputs (`walked`, when the caller already walked them). A note on where
+/// repetition is off goes to stderr unless `quiet`.
 pub fn prepare_counts(
     rules: &RuleSet,
     args: &CountArgs,

@@ -105,7 +105,7 @@ fn map_lines(
         let start = (l.start as isize + shift) as usize;
         let Ok(i) = prev_lines.binary_search_by_key(&start, |p| p.start) else { continue };
         let p = prev_lines[i];
-        if p.end - p.start == l.end - l.start && prev_text[p.start..p.end] == text[l.start..l.end] {
+        if prev_text[p.start..p.end] == text[l.start..l.end] {
             from[j] = Some(i);
         }
     }

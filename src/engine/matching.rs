@@ -70,10 +70,9 @@ pub(super) fn find(
                 None => rules.triggered(content, &mut matched_now),
             }
         }
+        // Recorded before the guards, which may judge the next pass differently.
         hits.push(&matched_now);
-        if !doc.blank[i] {
-            matched_now.retain(|&r| is_active(r) && guards_ok(&rules.rules()[r], content));
-        }
+        matched_now.retain(|&r| is_active(r) && guards_ok(&rules.rules()[r], content));
         for &r in &matched_now {
             let rule = &rules.rules()[r];
             let placed = doc.placed(rule.place, i);

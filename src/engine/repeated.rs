@@ -10,6 +10,7 @@ use crate::text::word_count;
 
 /// Line matches of `repeated` rules: lines found in enough documents of
 /// this document's group, by the run's counts.
+///
 /// Returns the lines' keys when it computed them, for the next pass
 /// (`carried` holds the previous pass's).
 pub(super) fn find(

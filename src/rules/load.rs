@@ -1099,7 +1099,9 @@ mod tests {
         let set = load_str("r.yaml", text).unwrap();
         let Kind::Line { pattern } = &set.rules()[0].kind else { panic!() };
         assert!(
-            pattern.is_match("back to top") && pattern.is_match("menu") && !pattern.is_match("backtotop")
+            pattern.regex().is_match("back to top")
+                && pattern.regex().is_match("menu")
+                && !pattern.regex().is_match("backtotop")
         );
         assert!(
             starts_verbose("(?xi)^a")

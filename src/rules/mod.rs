@@ -212,10 +212,6 @@ impl Pattern {
                 .expect("trigger patterns compile alone")
         })
     }
-
-    pub fn is_match(&self, line: &str) -> bool {
-        self.regex().is_match(line)
-    }
 }
 
 impl fmt::Debug for Pattern {
