@@ -344,3 +344,41 @@ fn group_by_a_url_field_groups_records_by_host() {
         .failure()
         .stderr(predicate::str::contains("is not dir, none or field:NAME"));
 }
+
+/// One directory that mixes thirty sites of five articles each: the group
+/// is large, so short lines need 5% of it (8 documents), while a site's
+/// long sign-off in its five articles is enough.
+#[test]
+fn a_directory_of_many_sites_finds_each_sites_long_lines() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("scrape");
+    let sites: Vec<String> =
+        (0..30).map(|s| format!("{}{}", ["kilo", "lima", "mike"][s % 3], "xyzw".repeat(s / 3 + 1))).collect();
+    for (s, site) in sites.iter().enumerate() {
+        for n in 0..5 {
+            write(
+                &input,
+                &format!("{s:02}-{n}.txt"),
+                format!(
+                    "The {site} council met on day {n} and voted to fund repairs to the old harbour wall.\n\n\
+                     Residents asked for the work to finish before the storms of winter {s} arrive.\n\n\
+                     {site} desk notes\n\nSign up for the {site} morning newsletter today\n"
+                ),
+            );
+        }
+    }
+    let out = tmp.path().join("out");
+    descrape()
+        .args(["clean", "-q", "--no-default-rules", "--rules", "@repeated"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    for (name, bytes) in tree(&out) {
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(!text.contains("morning newsletter"), "{name}: {text}");
+        assert!(text.contains("desk notes"), "{name}: {text}");
+        assert!(text.contains("harbour wall"), "{name}: {text}");
+    }
+}

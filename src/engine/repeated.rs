@@ -51,7 +51,7 @@ pub(super) fn find(
     // Only lines in enough documents are judged further.
     let least = repeated
         .iter()
-        .map(|&(_, m)| m.map_or_else(|| repeat::default_min_docs(group.docs), |m| m as u64))
+        .map(|&(_, m)| m.map_or(repeat::default_min_docs_for(group.docs, usize::MAX), |m| m as u64))
         .min();
     let frequent: Vec<(usize, u64, u64)> = keys
         .iter()
@@ -78,8 +78,9 @@ pub(super) fn find(
         if in_doc > 2 || heading {
             continue;
         }
+        let words = word_count(raw(i));
         for &(r, min_docs) in &repeated {
-            let need = min_docs.map_or_else(|| repeat::default_min_docs(group.docs), |m| m as u64);
+            let need = min_docs.map_or_else(|| repeat::default_min_docs_for(group.docs, words), |m| m as u64);
             let rule = &rules.rules()[r];
             if n >= need && guards_ok(rule, doc.content(i)) {
                 out.push(LineMatch::one_line(doc, rule, r, i));
