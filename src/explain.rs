@@ -38,7 +38,7 @@ fn guards(rule: &Rule) -> Vec<String> {
         Kind::Run { min_lines, .. } => g.push(format!("min_lines: {min_lines}")),
         Kind::Repeated { min_docs } => g.push(match min_docs {
             Some(n) => format!("min_docs: {n}"),
-            None => "min_docs: 5 for lines of 5 words or more; for shorter lines 5, or 5% of the group's documents if more (groups of 10 or more)".to_string(),
+            None => "min_docs: 5, or 5% of the group's documents if more (groups of 10 or more); 5 for a line of 5 words or more outside the story that does not end as a sentence, and for the lines next to it".to_string(),
         }),
         Kind::Score { model } => {
             g.push(format!("threshold: {}", model.threshold));

@@ -232,21 +232,15 @@ pub fn default_min_docs(group_docs: u64) -> u64 {
     5.max(group_docs.div_ceil(20))
 }
 
-/// Lines of this many words or more need only 5 documents however large
-/// the group: headings that sites share are short, while a site's
-/// sign-offs and asks are long and word for word its own, so a directory
-/// that mixes many sites still finds each site's template.
+/// Lines of this many words or more, outside the story and not ending as
+/// a sentence, need only [`FEW_DOCS`] documents however large the group:
+/// headings that sites share are short and stock sentences end as
+/// sentences, while a site's sign-offs and asks are long and its own, so a
+/// directory that mixes many sites still finds each site's template.
 pub const LONG_LINE_WORDS: usize = 5;
 
-/// The default threshold for a line of `words` words in a group of
-/// `group_docs` documents.
-pub fn default_min_docs_for(group_docs: u64, words: usize) -> u64 {
-    if words >= LONG_LINE_WORDS {
-        5
-    } else {
-        default_min_docs(group_docs)
-    }
-}
+/// The threshold for such lines, and for short lines next to them.
+pub const FEW_DOCS: u64 = 5;
 
 /// Line keys written as hex strings, so JSON readers keep all 64 bits.
 mod hex_keys {

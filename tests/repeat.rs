@@ -347,7 +347,8 @@ fn group_by_a_url_field_groups_records_by_host() {
 
 /// One directory that mixes thirty sites of five articles each: the group
 /// is large, so short lines need 5% of it (8 documents), while a site's
-/// long sign-off in its five articles is enough.
+/// long sign-off in its five articles is enough, and takes the short line
+/// of its block with it; a stock sentence the site's stories share is not.
 #[test]
 fn a_directory_of_many_sites_finds_each_sites_long_lines() {
     let tmp = TempDir::new().unwrap();
@@ -360,9 +361,11 @@ fn a_directory_of_many_sites_finds_each_sites_long_lines() {
                 &input,
                 &format!("{s:02}-{n}.txt"),
                 format!(
-                    "The {site} council met on day {n} and voted to fund repairs to the old harbour wall.\n\n\
+                    "{site} desk notes\n\n\
+                     The {site} council met on day {n} and voted to fund repairs to the old harbour wall.\n\n\
                      Residents asked for the work to finish before the storms of winter {s} arrive.\n\n\
-                     {site} desk notes\n\nSign up for the {site} morning newsletter today\n"
+                     The {site} harbour office has not yet commented.\n\n\
+                     Sign up for the {site} morning newsletter today\n{site}.example.net\n"
                 ),
             );
         }
@@ -378,7 +381,9 @@ fn a_directory_of_many_sites_finds_each_sites_long_lines() {
     for (name, bytes) in tree(&out) {
         let text = String::from_utf8(bytes).unwrap();
         assert!(!text.contains("morning newsletter"), "{name}: {text}");
+        assert!(!text.contains("example.net"), "{name}: {text}");
         assert!(text.contains("desk notes"), "{name}: {text}");
         assert!(text.contains("harbour wall"), "{name}: {text}");
+        assert!(text.contains("has not yet commented."), "{name}: {text}");
     }
 }

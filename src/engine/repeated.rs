@@ -49,10 +49,7 @@ pub(super) fn find(
         })
         .collect();
     // Only lines in enough documents are judged further.
-    let least = repeated
-        .iter()
-        .map(|&(_, m)| m.map_or(repeat::default_min_docs_for(group.docs, usize::MAX), |m| m as u64))
-        .min();
+    let least = repeated.iter().map(|&(_, m)| m.map_or(repeat::FEW_DOCS, |m| m as u64)).min();
     let frequent: Vec<(usize, u64, u64)> = keys
         .iter()
         .enumerate()
@@ -67,22 +64,60 @@ pub(super) fn find(
     }
     let first_story = (0..doc.lines.len()).find(|&j| doc.reads_as_story(j));
     let last_story = (0..doc.lines.len()).rev().find(|&j| doc.reads_as_story(j));
-    for (i, key, n) in frequent {
-        // A label the document itself repeats (`Pros`, `Cons`,
-        // `Step 1`) structures its content, where site chrome comes once; a
-        // short title with story text on both sides heads a section of the
-        // story (`Conclusion`), however many sites share its words.
-        let in_doc = keys.iter().filter(|k| **k == Some(key)).count();
-        let heading =
-            first_story.is_some_and(|f| f < i) && last_story.is_some_and(|l| l > i) && title_like(raw(i));
-        if in_doc > 2 || heading {
-            continue;
+    // A label the document itself repeats (`Pros`, `Cons`, `Step 1`)
+    // structures its content, where site chrome comes once; a short title
+    // with story text on both sides heads a section of the story
+    // (`Conclusion`), however many sites share its words.
+    let inside = |i: usize| first_story.is_some_and(|f| f < i) && last_story.is_some_and(|l| l > i);
+    let candidates: Vec<(usize, u64)> = frequent
+        .into_iter()
+        .filter(|&(i, key, _)| {
+            let in_doc = keys.iter().filter(|k| **k == Some(key)).count();
+            in_doc <= 2 && !(inside(i) && title_like(raw(i)))
+        })
+        .map(|(i, _, n)| (i, n))
+        .collect();
+    let full = repeat::default_min_docs(group.docs);
+    // Below the group's share, only lines outside the story that do not end
+    // as sentences qualify (see `repeat::LONG_LINE_WORDS`).
+    let few = |i: usize, n: u64| {
+        n >= repeat::FEW_DOCS && !inside(i) && !raw(i).trim_end().ends_with(['.', '!', '?', '…', '"', '”'])
+    };
+    // Whether candidates `c` and `c + 1` are neighbours, blank lines aside.
+    let adjacent = |c: usize| (candidates[c].0 + 1..candidates[c + 1].0).all(|j| doc.blank[j]);
+    for &(r, min_docs) in &repeated {
+        let rule = &rules.rules()[r];
+        let mut taken = vec![false; candidates.len()];
+        // Short lines in enough documents for a long line, not for theirs.
+        let mut near = vec![false; candidates.len()];
+        for (c, &(i, n)) in candidates.iter().enumerate() {
+            if !guards_ok(rule, doc.content(i)) {
+                continue;
+            }
+            match min_docs {
+                Some(m) => taken[c] = n >= m as u64,
+                None if n >= full => taken[c] = true,
+                None if few(i, n) => {
+                    taken[c] = word_count(raw(i)) >= repeat::LONG_LINE_WORDS;
+                    near[c] = !taken[c];
+                }
+                None => {}
+            }
         }
-        let words = word_count(raw(i));
-        for &(r, min_docs) in &repeated {
-            let need = min_docs.map_or_else(|| repeat::default_min_docs_for(group.docs, words), |m| m as u64);
-            let rule = &rules.rules()[r];
-            if n >= need && guards_ok(rule, doc.content(i)) {
+        // A short line next to a site's long template line is part of the
+        // same block (the address list under `… alternate addresses:`).
+        for c in 1..candidates.len() {
+            if near[c] && taken[c - 1] && adjacent(c - 1) {
+                taken[c] = true;
+            }
+        }
+        for c in (0..candidates.len().saturating_sub(1)).rev() {
+            if near[c] && taken[c + 1] && adjacent(c) {
+                taken[c] = true;
+            }
+        }
+        for (c, &(i, _)) in candidates.iter().enumerate() {
+            if taken[c] {
                 out.push(LineMatch::one_line(doc, rule, r, i));
             }
         }

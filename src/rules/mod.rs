@@ -136,8 +136,9 @@ pub enum Kind {
     /// `fallback` lets it try its readability and baseline fallbacks.
     MainText { fallback: bool },
     /// Lines found in at least `min_docs` documents of the same group
-    /// (by default 5; for lines under five words 5, or 5% of the group's
-    /// documents if more; in groups of at least 10), except lines that read
+    /// (by default 5, or 5% of the group's documents if more, in groups of
+    /// at least 10; see `repeat::LONG_LINE_WORDS` for lines that need
+    /// fewer), except lines that read
     /// like story text (long sentences, quotations).
     Repeated { min_docs: Option<usize> },
     /// Lines the line scorer's model calls noise (see `detect`).
