@@ -60,6 +60,9 @@ pub struct CleanOptions {
     /// The inputs' walk, when the caller already made it (for a counting
     /// pass): the run then cleans exactly the files that were counted.
     pub walked: Option<Vec<walk::Found>>,
+    /// When the run began, if before [`run`] (a counting pass): the
+    /// summary's time and rates are the whole run's.
+    pub started: Option<Instant>,
 }
 
 impl CleanOptions {
@@ -157,7 +160,7 @@ fn resolve_target(opts: &CleanOptions, stdin: bool) -> Result<Target> {
 /// name; the summary is returned, never printed here.
 pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str)) -> Result<Summary> {
     let rules = cleaner.rules;
-    let started = Instant::now();
+    let started = opts.started.unwrap_or_else(Instant::now);
     let stdin = opts.reading.is_stdin();
     let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
     // Before anything is created: a new OUT holds nothing left from before.

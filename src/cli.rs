@@ -132,7 +132,7 @@ pub struct SuggestArgs {
     pub format: FormatArgs,
     #[command(flatten)]
     pub rules: RulesArgs,
-    /// Documents a line must appear in [default: 5, or 1% of its group if more].
+    /// Documents a line must appear in [default: 5, or 5% of its group if more].
     #[arg(long, value_name = "N")]
     pub min_docs: Option<u64>,
     /// How documents are grouped: dir (top-level directory, a site each), none (all together)

@@ -116,7 +116,12 @@ fn test_panic(_: &str) {}
 /// Render a page and clean its text; `path` is what scope globs see.
 fn clean_page(cleaner: Cleaner, page: &str, path: Option<&str>) -> (String, Vec<Edit>, Page) {
     let at = path.map_or(DocPath::Unknown, DocPath::Known);
-    let rendered = html::render(cleaner.rules, page, at);
+    let memo = match (cleaner.pages, cleaner.counts) {
+        (Some(pages), _) => html::Memo::Store(pages),
+        (None, Some(counts)) => html::Memo::Take(&counts.pages),
+        (None, None) => html::Memo::Off,
+    };
+    let rendered = html::render_with(cleaner.rules, page, at, memo);
     let edits = cleaner.clean(at, &rendered.text, &rendered.claims());
     (
         rendered.text,

@@ -170,11 +170,20 @@ pub struct Counts {
     pub key_hash: String,
     pub group_by: GroupBy,
     pub groups: BTreeMap<String, Group>,
+    /// The extractor's choices on the pages counted, for the cleaning pass
+    /// (never saved).
+    #[serde(skip)]
+    pub pages: std::sync::Arc<crate::html::PageMemo>,
 }
 
 impl Counts {
     pub fn new(group_by: GroupBy) -> Counts {
-        Counts { key_hash: KEY_HASH.to_string(), group_by, groups: BTreeMap::new() }
+        Counts {
+            key_hash: KEY_HASH.to_string(),
+            group_by,
+            groups: BTreeMap::new(),
+            pages: Default::default(),
+        }
     }
 
     /// Count one document, given its group and its distinct keys.

@@ -43,19 +43,23 @@ fn page_rules(rules: &RuleSet) -> RuleSet {
 }
 
 /// Count the documents each `counted` line appears in, per group. Pages
-/// are rendered with the HTML rules first; nothing else is cleaned.
+/// are rendered with the HTML rules first; nothing else is cleaned. With
+/// `keep_pages`, the extractor's choices are kept in the counts for the
+/// cleaning pass.
 pub fn count(
     rules: &RuleSet,
     inputs: Inputs,
     group_by: GroupBy,
     jobs: usize,
     counted: Counted,
+    keep_pages: bool,
 ) -> Result<Counts> {
     let html_only = page_rules(rules);
     let mut counts = Counts::new(group_by.clone());
+    let pages = std::sync::Arc::clone(&counts.pages);
     pipeline::run(
         inputs,
-        Cleaner::new(&html_only),
+        Cleaner { pages: keep_pages.then_some(&*pages), ..Cleaner::new(&html_only) },
         Settings { jobs, progress: false },
         |item| match item {
             Item::Cleaned(c) => Some((doc_group(&c, &group_by), repeat::doc_keys(&c.output(), counted))),
@@ -99,7 +103,7 @@ pub fn prepare(
                 ),
             ));
         }
-        None => count(rules, inputs()?, group_by, jobs, Counted::Removable)?,
+        None => count(rules, inputs()?, group_by, jobs, Counted::Removable, true)?,
     };
     let small = counts.groups.values().filter(|g| g.docs < crate::repeat::MIN_GROUP_DOCS).count();
     let note = (small > 0).then(|| {
@@ -217,7 +221,7 @@ pub struct GroupReport {
 }
 
 /// Find the lines and blocks that repeat in at least `min_docs` documents
-/// of a group (default: 5, or 1% of the group), from `counts`, reading the
+/// of a group (default: 5, or 5% of the group), from `counts`, reading the
 /// inputs once more for their text.
 pub fn suggest(
     rules: &RuleSet,
@@ -237,7 +241,8 @@ pub fn suggest(
     let mut blocks: HashMap<(String, Vec<u64>), Seen> = HashMap::new();
     pipeline::run(
         inputs,
-        Cleaner::new(&html_only),
+        // The counts hold the extractor's choices on the pages.
+        Cleaner { counts: Some(counts), ..Cleaner::new(&html_only) },
         Settings { jobs, progress: false },
         |item| {
             let Item::Cleaned(c) = item else { return None };

@@ -39,6 +39,7 @@ pub fn run(args: CleanArgs) -> Result<Outcome> {
         report: args.report,
         progress: !args.quiet,
         walked: None,
+        started: Some(std::time::Instant::now()),
     };
     let mut counts = None;
     if rules.needs_counts() {
@@ -49,7 +50,7 @@ pub fn run(args: CleanArgs) -> Result<Outcome> {
     }
     // Ctrl-C and SIGTERM stop the run between documents; what was written is logged.
     crate::interrupt::install()?;
-    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None };
+    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None, pages: None };
     let out = opts.out.clone();
     let summary = clean::run(cleaner, opts, |msg| eprintln!("descrape: {msg}"))?;
     if !args.quiet {

@@ -22,7 +22,7 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
     let mut stderr = std::io::stderr();
     let reading = read.format.reading(read.inputs, args.threads.jobs);
     let counts = prepare_counts(&rules, &read.count, &reading, None, true)?;
-    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None };
+    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None, pages: None };
     let (changed, failed) = if args.against.is_empty() {
         let show = |d: &inspect::DocumentDiff| line(d, args.json);
         inspect::diff(cleaner, &reading, &args.only, style, show, out, &mut stderr)?
@@ -32,7 +32,7 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<Outcome> {
             no_default_rules: read.rules.no_default_rules,
         })?;
         let old_counts = prepare_counts(&old, &read.count, &reading, None, true)?;
-        let old = Cleaner { rules: &old, counts: old_counts.as_ref(), group: None };
+        let old = Cleaner { rules: &old, counts: old_counts.as_ref(), group: None, pages: None };
         let report = inspect::impact(cleaner, old, &reading, args.examples, &mut stderr)?;
         print(&report, args.json, out)?;
         (report.documents_changed > 0, report.failed)

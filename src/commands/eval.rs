@@ -26,7 +26,7 @@ pub fn run(args: EvalArgs, out: &mut impl Write) -> Result<Outcome> {
         Format::Text => Gold::Dir(args.gold.clone()),
         Format::Jsonl => Gold::records(&args.gold, &args.format.fields())?,
     };
-    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None };
+    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None, pages: None };
     let mut stderr = std::io::stderr();
     let eval = inspect::eval(
         cleaner,

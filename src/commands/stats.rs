@@ -15,7 +15,7 @@ pub fn run(args: StatsArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = super::load_rules(&read.rules)?;
     let reading = read.format.reading(read.inputs, args.threads.jobs);
     let counts = prepare_counts(&rules, &read.count, &reading, None, true)?;
-    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None };
+    let cleaner = Cleaner { rules: &rules, counts: counts.as_ref(), group: None, pages: None };
     let stats = inspect::stats(cleaner, &reading, &mut std::io::stderr())?;
     print(&stats, args.json, out)?;
     Ok(if stats.files.failed > 0 { Outcome::InputsFailed } else { Outcome::Success })

@@ -19,6 +19,7 @@ pub fn run(args: SuggestArgs, out: &mut impl Write) -> Result<Outcome> {
         args.group_by.into(),
         args.threads.jobs,
         crate::repeat::Counted::All,
+        true,
     )?;
     if let Some(path) = &args.save_counts {
         crate::counts_file::save(&counts, path)?;

@@ -41,12 +41,15 @@ pub struct Cleaner<'a> {
     /// The document's group for the counts when its path does not tell it
     /// (a JSON Lines record grouped by a field).
     pub group: Option<&'a str>,
+    /// Where a counting pass keeps the extractor's choice on each page for
+    /// the cleaning pass (which takes it from `counts`).
+    pub pages: Option<&'a crate::html::PageMemo>,
 }
 
 impl<'a> Cleaner<'a> {
     /// The rules alone, with no line counts.
     pub fn new(rules: &'a RuleSet) -> Cleaner<'a> {
-        Cleaner { rules, counts: None, group: None }
+        Cleaner { rules, counts: None, group: None, pages: None }
     }
 
     /// [`clean_with`], with this cleaner's counts.

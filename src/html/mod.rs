@@ -9,6 +9,7 @@
 //! in `decode.rs`. No I/O here.
 
 mod extract;
+mod memo;
 mod render;
 
 use std::ops::Range;
@@ -17,6 +18,7 @@ use std::path::Path;
 use scraper::Html;
 
 pub use extract::MainChoice;
+pub use memo::PageMemo;
 pub use render::Region;
 
 use crate::engine::Claims;
@@ -52,8 +54,22 @@ impl Rendered {
     }
 }
 
+/// Whether a render keeps the extractor's choice for a later render of the
+/// same page, or uses one kept.
+#[derive(Debug, Clone, Copy)]
+pub enum Memo<'a> {
+    Off,
+    Store(&'a PageMemo),
+    Take(&'a PageMemo),
+}
+
 /// Render a page and find what the HTML rules remove from it.
 pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
+    render_with(rules, html, path, Memo::Off)
+}
+
+/// [`render`], keeping or reusing the extractor's choice as `memo` says.
+pub fn render_with(rules: &RuleSet, html: &str, path: DocPath, memo: Memo) -> Rendered {
     let doc = Html::parse_document(html);
     let active = |i: usize| rules.rules()[i].scope.as_ref().is_none_or(|s| s.admits(i, path, html));
     let selectors: Vec<(usize, &scraper::Selector)> = rules
@@ -84,13 +100,25 @@ pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
     let lines = crate::text::lines(&text);
     // The extractor's fallbacks recurse over the tree: on pathologically deep
     // markup they would overflow a worker's stack, so they stay off there.
-    let extracted =
-        main_rule.and_then(|(_, fallback)| extract::extract_main(html, fallback && !weights.too_deep()));
-    let (keep, kept_before, main) = match &extracted {
-        Some(extracted) => {
-            let m = extract::main_lines(&text, &lines, extracted, r.title_range.as_ref());
-            (m.keep, m.kept_before, Some(m.choice))
+    let chosen = main_rule.and_then(|(_, fallback)| {
+        let fallback = fallback && !weights.too_deep();
+        let choose = || {
+            let extracted = extract::extract_main(html, fallback)?;
+            Some(extract::main_lines(&text, &lines, &extracted, r.title_range.as_ref()))
+        };
+        match memo {
+            Memo::Off => choose(),
+            Memo::Store(m) => {
+                let chosen = choose();
+                m.store(PageMemo::key(html, fallback), &chosen);
+                chosen
+            }
+            Memo::Take(m) => m.take(PageMemo::key(html, fallback)).unwrap_or_else(choose),
         }
+    });
+    let extracted = chosen.is_some();
+    let (keep, kept_before, main) = match chosen {
+        Some(m) => (m.keep, m.kept_before, Some(m.choice)),
         None => (vec![true; lines.len()], vec![0; lines.len() + 1], None),
     };
     // An element holding most of the main text, or most of the paragraph
@@ -119,7 +147,7 @@ pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
     // Then what the extractor left out: each stretch of lines not kept.
     // Claims listed first win a line, so a selector rule names what it
     // removes and the main-text rule only what no other rule claims.
-    if let (Some((rule, _)), Some(_)) = (main_rule, &extracted) {
+    if let (Some((rule, _)), true) = (main_rule, extracted) {
         let blank = |i: usize| text[lines[i].start..lines[i].content_end].trim().is_empty();
         let mut i = 0;
         while i < lines.len() {
@@ -171,6 +199,32 @@ mod tests {
         assert_eq!(r.regions.len(), 1);
         assert_eq!(&r.text[r.regions[0].range.clone()], "A cap (AFP)");
         assert_eq!(r.regions[0].element, "body > figure > figcaption");
+    }
+
+    #[test]
+    fn a_kept_choice_renders_the_page_as_the_extractor_would() {
+        let set = crate::rules::load_default().unwrap();
+        let mut page = String::from("<html><body><nav><a href='/'>Home</a> <a href='/w'>World</a></nav><article><h1>Flood aid arrives</h1>");
+        for i in 0..12 {
+            page.push_str(&format!("<p>Boats reached the flooded villages on day {i} with food, water and medicine for the families who stayed.</p>"));
+        }
+        page.push_str("</article><footer>Copyright 2024 Example News</footer></body></html>");
+        let plain = render(&set, &page, DocPath::Unknown);
+        assert!(plain.main.is_some());
+        let memo = PageMemo::default();
+        let counted = render_with(&set, &page, DocPath::Unknown, Memo::Store(&memo));
+        let cleaned = render_with(&set, &page, DocPath::Unknown, Memo::Take(&memo));
+        // Taken, not copied: a second render extracts again.
+        let again = render_with(&set, &page, DocPath::Unknown, Memo::Take(&memo));
+        for r in [&counted, &cleaned, &again] {
+            assert_eq!(r.text, plain.text);
+            assert_eq!(r.main, plain.main);
+            let ranges = |r: &Rendered| {
+                r.regions.iter().map(|g| (g.range.clone(), g.rule, g.element.clone())).collect::<Vec<_>>()
+            };
+            assert_eq!(ranges(r), ranges(&plain));
+        }
+        assert_eq!(format!("{memo:?}"), "PageMemo(0 bytes)");
     }
 
     #[test]
