@@ -30,6 +30,8 @@ pub enum InputType {
 /// `dir`, `none` or `field:NAME`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GroupBy {
+    /// By top-level directory, JSON Lines records with a `url` by its host.
+    Auto,
     /// By top-level directory (one site per directory).
     Dir,
     /// One group for everything.
@@ -40,11 +42,12 @@ pub enum GroupBy {
 
 fn parse_group_by(s: &str) -> Result<GroupBy, String> {
     match s {
+        "auto" => Ok(GroupBy::Auto),
         "dir" => Ok(GroupBy::Dir),
         "none" => Ok(GroupBy::None),
         _ => match s.strip_prefix("field:") {
             Some(name) if !name.is_empty() => Ok(GroupBy::Field(name.to_string())),
-            _ => Err(format!("`{s}` is not dir, none or field:NAME")),
+            _ => Err(format!("`{s}` is not auto, dir, none or field:NAME")),
         },
     }
 }
@@ -117,9 +120,10 @@ pub struct CountArgs {
     /// Counts file from `descrape suggest --save-counts` (otherwise the inputs are read twice).
     #[arg(long, value_name = "FILE")]
     pub counts: Option<PathBuf>,
-    /// How documents are grouped when counting: dir (top-level directory), none (all together)
-    /// or field:NAME (JSON Lines records by a field; a URL by its host).
-    #[arg(long, value_parser = parse_group_by, default_value = "dir", value_name = "HOW")]
+    /// How documents are grouped when counting: auto (top-level directory; JSON Lines records
+    /// with a `url` field by its host), dir (top-level directory), none (all together) or
+    /// field:NAME (JSON Lines records by a field; a URL by its host).
+    #[arg(long, value_parser = parse_group_by, default_value = "auto", value_name = "HOW")]
     pub group_by: GroupBy,
 }
 
@@ -135,9 +139,10 @@ pub struct SuggestArgs {
     /// Documents a line must appear in [default: 5, or 5% of its group if more].
     #[arg(long, value_name = "N")]
     pub min_docs: Option<u64>,
-    /// How documents are grouped: dir (top-level directory, a site each), none (all together)
-    /// or field:NAME (JSON Lines records by a field; a URL by its host).
-    #[arg(long, value_parser = parse_group_by, default_value = "dir", value_name = "HOW")]
+    /// How documents are grouped: auto (top-level directory, a site each; JSON Lines records
+    /// with a `url` field by its host), dir (top-level directory), none (all together) or
+    /// field:NAME (JSON Lines records by a field; a URL by its host).
+    #[arg(long, value_parser = parse_group_by, default_value = "auto", value_name = "HOW")]
     pub group_by: GroupBy,
     /// Also write the line counts, for `clean --counts` on a stream.
     #[arg(long, value_name = "FILE")]

@@ -26,6 +26,7 @@ impl From<cli::InputType> for document::InputType {
 impl From<cli::GroupBy> for repeat::GroupBy {
     fn from(g: cli::GroupBy) -> Self {
         match g {
+            cli::GroupBy::Auto => repeat::GroupBy::Auto,
             cli::GroupBy::Dir => repeat::GroupBy::Dir,
             cli::GroupBy::None => repeat::GroupBy::None,
             cli::GroupBy::Field(name) => repeat::GroupBy::Field(name),

@@ -15,7 +15,7 @@ use crate::document::{Cleaned, Format, InputType, Item, Page};
 use crate::engine::{self, Cleaner};
 use crate::html;
 use crate::jsonl::{self, Fields};
-use crate::repeat::{self, GroupBy};
+use crate::repeat;
 use crate::rules::DocPath;
 use crate::text::Edit;
 use crate::walk::{self, Found};
@@ -232,10 +232,7 @@ pub fn clean_line(
         Ok(doc) => {
             test_panic(&doc.text);
             let path = doc.id.as_deref().unwrap_or(rel);
-            let group = match cleaner.counts.map(|c| &c.group_by) {
-                Some(GroupBy::Field(name)) => Some(repeat::field_group(&doc.fields, name)),
-                _ => None,
-            };
+            let group = cleaner.counts.and_then(|c| repeat::record_group(&doc.fields, &c.group_by));
             let cleaner = Cleaner { group: group.as_deref(), ..cleaner };
             let (text, edits, html) = if page {
                 let (text, edits, page) = clean_page(cleaner, &doc.text, Some(path));

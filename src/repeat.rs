@@ -15,6 +15,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
+    /// By top-level directory, and JSON Lines records that have a `url`
+    /// by its host: the default.
+    Auto,
     /// By top-level directory (one site per directory).
     Dir,
     /// One group for everything.
@@ -29,8 +32,21 @@ pub enum GroupBy {
 pub fn group_of<'a>(rel: &'a str, by: &GroupBy) -> &'a str {
     match by {
         GroupBy::None => "*",
-        GroupBy::Dir => rel.split_once('/').map_or(".", |(g, _)| g),
+        GroupBy::Auto | GroupBy::Dir => rel.split_once('/').map_or(".", |(g, _)| g),
         GroupBy::Field(_) => "-",
+    }
+}
+
+/// The group of a JSON Lines record when its fields tell it: grouped by a
+/// field, that field's ([`field_group`]); by default, its `url`'s host
+/// when it has a `url` string; else `None` (grouped by its path).
+pub fn record_group(fields: &serde_json::Map<String, serde_json::Value>, by: &GroupBy) -> Option<String> {
+    match by {
+        GroupBy::Field(name) => Some(field_group(fields, name)),
+        GroupBy::Auto if matches!(fields.get("url"), Some(serde_json::Value::String(u)) if u.contains("://")) => {
+            Some(field_group(fields, "url"))
+        }
+        _ => None,
     }
 }
 
@@ -338,5 +354,13 @@ mod tests {
         assert_eq!(g(serde_json::json!({"url": "presstv"})), "presstv");
         assert_eq!(g(serde_json::json!({"url": 7})), "7");
         assert_eq!(g(serde_json::json!({})), "-");
+        let auto = |v| record_group(&rec(v), &GroupBy::Auto);
+        assert_eq!(
+            auto(serde_json::json!({"url": "https://www.example.com/a"})).as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(auto(serde_json::json!({"url": "presstv"})), None);
+        assert_eq!(auto(serde_json::json!({"id": "a/1"})), None);
+        assert_eq!(record_group(&rec(serde_json::json!({"url": "https://a.org/x"})), &GroupBy::Dir), None);
     }
 }

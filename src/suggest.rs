@@ -30,7 +30,10 @@ fn doc_path(c: &Cleaned) -> &str {
 fn doc_group(c: &Cleaned, by: &GroupBy) -> String {
     match (by, &c.fields) {
         (GroupBy::Field(name), Some(fields)) => repeat::field_group(fields, name),
-        _ => repeat::group_of(doc_path(c), by).to_string(),
+        (_, fields) => fields
+            .as_ref()
+            .and_then(|f| repeat::record_group(f, by))
+            .unwrap_or_else(|| repeat::group_of(doc_path(c), by).to_string()),
     }
 }
 

@@ -334,6 +334,8 @@ fn group_by_a_url_field_groups_records_by_host() {
     };
     assert!(text_of(&recs, "alpha-00").starts_with("Council approves harbour plan\n"), "{recs:?}");
     assert!(text_of(&recs, "bravo-00").starts_with("Take our bravo reader poll"), "{recs:?}");
+    // By default, records with a `url` are grouped by its host too.
+    assert_eq!(clean("auto"), recs);
     // Counted as one group, bravo's lines are frequent enough to go.
     let recs = clean("dir");
     assert!(!text_of(&recs, "bravo-00").contains("Take our bravo reader poll"), "{recs:?}");
@@ -342,7 +344,9 @@ fn group_by_a_url_field_groups_records_by_host() {
         .arg(&input)
         .assert()
         .failure()
-        .stderr(predicate::str::contains("is not dir, none or field:NAME"));
+        .stderr(predicate::str::contains("is not auto, dir, none or field:NAME"));
+    let out = descrape().arg("suggest").arg(&input).assert().success().get_output().stdout.clone();
+    assert!(String::from_utf8(out).unwrap().starts_with("20 documents in 2 groups\n"));
 }
 
 /// One directory that mixes thirty sites of five articles each: the group
