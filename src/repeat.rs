@@ -231,11 +231,30 @@ impl Counts {
 pub fn story_like(line: &str) -> bool {
     // Twelve words ending as a sentence, or six with a quotation mark;
     // the quote search, the dearest test, runs last.
+    let end = line.trim_end();
     let words = line.split_whitespace().take(12).count();
-    if words >= 12 && line.trim_end().ends_with(['.', '!', '?', '”', '"']) {
+    if words >= 12 && end.ends_with(['.', '!', '?', '”', '"']) {
+        return true;
+    }
+    // Chinese and Japanese put no spaces between words: there, twenty
+    // characters ending as a sentence.
+    if end.ends_with(['。', '！', '？', '」', '』', '.', '!', '?'])
+        && !end.is_ascii()
+        && wide_chars(end) >= 20
+    {
         return true;
     }
     words >= 6 && quoted(line)
+}
+
+/// Han, kana and Hangul characters in `line`, counted up to twenty.
+fn wide_chars(line: &str) -> usize {
+    line.chars()
+        .filter(|&c| {
+            matches!(c, '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}' | '\u{F900}'..='\u{FAFF}')
+        })
+        .take(20)
+        .count()
 }
 
 /// Whether `line` holds `"`, `“` or `”`: a byte search for `"` and the
@@ -321,6 +340,11 @@ mod tests {
         ] {
             assert_eq!(story_like(line), reference(line), "{line:?}");
         }
+        // Without spaces between words: by characters.
+        assert!(story_like("市は訓練の結果を分析し、避難ビルの追加指定や避難路の整備に反映させる方針。"));
+        assert!(story_like("业内人士认为，沿江高铁东段的开通，将进一步完善区域高速铁路网，带动沿线城市旅游、物流等产业发展。"));
+        assert!(!story_like("課題は夜間の避難"));
+        assert!(!story_like("沿江高铁东段开通。"));
     }
 
     #[test]

@@ -352,7 +352,8 @@ fn group_by_a_url_field_groups_records_by_host() {
 /// One directory that mixes thirty sites of five articles each: the group
 /// is large, so short lines need 5% of it (8 documents), while a site's
 /// long sign-off in its five articles is enough, and takes the short line
-/// of its block with it; a stock sentence the site's stories share is not.
+/// of its block with it; a stock sentence the site's stories share is not,
+/// nor a story's headline that the site's teasers repeat.
 #[test]
 fn a_directory_of_many_sites_finds_each_sites_long_lines() {
     let tmp = TempDir::new().unwrap();
@@ -369,10 +370,20 @@ fn a_directory_of_many_sites_finds_each_sites_long_lines() {
                      The {site} council met on day {n} and voted to fund repairs to the old harbour wall.\n\n\
                      Residents asked for the work to finish before the storms of winter {s} arrive.\n\n\
                      The {site} harbour office has not yet commented.\n\n\
-                     Sign up for the {site} morning newsletter today\n{site}.example.net\n"
+                     Sign up for the {site} morning newsletter today\n{site}.example.net\n\n\
+                     Storm damage closes the {site} ferry pier\n"
                 ),
             );
         }
+        // The story the teaser above links to: its headline stays.
+        write(
+            &input,
+            &format!("{s:02}-pier.txt"),
+            format!(
+                "Storm damage closes the {site} ferry pier\n\n\
+                 Engineers found cracks in three of the pier's supports after the storm on Sunday night.\n"
+            ),
+        );
     }
     let out = tmp.path().join("out");
     descrape()
@@ -384,10 +395,45 @@ fn a_directory_of_many_sites_finds_each_sites_long_lines() {
         .success();
     for (name, bytes) in tree(&out) {
         let text = String::from_utf8(bytes).unwrap();
+        if name.ends_with("-pier.txt") {
+            assert!(text.starts_with("Storm damage closes"), "{name}: {text}");
+            continue;
+        }
+        assert!(!text.contains("ferry pier"), "{name}: {text}");
         assert!(!text.contains("morning newsletter"), "{name}: {text}");
         assert!(!text.contains("example.net"), "{name}: {text}");
         assert!(text.contains("desk notes"), "{name}: {text}");
         assert!(text.contains("harbour wall"), "{name}: {text}");
         assert!(text.contains("has not yet commented."), "{name}: {text}");
+    }
+}
+
+/// Chinese and Japanese story sentences, which have no spaces between
+/// words, read as story text however often a site repeats them.
+#[test]
+fn sentences_without_spaces_read_as_story_text() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("scrape");
+    for n in 0..12 {
+        write(
+            &input,
+            &format!("site/{n:02}.txt"),
+            format!(
+                "Item {n} of the day\n\n市は訓練の結果を分析し、避難ビルの追加指定や避難路の整備に反映させる方針。\n\n                 ニュースをもっと見る\n"
+            ),
+        );
+    }
+    let out = tmp.path().join("out");
+    descrape()
+        .args(["clean", "-q", "--no-default-rules", "--rules", "@repeated"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    for (name, bytes) in tree(&out) {
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains("反映させる方針。"), "{name}: {text}");
+        assert!(!text.contains("ニュースをもっと見る"), "{name}: {text}");
     }
 }

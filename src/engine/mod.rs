@@ -148,7 +148,7 @@ fn clean_pass(
         rules,
         (cleaner.counts, cleaner.group),
         &doc,
-        path,
+        (path, claims),
         &is_active,
         carried.as_ref(),
         &mut found.whole,

@@ -4,6 +4,7 @@
 use super::carry::Carried;
 use super::doc::Doc;
 use super::matching::{guards_ok, LineMatch};
+use super::Claims;
 use crate::repeat::{self, Counts};
 use crate::rules::{DocPath, Kind, RuleSet};
 use crate::text::word_count;
@@ -12,12 +13,13 @@ use crate::text::word_count;
 /// this document's group, by the run's counts.
 ///
 /// Returns the lines' keys when it computed them, for the next pass
-/// (`carried` holds the previous pass's).
+/// (`carried` holds the previous pass's); `claims` are the lines a page's
+/// HTML rules removed.
 pub(super) fn find(
     rules: &RuleSet,
     (counts, group): (Option<&Counts>, Option<&str>),
     doc: &Doc,
-    path: DocPath,
+    (path, claims): (DocPath, &Claims),
     is_active: &impl Fn(usize) -> bool,
     carried: Option<&Carried>,
     out: &mut Vec<LineMatch>,
@@ -79,9 +81,17 @@ pub(super) fn find(
         .collect();
     let full = repeat::default_min_docs(group.docs);
     // Below the group's share, only lines outside the story that do not end
-    // as sentences qualify (see `repeat::LONG_LINE_WORDS`).
+    // as sentences qualify (see `repeat::LONG_LINE_WORDS`), and never the
+    // first line, the story's own headline, which the site's teasers of it
+    // repeat in other documents.
+    // Lines a page's HTML rules removed (its menus) come before it.
+    let claimed = |j: usize| claims.ranges.iter().any(|(r, _)| r.contains(&doc.lines[j].start));
+    let headline = (0..doc.lines.len()).find(|&j| !doc.blank[j] && !claimed(j));
     let few = |i: usize, n: u64| {
-        n >= repeat::FEW_DOCS && !inside(i) && !raw(i).trim_end().ends_with(['.', '!', '?', '…', '"', '”'])
+        n >= repeat::FEW_DOCS
+            && !inside(i)
+            && Some(i) != headline
+            && !raw(i).trim_end().ends_with(['.', '!', '?', '…', '"', '”', '。', '！', '？'])
     };
     // Whether candidates `c` and `c + 1` are neighbours, blank lines aside.
     let adjacent = |c: usize| (candidates[c].0 + 1..candidates[c + 1].0).all(|j| doc.blank[j]);

@@ -13,11 +13,12 @@ use super::extract::MainLines;
 const CAP_BYTES: usize = 256 << 20;
 
 /// The extractor's choices by page (a hash of its bytes and of the
-/// options that shape the choice). Each is taken, not copied, by the
-/// cleaning pass, so memory falls as the run goes.
+/// options that shape the choice), each with the number of times the
+/// counting pass saw that page. The cleaning pass takes one use at a time
+/// and the last use frees it, so memory falls as the run goes.
 #[derive(Default)]
 pub struct PageMemo {
-    choices: Mutex<HashMap<u64, Option<MainLines>>>,
+    choices: Mutex<HashMap<u64, (Option<MainLines>, usize)>>,
     bytes: AtomicUsize,
 }
 
@@ -39,20 +40,27 @@ impl PageMemo {
     }
 
     pub(super) fn store(&self, key: u64, choice: &Option<MainLines>) {
-        let size = size_of(choice);
-        if self.bytes.fetch_add(size, Ordering::Relaxed) + size > CAP_BYTES {
-            self.bytes.fetch_sub(size, Ordering::Relaxed);
+        let mut choices = self.choices.lock().unwrap_or_else(|e| e.into_inner());
+        // The same page again (copies in a scrape): one more use.
+        if let Some((_, uses)) = choices.get_mut(&key) {
+            *uses += 1;
             return;
         }
-        let old = self.choices.lock().unwrap_or_else(|e| e.into_inner()).insert(key, choice.clone());
-        // The same page twice in a run: one entry.
-        if let Some(old) = old {
-            self.bytes.fetch_sub(size_of(&old), Ordering::Relaxed);
+        let size = size_of(choice);
+        if self.bytes.load(Ordering::Relaxed) + size <= CAP_BYTES {
+            self.bytes.fetch_add(size, Ordering::Relaxed);
+            choices.insert(key, (choice.clone(), 1));
         }
     }
 
     pub(super) fn take(&self, key: u64) -> Option<Option<MainLines>> {
-        let choice = self.choices.lock().unwrap_or_else(|e| e.into_inner()).remove(&key)?;
+        let mut choices = self.choices.lock().unwrap_or_else(|e| e.into_inner());
+        let (choice, uses) = choices.get_mut(&key)?;
+        if *uses > 1 {
+            *uses -= 1;
+            return Some(choice.clone());
+        }
+        let (choice, _) = choices.remove(&key)?;
         self.bytes.fetch_sub(size_of(&choice), Ordering::Relaxed);
         Some(choice)
     }

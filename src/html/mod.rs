@@ -212,11 +212,15 @@ mod tests {
         let plain = render(&set, &page, DocPath::Unknown);
         assert!(plain.main.is_some());
         let memo = PageMemo::default();
+        // The page twice in a run (a copy): kept for two uses.
         let counted = render_with(&set, &page, DocPath::Unknown, Memo::Store(&memo));
+        render_with(&set, &page, DocPath::Unknown, Memo::Store(&memo));
         let cleaned = render_with(&set, &page, DocPath::Unknown, Memo::Take(&memo));
-        // Taken, not copied: a second render extracts again.
+        let copy = render_with(&set, &page, DocPath::Unknown, Memo::Take(&memo));
+        assert_eq!(format!("{memo:?}"), "PageMemo(0 bytes)");
+        // Used up: a further render extracts again.
         let again = render_with(&set, &page, DocPath::Unknown, Memo::Take(&memo));
-        for r in [&counted, &cleaned, &again] {
+        for r in [&counted, &cleaned, &copy, &again] {
             assert_eq!(r.text, plain.text);
             assert_eq!(r.main, plain.main);
             let ranges = |r: &Rendered| {
@@ -224,7 +228,6 @@ mod tests {
             };
             assert_eq!(ranges(r), ranges(&plain));
         }
-        assert_eq!(format!("{memo:?}"), "PageMemo(0 bytes)");
     }
 
     #[test]
