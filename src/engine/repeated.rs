@@ -1,6 +1,8 @@
 //! The `repeated` stage: lines found in enough documents of this
 //! document's group, by the run's line counts (passed in, never read here).
 
+use std::collections::HashMap;
+
 use super::carry::Carried;
 use super::doc::Doc;
 use super::matching::{guards_ok, LineMatch};
@@ -66,25 +68,13 @@ pub(super) fn find(
     }
     let first_story = (0..doc.lines.len()).find(|&j| doc.reads_as_story(j));
     let last_story = (0..doc.lines.len()).rev().find(|&j| doc.reads_as_story(j));
-    // A label the document itself repeats (`Pros`, `Cons`, `Step 1`)
-    // structures its content, where site chrome comes once; a short title
-    // with story text on both sides heads a section of the story
-    // (`Conclusion`), however many sites share its words.
     let inside = |i: usize| first_story.is_some_and(|f| f < i) && last_story.is_some_and(|l| l > i);
-    let candidates: Vec<(usize, u64)> = frequent
-        .into_iter()
-        .filter(|&(i, key, _)| {
-            let in_doc = keys.iter().filter(|k| **k == Some(key)).count();
-            in_doc <= 2 && !(inside(i) && title_like(raw(i)))
-        })
-        .map(|(i, _, n)| (i, n))
-        .collect();
     let full = repeat::default_min_docs(group.docs);
     // Below the group's share, only lines outside the story that do not end
     // as sentences qualify (see `repeat::LONG_LINE_WORDS`), and never the
     // first line, the story's own headline, which the site's teasers of it
-    // repeat in other documents.
-    // Lines a page's HTML rules removed (its menus) come before it.
+    // repeat in other documents. Lines a page's HTML rules removed (its
+    // menus) come before it.
     let claimed = |j: usize| claims.ranges.iter().any(|(r, _)| r.contains(&doc.lines[j].start));
     let headline = (0..doc.lines.len()).find(|&j| !doc.blank[j] && !claimed(j));
     let few = |i: usize, n: u64| {
@@ -93,6 +83,28 @@ pub(super) fn find(
             && Some(i) != headline
             && !raw(i).trim_end().ends_with(['.', '!', '?', '…', '"', '”', '。', '！', '？'])
     };
+    // Rules with their own `min_docs` judge every line in that many.
+    let own = repeated.iter().filter_map(|&(_, m)| m).min().map(|m| m as u64);
+    let frequent: Vec<(usize, u64, u64)> = frequent
+        .into_iter()
+        .filter(|&(i, _, n)| n >= full || own.is_some_and(|m| n >= m) || few(i, n))
+        .collect();
+    // How often each of those lines comes in this document, counted once.
+    let mut in_doc: HashMap<u64, usize> = frequent.iter().map(|&(_, k, _)| (k, 0)).collect();
+    for k in keys.iter().flatten() {
+        if let Some(c) = in_doc.get_mut(k) {
+            *c += 1;
+        }
+    }
+    // A label the document itself repeats (`Pros`, `Cons`, `Step 1`)
+    // structures its content, where site chrome comes once; a short title
+    // with story text on both sides heads a section of the story
+    // (`Conclusion`), however many sites share its words.
+    let candidates: Vec<(usize, u64)> = frequent
+        .into_iter()
+        .filter(|&(i, key, _)| in_doc[&key] <= 2 && !(inside(i) && title_like(raw(i))))
+        .map(|(i, _, n)| (i, n))
+        .collect();
     // Whether candidates `c` and `c + 1` are neighbours, blank lines aside.
     let adjacent = |c: usize| (candidates[c].0 + 1..candidates[c + 1].0).all(|j| doc.blank[j]);
     for &(r, min_docs) in &repeated {
