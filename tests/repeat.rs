@@ -349,6 +349,19 @@ fn group_by_a_url_field_groups_records_by_host() {
     assert!(String::from_utf8(out).unwrap().starts_with("20 documents in 2 groups\n"));
 }
 
+/// `clean` with `@repeated` alone over `input`: each output file's text.
+fn clean_repeated(tmp: &Path, input: &Path) -> Vec<(String, String)> {
+    let out = tmp.join("out");
+    descrape()
+        .args(["clean", "-q", "--no-default-rules", "--rules", "@repeated"])
+        .arg(input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    tree(&out).into_iter().map(|(name, bytes)| (name, String::from_utf8(bytes).unwrap())).collect()
+}
+
 /// One directory that mixes thirty sites of five articles each: the group
 /// is large, so short lines need 5% of it (8 documents), while a site's
 /// long sign-off in its five articles is enough, and takes the short line
@@ -385,16 +398,7 @@ fn a_directory_of_many_sites_finds_each_sites_long_lines() {
             ),
         );
     }
-    let out = tmp.path().join("out");
-    descrape()
-        .args(["clean", "-q", "--no-default-rules", "--rules", "@repeated"])
-        .arg(&input)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
-    for (name, bytes) in tree(&out) {
-        let text = String::from_utf8(bytes).unwrap();
+    for (name, text) in clean_repeated(tmp.path(), &input) {
         if name.ends_with("-pier.txt") {
             assert!(text.starts_with("Storm damage closes"), "{name}: {text}");
             continue;
@@ -419,20 +423,11 @@ fn sentences_without_spaces_read_as_story_text() {
             &input,
             &format!("site/{n:02}.txt"),
             format!(
-                "Item {n} of the day\n\n市は訓練の結果を分析し、避難ビルの追加指定や避難路の整備に反映させる方針。\n\n                 ニュースをもっと見る\n"
+                "Item {n} of the day\n\n市は訓練の結果を分析し、避難ビルの追加指定や避難路の整備に反映させる方針。\n\nニュースをもっと見る\n"
             ),
         );
     }
-    let out = tmp.path().join("out");
-    descrape()
-        .args(["clean", "-q", "--no-default-rules", "--rules", "@repeated"])
-        .arg(&input)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
-    for (name, bytes) in tree(&out) {
-        let text = String::from_utf8(bytes).unwrap();
+    for (name, text) in clean_repeated(tmp.path(), &input) {
         assert!(text.contains("反映させる方針。"), "{name}: {text}");
         assert!(!text.contains("ニュースをもっと見る"), "{name}: {text}");
     }
