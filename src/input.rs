@@ -138,6 +138,9 @@ fn clean_page(cleaner: Cleaner, page: &str, path: Option<&str>) -> (String, Vec<
 /// The edits another rule set makes to the same document (same text).
 pub fn reclean(cleaner: Cleaner, c: &Cleaned) -> Vec<Edit> {
     let path = c.id.as_deref().unwrap_or(&c.rel);
+    // A record in the group its fields give, as when it was first cleaned.
+    let group = cleaner.counts.zip(c.fields.as_ref()).and_then(|(k, f)| repeat::record_group(f, &k.group_by));
+    let cleaner = Cleaner { group: group.as_deref(), ..cleaner };
     match &c.html {
         Some(page) => clean_page(cleaner, &page.source, Some(path)).1,
         None => clean_text(cleaner, Some(path), &c.text),

@@ -237,7 +237,7 @@ pub fn story_like(line: &str) -> bool {
         return true;
     }
     // Chinese and Japanese put no spaces between words: there, twenty
-    // characters ending as a sentence.
+    // characters ending as a sentence (Korean has spaces: words count).
     if end.ends_with(['。', '！', '？', '」', '』', '.', '!', '?'])
         && !end.is_ascii()
         && wide_chars(end) >= 20
@@ -247,11 +247,11 @@ pub fn story_like(line: &str) -> bool {
     words >= 6 && quoted(line)
 }
 
-/// Han, kana and Hangul characters in `line`, counted up to twenty.
+/// Han and kana characters in `line`, counted up to twenty.
 fn wide_chars(line: &str) -> usize {
     line.chars()
         .filter(|&c| {
-            matches!(c, '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}' | '\u{F900}'..='\u{FAFF}')
+            matches!(c, '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}')
         })
         .take(20)
         .count()

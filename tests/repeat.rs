@@ -347,6 +347,18 @@ fn group_by_a_url_field_groups_records_by_host() {
         .stderr(predicate::str::contains("is not auto, dir, none or field:NAME"));
     let out = descrape().arg("suggest").arg(&input).assert().success().get_output().stdout.clone();
     assert!(String::from_utf8(out).unwrap().starts_with("20 documents in 2 groups\n"));
+    // The same rules on both sides of a diff: records are grouped alike.
+    let same =
+        write(tmp.path(), "same.yaml", "- id: repeated.x\n  doc: d\n  match: repeated\n  max_words: 30\n");
+    descrape()
+        .args(["diff", "--no-default-rules", "--rules"])
+        .arg(&same)
+        .arg("--against")
+        .arg(&same)
+        .arg(&input)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("0 of 20 documents change"));
 }
 
 /// `clean` with `@repeated` alone over `input`: each output file's text.

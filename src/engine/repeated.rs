@@ -110,8 +110,10 @@ pub(super) fn find(
     for &(r, min_docs) in &repeated {
         let rule = &rules.rules()[r];
         let mut taken = vec![false; candidates.len()];
-        // Short lines in enough documents for a long line, not for theirs.
+        // Short lines in enough documents for a long line, not for theirs,
+        // and the lines taken by being long (or next to such a line).
         let mut near = vec![false; candidates.len()];
+        let mut long = vec![false; candidates.len()];
         for (c, &(i, n)) in candidates.iter().enumerate() {
             if !guards_ok(rule, doc.content(i)) {
                 continue;
@@ -120,8 +122,9 @@ pub(super) fn find(
                 Some(m) => taken[c] = n >= m as u64,
                 None if n >= full => taken[c] = true,
                 None if few(i, n) => {
-                    taken[c] = word_count(raw(i)) >= repeat::LONG_LINE_WORDS;
-                    near[c] = !taken[c];
+                    long[c] = word_count(raw(i)) >= repeat::LONG_LINE_WORDS;
+                    taken[c] = long[c];
+                    near[c] = !long[c];
                 }
                 None => {}
             }
@@ -129,13 +132,13 @@ pub(super) fn find(
         // A short line next to a site's long template line is part of the
         // same block (the address list under `… alternate addresses:`).
         for c in 1..candidates.len() {
-            if near[c] && taken[c - 1] && adjacent(c - 1) {
-                taken[c] = true;
+            if near[c] && long[c - 1] && adjacent(c - 1) {
+                (taken[c], long[c]) = (true, true);
             }
         }
         for c in (0..candidates.len().saturating_sub(1)).rev() {
-            if near[c] && taken[c + 1] && adjacent(c) {
-                taken[c] = true;
+            if near[c] && long[c + 1] && adjacent(c) {
+                (taken[c], long[c]) = (true, true);
             }
         }
         for (c, &(i, _)) in candidates.iter().enumerate() {

@@ -113,7 +113,11 @@ pub fn render_with(rules: &RuleSet, html: &str, path: DocPath, memo: Memo) -> Re
                 m.store(PageMemo::key(html, fallback), &chosen);
                 chosen
             }
-            Memo::Take(m) => m.take(PageMemo::key(html, fallback)).unwrap_or_else(choose),
+            // A choice for other lines would be a hash collision: chosen afresh.
+            Memo::Take(m) => m
+                .take(PageMemo::key(html, fallback))
+                .filter(|c| c.as_ref().is_none_or(|c| c.keep.len() == lines.len()))
+                .unwrap_or_else(choose),
         }
     });
     let extracted = chosen.is_some();
