@@ -28,13 +28,10 @@ fn doc_path(c: &Cleaned) -> &str {
 /// The group a document is counted in: by its path, or for a record
 /// grouped by a field, by that field.
 fn doc_group(c: &Cleaned, by: &GroupBy) -> String {
-    match (by, &c.fields) {
-        (GroupBy::Field(name), Some(fields)) => repeat::field_group(fields, name),
-        (_, fields) => fields
-            .as_ref()
-            .and_then(|f| repeat::record_group(f, by))
-            .unwrap_or_else(|| repeat::group_of(doc_path(c), by).to_string()),
-    }
+    c.fields
+        .as_ref()
+        .and_then(|f| repeat::record_group(f, by))
+        .unwrap_or_else(|| repeat::group_of(doc_path(c), by).to_string())
 }
 
 /// The rules that shape a page's text (selectors, main text): counting and

@@ -3,8 +3,7 @@
 //! a page's time) a second time on the same bytes.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use super::extract::MainLines;
 
@@ -17,14 +16,17 @@ const CAP_BYTES: usize = 256 << 20;
 /// counting pass saw that page. The cleaning pass takes one use at a time
 /// and the last use frees it, so memory falls as the run goes.
 #[derive(Default)]
-pub struct PageMemo {
-    choices: Mutex<HashMap<u64, (Option<MainLines>, usize)>>,
-    bytes: AtomicUsize,
+pub struct PageMemo(Mutex<Kept>);
+
+#[derive(Default)]
+struct Kept {
+    choices: HashMap<u64, (Option<MainLines>, usize)>,
+    bytes: usize,
 }
 
 impl std::fmt::Debug for PageMemo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PageMemo({} bytes)", self.bytes.load(Ordering::Relaxed))
+        write!(f, "PageMemo({} bytes)", self.lock().bytes)
     }
 }
 
@@ -39,29 +41,33 @@ impl PageMemo {
         xxhash_rust::xxh3::xxh3_64_with_seed(html.as_bytes(), u64::from(fallback))
     }
 
+    fn lock(&self) -> MutexGuard<'_, Kept> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub(super) fn store(&self, key: u64, choice: &Option<MainLines>) {
-        let mut choices = self.choices.lock().unwrap_or_else(|e| e.into_inner());
+        let mut kept = self.lock();
         // The same page again (copies in a scrape): one more use.
-        if let Some((_, uses)) = choices.get_mut(&key) {
+        if let Some((_, uses)) = kept.choices.get_mut(&key) {
             *uses += 1;
             return;
         }
         let size = size_of(choice);
-        if self.bytes.load(Ordering::Relaxed) + size <= CAP_BYTES {
-            self.bytes.fetch_add(size, Ordering::Relaxed);
-            choices.insert(key, (choice.clone(), 1));
+        if kept.bytes + size <= CAP_BYTES {
+            kept.bytes += size;
+            kept.choices.insert(key, (choice.clone(), 1));
         }
     }
 
     pub(super) fn take(&self, key: u64) -> Option<Option<MainLines>> {
-        let mut choices = self.choices.lock().unwrap_or_else(|e| e.into_inner());
-        let (choice, uses) = choices.get_mut(&key)?;
+        let mut kept = self.lock();
+        let (choice, uses) = kept.choices.get_mut(&key)?;
         if *uses > 1 {
             *uses -= 1;
             return Some(choice.clone());
         }
-        let (choice, _) = choices.remove(&key)?;
-        self.bytes.fetch_sub(size_of(&choice), Ordering::Relaxed);
+        let (choice, _) = kept.choices.remove(&key)?;
+        kept.bytes -= size_of(&choice);
         Some(choice)
     }
 }
