@@ -44,6 +44,9 @@ pub(super) struct Doc<'a> {
     pub blank: Vec<bool>,
     /// Non-blank lines counted on the input as it is.
     initial: Kept,
+    /// [`Doc::reads_as_story`] per line, worked out on first use: block
+    /// ends and the repetition stage ask about the same lines many times.
+    story: std::cell::OnceCell<Vec<bool>>,
 }
 
 impl<'a> Doc<'a> {
@@ -62,7 +65,14 @@ impl<'a> Doc<'a> {
                 })
                 .collect::<Vec<_>>()
         });
-        let mut doc = Doc { text, lines, views, blank: Vec::new(), initial: Kept { before: Vec::new() } };
+        let mut doc = Doc {
+            text,
+            lines,
+            views,
+            blank: Vec::new(),
+            initial: Kept { before: Vec::new() },
+            story: std::cell::OnceCell::new(),
+        };
         doc.blank = (0..lines.len()).map(|i| is_blank(doc.content(i))).collect();
         doc.initial = Kept::count(&doc.blank, &vec![None; lines.len()]);
         doc
@@ -81,7 +91,18 @@ impl<'a> Doc<'a> {
 
     /// Whether line `i` reads as story text (see [`story_like`]).
     pub(super) fn reads_as_story(&self, i: usize) -> bool {
-        !self.blank[i] && story_like(self.content(i))
+        self.story.get_or_init(|| {
+            (0..self.lines.len()).map(|j| !self.blank[j] && story_like(self.content(j))).collect()
+        })[i]
+    }
+
+    /// Whether line `i` as it is in the input reads as story text; the
+    /// same as [`Doc::reads_as_story`] unless normalisation is on.
+    pub(super) fn raw_reads_as_story(&self, i: usize) -> bool {
+        match self.views {
+            None => self.reads_as_story(i),
+            Some(_) => story_like(&self.text[self.lines[i].start..self.lines[i].content_end]),
+        }
     }
 
     /// A byte range of [`Doc::content`] of line `i` as a range of the input.

@@ -45,7 +45,7 @@ pub(super) fn find(
     // they repeat: story-like lines get no key (a key fixes whether its
     // lines read as story).
     let raw = |j: usize| &doc.text[doc.lines[j].start..doc.lines[j].content_end];
-    let key = |j: usize| if repeat::story_like(raw(j)) { None } else { repeat::line_key(raw(j)) };
+    let key = |j: usize| if doc.raw_reads_as_story(j) { None } else { repeat::line_key(raw(j)) };
     let keys: Vec<Option<u64>> = (0..doc.lines.len())
         .map(|j| match carried.and_then(|c| Some((c.keys?, c.from[j]?))) {
             Some((prev, i)) => prev[i],
