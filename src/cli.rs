@@ -30,7 +30,8 @@ pub enum InputType {
 /// `dir`, `none` or `field:NAME`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GroupBy {
-    /// By top-level directory, JSON Lines records with a `url` by its host.
+    /// By top-level directory, JSON Lines records with a page address or
+    /// site field by its host.
     Auto,
     /// By top-level directory (one site per directory).
     Dir,
@@ -121,8 +122,9 @@ pub struct CountArgs {
     #[arg(long, value_name = "FILE")]
     pub counts: Option<PathBuf>,
     /// How documents are grouped when counting: auto (top-level directory; JSON Lines records
-    /// with a `url` field by its host), dir (top-level directory), none (all together) or
-    /// field:NAME (JSON Lines records by a field; a URL by its host).
+    /// by the host of a `url`, `link`, `source_url`, … or `domain` field, also under
+    /// `metadata`), dir (top-level directory), none (all together) or field:NAME (JSON Lines
+    /// records by a field, `a.b` for a nested one; a URL by its host).
     #[arg(long, value_parser = parse_group_by, default_value = "auto", value_name = "HOW")]
     pub group_by: GroupBy,
 }
@@ -139,9 +141,10 @@ pub struct SuggestArgs {
     /// Documents a line must appear in [default: 5, or 5% of its group if more].
     #[arg(long, value_name = "N")]
     pub min_docs: Option<u64>,
-    /// How documents are grouped: auto (top-level directory, a site each; JSON Lines records
-    /// with a `url` field by its host), dir (top-level directory), none (all together) or
-    /// field:NAME (JSON Lines records by a field; a URL by its host).
+    /// How documents are grouped: auto (top-level directory; JSON Lines records
+    /// by the host of a `url`, `link`, `source_url`, … or `domain` field, also under
+    /// `metadata`), dir (top-level directory), none (all together) or field:NAME (JSON Lines
+    /// records by a field, `a.b` for a nested one; a URL by its host).
     #[arg(long, value_parser = parse_group_by, default_value = "auto", value_name = "HOW")]
     pub group_by: GroupBy,
     /// Also write the line counts, for `clean --counts` on a stream.

@@ -15,8 +15,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
-    /// By top-level directory, and JSON Lines records that have a `url`
-    /// by its host: the default.
+    /// By top-level directory, and JSON Lines records that have a page
+    /// address or a site field by its host (see [`record_group`]): the
+    /// default.
     Auto,
     /// By top-level directory (one site per directory).
     Dir,
@@ -37,30 +38,77 @@ pub fn group_of<'a>(rel: &'a str, by: &GroupBy) -> &'a str {
     }
 }
 
+/// Fields that hold a record's page address, in the order `auto` tries
+/// them: the names of common crawl and dataset shapes (C4, FineWeb and
+/// CC-News `url`, news-please `source_url`, WARC `warc-target-uri`).
+const URL_FIELDS: &[&str] =
+    &["url", "link", "source_url", "canonical_url", "page_url", "article_url", "warc-target-uri"];
+
+/// Fields that name a record's site outright (CC-News `domain`,
+/// news-please `source_domain`), tried after the address fields.
+const SITE_FIELDS: &[&str] = &["domain", "source_domain", "site", "hostname", "host"];
+
+/// Objects whose fields `auto` also looks in, one or two levels down
+/// (Dolma's `metadata.url`, OSCAR's `meta.warc_headers.warc-target-uri`).
+const NESTED: &[&str] = &["metadata", "meta", "warc_headers"];
+
 /// The group of a JSON Lines record when its fields tell it: grouped by a
-/// field, that field's ([`field_group`]); by default, its `url`'s host
-/// when it has a `url` string; else `None` (grouped by its path).
+/// field, that field's ([`field_group`]); by default (`auto`), the host of
+/// the first page address it has ([`URL_FIELDS`], also inside
+/// [`NESTED`] objects), else the site a site field names; else `None`
+/// (grouped by its path).
 pub fn record_group(fields: &serde_json::Map<String, serde_json::Value>, by: &GroupBy) -> Option<String> {
     match by {
         GroupBy::Field(name) => Some(field_group(fields, name)),
-        GroupBy::Auto if matches!(fields.get("url"), Some(serde_json::Value::String(u)) if u.contains("://")) => {
-            Some(field_group(fields, "url"))
-        }
+        GroupBy::Auto => auto_group(fields, 0),
         _ => None,
     }
 }
 
-/// The group of a JSON Lines record grouped by `field`: the field's value,
-/// or for a URL its host in lower case without `www.`; `-` when missing.
-pub fn field_group(fields: &serde_json::Map<String, serde_json::Value>, field: &str) -> String {
-    let value = match fields.get(field) {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(serde_json::Value::Null) | None => return "-".to_string(),
-        Some(other) => other.to_string(),
+fn auto_group(fields: &serde_json::Map<String, serde_json::Value>, depth: usize) -> Option<String> {
+    let text = |name: &&str| match fields.get(*name) {
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s.as_str()),
+        _ => None,
     };
-    let Some((scheme, rest)) = value.split_once("://") else { return value };
+    if let Some(url) = URL_FIELDS.iter().filter_map(text).find(|u| u.contains("://")) {
+        return Some(host_of(url));
+    }
+    if let Some(site) = SITE_FIELDS.iter().find_map(text) {
+        return Some(host_of(site));
+    }
+    (depth < 2).then(|| {
+        NESTED.iter().find_map(|n| match fields.get(*n) {
+            Some(serde_json::Value::Object(inner)) => auto_group(inner, depth + 1),
+            _ => None,
+        })
+    })?
+}
+
+/// The group of a JSON Lines record grouped by `field` (a dotted path such
+/// as `metadata.url` reaches into objects): the field's value, or for a URL
+/// its host in lower case without `www.`; `-` when missing.
+pub fn field_group(fields: &serde_json::Map<String, serde_json::Value>, field: &str) -> String {
+    let found = fields.get(field).or_else(|| {
+        let (head, rest) = field.split_once('.')?;
+        rest.split('.').try_fold(fields.get(head)?, |v, part| v.as_object()?.get(part))
+    });
+    match found {
+        Some(serde_json::Value::String(s)) => host_of(s),
+        Some(serde_json::Value::Null) | None => "-".to_string(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// A URL's host in lower case without `www.`; anything else as it is,
+/// except a bare host name (`www.Example.com`), folded the same way.
+fn host_of(value: &str) -> String {
+    let Some((scheme, rest)) = value.split_once("://") else {
+        let v = value.trim();
+        let bare = v.contains('.') && !v.contains(char::is_whitespace) && !v.contains('/');
+        return if bare { strip_www(v.to_lowercase()) } else { value.to_string() };
+    };
     if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) {
-        return value;
+        return value.to_string();
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
@@ -68,7 +116,10 @@ pub fn field_group(fields: &serde_json::Map<String, serde_json::Value>, field: &
         Some(v6) => v6.split(']').next().unwrap_or(v6),
         None => host_port.split(':').next().unwrap_or(host_port),
     };
-    let host = host.to_lowercase();
+    strip_www(host.to_lowercase())
+}
+
+fn strip_www(host: String) -> String {
     host.strip_prefix("www.").map_or_else(|| host.clone(), str::to_string)
 }
 
@@ -385,6 +436,25 @@ mod tests {
         );
         assert_eq!(auto(serde_json::json!({"url": "presstv"})), None);
         assert_eq!(auto(serde_json::json!({"id": "a/1"})), None);
+        // The shapes of common datasets: another address field, a site
+        // field, an address inside metadata.
+        let site = |v| auto(v).unwrap_or_default();
+        assert_eq!(
+            site(serde_json::json!({"source_url": "https://news.example.org/a", "domain": "x"})),
+            "news.example.org"
+        );
+        assert_eq!(site(serde_json::json!({"domain": "www.Example.com", "text": "…"})), "example.com");
+        assert_eq!(site(serde_json::json!({"source_domain": "tehrantimes.com"})), "tehrantimes.com");
+        assert_eq!(site(serde_json::json!({"metadata": {"url": "https://a.org/x"}})), "a.org");
+        let oscar = serde_json::json!({"meta": {"warc_headers": {"warc-target-uri": "https://b.org/y"}}});
+        assert_eq!(site(oscar), "b.org");
+        assert_eq!(auto(serde_json::json!({"metadata": {"lang": "en"}, "url": ""})), None);
+        // A dotted path reaches into objects.
+        assert_eq!(
+            field_group(&rec(serde_json::json!({"metadata": {"url": "https://c.org/z"}})), "metadata.url"),
+            "c.org"
+        );
+        assert_eq!(field_group(&rec(serde_json::json!({"metadata": {}})), "metadata.url"), "-");
         assert_eq!(record_group(&rec(serde_json::json!({"url": "https://a.org/x"})), &GroupBy::Dir), None);
     }
 }

@@ -361,6 +361,41 @@ fn group_by_a_url_field_groups_records_by_host() {
         .stdout(predicate::str::starts_with("0 of 20 documents change"));
 }
 
+#[test]
+fn records_group_by_a_nested_page_address_by_default() {
+    // Dolma's shape: the address under `metadata`, no top-level `url`.
+    let tmp = TempDir::new().unwrap();
+    let flat = std::fs::read_to_string(two_hosts_jsonl(tmp.path())).unwrap();
+    let nested: String = flat
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let url = v.as_object_mut().unwrap().remove("url").unwrap();
+            v["metadata"] = serde_json::json!({"url": url, "lang": "en"});
+            format!("{v}\n")
+        })
+        .collect();
+    let input = write(tmp.path(), "nested.jsonl", nested);
+    let out = descrape().arg("suggest").arg(&input).assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("20 documents in 2 groups\n"), "{text}");
+    assert!(text.contains("== alpha.example: 12 documents"), "{text}");
+    let clean = |group_by: &str| {
+        descrape()
+            .args(["clean", "-q", "--no-default-rules", "--rules", "@repeated", "--group-by", group_by])
+            .arg(&input)
+            .args(["-o", "-"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    let auto = clean("auto");
+    assert_eq!(auto, clean("field:metadata.url"));
+    assert_ne!(auto, clean("dir"), "grouped by host, bravo's 8 records are too few to judge");
+}
+
 /// `clean` with `@repeated` alone over `input`: each output file's text.
 fn clean_repeated(tmp: &Path, input: &Path) -> Vec<(String, String)> {
     let out = tmp.join("out");
