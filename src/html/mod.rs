@@ -54,8 +54,8 @@ impl Rendered {
     }
 }
 
-/// Whether a render keeps the extractor's choice for a later render of the
-/// same page, or uses one kept.
+/// Whether a render is kept for a later render of the same page, or one
+/// kept is used.
 #[derive(Debug, Clone, Copy)]
 pub enum Memo<'a> {
     Off,
@@ -70,6 +70,34 @@ pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
 
 /// [`render`], keeping or reusing the extractor's choice as `memo` says.
 pub fn render_with(rules: &RuleSet, html: &str, path: DocPath, memo: Memo) -> Rendered {
+    let key = || {
+        // A scoped HTML rule makes the render depend on the path too.
+        let scoped = rules
+            .rules()
+            .iter()
+            .any(|r| r.scope.is_some() && matches!(r.kind, Kind::Selector { .. } | Kind::MainText { .. }));
+        let place = match path {
+            DocPath::Known(p) if scoped => p.to_string(),
+            DocPath::ExampleOf(i) if scoped => format!("\0example {i}"),
+            _ => String::new(),
+        };
+        PageMemo::key(html, &place)
+    };
+    match memo {
+        Memo::Off => render_page(rules, html, path),
+        Memo::Store(m) => {
+            let page = render_page(rules, html, path);
+            m.store(key(), || memo::Stored::new(&page, rules));
+            page
+        }
+        Memo::Take(m) => m
+            .take(key())
+            .and_then(|s| s.into_rendered(rules))
+            .unwrap_or_else(|| render_page(rules, html, path)),
+    }
+}
+
+fn render_page(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
     let doc = Html::parse_document(html);
     let active = |i: usize| rules.rules()[i].scope.as_ref().is_none_or(|s| s.admits(i, path, html));
     let selectors: Vec<(usize, &scraper::Selector)> = rules
@@ -102,23 +130,8 @@ pub fn render_with(rules: &RuleSet, html: &str, path: DocPath, memo: Memo) -> Re
     // markup they would overflow a worker's stack, so they stay off there.
     let chosen = main_rule.and_then(|(_, fallback)| {
         let fallback = fallback && !weights.too_deep();
-        let choose = || {
-            let extracted = extract::extract_main(html, fallback)?;
-            Some(extract::main_lines(&text, &lines, &extracted, r.title_range.as_ref()))
-        };
-        match memo {
-            Memo::Off => choose(),
-            Memo::Store(m) => {
-                let chosen = choose();
-                m.store(PageMemo::key(html, fallback), &chosen);
-                chosen
-            }
-            // A choice for other lines would be a hash collision: chosen afresh.
-            Memo::Take(m) => m
-                .take(PageMemo::key(html, fallback))
-                .filter(|c| c.as_ref().is_none_or(|c| c.keep.len() == lines.len()))
-                .unwrap_or_else(choose),
-        }
+        let extracted = extract::extract_main(html, fallback)?;
+        Some(extract::main_lines(&text, &lines, &extracted, r.title_range.as_ref()))
     });
     let extracted = chosen.is_some();
     let (keep, kept_before, main) = match chosen {
@@ -206,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn a_kept_choice_renders_the_page_as_the_extractor_would() {
+    fn a_kept_render_is_the_page_as_rendered_afresh() {
         let set = crate::rules::load_default().unwrap();
         let mut page = String::from("<html><body><nav><a href='/'>Home</a> <a href='/w'>World</a></nav><article><h1>Flood aid arrives</h1>");
         for i in 0..12 {
@@ -216,9 +229,15 @@ mod tests {
         let plain = render(&set, &page, DocPath::Unknown);
         assert!(plain.main.is_some());
         let memo = PageMemo::default();
-        // The page twice in a run (a copy): kept for two uses.
-        let counted = render_with(&set, &page, DocPath::Unknown, Memo::Store(&memo));
-        render_with(&set, &page, DocPath::Unknown, Memo::Store(&memo));
+        // The counting pass renders with the HTML rules alone, whose rule
+        // indices differ from the full set's; the page twice in a run (a
+        // copy): kept for two uses.
+        let html_only =
+            set.subset(|r| matches!(r.kind, Kind::Selector { .. } | Kind::MainText { .. })).unwrap();
+        assert!(html_only.len() < set.len() && !plain.regions.is_empty());
+        render_with(&html_only, &page, DocPath::Unknown, Memo::Store(&memo));
+        render_with(&html_only, &page, DocPath::Unknown, Memo::Store(&memo));
+        let counted = render_with(&set, &page, DocPath::Unknown, Memo::Off);
         let cleaned = render_with(&set, &page, DocPath::Unknown, Memo::Take(&memo));
         let copy = render_with(&set, &page, DocPath::Unknown, Memo::Take(&memo));
         assert_eq!(format!("{memo:?}"), "PageMemo(0 bytes)");
