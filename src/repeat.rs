@@ -337,6 +337,12 @@ pub const LONG_LINE_WORDS: usize = 5;
 /// The threshold for such lines, and for short lines next to them.
 pub const FEW_DOCS: u64 = 5;
 
+/// Whether `line` ends as a sentence does (stock sentences that many
+/// sites share do; a site's sign-offs and asks often do not).
+pub fn ends_as_sentence(line: &str) -> bool {
+    line.trim_end().ends_with(['.', '!', '?', '…', '"', '”', '。', '！', '？'])
+}
+
 /// Line keys written as hex strings, so JSON readers keep all 64 bits.
 mod hex_keys {
     use std::collections::HashMap;

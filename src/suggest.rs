@@ -217,12 +217,17 @@ pub struct Report {
 pub struct GroupReport {
     pub documents: u64,
     pub min_docs: u64,
+    /// The fewer documents a long line outside the story needs, when that
+    /// is fewer than `min_docs` (see `repeat::LONG_LINE_WORDS`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub long_line_min_docs: Option<u64>,
     pub suggestions: Vec<Suggestion>,
 }
 
 /// Find the lines and blocks that repeat in at least `min_docs` documents
-/// of a group (default: 5, or 5% of the group), from `counts`, reading the
-/// inputs once more for their text.
+/// of a group (default: 5, or 5% of the group, and 5 for long lines outside
+/// the story as cleaning judges them), from `counts`, reading the inputs
+/// once more for their text.
 pub fn suggest(
     rules: &RuleSet,
     counts: &Counts,
@@ -252,10 +257,30 @@ pub fn suggest(
             let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
             let n = all.len().max(1);
             let threshold = need(&group);
+            // As in cleaning, long lines outside the story that do not end
+            // as sentences need fewer documents (`repeat::LONG_LINE_WORDS`),
+            // the first line (the headline) aside.
+            let story = |i: usize| repeat::story_like(all[i]);
+            let (first_story, last_story) =
+                ((0..all.len()).find(|&i| story(i)), (0..all.len()).rev().find(|&i| story(i)));
+            let inside = |i: usize| first_story.is_some_and(|f| f < i) && last_story.is_some_and(|l| l > i);
+            let need_line = |i: usize, l: &str| {
+                let few = min_docs.is_none()
+                    && i > 0
+                    && !inside(i)
+                    && crate::text::word_count(l) >= repeat::LONG_LINE_WORDS
+                    && !repeat::ends_as_sentence(l);
+                if few {
+                    threshold.min(repeat::FEW_DOCS)
+                } else {
+                    threshold
+                }
+            };
             // (key, text, position) of each frequent line, in order; None breaks a block.
             let mut found: Vec<Option<(u64, String, usize)>> = Vec::new();
             for (i, l) in all.iter().enumerate() {
-                let hit = repeat::line_key(l).filter(|k| u64::from(counts.get(&group, *k).0) >= threshold);
+                let hit =
+                    repeat::line_key(l).filter(|k| u64::from(counts.get(&group, *k).0) >= need_line(i, l));
                 let pos = if i * 5 < n {
                     0
                 } else if (n - 1 - i) * 5 < n {
@@ -363,7 +388,11 @@ pub fn suggest(
                 s.rule = Some(rule_yaml(name, i + 1, s, g.docs));
             }
         }
-        groups.insert(name.clone(), GroupReport { documents: g.docs, min_docs: min, suggestions: list });
+        let long_line_min_docs = (min_docs.is_none() && min > repeat::FEW_DOCS).then_some(repeat::FEW_DOCS);
+        groups.insert(
+            name.clone(),
+            GroupReport { documents: g.docs, min_docs: min, long_line_min_docs, suggestions: list },
+        );
     }
     let documents = counts.groups.values().map(|g| g.docs).sum();
     Ok(Report { documents, groups })
@@ -375,8 +404,12 @@ impl crate::report::Report for Report {
         for (name, g) in &self.groups {
             let _ = writeln!(
                 s,
-                "\n== {name}: {} documents, lines in at least {} of them ==",
-                g.documents, g.min_docs
+                "\n== {name}: {} documents, lines in at least {} of them{} ==",
+                g.documents,
+                g.min_docs,
+                g.long_line_min_docs
+                    .map(|m| format!(" (long lines outside the story: {m})"))
+                    .unwrap_or_default()
             );
             if g.suggestions.is_empty() {
                 let _ = writeln!(s, "(nothing repeats that often)");

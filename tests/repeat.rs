@@ -457,6 +457,21 @@ fn a_directory_of_many_sites_finds_each_sites_long_lines() {
         assert!(text.contains("harbour wall"), "{name}: {text}");
         assert!(text.contains("has not yet commented."), "{name}: {text}");
     }
+    // `suggest` lists what cleaning takes by the same measure.
+    let out = descrape()
+        .args(["suggest", "--limit", "200"])
+        .arg(&input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let listed = String::from_utf8(out).unwrap();
+    for site in &sites {
+        assert!(listed.contains(&format!("| Sign up for the {site} morning newsletter today\n")), "{listed}");
+    }
+    assert!(listed.contains("lines in at least 9 of them (long lines outside the story: 5) =="), "{listed}");
+    assert!(!listed.contains("desk notes") && !listed.contains("has not yet commented"), "{listed}");
 }
 
 /// Chinese and Japanese story sentences, which have no spaces between

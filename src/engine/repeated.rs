@@ -78,10 +78,7 @@ pub(super) fn find(
     let claimed = |j: usize| claims.ranges.iter().any(|(r, _)| r.contains(&doc.lines[j].start));
     let headline = (0..doc.lines.len()).find(|&j| !doc.blank[j] && !claimed(j));
     let few = |i: usize, n: u64| {
-        n >= repeat::FEW_DOCS
-            && !inside(i)
-            && Some(i) != headline
-            && !raw(i).trim_end().ends_with(['.', '!', '?', '…', '"', '”', '。', '！', '？'])
+        n >= repeat::FEW_DOCS && !inside(i) && Some(i) != headline && !repeat::ends_as_sentence(raw(i))
     };
     // Rules with their own `min_docs` judge every line in that many.
     let own = repeated.iter().filter_map(|&(_, m)| m).min().map(|m| m as u64);
