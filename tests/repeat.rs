@@ -301,15 +301,7 @@ fn two_hosts_jsonl(tmp: &Path) -> std::path::PathBuf {
 fn group_by_a_url_field_groups_records_by_host() {
     let tmp = TempDir::new().unwrap();
     let input = two_hosts_jsonl(tmp.path());
-    let out = descrape()
-        .args(["suggest", "--group-by", "field:url"])
-        .arg(&input)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = suggest(&["--group-by", "field:url"], &input);
     assert!(text.starts_with("20 documents in 2 groups\n"), "{text}");
     assert!(text.contains("== alpha.example: 12 documents"), "{text}");
     assert!(text.contains("== bravo.example: 8 documents"), "{text}");
@@ -376,8 +368,7 @@ fn records_group_by_a_nested_page_address_by_default() {
         })
         .collect();
     let input = write(tmp.path(), "nested.jsonl", nested);
-    let out = descrape().arg("suggest").arg(&input).assert().success().get_output().stdout.clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = suggest(&[], &input);
     assert!(text.starts_with("20 documents in 2 groups\n"), "{text}");
     assert!(text.contains("== alpha.example: 12 documents"), "{text}");
     let clean = |group_by: &str| {
@@ -394,6 +385,12 @@ fn records_group_by_a_nested_page_address_by_default() {
     let auto = clean("auto");
     assert_eq!(auto, clean("field:metadata.url"));
     assert_ne!(auto, clean("dir"), "grouped by host, bravo's 8 records are too few to judge");
+}
+
+/// What `descrape suggest ARGS INPUT` prints.
+fn suggest(args: &[&str], input: &Path) -> String {
+    let out = descrape().arg("suggest").args(args).arg(input).assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
 }
 
 /// `clean` with `@repeated` alone over `input`: each output file's text.
@@ -458,15 +455,7 @@ fn a_directory_of_many_sites_finds_each_sites_long_lines() {
         assert!(text.contains("has not yet commented."), "{name}: {text}");
     }
     // `suggest` lists what cleaning takes by the same measure.
-    let out = descrape()
-        .args(["suggest", "--limit", "200"])
-        .arg(&input)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let listed = String::from_utf8(out).unwrap();
+    let listed = suggest(&["--limit", "200"], &input);
     for site in &sites {
         assert!(listed.contains(&format!("| Sign up for the {site} morning newsletter today\n")), "{listed}");
     }
