@@ -120,7 +120,10 @@ fn host_of(value: &str) -> String {
 }
 
 fn strip_www(host: String) -> String {
-    host.strip_prefix("www.").map_or_else(|| host.clone(), str::to_string)
+    match host.strip_prefix("www.") {
+        Some(rest) => rest.to_string(),
+        None => host,
+    }
 }
 
 /// The folded text of a line: lower case, digits as `0`, whitespace collapsed.
@@ -237,7 +240,7 @@ pub struct Counts {
     pub key_hash: String,
     pub group_by: GroupBy,
     pub groups: BTreeMap<String, Group>,
-    /// The extractor's choices on the pages counted, for the cleaning pass
+    /// The renders of the pages counted, for the cleaning pass
     /// (never saved).
     #[serde(skip)]
     pub pages: std::sync::Arc<crate::html::PageMemo>,
@@ -341,6 +344,21 @@ pub const FEW_DOCS: u64 = 5;
 /// sites share do; a site's sign-offs and asks often do not).
 pub fn ends_as_sentence(line: &str) -> bool {
     line.trim_end().ends_with(['.', '!', '?', '…', '"', '”', '。', '！', '？'])
+}
+
+/// Whether `line` is long enough for [`FEW_DOCS`] (it must also sit
+/// outside the story, see [`story_span`]): [`LONG_LINE_WORDS`] words or
+/// more, not ending as a sentence.
+pub fn long_line(line: &str) -> bool {
+    crate::text::word_count(line) >= LONG_LINE_WORDS && !ends_as_sentence(line)
+}
+
+/// Whether line `i` of `n` lies inside the story: after the first line
+/// that reads as story text and before the last.
+pub fn story_span(n: usize, story: impl Fn(usize) -> bool) -> impl Fn(usize) -> bool {
+    let first = (0..n).find(|&i| story(i));
+    let last = first.and_then(|_| (0..n).rev().find(|&i| story(i)));
+    move |i| first.is_some_and(|f| f < i) && last.is_some_and(|l| l > i)
 }
 
 /// Line keys written as hex strings, so JSON readers keep all 64 bits.

@@ -44,8 +44,8 @@ fn page_rules(rules: &RuleSet) -> RuleSet {
 
 /// Count the documents each `counted` line appears in, per group. Pages
 /// are rendered with the HTML rules first; nothing else is cleaned. With
-/// `keep_pages`, the extractor's choices are kept in the counts for the
-/// cleaning pass.
+/// `keep_pages`, the renders are kept in the counts for the cleaning
+/// pass.
 pub fn count(
     rules: &RuleSet,
     inputs: Inputs,
@@ -246,7 +246,7 @@ pub fn suggest(
     let mut blocks: HashMap<(String, Vec<u64>), Seen> = HashMap::new();
     pipeline::run(
         inputs,
-        // The counts hold the extractor's choices on the pages.
+        // The counts hold the pages' renders.
         Cleaner { counts: Some(counts), ..Cleaner::new(&html_only) },
         Settings { jobs, progress: false },
         |item| {
@@ -260,17 +260,9 @@ pub fn suggest(
             // As in cleaning, long lines outside the story that do not end
             // as sentences need fewer documents (`repeat::LONG_LINE_WORDS`),
             // the first line (the headline) aside.
-            let story = |i: usize| repeat::story_like(all[i]);
-            let (first_story, last_story) =
-                ((0..all.len()).find(|&i| story(i)), (0..all.len()).rev().find(|&i| story(i)));
-            let inside = |i: usize| first_story.is_some_and(|f| f < i) && last_story.is_some_and(|l| l > i);
+            let inside = repeat::story_span(all.len(), |i| repeat::story_like(all[i]));
             let need_line = |i: usize, l: &str| {
-                let few = min_docs.is_none()
-                    && i > 0
-                    && !inside(i)
-                    && crate::text::word_count(l) >= repeat::LONG_LINE_WORDS
-                    && !repeat::ends_as_sentence(l);
-                if few {
+                if min_docs.is_none() && i > 0 && !inside(i) && repeat::long_line(l) {
                     threshold.min(repeat::FEW_DOCS)
                 } else {
                     threshold

@@ -52,8 +52,7 @@ fn suggest_finds_each_sites_blocks_and_flags_shared_quotes() {
     let tmp = TempDir::new().unwrap();
     let input = tmp.path().join("scrape");
     multisite(&input);
-    let out = descrape().arg("suggest").arg(&input).assert().success().get_output().stdout.clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = suggest(&[], &input);
     assert!(text.starts_with("36 documents in 3 groups\n"), "{text}");
     for site in ["alpha", "bravo", "charlie"] {
         assert!(text.contains(&format!("== {site}: 12 documents, lines in at least 5 of them ==")));
@@ -63,9 +62,7 @@ fn suggest_finds_each_sites_blocks_and_flags_shared_quotes() {
     assert_eq!(text.matches("block of 2 lines in 12 documents (head)").count(), 3, "{text}");
     assert_eq!(text.matches("block of 2 lines in 12 documents (tail)").count(), 3, "{text}");
     assert_eq!(text.matches("reads like story text").count(), 3, "{text}");
-    let json =
-        descrape().args(["suggest", "--json"]).arg(&input).assert().success().get_output().stdout.clone();
-    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&suggest(&["--json"], &input)).unwrap();
     let first = &v["groups"]["alpha"]["suggestions"][0];
     assert_eq!(first["docs"], 12);
     // The suggested rule is valid and removes what it was suggested for.
@@ -307,17 +304,7 @@ fn group_by_a_url_field_groups_records_by_host() {
     assert!(text.contains("== bravo.example: 8 documents"), "{text}");
     // Cleaning: alpha's chrome goes; bravo's 8 documents are too few to judge.
     let clean = |group_by: &str| {
-        let out = descrape()
-            .args(["clean", "-q", "--no-default-rules", "--rules", "@repeated", "--group-by", group_by])
-            .arg(&input)
-            .arg("-o")
-            .arg("-")
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let text = String::from_utf8(out).unwrap();
+        let text = clean_records(&input, group_by);
         text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()).collect::<Vec<_>>()
     };
     let recs = clean("field:url");
@@ -337,8 +324,7 @@ fn group_by_a_url_field_groups_records_by_host() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("is not auto, dir, none or field:NAME"));
-    let out = descrape().arg("suggest").arg(&input).assert().success().get_output().stdout.clone();
-    assert!(String::from_utf8(out).unwrap().starts_with("20 documents in 2 groups\n"));
+    assert!(suggest(&[], &input).starts_with("20 documents in 2 groups\n"));
     // The same rules on both sides of a diff: records are grouped alike.
     let same =
         write(tmp.path(), "same.yaml", "- id: repeated.x\n  doc: d\n  match: repeated\n  max_words: 30\n");
@@ -371,25 +357,29 @@ fn records_group_by_a_nested_page_address_by_default() {
     let text = suggest(&[], &input);
     assert!(text.starts_with("20 documents in 2 groups\n"), "{text}");
     assert!(text.contains("== alpha.example: 12 documents"), "{text}");
-    let clean = |group_by: &str| {
-        descrape()
-            .args(["clean", "-q", "--no-default-rules", "--rules", "@repeated", "--group-by", group_by])
-            .arg(&input)
-            .args(["-o", "-"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone()
-    };
-    let auto = clean("auto");
-    assert_eq!(auto, clean("field:metadata.url"));
-    assert_ne!(auto, clean("dir"), "grouped by host, bravo's 8 records are too few to judge");
+    let auto = clean_records(&input, "auto");
+    assert_eq!(auto, clean_records(&input, "field:metadata.url"));
+    assert_ne!(auto, clean_records(&input, "dir"), "grouped by host, bravo's 8 records are too few to judge");
 }
 
 /// What `descrape suggest ARGS INPUT` prints.
 fn suggest(args: &[&str], input: &Path) -> String {
     let out = descrape().arg("suggest").args(args).arg(input).assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
+
+/// The records `clean` with `@repeated` alone writes for the JSON Lines
+/// `input`, its documents grouped as `group_by` says.
+fn clean_records(input: &Path, group_by: &str) -> String {
+    let out = descrape()
+        .args(["clean", "-q", "--no-default-rules", "--rules", "@repeated", "--group-by", group_by])
+        .arg(input)
+        .args(["-o", "-"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     String::from_utf8(out).unwrap()
 }
 

@@ -41,8 +41,8 @@ pub struct Cleaner<'a> {
     /// The document's group for the counts when its path does not tell it
     /// (a JSON Lines record grouped by a field).
     pub group: Option<&'a str>,
-    /// Where a counting pass keeps the extractor's choice on each page for
-    /// the cleaning pass (which takes it from `counts`).
+    /// Where a counting pass keeps each page's render for the cleaning
+    /// pass (which takes it from `counts`).
     pub pages: Option<&'a crate::html::PageMemo>,
 }
 

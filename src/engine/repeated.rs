@@ -66,9 +66,7 @@ pub(super) fn find(
     if frequent.is_empty() {
         return Some(keys);
     }
-    let first_story = (0..doc.lines.len()).find(|&j| doc.reads_as_story(j));
-    let last_story = (0..doc.lines.len()).rev().find(|&j| doc.reads_as_story(j));
-    let inside = |i: usize| first_story.is_some_and(|f| f < i) && last_story.is_some_and(|l| l > i);
+    let inside = repeat::story_span(doc.lines.len(), |j| doc.reads_as_story(j));
     let full = repeat::default_min_docs(group.docs);
     // Below the group's share, only lines outside the story that do not end
     // as sentences qualify (see `repeat::LONG_LINE_WORDS`), and never the
@@ -119,7 +117,7 @@ pub(super) fn find(
                 Some(m) => taken[c] = n >= m as u64,
                 None if n >= full => taken[c] = true,
                 None if few(i, n) => {
-                    long[c] = word_count(raw(i)) >= repeat::LONG_LINE_WORDS;
+                    long[c] = repeat::long_line(raw(i));
                     taken[c] = long[c];
                     near[c] = !long[c];
                 }

@@ -121,7 +121,6 @@ fn line_words(text: &str, lines: &[Line], extracted: &str) -> Vec<(usize, usize)
 }
 
 /// The lines of a rendered page that are main text.
-#[derive(Clone)]
 pub(super) struct MainLines {
     /// Per line, whether it stays.
     pub(super) keep: Vec<bool>,

@@ -68,7 +68,7 @@ pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
     render_with(rules, html, path, Memo::Off)
 }
 
-/// [`render`], keeping or reusing the extractor's choice as `memo` says.
+/// [`render`], keeping the render or reusing a kept one as `memo` says.
 pub fn render_with(rules: &RuleSet, html: &str, path: DocPath, memo: Memo) -> Rendered {
     let key = || {
         // A scoped HTML rule makes the render depend on the path too.
