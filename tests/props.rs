@@ -179,3 +179,26 @@ proptest! {
         }
     }
 }
+
+/// Upstream trafilatura 0.6.0's `trim`, which the vendored copy replaces
+/// with a faster one (vendor/trafilatura/PATCHES.md).
+fn upstream_trim(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let no_soft_hyphen: String = s.chars().filter(|&c| c != '\u{00AD}').collect();
+    let joined = no_soft_hyphen.split_whitespace().collect::<Vec<_>>().join(" ");
+    joined.nfc().collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    #[test]
+    fn the_extractors_patched_trim_matches_upstream(
+        s in prop::collection::vec(prop::sample::select(vec![
+            'a', 'e', 'é', 'Å', ' ', ' ', '\t', '\n', '\u{00A0}', '\u{3000}', '\u{00AD}',
+            '\u{0301}', '\u{0308}', '\u{212B}', '\u{1100}', '\u{1161}', 'ǅ', '.',
+        ]), 0..24).prop_map(|cs| cs.into_iter().collect::<String>())
+    ) {
+        prop_assert_eq!(trafilatura::utils::trim(&s), upstream_trim(&s));
+    }
+}

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::panic::AssertUnwindSafe;
 
 use scraper::{Html, Node};
 
@@ -80,14 +81,18 @@ impl Weights {
 
 /// The main text the extractor chooses, rendered as pages are; `None` when
 /// it finds none (too little text, or it fails on the page).
-pub(super) fn extract_main(html: &str, fallback: bool) -> Option<String> {
+pub(super) fn extract_main(page: Html, fallback: bool) -> Option<String> {
     let opts = trafilatura::Options::default()
         .with_exclude_comments(true)
         .with_fallback(fallback)
+        .with_content_only(true)
         .with_html_date_mode(trafilatura::HtmlDateMode::Disabled);
+    let page = trafilatura::dom::Document::from_html(page);
     // A failure of the extractor on one page keeps that page whole; it must
     // not end the run.
-    let result = std::panic::catch_unwind(|| trafilatura::extract(html, &opts)).ok()?.ok()?;
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| trafilatura::extract_document(page, &opts)))
+        .ok()?
+        .ok()?;
     let doc = Html::parse_fragment(&result.content_html);
     let mut r = Renderer::new(Vec::new());
     r.walk(doc.tree.root(), 0);

@@ -130,7 +130,8 @@ fn render_page(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
     // markup they would overflow a worker's stack, so they stay off there.
     let chosen = main_rule.and_then(|(_, fallback)| {
         let fallback = fallback && !weights.too_deep();
-        let extracted = extract::extract_main(html, fallback)?;
+        // The extractor takes the page as parsed here: one parse, not two.
+        let extracted = extract::extract_main(doc, fallback)?;
         Some(extract::main_lines(&text, &lines, &extracted, r.title_range.as_ref()))
     });
     let extracted = chosen.is_some();
