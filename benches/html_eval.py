@@ -18,6 +18,11 @@ Variants:
                 in a venv this script makes (benches/.venv-trafilatura)
 
 usage: html_eval.py [--before BIN] [--after BIN] [--no-python] [--limit N]
+                    [--rounds N]
+
+With --rounds N every variant runs N times, the variants taking turns
+within each round, and pages/s is the median: single runs on a shared
+machine vary by a third, and turns spread the drift over all variants.
 
 A benchmark, not a test: it prints a table and writes nothing in the repo
 but the venv. Without the corpus it says so and exits 0.
@@ -128,6 +133,7 @@ def main():
     ap.add_argument("--after", default=os.path.join(ROOT, "target", "release", "descrape"))
     ap.add_argument("--no-python", action="store_true")
     ap.add_argument("--limit", type=int, default=0, help="only the first N pages")
+    ap.add_argument("--rounds", type=int, default=1, help="runs per variant, taking turns; pages/s is the median")
     args = ap.parse_args()
 
     html_dir = os.path.join(CORPUS, "wcxb-dev", "html")
@@ -173,28 +179,46 @@ def main():
     else:
         print(f"html_eval: no {args.after}; build it with `cargo build --release`")
 
-    rows = []
-    for label, binary, extra in variants:
-        out = os.path.join(tmp, label.replace(" ", "_").replace(",", "").replace("(", "").replace(")", ""))
-        elapsed, failed = run_descrape(binary, src, out, extra)
-        # descrape writes ID.html.txt for ID.html.
-        p, r, f = score(out, pages, gold_dir)
-        rows.append((label + (" [exit != 0]" if failed else ""), p, r, f, len(pages) / elapsed))
+    python = None if args.no_python else ensure_venv()
 
-    if not args.no_python:
-        python = ensure_venv()
-        out = os.path.join(tmp, "python")
-        os.makedirs(out)
+    def run_python(out):
+        os.makedirs(out, exist_ok=True)
         proc = subprocess.run([python, "-c", PY_RUNNER, src, out, str(args.limit)],
                               capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
         if proc.returncode != 0:
             sys.stderr.write(proc.stderr)
-        else:
-            elapsed = float(proc.stdout.strip().splitlines()[-1])
-            p, r, f = score(out, pages, gold_dir)
-            rows.append(("Python trafilatura 2.3.1", p, r, f, len(pages) / elapsed))
+            return None, True
+        return float(proc.stdout.strip().splitlines()[-1]), False
 
-    print(f"{len(pages)} pages of wcxb-dev, word-level bag F1 averaged per page, one core\n")
+    runs = [(label,
+             lambda out, b=binary, e=extra: run_descrape(b, src, out, e)) for label, binary, extra in variants]
+    if python:
+        runs.append(("Python trafilatura 2.3.1", run_python))
+    times = {label: [] for label, _ in runs}
+    failures = set()
+    for round_ in range(max(1, args.rounds)):
+        for label, run in runs:
+            out = os.path.join(tmp, f"{round_}-" + label.replace(" ", "_").replace(",", "").replace("(", "").replace(")", ""))
+            elapsed, failed = run(out)
+            if failed:
+                failures.add(label)
+            elif elapsed:
+                times[label].append(elapsed)
+            # The outputs do not change between rounds: score the first.
+            if round_ == 0:
+                times[label + " out"] = out
+            else:
+                shutil.rmtree(out, ignore_errors=True)
+    rows = []
+    for label, _ in runs:
+        # descrape writes ID.html.txt for ID.html.
+        p, r, f = score(times[label + " out"], pages, gold_dir)
+        ts = sorted(times[label])
+        speed = len(pages) / ts[len(ts) // 2] if ts else 0.0
+        rows.append((label + (" [exit != 0]" if label in failures else ""), p, r, f, speed))
+
+    rounds = f", median of {args.rounds} alternated runs" if args.rounds > 1 else ""
+    print(f"{len(pages)} pages of wcxb-dev, word-level bag F1 averaged per page, one core{rounds}\n")
     print(f"| {'variant':<36} | precision | recall |    F1 | pages/s |")
     print(f"|{'-' * 38}|----------:|-------:|------:|--------:|")
     for label, p, r, f, speed in rows:
