@@ -81,7 +81,21 @@ impl Weights {
 
 /// The main text the extractor chooses, rendered as pages are; `None` when
 /// it finds none (too little text, or it fails on the page).
-pub(super) fn extract_main(page: Html, fallback: bool) -> Option<String> {
+///
+/// With `fallback`, the extractor's fallbacks (readability, jusText, a
+/// baseline) run only when its own choice holds less than half the words of
+/// the rendered page (`page_words`): they replace a choice only when theirs
+/// is at least twice as long, so on the other pages they cost a fifth of
+/// the time and change little (see README, "HTML pages").
+pub(super) fn extract_main(page: Html, html: &str, page_words: usize, fallback: bool) -> Option<String> {
+    let own = extract_with(page, false);
+    if !fallback || own.as_ref().is_some_and(|t| t.split_whitespace().count() * 2 >= page_words) {
+        return own;
+    }
+    extract_with(Html::parse_document(html), true).or(own)
+}
+
+fn extract_with(page: Html, fallback: bool) -> Option<String> {
     let opts = trafilatura::Options::default()
         .with_exclude_comments(true)
         .with_fallback(fallback)

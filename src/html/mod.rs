@@ -131,7 +131,7 @@ fn render_page(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
     let chosen = main_rule.and_then(|(_, fallback)| {
         let fallback = fallback && !weights.too_deep();
         // The extractor takes the page as parsed here: one parse, not two.
-        let extracted = extract::extract_main(doc, fallback)?;
+        let extracted = extract::extract_main(doc, html, text.split_whitespace().count(), fallback)?;
         Some(extract::main_lines(&text, &lines, &extracted, r.title_range.as_ref()))
     });
     let extracted = chosen.is_some();

@@ -133,7 +133,8 @@ pub enum Kind {
     /// In HTML, the elements matching a CSS selector.
     Selector { selector: Box<scraper::Selector>, source: String },
     /// In HTML, everything outside the main text the extractor chooses;
-    /// `fallback` lets it try its readability and baseline fallbacks.
+    /// `fallback` lets it try its readability and baseline fallbacks when
+    /// its own choice holds less than half the page's words.
     MainText { fallback: bool },
     /// Lines found in at least `min_docs` documents of the same group
     /// (by default 5, or 5% of the group's documents if more, in groups of
