@@ -10,6 +10,7 @@
 
 mod extract;
 mod memo;
+mod prefilter;
 mod render;
 
 use std::ops::Range;
@@ -100,12 +101,14 @@ pub fn render_with(rules: &RuleSet, html: &str, path: DocPath, memo: Memo) -> Re
 fn render_page(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
     let doc = Html::parse_document(html);
     let active = |i: usize| rules.rules()[i].scope.as_ref().is_none_or(|s| s.admits(i, path, html));
-    let selectors: Vec<(usize, &scraper::Selector)> = rules
+    let selectors: Vec<render::SelectorRule> = rules
         .rules()
         .iter()
         .enumerate()
         .filter_map(|(i, r)| match &r.kind {
-            Kind::Selector { selector, .. } if active(i) => Some((i, selector.as_ref())),
+            Kind::Selector { selector, source } if active(i) => {
+                Some((i, selector.as_ref(), prefilter::Prefilter::new(source)))
+            }
             _ => None,
         })
         .collect();

@@ -12,6 +12,8 @@ use std::ops::Range;
 
 use scraper::{ElementRef, Node};
 
+use super::prefilter::Prefilter;
+
 /// An element's text that a rule removes.
 #[derive(Debug, Clone)]
 pub struct Region {
@@ -172,10 +174,13 @@ impl Out {
     }
 }
 
+/// A selector rule that applies to the page: its index, selector, and the
+/// cheap test that rules most elements out first.
+pub(super) type SelectorRule<'r> = (usize, &'r scraper::Selector, Prefilter);
+
 pub(super) struct Renderer<'r> {
     pub(super) out: Out,
-    /// Selector rules (index, selector) that apply to this page.
-    selectors: Vec<(usize, &'r scraper::Selector)>,
+    selectors: Vec<SelectorRule<'r>>,
     /// Every element a selector rule matches, nested ones included.
     pub(super) matched: Vec<Matched>,
     /// Where each open tracked element's text starts, once it does.
@@ -193,7 +198,7 @@ pub(super) struct Matched {
 }
 
 impl<'r> Renderer<'r> {
-    pub(super) fn new(selectors: Vec<(usize, &'r scraper::Selector)>) -> Renderer<'r> {
+    pub(super) fn new(selectors: Vec<SelectorRule<'r>>) -> Renderer<'r> {
         Renderer {
             out: Out { text: String::new(), brk: 0, space: false, pre: 0 },
             selectors,
@@ -233,7 +238,11 @@ impl<'r> Renderer<'r> {
                     return;
                 }
                 let eref = ElementRef::wrap(node).expect("element");
-                let rule = self.selectors.iter().find(|(_, s)| s.matches(&eref)).map(|(r, _)| *r);
+                let rule = self
+                    .selectors
+                    .iter()
+                    .find(|(_, s, pre)| pre.may_match(&eref) && s.matches(&eref))
+                    .map(|(r, _, _)| *r);
                 let want = self.title == Some(node.id());
                 if rule.is_some() || want {
                     self.tracked.push(None);
