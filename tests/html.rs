@@ -91,6 +91,47 @@ fn selector_rules_remove_elements_and_log_their_path() {
 }
 
 #[test]
+fn a_block_rule_starting_in_a_removed_element_reaches_past_it() {
+    // Text rules are not tried on lines an element removal takes whole,
+    // except the ones whose match can reach further lines.
+    let tmp = TempDir::new().unwrap();
+    let page = write(
+        tmp.path(),
+        "in/p.html",
+        "<html><body><p>The council voted on Tuesday to close the library on Main Street.</p><div class='rel'>More stories</div><p>Teaser one</p><p>Teaser two</p><p>Footer ad</p></body></html>",
+    );
+    let rules = write(
+        tmp.path(),
+        "site.yaml",
+        "- id: site.rel\n  doc: d\n  match: selector\n  selector: '.rel'\n\
+         - id: site.rest\n  doc: d\n  match: block\n  start: '^More stories$'\n  end: {pattern: '^Teaser two$'}\n\
+         - id: site.ad\n  doc: d\n  match: line\n  pattern: '^Footer ad$'\n",
+    );
+    let out = tmp.path().join("out");
+    descrape()
+        .args(["clean", "-q", "--no-default-rules", "--rules"])
+        .arg(&rules)
+        .arg(page.parent().unwrap())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(out.join("p.html.txt")).unwrap(),
+        "The council voted on Tuesday to close the library on Main Street.\n"
+    );
+    let recs = records(&out.join(".descrape/changes.jsonl"));
+    let rule_of = |text: &str| {
+        recs.iter()
+            .find(|r| r["removed"].as_str().is_some_and(|t| t.contains(text)))
+            .map(|r| r["rule"].clone())
+    };
+    assert_eq!(rule_of("More stories").unwrap(), "site.rel");
+    assert_eq!(rule_of("Teaser one").unwrap(), "site.rest");
+    assert_eq!(rule_of("Footer ad").unwrap(), "site.ad");
+}
+
+#[test]
 fn an_invalid_selector_is_a_load_error_with_its_place() {
     let tmp = TempDir::new().unwrap();
     let rules = write(

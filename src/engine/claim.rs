@@ -13,6 +13,22 @@ use super::Claims;
 use crate::rules::{Kind, Place, RuleSet};
 use crate::text::line_span;
 
+/// The lines whose whole text a claim (an HTML element removal) covers:
+/// they go whatever the text rules say.
+pub(super) fn covered(doc: &Doc, claims: &Claims) -> Vec<bool> {
+    let (text, lines) = (doc.text, doc.lines);
+    let mut out = vec![false; lines.len()];
+    for (range, _) in &claims.ranges {
+        let (first, last) = crate::text::line_span(lines, range);
+        for i in first - 1..last {
+            let l = lines[i];
+            let (s, e) = (range.start.max(l.start), range.end.min(l.content_end));
+            out[i] |= s < e && text[l.start..s].trim().is_empty() && text[e..l.content_end].trim().is_empty();
+        }
+    }
+    out
+}
+
 /// Which rule owns each line (`None`: kept), and the spans cut from the
 /// lines kept. `claims` (HTML elements) win over text rules; `duplicates`
 /// is the `duplicate-lines` step's rule and `min_chars`.

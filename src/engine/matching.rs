@@ -48,12 +48,16 @@ pub(super) struct Found {
 
 /// The matches of the active pattern rules on every line of `doc`, and
 /// each line's triggered rules for the next pass; `carried` holds those
-/// of the previous pass for the lines it left as they were.
+/// of the previous pass for the lines it left as they were. On a line in
+/// `covered` (an HTML element removal takes it whole) only `block` and
+/// `run` rules are tried: a match there that ends on the line changes
+/// nothing, and most of a page's lines are outside its main text.
 pub(super) fn find(
     rules: &RuleSet,
     doc: &Doc,
     is_active: &impl Fn(usize) -> bool,
     carried: Option<&Carried>,
+    covered: &[bool],
 ) -> (Found, Hits) {
     let mut whole: Vec<LineMatch> = Vec::new();
     let mut spans: Vec<SpanMatch> = Vec::new();
@@ -67,6 +71,9 @@ pub(super) fn find(
         if !doc.blank[i] {
             match carried.and_then(|c| Some((c.hits, c.from[i]?))) {
                 Some((prev, line)) => prev.get_into(line, &mut matched_now),
+                None if covered.get(i).copied().unwrap_or(false) => {
+                    rules.triggered_extending(content, &mut matched_now)
+                }
                 None => rules.triggered(content, &mut matched_now),
             }
         }

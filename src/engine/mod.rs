@@ -143,7 +143,8 @@ fn clean_pass(
     let steps = Steps::of(rules, is_active);
     let carried = prev.map(|p| Carried::new(p.pass, p.text, p.edits, text, &lines, &steps));
     let doc = Doc::new(text, &lines, &steps);
-    let (mut found, hits) = matching::find(rules, &doc, &is_active, carried.as_ref());
+    let covered = if claims.ranges.is_empty() { Vec::new() } else { claim::covered(&doc, claims) };
+    let (mut found, hits) = matching::find(rules, &doc, &is_active, carried.as_ref(), &covered);
     let keys = repeated::find(
         rules,
         (cleaner.counts, cleaner.group),

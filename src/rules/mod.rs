@@ -321,6 +321,8 @@ pub struct RemoveExample {
 pub struct RuleSet {
     rules: Vec<Rule>,
     triggers: Triggers,
+    /// The triggers of `block` and `run` rules alone, built on first use.
+    extending: std::sync::OnceLock<Triggers>,
     any_scope: bool,
 }
 
@@ -330,7 +332,7 @@ impl RuleSet {
             Triggers::new(rules.iter().enumerate().filter_map(|(i, r)| r.kind.trigger().map(|t| (i, t))))
                 .map_err(|e| too_big(&rules).unwrap_or(SetError { rule: None, error: e }))?;
         let any_scope = rules.iter().any(|r| r.scope.is_some());
-        Ok(RuleSet { rules, triggers, any_scope })
+        Ok(RuleSet { rules, triggers, extending: std::sync::OnceLock::new(), any_scope })
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -371,6 +373,22 @@ impl RuleSet {
     /// matches `line`.
     pub(crate) fn triggered(&self, line: &str, out: &mut Vec<usize>) {
         self.triggers.matches_into(line, out)
+    }
+
+    /// [`Self::triggered`] for `block` and `run` rules only: on a line an
+    /// HTML element removal covers, only a match that reaches other lines
+    /// can change anything.
+    pub(crate) fn triggered_extending(&self, line: &str, out: &mut Vec<usize>) {
+        self.extending
+            .get_or_init(|| {
+                let extending = self.rules.iter().enumerate().filter_map(|(i, r)| match &r.kind {
+                    Kind::Block { start, .. } => Some((i, start)),
+                    Kind::Run { pattern, .. } => Some((i, pattern)),
+                    _ => None,
+                });
+                Triggers::new(extending).expect("a subset of a set that compiled compiles")
+            })
+            .matches_into(line, out)
     }
 
     pub(crate) fn any_scope(&self) -> bool {
