@@ -57,28 +57,33 @@ fn windows_1251_and_shift_jis_pages_are_decoded_by_their_meta() {
     assert_eq!(enc, ["windows-1251", "Shift_JIS"]);
 }
 
-#[test]
-fn selector_rules_remove_elements_and_log_their_path() {
+/// `descrape clean -q ARGS --rules site.yaml in -o out` on one page,
+/// `in/p.html`; returns the directory (kept alive) and `out`.
+fn clean_page(html: &str, rules: &str, args: &[&str]) -> (TempDir, std::path::PathBuf) {
     let tmp = TempDir::new().unwrap();
-    let page = write(
-        tmp.path(),
-        "in/p.html",
-        "<html><body><div class='story'><h1>Title</h1><p>The council voted on Tuesday to close the library on Main Street.</p><div class='promo-box'>Win a car today</div></div></body></html>",
-    );
-    let rules = write(
-        tmp.path(),
-        "site.yaml",
-        "- id: site.promo\n  doc: The site's promo box.\n  match: selector\n  selector: '.promo-box'\n",
-    );
+    let page = write(tmp.path(), "in/p.html", html);
+    let rules = write(tmp.path(), "site.yaml", rules);
     let out = tmp.path().join("out");
     descrape()
-        .args(["clean", "-q", "--rules"])
+        .args(["clean", "-q"])
+        .args(args)
+        .arg("--rules")
         .arg(&rules)
         .arg(page.parent().unwrap())
         .arg("-o")
         .arg(&out)
         .assert()
         .success();
+    (tmp, out)
+}
+
+#[test]
+fn selector_rules_remove_elements_and_log_their_path() {
+    let (_tmp, out) = clean_page(
+        "<html><body><div class='story'><h1>Title</h1><p>The council voted on Tuesday to close the library on Main Street.</p><div class='promo-box'>Win a car today</div></div></body></html>",
+        "- id: site.promo\n  doc: The site's promo box.\n  match: selector\n  selector: '.promo-box'\n",
+        &[],
+    );
     assert_eq!(
         std::fs::read_to_string(out.join("p.html.txt")).unwrap(),
         "Title\n\nThe council voted on Tuesday to close the library on Main Street.\n"
@@ -94,28 +99,13 @@ fn selector_rules_remove_elements_and_log_their_path() {
 fn a_block_rule_starting_in_a_removed_element_reaches_past_it() {
     // Text rules are not tried on lines an element removal takes whole,
     // except the ones whose match can reach further lines.
-    let tmp = TempDir::new().unwrap();
-    let page = write(
-        tmp.path(),
-        "in/p.html",
+    let (_tmp, out) = clean_page(
         "<html><body><p>The council voted on Tuesday to close the library on Main Street.</p><div class='rel'>More stories</div><p>Teaser one</p><p>Teaser two</p><p>Footer ad</p></body></html>",
-    );
-    let rules = write(
-        tmp.path(),
-        "site.yaml",
         "- id: site.rel\n  doc: d\n  match: selector\n  selector: '.rel'\n\
          - id: site.rest\n  doc: d\n  match: block\n  start: '^More stories$'\n  end: {pattern: '^Teaser two$'}\n\
          - id: site.ad\n  doc: d\n  match: line\n  pattern: '^Footer ad$'\n",
+        &["--no-default-rules"],
     );
-    let out = tmp.path().join("out");
-    descrape()
-        .args(["clean", "-q", "--no-default-rules", "--rules"])
-        .arg(&rules)
-        .arg(page.parent().unwrap())
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
     assert_eq!(
         std::fs::read_to_string(out.join("p.html.txt")).unwrap(),
         "The council voted on Tuesday to close the library on Main Street.\n"

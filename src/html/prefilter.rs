@@ -48,24 +48,41 @@ fn parse(source: &str) -> Option<Vec<Need>> {
     split_top(source, |c| c == ',').into_iter().map(|s| last_compound(s.trim()).and_then(need)).collect()
 }
 
-/// `s` cut at each top-level character `at` accepts (outside brackets,
-/// parentheses and quotes).
-fn split_top(s: &str, at: impl Fn(char) -> bool) -> Vec<&str> {
-    let (mut parts, mut start, mut depth, mut quote) = (Vec::new(), 0, 0usize, None);
+/// Each character of `s` outside quotes, with the bracket and parenthesis
+/// depth after it, until `f` says stop; returns where it stopped.
+fn scan(s: &str, mut f: impl FnMut(usize, char, usize) -> bool) -> Option<usize> {
+    let (mut depth, mut quote) = (0usize, None);
     for (i, c) in s.char_indices() {
         match (quote, c) {
             (Some(q), _) if c == q => quote = None,
             (Some(_), _) => {}
             (None, '"' | '\'') => quote = Some(c),
-            (None, '(' | '[') => depth += 1,
-            (None, ')' | ']') => depth = depth.saturating_sub(1),
-            (None, _) if depth == 0 && at(c) => {
-                parts.push(&s[start..i]);
-                start = i + c.len_utf8();
+            (None, _) => {
+                match c {
+                    '(' | '[' => depth += 1,
+                    ')' | ']' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                if f(i, c, depth) {
+                    return Some(i);
+                }
             }
-            _ => {}
         }
     }
+    None
+}
+
+/// `s` cut at each top-level character `at` accepts (outside brackets,
+/// parentheses and quotes).
+fn split_top(s: &str, at: impl Fn(char) -> bool) -> Vec<&str> {
+    let (mut parts, mut start) = (Vec::new(), 0);
+    scan(s, |i, c, depth| {
+        if depth == 0 && !matches!(c, ')' | ']') && at(c) {
+            parts.push(&s[start..i]);
+            start = i + c.len_utf8();
+        }
+        false
+    });
     parts.push(&s[start..]);
     parts
 }
@@ -117,23 +134,7 @@ fn need(compound: &str) -> Option<Need> {
 /// Where the bracket or parenthesis opening `s` closes, quotes and nesting
 /// respected.
 fn closing(s: &str) -> Option<usize> {
-    let (mut depth, mut quote) = (0usize, None);
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (Some(q), _) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '(' | '[') => depth += 1,
-            (None, ')' | ']') => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+    scan(s, |i, c, depth| i > 0 && depth == 0 && matches!(c, ')' | ']'))
 }
 
 #[cfg(test)]
