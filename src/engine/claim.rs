@@ -6,6 +6,8 @@
 //! It works on the matches it is given; it runs no rule pattern but the
 //! `run` grouping and the duplicate-line check.
 
+use std::ops::Range;
+
 use super::doc::{is_blank, Doc, Kept};
 use super::matching::{Found, LineMatch, SpanMatch};
 use super::normalize;
@@ -16,17 +18,28 @@ use crate::text::line_span;
 /// The lines whose whole text a claim (an HTML element removal) covers:
 /// they go whatever the text rules say.
 pub(super) fn covered(doc: &Doc, claims: &Claims) -> Vec<bool> {
-    let (text, lines) = (doc.text, doc.lines);
-    let mut out = vec![false; lines.len()];
+    let mut out = vec![false; doc.lines.len()];
     for (range, _) in &claims.ranges {
-        let (first, last) = crate::text::line_span(lines, range);
-        for i in first - 1..last {
-            let l = lines[i];
-            let (s, e) = (range.start.max(l.start), range.end.min(l.content_end));
-            out[i] |= s < e && text[l.start..s].trim().is_empty() && text[e..l.content_end].trim().is_empty();
+        for (i, part, covers) in reach(doc, range) {
+            out[i] |= covers && !part.is_empty();
         }
     }
     out
+}
+
+/// Each line a claimed `range` reaches: its index, the part of its text in
+/// the range, and whether only whitespace lies outside that part.
+fn reach<'d>(
+    doc: &'d Doc,
+    range: &'d Range<usize>,
+) -> impl Iterator<Item = (usize, Range<usize>, bool)> + 'd {
+    let (text, lines) = (doc.text, doc.lines);
+    let (first, last) = line_span(lines, range);
+    (first - 1..last).map(move |i| {
+        let l = lines[i];
+        let (s, e) = (range.start.max(l.start), range.end.min(l.content_end));
+        (i, s..e, text[l.start..s].trim().is_empty() && text[e..l.content_end].trim().is_empty())
+    })
 }
 
 /// Which rule owns each line (`None`: kept), and the spans cut from the
@@ -56,11 +69,8 @@ pub(super) fn claim(
     // range reaches is claimed whole too: a span there would leave a blank
     // line that layout hands to a removal again, and the two would overlap.
     for (range, rule) in &claims.ranges {
-        let (first, last) = line_span(lines, range);
-        for i in first - 1..last {
-            let l = lines[i];
-            let (s, e) = (range.start.max(l.start), range.end.min(l.content_end));
-            let covers = text[l.start..s].trim().is_empty() && text[e..l.content_end].trim().is_empty();
+        for (i, part, covers) in reach(doc, range) {
+            let (l, s, e) = (lines[i], part.start, part.end);
             if covers && (!doc.blank[i] || s < e) {
                 owner[i].get_or_insert(*rule);
             } else if s < e {

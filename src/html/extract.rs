@@ -84,12 +84,13 @@ impl Weights {
 ///
 /// With `fallback`, the extractor's fallbacks (readability, jusText, a
 /// baseline) run only when its own choice holds less than half the words of
-/// the rendered page (`page_words`): they replace a choice only when theirs
+/// the rendered page (`rendered`): they replace a choice only when theirs
 /// is at least twice as long, so on the other pages they cost a fifth of
 /// the time and change little (see README, "HTML pages").
-pub(super) fn extract_main(page: Html, html: &str, page_words: usize, fallback: bool) -> Option<String> {
+pub(super) fn extract_main(page: Html, html: &str, rendered: &str, fallback: bool) -> Option<String> {
     let own = extract_with(page, false);
-    if !fallback || own.as_ref().is_some_and(|t| t.split_whitespace().count() * 2 >= page_words) {
+    let words = |t: &str| t.split_whitespace().count();
+    if !fallback || own.as_deref().is_some_and(|t| words(t) * 2 >= words(rendered)) {
         return own;
     }
     extract_with(Html::parse_document(html), true).or(own)

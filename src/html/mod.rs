@@ -20,6 +20,7 @@ use scraper::Html;
 
 pub use extract::MainChoice;
 pub use memo::PageMemo;
+pub use prefilter::Prefilter;
 pub use render::Region;
 
 use crate::engine::Claims;
@@ -106,8 +107,8 @@ fn render_page(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
         .iter()
         .enumerate()
         .filter_map(|(i, r)| match &r.kind {
-            Kind::Selector { selector, source } if active(i) => {
-                Some((i, selector.as_ref(), prefilter::Prefilter::new(source)))
+            Kind::Selector { selector, prefilter, .. } if active(i) => {
+                Some((i, selector.as_ref(), prefilter))
             }
             _ => None,
         })
@@ -134,7 +135,7 @@ fn render_page(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
     let chosen = main_rule.and_then(|(_, fallback)| {
         let fallback = fallback && !weights.too_deep();
         // The extractor takes the page as parsed here: one parse, not two.
-        let extracted = extract::extract_main(doc, html, text.split_whitespace().count(), fallback)?;
+        let extracted = extract::extract_main(doc, html, &text, fallback)?;
         Some(extract::main_lines(&text, &lines, &extracted, r.title_range.as_ref()))
     });
     let extracted = chosen.is_some();

@@ -21,17 +21,18 @@ struct Need {
 }
 
 /// The needs of a selector list: an element may match only if it meets one
-/// of them. `None`: no prefilter, every element is tried.
+/// of them. `None`: no prefilter, every element is tried. Read once, when
+/// a `selector` rule is loaded.
 #[derive(Debug, Clone)]
-pub(super) struct Prefilter(Option<Vec<Need>>);
+pub struct Prefilter(Option<Vec<Need>>);
 
 impl Prefilter {
-    pub(super) fn new(source: &str) -> Prefilter {
+    pub(crate) fn new(source: &str) -> Prefilter {
         Prefilter(parse(source))
     }
 
     /// False only when the selector list cannot match `el`.
-    pub(super) fn may_match(&self, el: &ElementRef) -> bool {
+    pub(crate) fn may_match(&self, el: &ElementRef) -> bool {
         let Some(needs) = &self.0 else { return true };
         let e = el.value();
         needs.iter().any(|n| {
@@ -180,7 +181,7 @@ mod tests {
             .rules()
             .iter()
             .filter_map(|r| match &r.kind {
-                crate::rules::Kind::Selector { selector, source } => Some((selector, Prefilter::new(source))),
+                crate::rules::Kind::Selector { selector, prefilter, .. } => Some((selector, prefilter)),
                 _ => None,
             })
             .collect();

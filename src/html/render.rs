@@ -176,7 +176,7 @@ impl Out {
 
 /// A selector rule that applies to the page: its index, selector, and the
 /// cheap test that rules most elements out first.
-pub(super) type SelectorRule<'r> = (usize, &'r scraper::Selector, Prefilter);
+pub(super) type SelectorRule<'r> = (usize, &'r scraper::Selector, &'r Prefilter);
 
 pub(super) struct Renderer<'r> {
     pub(super) out: Out,

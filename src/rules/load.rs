@@ -418,7 +418,11 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
             need_pattern(raw.pattern, &mut problems).map(|pattern| Kind::Run { pattern, min_lines })
         }
         RawKind::Selector => match raw.selector {
-            Some(css) => Some(Kind::Selector { selector: Box::new(css.1), source: css.0 }),
+            Some(css) => Some(Kind::Selector {
+                selector: Box::new(css.1),
+                prefilter: crate::html::Prefilter::new(&css.0),
+                source: css.0,
+            }),
             None => {
                 problems.push((Some("match"), "a `selector` rule needs `selector`: a CSS selector".into()));
                 None

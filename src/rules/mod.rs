@@ -131,7 +131,8 @@ pub enum Kind {
     /// A text normalisation step over what the other rules keep.
     Normalize { step: Step, min_chars: usize },
     /// In HTML, the elements matching a CSS selector.
-    Selector { selector: Box<scraper::Selector>, source: String },
+    /// `prefilter` rules out elements the selector cannot match, cheaply.
+    Selector { selector: Box<scraper::Selector>, source: String, prefilter: crate::html::Prefilter },
     /// In HTML, everything outside the main text the extractor chooses;
     /// `fallback` lets it try its readability and baseline fallbacks when
     /// its own choice holds less than half the page's words.
@@ -381,9 +382,8 @@ impl RuleSet {
     pub(crate) fn triggered_extending(&self, line: &str, out: &mut Vec<usize>) {
         self.extending
             .get_or_init(|| {
-                let extending = self.rules.iter().enumerate().filter_map(|(i, r)| match &r.kind {
-                    Kind::Block { start, .. } => Some((i, start)),
-                    Kind::Run { pattern, .. } => Some((i, pattern)),
+                let extending = self.rules.iter().enumerate().filter_map(|(i, r)| match r.kind {
+                    Kind::Block { .. } | Kind::Run { .. } => Some((i, r.kind.trigger()?)),
                     _ => None,
                 });
                 Triggers::new(extending).expect("a subset of a set that compiled compiles")
