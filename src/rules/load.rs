@@ -1178,26 +1178,9 @@ mod tests {
 
     #[test]
     fn built_in_patterns_use_ascii_word_boundaries() {
-        // One Unicode `\b` in a trigger set keeps the lazy DFA off it and
-        // took start-up memory from 60 MB to 450 MB.
-        fn unicode_boundary(h: &regex_syntax::hir::Hir) -> bool {
-            use regex_syntax::hir::{HirKind, Look};
-            match h.kind() {
-                HirKind::Look(l) => matches!(
-                    l,
-                    Look::WordUnicode
-                        | Look::WordUnicodeNegate
-                        | Look::WordStartUnicode
-                        | Look::WordEndUnicode
-                        | Look::WordStartHalfUnicode
-                        | Look::WordEndHalfUnicode
-                ),
-                HirKind::Repetition(r) => unicode_boundary(&r.sub),
-                HirKind::Capture(c) => unicode_boundary(&c.sub),
-                HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(unicode_boundary),
-                _ => false,
-            }
-        }
+        // A pattern with a Unicode `\b` sends every non-ASCII line to the
+        // PikeVM (its own trigger set keeps the others out of it).
+        use crate::rules::triggers::unicode_word_boundary as unicode_boundary;
         let parse = |p: &str| regex_syntax::Parser::new().parse(p).unwrap();
         assert!(unicode_boundary(&parse(r"(?i)x|\bsee\b")) && !unicode_boundary(&parse(r"(?-u:\b)see")));
         let sets = embedded::SETS.iter().flat_map(|(_, files)| files.iter());
