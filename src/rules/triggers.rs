@@ -35,12 +35,12 @@ use regex_syntax::hir::{Class, Hir, HirKind, Look};
 use super::Pattern;
 
 /// The sets plus the rule index of each of their patterns.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Triggers {
     parts: [Part; 4],
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Part {
     engine: Option<Engine>,
     rules: Vec<usize>,
@@ -54,7 +54,13 @@ struct Engine {
     caches: Pool<Option<Caches>, fn() -> Option<Caches>>,
 }
 
-type Caches = (Option<dfa::Cache>, pikevm::Cache);
+/// A thread's search state for one set, the set of patterns found kept
+/// with it so that a line that triggers allocates nothing.
+struct Caches {
+    dfa: Option<dfa::Cache>,
+    vm: pikevm::Cache,
+    found: PatternSet,
+}
 
 impl Triggers {
     /// `patterns` pairs each rule index with its trigger regex.
@@ -127,25 +133,22 @@ impl Part {
         let anchored = if self.anchored { Anchored::Yes } else { Anchored::No };
         let input = Input::new(line).anchored(anchored);
         let mut caches = engine.caches.get();
-        let (dfa_cache, vm_cache) = caches.get_or_insert_with(|| engine.new_caches());
-        let patterns = engine.vm.get_nfa().pattern_len();
-        let mut set = PatternSet::new(0);
+        let Caches { dfa: dfa_cache, vm: vm_cache, found } =
+            caches.get_or_insert_with(|| engine.new_caches());
+        found.clear();
         let dfa_answered = match (&engine.dfa, dfa_cache) {
             (Some(dfa), Some(cache)) => match dfa.try_search_fwd(cache, &input.clone().earliest(true)) {
                 Ok(None) => return,
-                Ok(Some(_)) => {
-                    set = PatternSet::new(patterns);
-                    dfa.try_which_overlapping_matches(cache, &input, &mut set).is_ok()
-                }
+                Ok(Some(_)) => dfa.try_which_overlapping_matches(cache, &input, found).is_ok(),
                 Err(_) => false,
             },
             _ => false,
         };
         if !dfa_answered {
-            set = PatternSet::new(patterns);
-            engine.vm.which_overlapping_matches(vm_cache, &input, &mut set);
+            found.clear();
+            engine.vm.which_overlapping_matches(vm_cache, &input, found);
         }
-        out.extend(set.iter().map(|p| self.rules[p.as_usize()]));
+        out.extend(found.iter().map(|p| self.rules[p.as_usize()]));
     }
 }
 
@@ -167,13 +170,11 @@ impl Engine {
     }
 
     fn new_caches(&self) -> Caches {
-        (self.dfa.as_ref().map(DFA::create_cache), self.vm.create_cache())
-    }
-}
-
-impl Clone for Engine {
-    fn clone(&self) -> Engine {
-        Engine::new(self.dfa.clone(), self.vm.clone())
+        Caches {
+            dfa: self.dfa.as_ref().map(DFA::create_cache),
+            vm: self.vm.create_cache(),
+            found: PatternSet::new(self.vm.get_nfa().pattern_len()),
+        }
     }
 }
 
@@ -186,8 +187,7 @@ impl std::fmt::Debug for Engine {
 /// Whether `hir` holds a Unicode word boundary, which the lazy DFA gives
 /// up on next to a non-ASCII byte.
 pub(crate) fn unicode_word_boundary(hir: &Hir) -> bool {
-    let looks = hir.properties().look_set();
-    looks.contains_word_unicode()
+    hir.properties().look_set().contains_word_unicode()
 }
 
 /// Whether every match of `hir` must start at the start of the text.
