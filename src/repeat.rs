@@ -286,7 +286,7 @@ pub fn story_like(line: &str) -> bool {
     // Twelve words ending as a sentence, or six with a quotation mark;
     // the quote search, the dearest test, runs last.
     let end = line.trim_end();
-    let words = line.split_whitespace().take(12).count();
+    let words = crate::text::words_up_to(line, 12);
     if words >= 12 && end.ends_with(['.', '!', '?', '”', '"']) {
         return true;
     }

@@ -115,7 +115,7 @@ pub(super) fn guards_ok(rule: &Rule, line: &str) -> bool {
     if rule.min_words.is_some() || rule.max_words.is_some() {
         // Counting stops where both bounds are settled.
         let enough = rule.max_words.map_or(0, |m| m + 1).max(rule.min_words.unwrap_or(0));
-        let n = line.split_whitespace().take(enough).count();
+        let n = crate::text::words_up_to(line, enough);
         if rule.min_words.is_some_and(|m| n < m) || rule.max_words.is_some_and(|m| n > m) {
             return false;
         }
