@@ -60,6 +60,10 @@ pub fn run(args: CleanArgs) -> Result<Outcome> {
         // Quiet or not: stale files beside fresh outputs mislead whoever reads OUT.
         eprintln!("descrape: warning: {}", left_behind_notice(left, out));
     }
+    // The process ends next: freeing the automata's state caches and the
+    // line counts one allocation at a time would be time for nothing.
+    std::mem::forget(rules);
+    std::mem::forget(counts);
     let f = &summary.files;
     if f.read + f.skipped + f.failed == 0 && !summary.interrupted {
         // Quiet or not: an empty run is more often a wrong path than meant.
