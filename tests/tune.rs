@@ -24,6 +24,26 @@ fn check_accepts_the_default_rules() {
 }
 
 #[test]
+fn check_warns_of_patterns_that_slow_the_trigger_sets() {
+    let (code, out, err) = run(&["check", "--rules", &fixture("slow.yaml")]);
+    assert_eq!(code, 0);
+    assert!(out.ends_with("rules in 12 files: ok\n"), "{out}");
+    let warnings: Vec<&str> = err.lines().collect();
+    assert_eq!(warnings.len(), 2, "{err}");
+    assert!(warnings[0].starts_with("descrape: warning: <repo>/tests/fixtures/tuning/slow.yaml:2: rule `slow.mid-word`: its pattern is not anchored and 2 branches can begin inside a word"), "{err}");
+    assert!(warnings[1].starts_with("descrape: warning: <repo>/tests/fixtures/tuning/slow.yaml:7: rule `slow.unicode-boundary`: its pattern has a Unicode `\\b`"), "{err}");
+    let (code, json, _) = run(&["check", "--json", "--rules", &fixture("slow.yaml")]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rules: Vec<&str> =
+        v["warnings"].as_array().unwrap().iter().map(|w| w["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["slow.mid-word", "slow.unicode-boundary"]);
+    // The built-in rules have none.
+    let (_, _, err) = run(&["check"]);
+    assert_eq!(err, "");
+}
+
+#[test]
 fn check_reports_every_error_with_its_place() {
     let (code, out, err) = run(&["check", "--rules", &fixture("broken.yaml")]);
     assert_eq!((code, out.as_str()), (2, ""));

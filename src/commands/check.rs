@@ -25,6 +25,18 @@ pub struct CheckReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<usize>,
     pub errors: Vec<CheckError>,
+    /// Valid rules whose patterns slow the trigger sets (`RuleSet::lints`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<CheckWarning>,
+}
+
+/// A note on a valid rule, at the line where the rule starts.
+#[derive(Debug, Serialize)]
+pub struct CheckWarning {
+    pub file: String,
+    pub line: usize,
+    pub rule: String,
+    pub message: String,
 }
 
 /// One diagnostic, at its place in a rules file.
@@ -59,7 +71,23 @@ pub fn run(args: CheckArgs, out: &mut impl Write) -> Result<Outcome> {
     let report = match super::load_rules(&args.selected()) {
         Ok(rules) => {
             let files: BTreeSet<&str> = rules.rules().iter().map(|r| r.origin.file.as_str()).collect();
-            CheckReport { ok: true, rules: Some(rules.len()), files: Some(files.len()), errors: Vec::new() }
+            let warnings = rules
+                .lints()
+                .into_iter()
+                .map(|l| CheckWarning {
+                    file: l.origin.file,
+                    line: l.origin.line,
+                    rule: l.rule,
+                    message: l.message,
+                })
+                .collect();
+            CheckReport {
+                ok: true,
+                rules: Some(rules.len()),
+                files: Some(files.len()),
+                errors: Vec::new(),
+                warnings,
+            }
         }
         Err(RulesError { diagnostics }) => CheckReport {
             ok: false,
@@ -76,8 +104,15 @@ pub fn run(args: CheckArgs, out: &mut impl Write) -> Result<Outcome> {
                     shown: d.render_with_source(),
                 })
                 .collect(),
+            warnings: Vec::new(),
         },
     };
+    if !json {
+        // Beside the verdict, not in it: the rules are valid.
+        for w in &report.warnings {
+            eprintln!("descrape: warning: {}:{}: rule `{}`: {}", w.file, w.line, w.rule, w.message);
+        }
+    }
     if json || report.ok {
         print(&report, json, out)?;
     } else {

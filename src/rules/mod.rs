@@ -394,6 +394,46 @@ impl RuleSet {
     pub(crate) fn any_scope(&self) -> bool {
         self.any_scope
     }
+
+    /// Patterns that are valid but slow the trigger sets, one note per
+    /// rule and cause (`check` shows them as warnings).
+    pub fn lints(&self) -> Vec<Lint> {
+        let mut out = Vec::new();
+        for rule in &self.rules {
+            let Some(pattern) = rule.kind.trigger() else { continue };
+            let mut note = |message: String| {
+                out.push(Lint { rule: rule.id.clone(), origin: rule.origin.clone(), message })
+            };
+            if triggers::unicode_word_boundary(pattern.hir()) {
+                note(
+                    "its pattern has a Unicode `\\b`, on which the trigger sets' fast engine gives up at \
+                     a line's first non-ASCII byte; `(?-u:\\b)` is the ASCII boundary"
+                        .to_string(),
+                );
+            }
+            let starts = triggers::mid_word_starts(pattern.hir()).len();
+            if starts > 0 {
+                note(format!(
+                    "its pattern is not anchored and {} can begin inside a word (after a letter), where \
+                     {} half-matched in every word holding its first letters: begin {} at a word \
+                     boundary, `(?-u:\\b)`",
+                    if starts == 1 { "a branch".to_string() } else { format!("{starts} branches") },
+                    if starts == 1 { "it is" } else { "each is" },
+                    if starts == 1 { "it" } else { "them" },
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// A note on a valid rule (see [`RuleSet::lints`]).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Lint {
+    pub rule: String,
+    #[serde(skip)]
+    pub origin: Origin,
+    pub message: String,
 }
 
 /// Why the trigger sets could not be built, with the rule to blame when
