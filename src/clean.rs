@@ -59,7 +59,7 @@ pub struct CleanOptions {
     pub progress: bool,
     /// The inputs' walk, when the caller already made it (for a counting
     /// pass): the run then cleans exactly the files that were counted.
-    pub walked: Option<Vec<walk::Found>>,
+    pub walked: Option<std::sync::Arc<[walk::Found]>>,
     /// When the run began, if before [`run`] (a counting pass): the
     /// summary's time and rates are the whole run's.
     pub started: Option<Instant>,
@@ -375,11 +375,11 @@ fn check_side_files(opts: &CleanOptions, out: Option<&Path>) -> Result<()> {
 /// Refuse overlapping paths before anything is read (the walk reads only
 /// directory listings): for callers that read inputs before [`run`].
 /// Returns the walk (none for standard input), for `walked`.
-pub fn check_paths(opts: &CleanOptions) -> Result<Option<Vec<walk::Found>>> {
+pub fn check_paths(opts: &CleanOptions) -> Result<Option<std::sync::Arc<[walk::Found]>>> {
     let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
     let found = match opts.reading.is_stdin() {
         true => None,
-        false => Some(walk::discover(&opts.reading.paths, out_path.as_deref())?),
+        false => Some(walk::discover(&opts.reading.paths, out_path.as_deref())?.into()),
     };
     check_side_files(opts, out_path.as_deref())?;
     Ok(found)

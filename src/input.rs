@@ -7,6 +7,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Result};
 
@@ -51,8 +52,8 @@ impl Reading {
     }
 
     /// The documents to read, from a walk already made.
-    pub fn resolve(&self, found: Vec<Found>) -> Result<Inputs> {
-        Inputs::resolve(found, self.is_stdin(), self.format, self.fields.clone(), self.input_type)
+    pub fn resolve(&self, found: impl Into<Arc<[Found]>>) -> Result<Inputs> {
+        Inputs::resolve(found.into(), self.is_stdin(), self.format, self.fields.clone(), self.input_type)
     }
 }
 
@@ -60,7 +61,9 @@ impl Reading {
 #[derive(Debug)]
 pub struct Inputs {
     /// Files found by the walk; ignored when reading standard input.
-    pub found: Vec<Found>,
+    /// Shared, so the counting pass and the run read one list: each takes
+    /// copies of a chunk at a time.
+    pub found: Arc<[Found]>,
     pub stdin: bool,
     /// The bytes of standard input already read to tell its format.
     pub stdin_head: Vec<u8>,
@@ -73,7 +76,7 @@ impl Inputs {
     /// Inputs in `format`, or in the format their names (or the first line
     /// of standard input) show when it is `None`.
     pub fn resolve(
-        found: Vec<Found>,
+        found: Arc<[Found]>,
         stdin: bool,
         format: Option<Format>,
         fields: Fields,

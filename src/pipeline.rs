@@ -17,7 +17,7 @@ use std::cell::{Cell, RefCell};
 use std::io::{BufRead, IsTerminal, Read};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -130,7 +130,7 @@ where
         (false, Format::Text) => run_files(&pool, cleaner, found, input_type, &bar, &map, &mut sink),
         (false, Format::Jsonl) => {
             let mut result = Ok(());
-            for f in found {
+            for f in found.iter().cloned() {
                 result = match f {
                     Found::File(s) => match jsonl::open(&s.path) {
                         Ok(reader) => {
@@ -186,7 +186,7 @@ where
     let pages = input_type == InputType::Html;
     // Shards in flight at once: a few per thread, so a long one does not idle the rest.
     let per_round = pool.current_num_threads() * 2;
-    let mut iter = found.into_iter();
+    let mut iter = found.iter().cloned();
     let result = loop {
         let round: Vec<Found> = iter.by_ref().take(per_round).collect();
         if round.is_empty() || interrupt::requested() {
@@ -235,7 +235,7 @@ where
 fn run_files<T, M, S>(
     pool: &rayon::ThreadPool,
     cleaner: Cleaner,
-    found: Vec<Found>,
+    found: Arc<[Found]>,
     input_type: InputType,
     bar: &Progress,
     map: &M,
@@ -248,7 +248,7 @@ where
 {
     let total_files = found.len();
     let done = AtomicUsize::new(0);
-    let mut iter = found.into_iter();
+    let mut iter = found.iter().cloned();
     loop {
         let chunk: Vec<Found> = iter.by_ref().take(CHUNK).collect();
         if chunk.is_empty() || interrupt::requested() {

@@ -82,7 +82,7 @@ pub fn prepare_counts(
     rules: &RuleSet,
     args: &CountArgs,
     reading: &Reading,
-    walked: Option<Vec<crate::walk::Found>>,
+    walked: Option<std::sync::Arc<[crate::walk::Found]>>,
     quiet: bool,
 ) -> Result<Option<Counts>> {
     let (counts, note) = crate::suggest::prepare(
