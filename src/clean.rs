@@ -226,11 +226,12 @@ pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str
     // Files written under OUT: text files named after JSONL records, to
     // refuse a second with the same name, and with `mirror` every file.
     let mut names: HashSet<String> = HashSet::new();
-    // Input paths, so a page's `.txt` output never lands on a text input's.
-    let input_rels: HashSet<String> = inputs
-        .found
+    // Input paths, so a page's `.txt` output never lands on a text input's;
+    // borrowed from the walk, which the run shares.
+    let found = std::sync::Arc::clone(&inputs.found);
+    let input_rels: HashSet<&str> = found
         .iter()
-        .filter_map(|f| if let walk::Found::File(s) = f { Some(s.rel.clone()) } else { None })
+        .filter_map(|f| if let walk::Found::File(s) = f { Some(s.rel.as_str()) } else { None })
         .collect();
 
     let shard_dir = match &target {
@@ -494,7 +495,7 @@ fn finish_item(
     rules: &RuleSet,
     opts: &CleanOptions,
     tree: Option<&Path>,
-    inputs: &HashSet<String>,
+    inputs: &HashSet<&str>,
     item: Item,
 ) -> Done {
     match item {
@@ -540,11 +541,11 @@ fn finish_cleaned(
     rules: &RuleSet,
     opts: &CleanOptions,
     tree: Option<&Path>,
-    inputs: &HashSet<String>,
+    inputs: &HashSet<&str>,
     mut c: Cleaned,
 ) -> Done {
     let size = c.text.len() as u64;
-    if tree.is_some() && c.line.is_none() && c.text_rel() != c.rel && inputs.contains(&c.text_rel()) {
+    if tree.is_some() && c.line.is_none() && c.text_rel() != c.rel && inputs.contains(c.text_rel().as_str()) {
         let error =
             format!("the page's output `{}` is also the output of the input of that name", c.text_rel());
         return failed(c.rel, error, size);
