@@ -1,8 +1,9 @@
 //! `descrape check`: load the rules and say whether they are valid, with
-//! every diagnostic at its FILE:LINE:COL. Reads no input.
+//! every diagnostic at its FILE:LINE:COL, and warn of valid rules whose
+//! patterns slow every run. Reads no input.
 //!
-//! As text, the verdict goes to stdout and the errors to stderr; with
-//! `--json`, both are one document on stdout.
+//! As text, the verdict goes to stdout and the errors and warnings to
+//! stderr; with `--json`, all are one document on stdout.
 
 use std::collections::BTreeSet;
 use std::io::Write;
