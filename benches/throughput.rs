@@ -123,19 +123,13 @@ fn time(cmd: &mut Command) -> Duration {
 /// text), sorted by path; returns the number of records.
 fn write_jsonl(corpus: &Path, dest: &Path) -> usize {
     use std::io::Write;
-    let mut paths = Vec::new();
-    let mut dirs = vec![corpus.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                dirs.push(p);
-            } else {
-                paths.push(p);
-            }
-        }
-    }
-    paths.sort();
+    let paths: Vec<PathBuf> = walkdir::WalkDir::new(corpus)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
+        .collect();
     let mut w = std::io::BufWriter::new(std::fs::File::create(dest).unwrap());
     for p in &paths {
         let text = String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned();

@@ -428,10 +428,9 @@ impl RuleSet {
 }
 
 /// A note on a valid rule (see [`RuleSet::lints`]).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct Lint {
     pub rule: String,
-    #[serde(skip)]
     pub origin: Origin,
     pub message: String,
 }
