@@ -23,7 +23,7 @@ use crate::changelog::{self, Record};
 use crate::document::{Cleaned, Format, Item};
 use crate::engine::Cleaner;
 use crate::format;
-use crate::input::Reading;
+use crate::input::{Inputs, Reading};
 use crate::interrupt;
 use crate::jsonl::{self, Compression, Sink};
 use crate::output::{self, AtomicWriter};
@@ -57,9 +57,10 @@ pub struct CleanOptions {
     pub report: Option<PathBuf>,
     /// Show a progress bar.
     pub progress: bool,
-    /// The inputs' walk, when the caller already made it (for a counting
-    /// pass): the run then cleans exactly the files that were counted.
-    pub walked: Option<std::sync::Arc<[walk::Found]>>,
+    /// The inputs, when the caller already checked them (for a counting
+    /// pass). The run walks their directories again: files that came or
+    /// went between the passes are cleaned, or not, as the run finds them.
+    pub walked: Option<Inputs>,
     /// When the run began, if before [`run`] (a counting pass): the
     /// summary's time and rates are the whole run's.
     pub started: Option<Instant>,
@@ -166,7 +167,7 @@ pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str
     // Before anything is created: a new OUT holds nothing left from before.
     let out_existed = out_path.as_deref().is_some_and(Path::is_dir);
     let inputs = match opts.walked.take() {
-        Some(found) => opts.reading.resolve(found)?,
+        Some(inputs) => inputs,
         None => opts.reading.inputs(out_path.as_deref())?,
     };
     let shards = writes_shards(&opts, stdin, inputs.format);
@@ -189,7 +190,7 @@ pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str
     }
     check_side_files(opts, out_path.as_deref())?;
     if let (true, Some(c)) = (shards, opts.compression) {
-        refuse_shard_collisions(&inputs.found, c)?;
+        refuse_shard_collisions(&inputs.walk, c)?;
     }
     let mut target = match (shards, &out_path) {
         (true, Some(dir)) => {
@@ -225,20 +226,14 @@ pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str
     let mirror = out_existed && tree.is_some() && opts.reading.paths.iter().all(|p| p.is_dir());
     // Files written under OUT: text files named after JSONL records, to
     // refuse a second with the same name, and with `mirror` every file.
+    // The only record a tree run keeps per file, and only when OUT existed.
     let mut names: HashSet<String> = HashSet::new();
-    // Input paths, so a page's `.txt` output never lands on a text input's;
-    // borrowed from the walk, which the run shares.
-    let found = std::sync::Arc::clone(&inputs.found);
-    let input_rels: HashSet<&str> = found
-        .iter()
-        .filter_map(|f| if let walk::Found::File(s) = f { Some(s.rel.as_str()) } else { None })
-        .collect();
 
     let shard_dir = match &target {
         Target::Shards(dir) => Some(dir.clone()),
         _ => None,
     };
-    let map = |item| finish_item(rules, opts, tree.as_deref(), &input_rels, item);
+    let map = |item| finish_item(rules, opts, tree.as_deref(), item);
     let sink = |mut done: Done, bar: &Progress| {
         if let (true, Some(rel)) = (mirror, done.written.take()) {
             names.insert(rel);
@@ -346,12 +341,12 @@ fn left_behind(dir: &Path, written: &HashSet<String>, side: &[&Path]) -> Result<
 /// Two input shards whose output names are the same once recompressed
 /// (`a.jsonl` and `a.jsonl.gz` with `--compression none`) are refused
 /// before anything is written.
-fn refuse_shard_collisions(found: &[walk::Found], to: Compression) -> Result<()> {
-    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
-    for f in found {
+fn refuse_shard_collisions(walk: &walk::Walk, to: Compression) -> Result<()> {
+    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for f in walk {
         if let walk::Found::File(s) = f {
             let name = jsonl::recompressed_name(&s.rel, to);
-            if let Some(other) = seen.insert(name.clone(), &s.rel) {
+            if let Some(other) = seen.insert(name.clone(), s.rel.clone()) {
                 bail!("shards `{other}` and `{}` would both be written as `{name}`", s.rel);
             }
         }
@@ -373,17 +368,17 @@ fn check_side_files(opts: &CleanOptions, out: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-/// Refuse overlapping paths before anything is read (the walk reads only
-/// directory listings): for callers that read inputs before [`run`].
-/// Returns the walk (none for standard input), for `walked`.
-pub fn check_paths(opts: &CleanOptions) -> Result<Option<std::sync::Arc<[walk::Found]>>> {
+/// Refuse overlapping paths before anything is read (telling the format
+/// reads only directory listings): for callers that read inputs before
+/// [`run`]. Returns the inputs (none for standard input), for `walked`.
+pub fn check_paths(opts: &CleanOptions) -> Result<Option<Inputs>> {
     let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
-    let found = match opts.reading.is_stdin() {
+    let inputs = match opts.reading.is_stdin() {
         true => None,
-        false => Some(walk::discover(&opts.reading.paths, out_path.as_deref())?.into()),
+        false => Some(opts.reading.inputs(out_path.as_deref())?),
     };
     check_side_files(opts, out_path.as_deref())?;
-    Ok(found)
+    Ok(inputs)
 }
 
 enum WriteError {
@@ -432,8 +427,7 @@ fn write_shard(opts: &CleanOptions, dir: &Path, s: &walk::SourceFile, feed: Feed
         None => s.rel.clone(),
     };
     let path = dir.join(&name);
-    let fail =
-        |e: String| vec![failed(s.rel.clone(), format!("cannot write `{}`: {e}", path.display()), s.size)];
+    let fail = |e: String| vec![failed(s.rel.clone(), format!("cannot write `{}`: {e}", path.display()), 0)];
     let mut out = match Sink::create(&path) {
         Ok(out) => out,
         Err(e) => return fail(e.to_string()),
@@ -491,15 +485,9 @@ fn annotation(rules: &RuleSet, c: &Cleaned) -> Value {
 }
 
 /// Clean one item's output and turn it into log records; runs on a worker.
-fn finish_item(
-    rules: &RuleSet,
-    opts: &CleanOptions,
-    tree: Option<&Path>,
-    inputs: &HashSet<&str>,
-    item: Item,
-) -> Done {
+fn finish_item(rules: &RuleSet, opts: &CleanOptions, tree: Option<&Path>, item: Item) -> Done {
     match item {
-        Item::Cleaned(c) => finish_cleaned(rules, opts, tree, inputs, c),
+        Item::Cleaned(c) => finish_cleaned(rules, opts, tree, c),
         Item::Skipped { rel, reason } => Done {
             records: vec![Record::Skipped { file: rel, reason }],
             size: 0,
@@ -537,15 +525,9 @@ fn failed(file: String, error: String, size: u64) -> Done {
     }
 }
 
-fn finish_cleaned(
-    rules: &RuleSet,
-    opts: &CleanOptions,
-    tree: Option<&Path>,
-    inputs: &HashSet<&str>,
-    mut c: Cleaned,
-) -> Done {
+fn finish_cleaned(rules: &RuleSet, opts: &CleanOptions, tree: Option<&Path>, mut c: Cleaned) -> Done {
     let size = c.text.len() as u64;
-    if tree.is_some() && c.line.is_none() && c.text_rel() != c.rel && inputs.contains(c.text_rel().as_str()) {
+    if tree.is_some() && c.line.is_none() && c.html.as_ref().is_some_and(|p| p.output_taken) {
         let error =
             format!("the page's output `{}` is also the output of the input of that name", c.text_rel());
         return failed(c.rel, error, size);

@@ -11,26 +11,34 @@ use std::path::Path;
 use anyhow::{bail, Result};
 
 use crate::document::Format;
-use crate::walk::Found;
+use crate::walk::{Found, Walk};
 
 /// Whether a file name says JSON Lines.
 pub fn is_jsonl_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    let (base, compressed) = match [".gz", ".zst", ".zstd"].iter().find_map(|c| name.strip_suffix(c)) {
-        Some(base) => (base, true),
-        None => (name.as_str(), false),
+    // Asked of every file a walk finds: no lower-cased copy.
+    let ends = |s: &str, suffix: &str| {
+        s.len() >= suffix.len()
+            && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
     };
-    base.ends_with(".jsonl") || base.ends_with(".ndjson") || (compressed && base.ends_with(".json"))
+    let (base, compressed) = match [".gz", ".zst", ".zstd"].iter().find(|c| ends(name, c)) {
+        // The suffix is ASCII, so the cut is at a character boundary.
+        Some(c) => (&name[..name.len() - c.len()], true),
+        None => (name, false),
+    };
+    ends(base, ".jsonl") || ends(base, ".ndjson") || (compressed && ends(base, ".json"))
 }
 
 /// The format of the files a walk found: JSON Lines when every file's name
 /// says so, text when none does; a mix is refused.
-pub fn of_files(found: &[Found]) -> Result<Format> {
+pub fn of_files(walk: &Walk) -> Result<Format> {
     let (mut jsonl, mut text) = (None, None);
-    for f in found {
+    for f in walk {
         if let Found::File(s) = f {
             let slot = if is_jsonl_name(&s.rel) { &mut jsonl } else { &mut text };
-            slot.get_or_insert(s.rel.as_str());
+            slot.get_or_insert(s.rel);
+            if jsonl.is_some() && text.is_some() {
+                break;
+            }
         }
     }
     match (jsonl, text) {

@@ -7,7 +7,6 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{bail, Result};
 
@@ -19,7 +18,7 @@ use crate::jsonl::{self, Fields};
 use crate::repeat;
 use crate::rules::DocPath;
 use crate::text::Edit;
-use crate::walk::{self, Found};
+use crate::walk::{self, Walk};
 
 /// What a command reads, as the user said it: files and directories, or
 /// `-` for standard input, in a format; every command that reads inputs
@@ -40,30 +39,29 @@ impl Reading {
         self.paths.iter().any(|p| p == Path::new("-"))
     }
 
-    /// The documents to read, found once; `exclude` (an output inside an
-    /// input) is left out of the walk.
+    /// The documents to read, checked; `exclude` (an output) must not be
+    /// an input or lie inside one.
     pub fn inputs(&self, exclude: Option<&Path>) -> Result<Inputs> {
         let stdin = self.is_stdin();
         if stdin && self.paths.len() > 1 {
             bail!("`-` (standard input) cannot be mixed with other inputs");
         }
-        let found = if stdin { Vec::new() } else { walk::discover(&self.paths, exclude)? };
-        self.resolve(found)
+        let walk = if stdin { Walk::default() } else { walk::discover(&self.paths, exclude)? };
+        self.resolve(walk)
     }
 
-    /// The documents to read, from a walk already made.
-    pub fn resolve(&self, found: impl Into<Arc<[Found]>>) -> Result<Inputs> {
-        Inputs::resolve(found.into(), self.is_stdin(), self.format, self.fields.clone(), self.input_type)
+    /// The documents to read, from inputs already checked.
+    pub fn resolve(&self, walk: Walk) -> Result<Inputs> {
+        Inputs::resolve(walk, self.is_stdin(), self.format, self.fields.clone(), self.input_type)
     }
 }
 
 /// What a run reads.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Inputs {
-    /// Files found by the walk; ignored when reading standard input.
-    /// Shared, so the counting pass and the run read one list: each takes
-    /// copies of a chunk at a time.
-    pub found: Arc<[Found]>,
+    /// The files to walk; empty when reading standard input. Each pass
+    /// (the counting pass, the run) walks them again.
+    pub walk: Walk,
     pub stdin: bool,
     /// The bytes of standard input already read to tell its format.
     pub stdin_head: Vec<u8>,
@@ -76,7 +74,7 @@ impl Inputs {
     /// Inputs in `format`, or in the format their names (or the first line
     /// of standard input) show when it is `None`.
     pub fn resolve(
-        found: Arc<[Found]>,
+        walk: Walk,
         stdin: bool,
         format: Option<Format>,
         fields: Fields,
@@ -85,9 +83,9 @@ impl Inputs {
         let (format, stdin_head) = match (format, stdin) {
             (Some(f), _) => (f, Vec::new()),
             (None, true) => crate::format::of_stdin(&mut std::io::stdin().lock())?,
-            (None, false) => (crate::format::of_files(&found)?, Vec::new()),
+            (None, false) => (crate::format::of_files(&walk)?, Vec::new()),
         };
-        Ok(Inputs { found, stdin, stdin_head, format, fields, input_type })
+        Ok(Inputs { walk, stdin, stdin_head, format, fields, input_type })
     }
 }
 
@@ -118,6 +116,7 @@ fn test_panic(_: &str) {}
 
 /// Render a page and clean its text; `path` is what scope globs see.
 fn clean_page(cleaner: Cleaner, page: &str, path: Option<&str>) -> (String, Vec<Edit>, Page) {
+    // Set by `clean_file`, which knows where the page lies.
     let at = path.map_or(DocPath::Unknown, DocPath::Known);
     let memo = match (cleaner.pages, cleaner.counts) {
         (Some(pages), _) => html::Memo::Store(pages),
@@ -134,6 +133,7 @@ fn clean_page(cleaner: Cleaner, page: &str, path: Option<&str>) -> (String, Vec<
             main: rendered.main,
             main_rule: rendered.main_rule,
             source: page.to_string(),
+            output_taken: false,
         },
     )
 }
@@ -178,22 +178,48 @@ pub fn clean_bytes(cleaner: Cleaner, bytes: Vec<u8>, rel: String, is_page: bool)
     }
 }
 
-/// Read and clean one file; `size` is its size when the walk saw it.
-pub fn clean_file(cleaner: Cleaner, path: PathBuf, rel: String, size: u64, input_type: InputType) -> Item {
-    match read_sized(&path, size) {
+/// Read and clean one file; also returns the number of bytes read.
+pub fn clean_file(cleaner: Cleaner, path: PathBuf, rel: String, input_type: InputType) -> (Item, u64) {
+    match read_whole(&path) {
         Ok(bytes) => {
+            let size = bytes.len() as u64;
             let page = is_html(input_type, &path, &bytes);
-            clean_bytes(cleaner, bytes, rel, page)
+            let mut item = clean_bytes(cleaner, bytes, rel, page);
+            if let Item::Cleaned(Cleaned { rel, html: Some(page), .. }) = &mut item {
+                page.output_taken = !rel.ends_with(".txt") && text_output_taken(&path);
+            }
+            (item, size)
         }
-        Err(e) => Item::Failed { error: format!("cannot read `{}`: {e}", path.display()), rel },
+        Err(e) => (Item::Failed { error: format!("cannot read `{}`: {e}", path.display()), rel }, 0),
     }
 }
 
-/// The file's bytes, read into a buffer of the size the walk saw (one
-/// more byte finds the end): `std::fs::read` asks the file's size again,
-/// a system call per file that the walk already made.
-fn read_sized(path: &Path, size: u64) -> std::io::Result<Vec<u8>> {
+/// Whether a file the walk would find lies beside the page at `path`
+/// under the page's text output name (`a.html.txt` beside `a.html`).
+/// The walk shows a name that is not UTF-8 lossily, so such a page is
+/// matched against its directory's names as the walk shows them.
+fn text_output_taken(path: &Path) -> bool {
+    let regular = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file());
+    let Some(name) = path.file_name() else { return false };
+    if name.to_str().is_some() {
+        let mut twin = path.as_os_str().to_owned();
+        twin.push(".txt");
+        return regular(Path::new(&twin));
+    }
+    let want = format!("{}.txt", name.to_string_lossy());
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy() == want.as_str() && regular(&e.path()))
+}
+
+/// The file's bytes, read into a buffer of its size (one more byte finds
+/// the end; a file that grows while read is read whole).
+fn read_whole(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
     // A size no allocation can hold is an error for this file, not an abort.
     let want = usize::try_from(size).unwrap_or(usize::MAX).saturating_add(1);
     let mut buf = Vec::new();
@@ -208,7 +234,7 @@ fn read_sized(path: &Path, size: u64) -> std::io::Result<Vec<u8>> {
             Err(e) => return Err(e),
         }
         if len == buf.len() {
-            // The file grew since the walk.
+            // The file grew since its size was asked.
             buf.resize(len * 2, 0);
         }
     }
@@ -267,17 +293,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_file_is_read_whole_whatever_size_the_walk_saw() {
+    fn a_file_is_read_whole() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.txt");
         let text = "line one\nline two\n".repeat(100);
         std::fs::write(&path, &text).unwrap();
-        // Exact, grown since the walk (a smaller size seen), shrunk (a larger one), empty.
-        for seen in [text.len() as u64, 0, 3, text.len() as u64 * 4] {
-            assert_eq!(read_sized(&path, seen).unwrap(), text.as_bytes(), "size seen {seen}");
-        }
+        assert_eq!(read_whole(&path).unwrap(), text.as_bytes());
         std::fs::write(&path, "").unwrap();
-        assert!(read_sized(&path, 0).unwrap().is_empty());
-        assert!(read_sized(&dir.path().join("missing"), 0).is_err());
+        assert!(read_whole(&path).unwrap().is_empty());
+        assert!(read_whole(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn a_page_output_is_taken_by_a_regular_file_of_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("a.html");
+        std::fs::write(&page, "<p>x</p>").unwrap();
+        assert!(!text_output_taken(&page));
+        std::fs::write(dir.path().join("a.txt"), "x").unwrap();
+        assert!(!text_output_taken(&page), "a.txt is not a.html's output");
+        std::fs::create_dir(dir.path().join("a.html.txt")).unwrap();
+        assert!(!text_output_taken(&page), "a directory is not an input file");
+        std::fs::remove_dir(dir.path().join("a.html.txt")).unwrap();
+        std::fs::write(dir.path().join("a.html.txt"), "x").unwrap();
+        assert!(text_output_taken(&page));
     }
 }

@@ -263,7 +263,7 @@ impl Gold {
         let mut records = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut at: Vec<String> = Vec::new();
-        for found in walk::discover(&[path.to_path_buf()], None)? {
+        for found in &walk::discover(&[path.to_path_buf()], None)? {
             let file = match found {
                 walk::Found::File(f) if !dir || crate::format::is_jsonl_name(&f.rel) => f,
                 walk::Found::Failed { error, .. } => bail!("cannot read the gold: {error}"),

@@ -17,7 +17,7 @@ use std::cell::{Cell, RefCell};
 use std::io::{BufRead, IsTerminal, Read};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Once};
+use std::sync::Once;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -28,7 +28,7 @@ use crate::engine::Cleaner;
 use crate::input::{self, Inputs};
 use crate::interrupt;
 use crate::jsonl::{self, Fields};
-use crate::walk::{Found, SourceFile};
+use crate::walk::{Found, SourceFile, Walk};
 
 /// Files handed to the pool at once: enough to keep every core busy,
 /// few enough that results stay small.
@@ -107,9 +107,8 @@ where
     S: FnMut(T, &Progress) -> Result<()>,
 {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(settings.jobs).build()?;
-    let total_bytes: u64 = inputs.found.iter().map(|f| if let Found::File(s) = f { s.size } else { 0 }).sum();
-    let bar = Progress::new(settings.progress && !inputs.stdin, total_bytes, inputs.found.len());
-    let Inputs { found, stdin, stdin_head, format, fields, input_type } = inputs;
+    let bar = Progress::new(settings.progress && !inputs.stdin, &inputs.walk);
+    let Inputs { walk, stdin, stdin_head, format, fields, input_type } = inputs;
     let pages = input_type == InputType::Html;
     let result = match (stdin, format) {
         (true, Format::Text) => {
@@ -127,10 +126,10 @@ where
             let stdin = std::io::Cursor::new(stdin_head).chain(std::io::stdin().lock());
             run_lines(&pool, cleaner, (&fields, pages), "-", stdin, &bar, &map, &mut sink)
         }
-        (false, Format::Text) => run_files(&pool, cleaner, found, input_type, &bar, &map, &mut sink),
+        (false, Format::Text) => run_files(&pool, cleaner, &walk, input_type, &bar, &map, &mut sink),
         (false, Format::Jsonl) => {
             let mut result = Ok(());
-            for f in found.iter().cloned() {
+            for f in &walk {
                 result = match f {
                     Found::File(s) => match jsonl::open(&s.path) {
                         Ok(reader) => {
@@ -180,13 +179,12 @@ where
     S: FnMut(T, &Progress) -> Result<()>,
 {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(settings.jobs).build()?;
-    let total_bytes: u64 = inputs.found.iter().map(|f| if let Found::File(s) = f { s.size } else { 0 }).sum();
-    let bar = Progress::new(settings.progress, total_bytes, inputs.found.len());
-    let Inputs { found, fields, input_type, .. } = inputs;
+    let bar = Progress::new(settings.progress, &inputs.walk);
+    let Inputs { walk, fields, input_type, .. } = inputs;
     let pages = input_type == InputType::Html;
     // Shards in flight at once: a few per thread, so a long one does not idle the rest.
     let per_round = pool.current_num_threads() * 2;
-    let mut iter = found.iter().cloned();
+    let mut iter = walk.iter();
     let result = loop {
         let round: Vec<Found> = iter.by_ref().take(per_round).collect();
         if round.is_empty() || interrupt::requested() {
@@ -235,7 +233,7 @@ where
 fn run_files<T, M, S>(
     pool: &rayon::ThreadPool,
     cleaner: Cleaner,
-    found: Arc<[Found]>,
+    walk: &Walk,
     input_type: InputType,
     bar: &Progress,
     map: &M,
@@ -246,9 +244,38 @@ where
     M: Fn(Item) -> T + Sync,
     S: FnMut(T, &Progress) -> Result<()>,
 {
-    let total_files = found.len();
+    // The walk reads directories on a thread of its own, a few chunks
+    // ahead, so the pool never waits for the next chunk's names.
+    let (tx, found) = std::sync::mpsc::sync_channel(CHUNK * 2);
+    let files = walk.iter();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for f in files {
+                // The run stopped early and dropped the receiver.
+                if tx.send(f).is_err() {
+                    break;
+                }
+            }
+        });
+        clean_files(pool, cleaner, found.into_iter(), input_type, bar, map, sink)
+    })
+}
+
+fn clean_files<T, M, S>(
+    pool: &rayon::ThreadPool,
+    cleaner: Cleaner,
+    mut iter: impl Iterator<Item = Found>,
+    input_type: InputType,
+    bar: &Progress,
+    map: &M,
+    sink: &mut S,
+) -> Result<()>
+where
+    T: Send,
+    M: Fn(Item) -> T + Sync,
+    S: FnMut(T, &Progress) -> Result<()>,
+{
     let done = AtomicUsize::new(0);
-    let mut iter = found.iter().cloned();
     loop {
         let chunk: Vec<Found> = iter.by_ref().take(CHUNK).collect();
         if chunk.is_empty() || interrupt::requested() {
@@ -264,10 +291,13 @@ where
                     }
                     let out = match f {
                         Found::File(s) => {
-                            let (size, rel) = (s.size, s.rel.clone());
+                            let rel = s.rel.clone();
                             let what = format!("`{}`", s.path.display());
+                            let mut size = 0;
                             let out = clean_guarded(map, &rel, what, || {
-                                input::clean_file(cleaner, s.path, s.rel, size, input_type)
+                                let (item, read) = input::clean_file(cleaner, s.path, s.rel, input_type);
+                                size = read;
+                                item
                             });
                             bar.0.inc(size);
                             out
@@ -275,9 +305,9 @@ where
                         Found::Skipped { rel, reason } => map(Item::Skipped { rel, reason }),
                         Found::Failed { rel, error } => map(Item::Failed { rel, error }),
                     };
-                    if !bar.0.is_hidden() {
+                    if !bar.is_hidden() {
                         let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        bar.0.set_message(format!("{d}/{total_files} files"));
+                        bar.0.set_message(format!("{d}/{} files", bar.1));
                     }
                     Some(out)
                 })
@@ -361,12 +391,21 @@ where
 /// is a terminal. A sink that prints to stderr does it through
 /// [`Progress::suspend`] so the bar is not torn.
 #[derive(Debug)]
-pub struct Progress(ProgressBar);
+pub struct Progress(ProgressBar, usize);
 
 impl Progress {
-    fn new(wanted: bool, total_bytes: u64, total_files: usize) -> Progress {
+    /// A bar for the files of `walk`, which it walks first to size them:
+    /// the run walks as it goes and does not hold the list.
+    fn new(wanted: bool, walk: &Walk) -> Progress {
         if !wanted || !std::io::stderr().is_terminal() {
-            return Progress(ProgressBar::hidden());
+            return Progress(ProgressBar::hidden(), 0);
+        }
+        let (mut total_files, mut total_bytes) = (0, 0);
+        for f in walk {
+            total_files += 1;
+            if let Found::File(s) = f {
+                total_bytes += std::fs::symlink_metadata(&s.path).map_or(0, |m| m.len());
+            }
         }
         let bar = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
         bar.set_style(
@@ -378,7 +417,11 @@ impl Progress {
             .expect("valid template"),
         );
         bar.set_message(format!("0/{total_files} files"));
-        Progress(bar)
+        Progress(bar, total_files)
+    }
+
+    fn is_hidden(&self) -> bool {
+        self.0.is_hidden()
     }
 
     /// Run `f` with the bar cleared, then draw it again.

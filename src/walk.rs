@@ -5,18 +5,23 @@
 //! `cp -r a b OUT` does). Walks are sorted by file name, skip hidden entries,
 //! and do not follow symbolic links, so the file list is deterministic.
 //! Nothing is read or written here beyond directory listings.
+//!
+//! A [`Walk`] holds the checked inputs, not the files under them: each
+//! pass (the counting pass, the run) walks the directories again as it
+//! goes, so memory does not grow with the number of files.
 
+use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use walkdir::WalkDir;
+use walkdir::{DirEntry, WalkDir};
 
 /// A file to clean and the relative path (with `/`) it is known by.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub path: PathBuf,
     pub rel: String,
-    pub size: u64,
 }
 
 /// What the walk found, in order.
@@ -27,10 +32,104 @@ pub enum Found {
     Failed { rel: String, error: String },
 }
 
-/// Walk `inputs` in order; `out`, when given, must not be an input, lie
+/// Inputs checked and ready to walk: each root with the name its files
+/// are known by (empty for a single directory).
+#[derive(Debug, Clone, Default)]
+pub struct Walk {
+    roots: Arc<[(PathBuf, String)]>,
+}
+
+impl Walk {
+    /// The files, in order, read from the directories as the iterator goes.
+    pub fn iter(&self) -> Files {
+        Files { roots: Arc::clone(&self.roots), next: 0, current: None, unclear: HashSet::new() }
+    }
+}
+
+impl IntoIterator for &Walk {
+    type Item = Found;
+    type IntoIter = Files;
+    fn into_iter(self) -> Files {
+        self.iter()
+    }
+}
+
+impl IntoIterator for Walk {
+    type Item = Found;
+    type IntoIter = Files;
+    fn into_iter(self) -> Files {
+        self.iter()
+    }
+}
+
+type Entries = walkdir::FilterEntry<walkdir::IntoIter, fn(&DirEntry) -> bool>;
+
+/// A walk in progress; see [`Walk::iter`].
+pub struct Files {
+    roots: Arc<[(PathBuf, String)]>,
+    next: usize,
+    current: Option<(Entries, usize)>,
+    /// Names holding U+FFFD, as a name that is not UTF-8 reads once
+    /// converted: only these can read the same as another input's.
+    unclear: HashSet<String>,
+}
+
+impl Iterator for Files {
+    type Item = Found;
+
+    fn next(&mut self) -> Option<Found> {
+        loop {
+            if self.current.is_none() {
+                let (root, _) = self.roots.get(self.next)?;
+                let entries: Entries = WalkDir::new(root)
+                    .follow_links(false)
+                    .sort_by_file_name()
+                    .into_iter()
+                    .filter_entry(visible);
+                self.current = Some((entries, self.next));
+                self.next += 1;
+            }
+            let (entries, at) = self.current.as_mut().expect("a root is being walked");
+            let (root, prefix) = &self.roots[*at];
+            match entries.next() {
+                None => self.current = None,
+                Some(entry) => {
+                    if let Some(found) = found(root, prefix, entry) {
+                        return Some(self.unique(found));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Files {
+    /// Names that are not UTF-8 are shown lossily; two may then look alike.
+    /// Later ones fail rather than overwrite the first one's output.
+    fn unique(&mut self, found: Found) -> Found {
+        match found {
+            Found::File(s) if s.rel.contains('\u{FFFD}') && !self.unclear.insert(s.rel.clone()) => {
+                let error = format!(
+                    "`{}`: its name is not valid UTF-8 and reads the same as another input's once converted",
+                    s.path.display()
+                );
+                Found::Failed { rel: s.rel, error }
+            }
+            found => found,
+        }
+    }
+}
+
+/// Hidden entries (`.git`, the change log's `.descrape/`) are never inputs;
+/// a root named by the user is walked whatever its name.
+fn visible(e: &DirEntry) -> bool {
+    e.depth() == 0 || e.file_name().as_encoded_bytes().first() != Some(&b'.')
+}
+
+/// Check `inputs` for a walk; `out`, when given, must not be an input, lie
 /// inside an input directory, or hold an input, so no output can overwrite
 /// an input.
-pub fn discover(inputs: &[PathBuf], out: Option<&Path>) -> Result<Vec<Found>> {
+pub fn discover(inputs: &[PathBuf], out: Option<&Path>) -> Result<Walk> {
     let out_abs = out.map(absolute).transpose()?;
     let single_dir = inputs.len() == 1 && inputs[0].is_dir();
     let mut roots: Vec<(PathBuf, String)> = Vec::new();
@@ -71,25 +170,7 @@ pub fn discover(inputs: &[PathBuf], out: Option<&Path>) -> Result<Vec<Found>> {
         }
         roots.push((input.clone(), prefix));
     }
-    let mut found = Vec::new();
-    for (root, prefix) in roots {
-        walk_one(&root, &prefix, &mut found);
-    }
-    // Names that are not UTF-8 are shown lossily; two may then look alike.
-    // Later ones fail rather than overwrite the first one's output.
-    let mut seen = std::collections::HashSet::new();
-    for f in &mut found {
-        if let Found::File(s) = f {
-            if !seen.insert(s.rel.clone()) {
-                let error = format!(
-                    "`{}`: its name is not valid UTF-8 and reads the same as another input's once converted",
-                    s.path.display()
-                );
-                *f = Found::Failed { rel: s.rel.clone(), error };
-            }
-        }
-    }
-    Ok(found)
+    Ok(Walk { roots: roots.into() })
 }
 
 fn join_rel(prefix: &str, rel: &Path) -> String {
@@ -105,41 +186,36 @@ fn join_rel(prefix: &str, rel: &Path) -> String {
     s
 }
 
-fn walk_one(root: &Path, prefix: &str, found: &mut Vec<Found>) {
-    let walker = WalkDir::new(root)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
-        match entry {
-            Ok(e) => {
-                let rel = join_rel(prefix, e.path().strip_prefix(root).unwrap_or(e.path()));
-                let rel = if rel.is_empty() {
-                    root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-                } else {
-                    rel
-                };
-                if e.path_is_symlink() && e.depth() > 0 {
-                    found.push(Found::Skipped { rel, reason: "symbolic link (not followed)".into() });
-                } else if e.file_type().is_file() || (e.depth() == 0 && !e.file_type().is_dir()) {
-                    let size = e.metadata().map(|m| m.len()).unwrap_or(0);
-                    found.push(Found::File(SourceFile { path: e.into_path(), rel, size }));
-                } else if !e.file_type().is_dir() {
-                    found.push(Found::Skipped { rel, reason: "not a regular file".into() });
-                }
+/// What one entry of a walk is to the run; `None` for a directory.
+fn found(root: &Path, prefix: &str, entry: walkdir::Result<DirEntry>) -> Option<Found> {
+    match entry {
+        Ok(e) => {
+            let rel = join_rel(prefix, e.path().strip_prefix(root).unwrap_or(e.path()));
+            let rel = if rel.is_empty() {
+                root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            } else {
+                rel
+            };
+            if e.path_is_symlink() && e.depth() > 0 {
+                Some(Found::Skipped { rel, reason: "symbolic link (not followed)".into() })
+            } else if e.file_type().is_file() || (e.depth() == 0 && !e.file_type().is_dir()) {
+                Some(Found::File(SourceFile { path: e.into_path(), rel }))
+            } else if !e.file_type().is_dir() {
+                Some(Found::Skipped { rel, reason: "not a regular file".into() })
+            } else {
+                None
             }
-            Err(err) => {
-                let rel = err
-                    .path()
-                    .map(|p| join_rel(prefix, p.strip_prefix(root).unwrap_or(p)))
-                    .unwrap_or_else(|| prefix.to_string());
-                let error = match (err.path(), err.io_error()) {
-                    (Some(p), Some(io)) => format!("cannot read `{}`: {io}", p.display()),
-                    _ => err.to_string(),
-                };
-                found.push(Found::Failed { rel, error });
-            }
+        }
+        Err(err) => {
+            let rel = err
+                .path()
+                .map(|p| join_rel(prefix, p.strip_prefix(root).unwrap_or(p)))
+                .unwrap_or_else(|| prefix.to_string());
+            let error = match (err.path(), err.io_error()) {
+                (Some(p), Some(io)) => format!("cannot read `{}`: {io}", p.display()),
+                _ => err.to_string(),
+            };
+            Some(Found::Failed { rel, error })
         }
     }
 }

@@ -17,7 +17,7 @@ pub fn run(args: FeaturesArgs, out: &mut impl Write) -> Result<Outcome> {
         }
         return Ok(Outcome::Success);
     }
-    for found in walk::discover(&args.inputs, None)? {
+    for found in &walk::discover(&args.inputs, None)? {
         let Found::File(f) = found else { continue };
         let text = String::from_utf8_lossy(&std::fs::read(&f.path)?).into_owned();
         let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();

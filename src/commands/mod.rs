@@ -76,13 +76,13 @@ pub fn line(report: &impl Report, json: bool) -> Result<String> {
 }
 
 /// Counts for `repeated` rules: from `--counts`, or a first pass over the
-/// inputs (`walked`, when the caller already walked them). A note on where
+/// inputs (`walked`, when the caller already checked them). A note on where
 /// repetition is off goes to stderr unless `quiet`.
 pub fn prepare_counts(
     rules: &RuleSet,
     args: &CountArgs,
     reading: &Reading,
-    walked: Option<std::sync::Arc<[crate::walk::Found]>>,
+    walked: Option<crate::input::Inputs>,
     quiet: bool,
 ) -> Result<Option<Counts>> {
     let (counts, note) = crate::suggest::prepare(
@@ -90,7 +90,7 @@ pub fn prepare_counts(
         args.counts.as_deref(),
         reading.is_stdin(),
         || match walked {
-            Some(found) => reading.resolve(found),
+            Some(inputs) => Ok(inputs),
             None => reading.inputs(None),
         },
         args.group_by.clone().into(),
