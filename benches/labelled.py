@@ -7,10 +7,10 @@ usage: labelled.py [--set np3k|traf] [--part tune|test|all] [--bin PATH]
 Two sets, labelled blind to rules/ (see each folder's README):
 - np3k: benches/np3k, 152 dumps newspaper3k made from news pages of about
   100 sites, raw and expected both in the repository (MIT);
-- traf: 100 trafilatura dumps of ../shared/corpus/traf-eval (mostly German
-  news); the raw text stays in the corpus, benches/traf/labels.json says
-  which lines and spans are noise, and the expected text is built from it
-  here.
+- traf: the 203 trafilatura dumps of ../shared/corpus/traf-eval (mostly
+  German news); the raw text stays in the corpus, benches/traf/labels.json
+  says which lines and spans are noise, and the expected text is built from
+  it here.
 Unlike wcxb-dev's gold these labels follow NOISE.md itself, so precision is
 a firm figure too. Files are split by site the way corpus.py splits pages
 (sha1 of the site, odd first byte = test part). Prints P, R, F1, clean files
