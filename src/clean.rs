@@ -233,7 +233,9 @@ pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str
         Target::Shards(dir) => Some(dir.clone()),
         _ => None,
     };
-    let map = |item| finish_item(rules, opts, tree.as_deref(), item);
+    // Asked only of pages in a tree run: whether their `.txt` name is an input's.
+    let walk = inputs.walk.clone();
+    let map = |item| finish_item(rules, opts, tree.as_deref(), &walk, item);
     let sink = |mut done: Done, bar: &Progress| {
         if let (true, Some(rel)) = (mirror, done.written.take()) {
             names.insert(rel);
@@ -485,9 +487,15 @@ fn annotation(rules: &RuleSet, c: &Cleaned) -> Value {
 }
 
 /// Clean one item's output and turn it into log records; runs on a worker.
-fn finish_item(rules: &RuleSet, opts: &CleanOptions, tree: Option<&Path>, item: Item) -> Done {
+fn finish_item(
+    rules: &RuleSet,
+    opts: &CleanOptions,
+    tree: Option<&Path>,
+    walk: &walk::Walk,
+    item: Item,
+) -> Done {
     match item {
-        Item::Cleaned(c) => finish_cleaned(rules, opts, tree, c),
+        Item::Cleaned(c) => finish_cleaned(rules, opts, tree, walk, c),
         Item::Skipped { rel, reason } => Done {
             records: vec![Record::Skipped { file: rel, reason }],
             size: 0,
@@ -525,9 +533,15 @@ fn failed(file: String, error: String, size: u64) -> Done {
     }
 }
 
-fn finish_cleaned(rules: &RuleSet, opts: &CleanOptions, tree: Option<&Path>, mut c: Cleaned) -> Done {
+fn finish_cleaned(
+    rules: &RuleSet,
+    opts: &CleanOptions,
+    tree: Option<&Path>,
+    walk: &walk::Walk,
+    mut c: Cleaned,
+) -> Done {
     let size = c.text.len() as u64;
-    if tree.is_some() && c.line.is_none() && c.html.as_ref().is_some_and(|p| p.output_taken) {
+    if tree.is_some() && c.line.is_none() && c.text_rel() != c.rel && walk.has_file(&c.text_rel()) {
         let error =
             format!("the page's output `{}` is also the output of the input of that name", c.text_rel());
         return failed(c.rel, error, size);

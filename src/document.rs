@@ -58,10 +58,6 @@ pub struct Page {
     pub main_rule: bool,
     /// The page's markup, to clean it again with other rules.
     pub source: String,
-    /// Whether an input file beside the page has the name of the page's
-    /// text output (`a.html.txt` beside `a.html`): the page then fails
-    /// rather than write over that file's output.
-    pub output_taken: bool,
 }
 
 impl Cleaned {

@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::{bail, Result};
 
 use crate::document::Format;
-use crate::walk::{Found, Walk};
+use crate::walk::Walk;
 
 /// Whether a file name says JSON Lines.
 pub fn is_jsonl_name(name: &str) -> bool {
@@ -31,16 +31,7 @@ pub fn is_jsonl_name(name: &str) -> bool {
 /// The format of the files a walk found: JSON Lines when every file's name
 /// says so, text when none does; a mix is refused.
 pub fn of_files(walk: &Walk) -> Result<Format> {
-    let (mut jsonl, mut text) = (None, None);
-    for f in walk {
-        if let Found::File(s) = f {
-            let slot = if is_jsonl_name(&s.rel) { &mut jsonl } else { &mut text };
-            slot.get_or_insert(s.rel);
-            if jsonl.is_some() && text.is_some() {
-                break;
-            }
-        }
-    }
+    let (jsonl, text) = walk.first_of_each(is_jsonl_name);
     match (jsonl, text) {
         (Some(j), Some(t)) => bail!(
             "the inputs mix JSON Lines files (`{j}`) and other files (`{t}`): give --input-format jsonl \

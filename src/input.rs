@@ -116,7 +116,6 @@ fn test_panic(_: &str) {}
 
 /// Render a page and clean its text; `path` is what scope globs see.
 fn clean_page(cleaner: Cleaner, page: &str, path: Option<&str>) -> (String, Vec<Edit>, Page) {
-    // Set by `clean_file`, which knows where the page lies.
     let at = path.map_or(DocPath::Unknown, DocPath::Known);
     let memo = match (cleaner.pages, cleaner.counts) {
         (Some(pages), _) => html::Memo::Store(pages),
@@ -133,7 +132,6 @@ fn clean_page(cleaner: Cleaner, page: &str, path: Option<&str>) -> (String, Vec<
             main: rendered.main,
             main_rule: rendered.main_rule,
             source: page.to_string(),
-            output_taken: false,
         },
     )
 }
@@ -184,35 +182,10 @@ pub fn clean_file(cleaner: Cleaner, path: PathBuf, rel: String, input_type: Inpu
         Ok(bytes) => {
             let size = bytes.len() as u64;
             let page = is_html(input_type, &path, &bytes);
-            let mut item = clean_bytes(cleaner, bytes, rel, page);
-            if let Item::Cleaned(Cleaned { rel, html: Some(page), .. }) = &mut item {
-                page.output_taken = !rel.ends_with(".txt") && text_output_taken(&path);
-            }
-            (item, size)
+            (clean_bytes(cleaner, bytes, rel, page), size)
         }
         Err(e) => (Item::Failed { error: format!("cannot read `{}`: {e}", path.display()), rel }, 0),
     }
-}
-
-/// Whether a file the walk would find lies beside the page at `path`
-/// under the page's text output name (`a.html.txt` beside `a.html`).
-/// The walk shows a name that is not UTF-8 lossily, so such a page is
-/// matched against its directory's names as the walk shows them.
-fn text_output_taken(path: &Path) -> bool {
-    let regular = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file());
-    let Some(name) = path.file_name() else { return false };
-    if name.to_str().is_some() {
-        let mut twin = path.as_os_str().to_owned();
-        twin.push(".txt");
-        return regular(Path::new(&twin));
-    }
-    let want = format!("{}.txt", name.to_string_lossy());
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .any(|e| e.file_name().to_string_lossy() == want.as_str() && regular(&e.path()))
 }
 
 /// The file's bytes, read into a buffer of its size (one more byte finds
@@ -302,20 +275,5 @@ mod tests {
         std::fs::write(&path, "").unwrap();
         assert!(read_whole(&path).unwrap().is_empty());
         assert!(read_whole(&dir.path().join("missing")).is_err());
-    }
-
-    #[test]
-    fn a_page_output_is_taken_by_a_regular_file_of_its_name() {
-        let dir = tempfile::tempdir().unwrap();
-        let page = dir.path().join("a.html");
-        std::fs::write(&page, "<p>x</p>").unwrap();
-        assert!(!text_output_taken(&page));
-        std::fs::write(dir.path().join("a.txt"), "x").unwrap();
-        assert!(!text_output_taken(&page), "a.txt is not a.html's output");
-        std::fs::create_dir(dir.path().join("a.html.txt")).unwrap();
-        assert!(!text_output_taken(&page), "a directory is not an input file");
-        std::fs::remove_dir(dir.path().join("a.html.txt")).unwrap();
-        std::fs::write(dir.path().join("a.html.txt"), "x").unwrap();
-        assert!(text_output_taken(&page));
     }
 }

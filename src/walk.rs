@@ -46,6 +46,88 @@ impl Walk {
     }
 }
 
+impl Walk {
+    /// Whether a walk finds a file known by `rel`, asked of the file system
+    /// without walking: a page's text output must not land on an input's.
+    /// A name that holds U+FFFD may stand for names that are not UTF-8,
+    /// so its parts are matched against directory entries as the walk
+    /// shows them.
+    pub fn has_file(&self, rel: &str) -> bool {
+        self.roots.iter().any(|(root, prefix)| {
+            if prefix.is_empty() {
+                return found_under(root, rel);
+            }
+            match rel.strip_prefix(prefix.as_str()) {
+                Some("") => !root.is_dir() && regular(root),
+                Some(rest) => {
+                    rest.strip_prefix('/').is_some_and(|rest| root.is_dir() && found_under(root, rest))
+                }
+                None => false,
+            }
+        })
+    }
+}
+
+impl Walk {
+    /// The first file whose name `is` holds for and the first it does not
+    /// hold for, each by its relative path; the walk stops once both are
+    /// found. Cheaper than [`Walk::iter`]: names are tested as the
+    /// directory gives them and only those two are made into paths.
+    pub fn first_of_each(&self, is: impl Fn(&str) -> bool) -> (Option<String>, Option<String>) {
+        let (mut yes, mut no) = (None, None);
+        for (root, prefix) in self.roots.iter() {
+            let entries =
+                WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter().filter_entry(visible);
+            for e in entries.flatten() {
+                let file = e.file_type().is_file() || (e.depth() == 0 && !e.file_type().is_dir());
+                if !file || (e.path_is_symlink() && e.depth() > 0) {
+                    continue;
+                }
+                let slot = if is(&e.file_name().to_string_lossy()) { &mut yes } else { &mut no };
+                if slot.is_none() {
+                    let rel = join_rel(prefix, e.path().strip_prefix(root).unwrap_or(e.path()));
+                    let rel = if rel.is_empty() {
+                        root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+                    } else {
+                        rel
+                    };
+                    *slot = Some(rel);
+                    if yes.is_some() && no.is_some() {
+                        return (yes, no);
+                    }
+                }
+            }
+        }
+        (yes, no)
+    }
+}
+
+fn regular(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// Whether `rel` (parts joined by `/`) names a file the walk of `dir`
+/// yields: visible parts, real directories (not links) on the way, a
+/// regular file at the end.
+fn found_under(dir: &Path, rel: &str) -> bool {
+    let Some((part, rest)) = rel.split_once('/').map_or(Some((rel, None)), |(a, b)| Some((a, Some(b))))
+    else {
+        return false;
+    };
+    if part.is_empty() || part.starts_with('.') {
+        return false;
+    }
+    let step = |path: &Path| match rest {
+        None => regular(path),
+        Some(rest) => std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) && found_under(path, rest),
+    };
+    if !part.contains('\u{FFFD}') {
+        return step(&dir.join(part));
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    entries.flatten().any(|e| e.file_name().to_string_lossy() == part && step(&e.path()))
+}
+
 impl IntoIterator for &Walk {
     type Item = Found;
     type IntoIter = Files;

@@ -56,6 +56,58 @@ fn a_page_whose_output_is_a_text_inputs_name_fails_alone() {
     assert!(recs.iter().any(|r| r["type"] == "failed" && r["file"] == "story"));
 }
 
+#[test]
+fn a_page_and_a_text_file_named_on_the_command_line_never_share_an_output() {
+    let tmp = TempDir::new().unwrap();
+    let page = write(tmp.path(), "d1/a.html", "<html><body><p>The page story text.</p></body></html>");
+    let text = write(tmp.path(), "d2/a.html.txt", "A plain text story.\n");
+    let out = tmp.path().join("out");
+    descrape()
+        .arg("clean")
+        .arg(&page)
+        .arg(&text)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is also the output of the input of that name"));
+    assert_eq!(std::fs::read_to_string(out.join("a.html.txt")).unwrap(), "A plain text story.\n");
+}
+
+#[test]
+fn a_page_named_on_the_command_line_ignores_a_file_beside_it_that_is_not_an_input() {
+    let tmp = TempDir::new().unwrap();
+    let page = write(tmp.path(), "in/a.html", "<html><body><p>The page story text.</p></body></html>");
+    write(tmp.path(), "in/a.html.txt", "Not an input.\n");
+    let out = tmp.path().join("out");
+    clean_quiet(&page, &out).success();
+    assert_eq!(std::fs::read_to_string(out.join("a.html.txt")).unwrap(), "The page story text.\n");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_page_and_a_text_input_whose_folders_read_alike_never_share_an_output() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    let (d1, d2) =
+        (input.join(std::ffi::OsStr::from_bytes(b"\xff")), input.join(std::ffi::OsStr::from_bytes(b"\xfe")));
+    std::fs::create_dir_all(&d1).unwrap();
+    std::fs::create_dir_all(&d2).unwrap();
+    std::fs::write(d1.join("a.html"), "<html><body><p>The page story text.</p></body></html>").unwrap();
+    std::fs::write(d2.join("a.html.txt"), "A plain text story.\n").unwrap();
+    let out = tmp.path().join("out");
+    descrape()
+        .arg("clean")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is also the output of the input of that name"));
+    assert_eq!(tree(&out).len(), 1);
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn file_names_that_are_not_utf8_never_share_an_output() {

@@ -44,7 +44,7 @@ pub fn run(args: CleanArgs) -> Result<Outcome> {
     let mut counts = None;
     if rules.needs_counts() {
         // Refuse bad paths before the counting pass reads anything; the
-        // one walk serves the counting pass and the run.
+        // inputs, checked once, serve the counting pass and the run.
         opts.walked = clean::check_paths(&opts)?;
         counts = prepare_counts(&rules, &args.count, &opts.reading, opts.walked.clone(), args.quiet)?;
     }
