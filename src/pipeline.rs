@@ -257,66 +257,50 @@ where
                 }
             }
         });
-        clean_files(pool, cleaner, found.into_iter(), input_type, bar, map, sink)
-    })
-}
-
-fn clean_files<T, M, S>(
-    pool: &rayon::ThreadPool,
-    cleaner: Cleaner,
-    mut iter: impl Iterator<Item = Found>,
-    input_type: InputType,
-    bar: &Progress,
-    map: &M,
-    sink: &mut S,
-) -> Result<()>
-where
-    T: Send,
-    M: Fn(Item) -> T + Sync,
-    S: FnMut(T, &Progress) -> Result<()>,
-{
-    let done = AtomicUsize::new(0);
-    loop {
-        let chunk: Vec<Found> = iter.by_ref().take(CHUNK).collect();
-        if chunk.is_empty() || interrupt::requested() {
-            return Ok(());
-        }
-        let results: Vec<Option<T>> = pool.install(|| {
-            chunk
-                .into_par_iter()
-                .map(|f| {
-                    // After a stop request, documents not yet started are dropped.
-                    if interrupt::requested() {
-                        return None;
-                    }
-                    let out = match f {
-                        Found::File(s) => {
-                            let rel = s.rel.clone();
-                            let what = format!("`{}`", s.path.display());
-                            let mut size = 0;
-                            let out = clean_guarded(map, &rel, what, || {
-                                let (item, read) = input::clean_file(cleaner, s.path, s.rel, input_type);
-                                size = read;
-                                item
-                            });
-                            bar.0.inc(size);
-                            out
+        let mut iter = found.into_iter();
+        let done = AtomicUsize::new(0);
+        loop {
+            let chunk: Vec<Found> = iter.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() || interrupt::requested() {
+                return Ok(());
+            }
+            let results: Vec<Option<T>> = pool.install(|| {
+                chunk
+                    .into_par_iter()
+                    .map(|f| {
+                        // After a stop request, documents not yet started are dropped.
+                        if interrupt::requested() {
+                            return None;
                         }
-                        Found::Skipped { rel, reason } => map(Item::Skipped { rel, reason }),
-                        Found::Failed { rel, error } => map(Item::Failed { rel, error }),
-                    };
-                    if !bar.is_hidden() {
-                        let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        bar.0.set_message(format!("{d}/{} files", bar.1));
-                    }
-                    Some(out)
-                })
-                .collect()
-        });
-        for r in results.into_iter().flatten() {
-            sink(r, bar)?;
+                        let out = match f {
+                            Found::File(s) => {
+                                let rel = s.rel.clone();
+                                let what = format!("`{}`", s.path.display());
+                                let mut size = 0;
+                                let out = clean_guarded(map, &rel, what, || {
+                                    let (item, read) = input::clean_file(cleaner, s.path, s.rel, input_type);
+                                    size = read;
+                                    item
+                                });
+                                bar.0.inc(size);
+                                out
+                            }
+                            Found::Skipped { rel, reason } => map(Item::Skipped { rel, reason }),
+                            Found::Failed { rel, error } => map(Item::Failed { rel, error }),
+                        };
+                        if !bar.is_hidden() {
+                            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+                            bar.0.set_message(format!("{d}/{} files", bar.1));
+                        }
+                        Some(out)
+                    })
+                    .collect()
+            });
+            for r in results.into_iter().flatten() {
+                sink(r, bar)?;
+            }
         }
-    }
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

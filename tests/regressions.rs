@@ -5,6 +5,20 @@ use tempfile::TempDir;
 
 use crate::util::{clean_quiet, descrape, records, tree, write};
 
+/// `descrape clean INPUTS -o OUT` fails some documents (exit 1), saying `message`.
+fn clean_fails_some(inputs: &[&std::path::Path], out: &std::path::Path, message: &str) {
+    descrape()
+        .arg("clean")
+        .args(inputs)
+        .arg("-o")
+        .arg(out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(message));
+}
+
+const CLASH: &str = "is also the output of the input of that name";
+
 #[test]
 fn change_log_or_report_on_an_input_is_refused() {
     let tmp = TempDir::new().unwrap();
@@ -43,14 +57,7 @@ fn a_page_whose_output_is_a_text_inputs_name_fails_alone() {
     write(&input, "story", "<html><body><p>The page story text.</p></body></html>");
     write(&input, "story.txt", "A plain text story.\n");
     let out = tmp.path().join("out");
-    descrape()
-        .arg("clean")
-        .arg(&input)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("is also the output of the input of that name"));
+    clean_fails_some(&[&input], &out, CLASH);
     assert_eq!(std::fs::read_to_string(out.join("story.txt")).unwrap(), "A plain text story.\n");
     let recs = records(&out.join(".descrape/changes.jsonl"));
     assert!(recs.iter().any(|r| r["type"] == "failed" && r["file"] == "story"));
@@ -62,15 +69,7 @@ fn a_page_and_a_text_file_named_on_the_command_line_never_share_an_output() {
     let page = write(tmp.path(), "d1/a.html", "<html><body><p>The page story text.</p></body></html>");
     let text = write(tmp.path(), "d2/a.html.txt", "A plain text story.\n");
     let out = tmp.path().join("out");
-    descrape()
-        .arg("clean")
-        .arg(&page)
-        .arg(&text)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("is also the output of the input of that name"));
+    clean_fails_some(&[&page, &text], &out, CLASH);
     assert_eq!(std::fs::read_to_string(out.join("a.html.txt")).unwrap(), "A plain text story.\n");
 }
 
@@ -97,14 +96,7 @@ fn a_page_and_a_text_input_whose_folders_read_alike_never_share_an_output() {
     std::fs::write(d1.join("a.html"), "<html><body><p>The page story text.</p></body></html>").unwrap();
     std::fs::write(d2.join("a.html.txt"), "A plain text story.\n").unwrap();
     let out = tmp.path().join("out");
-    descrape()
-        .arg("clean")
-        .arg(&input)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("is also the output of the input of that name"));
+    clean_fails_some(&[&input], &out, CLASH);
     assert_eq!(tree(&out).len(), 1);
 }
 
@@ -118,14 +110,7 @@ fn file_names_that_are_not_utf8_never_share_an_output() {
     std::fs::write(input.join(std::ffi::OsStr::from_bytes(b"caf\xe9.txt")), "Story one.\n").unwrap();
     std::fs::write(input.join(std::ffi::OsStr::from_bytes(b"caf\xe8.txt")), "Story two.\n").unwrap();
     let out = tmp.path().join("out");
-    descrape()
-        .arg("clean")
-        .arg(&input)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("not valid UTF-8"));
+    clean_fails_some(&[&input], &out, "not valid UTF-8");
     assert_eq!(tree(&out).len(), 1);
 }
 
