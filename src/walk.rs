@@ -42,11 +42,9 @@ pub struct Walk {
 impl Walk {
     /// The files, in order, read from the directories as the iterator goes.
     pub fn iter(&self) -> Files {
-        Files { roots: Arc::clone(&self.roots), next: 0, current: None, unclear: HashSet::new() }
+        Files { roots: Arc::clone(&self.roots), at: 0, current: None, unclear: HashSet::new() }
     }
-}
 
-impl Walk {
     /// Whether a walk finds a file known by `rel`, asked of the file system
     /// without walking: a page's text output must not land on an input's.
     /// A name that holds U+FFFD may stand for names that are not UTF-8,
@@ -66,9 +64,7 @@ impl Walk {
             }
         })
     }
-}
 
-impl Walk {
     /// The first file whose name `is` holds for and the first it does not
     /// hold for, each by its relative path; the walk stops once both are
     /// found. Cheaper than [`Walk::iter`]: names are tested as the
@@ -76,22 +72,10 @@ impl Walk {
     pub fn first_of_each(&self, is: impl Fn(&str) -> bool) -> (Option<String>, Option<String>) {
         let (mut yes, mut no) = (None, None);
         for (root, prefix) in self.roots.iter() {
-            let entries =
-                WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter().filter_entry(visible);
-            for e in entries.flatten() {
-                let file = e.file_type().is_file() || (e.depth() == 0 && !e.file_type().is_dir());
-                if !file || (e.path_is_symlink() && e.depth() > 0) {
-                    continue;
-                }
+            for e in entries(root).flatten().filter(input_file) {
                 let slot = if is(&e.file_name().to_string_lossy()) { &mut yes } else { &mut no };
                 if slot.is_none() {
-                    let rel = join_rel(prefix, e.path().strip_prefix(root).unwrap_or(e.path()));
-                    let rel = if rel.is_empty() {
-                        root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-                    } else {
-                        rel
-                    };
-                    *slot = Some(rel);
+                    *slot = Some(rel_of(root, prefix, e.path()));
                     if yes.is_some() && no.is_some() {
                         return (yes, no);
                     }
@@ -110,9 +94,9 @@ fn regular(path: &Path) -> bool {
 /// yields: visible parts, real directories (not links) on the way, a
 /// regular file at the end.
 fn found_under(dir: &Path, rel: &str) -> bool {
-    let Some((part, rest)) = rel.split_once('/').map_or(Some((rel, None)), |(a, b)| Some((a, Some(b))))
-    else {
-        return false;
+    let (part, rest) = match rel.split_once('/') {
+        Some((part, rest)) => (part, Some(rest)),
+        None => (rel, None),
     };
     if part.is_empty() || part.starts_with('.') {
         return false;
@@ -146,11 +130,36 @@ impl IntoIterator for Walk {
 
 type Entries = walkdir::FilterEntry<walkdir::IntoIter, fn(&DirEntry) -> bool>;
 
+/// The entries under `root` in walk order: sorted by name, links not
+/// followed, hidden entries left out.
+fn entries(root: &Path) -> Entries {
+    WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter().filter_entry(visible)
+}
+
+/// Whether an entry is a file to clean: a regular file, or whatever a
+/// root the user named is when it is not a directory; never a link inside.
+fn input_file(e: &DirEntry) -> bool {
+    !(e.path_is_symlink() && e.depth() > 0)
+        && (e.file_type().is_file() || (e.depth() == 0 && !e.file_type().is_dir()))
+}
+
+/// The relative path a walked `path` under `root` is known by; a root
+/// that is a file is known by its name.
+fn rel_of(root: &Path, prefix: &str, path: &Path) -> String {
+    let rel = join_rel(prefix, path.strip_prefix(root).unwrap_or(path));
+    if rel.is_empty() {
+        root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    } else {
+        rel
+    }
+}
+
 /// A walk in progress; see [`Walk::iter`].
 pub struct Files {
     roots: Arc<[(PathBuf, String)]>,
-    next: usize,
-    current: Option<(Entries, usize)>,
+    /// The root being walked, or to be walked next.
+    at: usize,
+    current: Option<Entries>,
     /// Names holding U+FFFD, as a name that is not UTF-8 reads once
     /// converted: only these can read the same as another input's.
     unclear: HashSet<String>,
@@ -161,20 +170,13 @@ impl Iterator for Files {
 
     fn next(&mut self) -> Option<Found> {
         loop {
-            if self.current.is_none() {
-                let (root, _) = self.roots.get(self.next)?;
-                let entries: Entries = WalkDir::new(root)
-                    .follow_links(false)
-                    .sort_by_file_name()
-                    .into_iter()
-                    .filter_entry(visible);
-                self.current = Some((entries, self.next));
-                self.next += 1;
-            }
-            let (entries, at) = self.current.as_mut().expect("a root is being walked");
-            let (root, prefix) = &self.roots[*at];
-            match entries.next() {
-                None => self.current = None,
+            let (root, prefix) = self.roots.get(self.at)?;
+            let walking = self.current.get_or_insert_with(|| entries(root));
+            match walking.next() {
+                None => {
+                    self.current = None;
+                    self.at += 1;
+                }
                 Some(entry) => {
                     if let Some(found) = found(root, prefix, entry) {
                         return Some(self.unique(found));
@@ -272,15 +274,10 @@ fn join_rel(prefix: &str, rel: &Path) -> String {
 fn found(root: &Path, prefix: &str, entry: walkdir::Result<DirEntry>) -> Option<Found> {
     match entry {
         Ok(e) => {
-            let rel = join_rel(prefix, e.path().strip_prefix(root).unwrap_or(e.path()));
-            let rel = if rel.is_empty() {
-                root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-            } else {
-                rel
-            };
+            let rel = rel_of(root, prefix, e.path());
             if e.path_is_symlink() && e.depth() > 0 {
                 Some(Found::Skipped { rel, reason: "symbolic link (not followed)".into() })
-            } else if e.file_type().is_file() || (e.depth() == 0 && !e.file_type().is_dir()) {
+            } else if input_file(&e) {
                 Some(Found::File(SourceFile { path: e.into_path(), rel }))
             } else if !e.file_type().is_dir() {
                 Some(Found::Skipped { rel, reason: "not a regular file".into() })
