@@ -429,10 +429,13 @@ fn write_shard(opts: &CleanOptions, dir: &Path, s: &walk::SourceFile, feed: Feed
         None => s.rel.clone(),
     };
     let path = dir.join(&name);
-    let fail = |e: String| vec![failed(s.rel.clone(), format!("cannot write `{}`: {e}", path.display()), 0)];
+    // `read` counts the bytes of the records read before the failure.
+    let fail = |e: String, read: u64| {
+        vec![failed(s.rel.clone(), format!("cannot write `{}`: {e}", path.display()), read)]
+    };
     let mut out = match Sink::create(&path) {
         Ok(out) => out,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(e.to_string(), 0),
     };
     let mut dones = Vec::new();
     let mut stopped = false;
@@ -453,7 +456,7 @@ fn write_shard(opts: &CleanOptions, dir: &Path, s: &walk::SourceFile, feed: Feed
     }
     match fed.and_then(|()| Ok(out.finish()?)) {
         Ok(()) => dones,
-        Err(e) => fail(e.to_string()),
+        Err(e) => fail(e.to_string(), dones.iter().map(|d| d.size).sum()),
     }
 }
 

@@ -176,15 +176,23 @@ pub fn clean_bytes(cleaner: Cleaner, bytes: Vec<u8>, rel: String, is_page: bool)
     }
 }
 
-/// Read and clean one file; also returns the number of bytes read.
-pub fn clean_file(cleaner: Cleaner, path: PathBuf, rel: String, input_type: InputType) -> (Item, u64) {
+/// Read and clean one file. `read` is set to the number of bytes read
+/// before cleaning starts, so a caller that catches a panic in the
+/// cleaning still knows it.
+pub fn clean_file(
+    cleaner: Cleaner,
+    path: PathBuf,
+    rel: String,
+    input_type: InputType,
+    read: &mut u64,
+) -> Item {
     match read_whole(&path) {
         Ok(bytes) => {
-            let size = bytes.len() as u64;
+            *read = bytes.len() as u64;
             let page = is_html(input_type, &path, &bytes);
-            (clean_bytes(cleaner, bytes, rel, page), size)
+            clean_bytes(cleaner, bytes, rel, page)
         }
-        Err(e) => (Item::Failed { error: format!("cannot read `{}`: {e}", path.display()), rel }, 0),
+        Err(e) => Item::Failed { error: format!("cannot read `{}`: {e}", path.display()), rel },
     }
 }
 

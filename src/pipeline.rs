@@ -150,7 +150,7 @@ where
             result
         }
     };
-    bar.0.finish_and_clear();
+    bar.bar.finish_and_clear();
     result
 }
 
@@ -226,7 +226,7 @@ where
             break Err(e);
         }
     };
-    bar.0.finish_and_clear();
+    bar.bar.finish_and_clear();
     result
 }
 
@@ -278,11 +278,9 @@ where
                                 let what = format!("`{}`", s.path.display());
                                 let mut size = 0;
                                 let out = clean_guarded(map, &rel, what, || {
-                                    let (item, read) = input::clean_file(cleaner, s.path, s.rel, input_type);
-                                    size = read;
-                                    item
+                                    input::clean_file(cleaner, s.path, s.rel, input_type, &mut size)
                                 });
-                                bar.0.inc(size);
+                                bar.bar.inc(size);
                                 out
                             }
                             Found::Skipped { rel, reason } => map(Item::Skipped { rel, reason }),
@@ -290,7 +288,7 @@ where
                         };
                         if !bar.is_hidden() {
                             let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-                            bar.0.set_message(format!("{d}/{} files", bar.1));
+                            bar.bar.set_message(format!("{d}/{} files", bar.files));
                         }
                         Some(out)
                     })
@@ -347,7 +345,7 @@ where
         if batch.is_empty() && bytes == 0 && failure.is_none() || interrupt::requested() {
             return Ok(());
         }
-        bar.0.inc(bytes as u64);
+        bar.bar.inc(bytes as u64);
         let results: Vec<Option<T>> = pool.install(|| {
             batch
                 .into_par_iter()
@@ -375,14 +373,18 @@ where
 /// is a terminal. A sink that prints to stderr does it through
 /// [`Progress::suspend`] so the bar is not torn.
 #[derive(Debug)]
-pub struct Progress(ProgressBar, usize);
+pub struct Progress {
+    bar: ProgressBar,
+    /// The files the pre-walk found, for the bar's message.
+    files: usize,
+}
 
 impl Progress {
     /// A bar for the files of `walk`, which it walks first to size them:
     /// the run walks as it goes and does not hold the list.
     fn new(wanted: bool, walk: &Walk) -> Progress {
         if !wanted || !std::io::stderr().is_terminal() {
-            return Progress(ProgressBar::hidden(), 0);
+            return Progress { bar: ProgressBar::hidden(), files: 0 };
         }
         let (mut total_files, mut total_bytes) = (0, 0);
         for f in walk {
@@ -401,15 +403,15 @@ impl Progress {
             .expect("valid template"),
         );
         bar.set_message(format!("0/{total_files} files"));
-        Progress(bar, total_files)
+        Progress { bar, files: total_files }
     }
 
     fn is_hidden(&self) -> bool {
-        self.0.is_hidden()
+        self.bar.is_hidden()
     }
 
     /// Run `f` with the bar cleared, then draw it again.
     pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
-        self.0.suspend(f)
+        self.bar.suspend(f)
     }
 }
