@@ -35,7 +35,12 @@ fn patterns(rule: &Rule) -> Vec<(&'static str, String)> {
 fn guards(rule: &Rule) -> Vec<String> {
     let mut g = Vec::new();
     match &rule.kind {
-        Kind::Run { min_lines, .. } => g.push(format!("min_lines: {min_lines}")),
+        Kind::Run { min_lines, unless_after, .. } => {
+            g.push(format!("min_lines: {min_lines}"));
+            if let Some(re) = unless_after {
+                g.push(format!("unless_after: {}", re.as_str()));
+            }
+        }
         Kind::Repeated { min_docs } => g.push(match min_docs {
             Some(n) => format!("min_docs: {n}"),
             None => "min_docs: 5, or 5% of the group's documents if more (groups of 10 or more); 5 for a line of 5 words or more outside the story that does not end as a sentence, and for the lines next to it".to_string(),

@@ -167,12 +167,19 @@ fn claim_runs(rules: &RuleSet, doc: &Doc, hits: &[(usize, usize)], owner: &mut [
         }
         let (first, last) = (hits[i].1, hits[j - 1].1);
         let r = &rules.rules()[rule];
-        let Kind::Run { min_lines, .. } = r.kind else { unreachable!("only run rules have hits") };
+        let Kind::Run { min_lines, ref unless_after, .. } = r.kind else {
+            unreachable!("only run rules have hits")
+        };
+        let introduced = || {
+            let before = (0..first).rev().find(|&k| !doc.blank[k] && owner[k].is_none());
+            unless_after.as_ref().zip(before).is_some_and(|(re, k)| re.is_match(doc.content(k)))
+        };
         // A run is in the tail when it reaches into it.
         let anchor = if matches!(r.place, Place::Tail(_)) { last } else { first };
         if j - i >= min_lines
             && owner[first..=last].iter().any(Option::is_none)
             && doc.placed_after(r.place, anchor, kept.get_or_insert_with(|| doc.kept(owner)))
+            && !introduced()
         {
             for o in &mut owner[first..=last] {
                 o.get_or_insert(rule);

@@ -226,6 +226,18 @@ mod tests {
     }
 
     #[test]
+    fn run_after_an_introduction_is_kept() {
+        let rules = "- id: tags.x\n  doc: d\n  match: run\n  pattern: '^[A-Z][a-z]+$'\n  min_lines: 3\n  unless_after: ':$'\n\
+                     - id: tags.label\n  doc: d\n  match: line\n  pattern: '^Tags:$'\n";
+        let list = "Body.\n\nYou need:\nFlour\nSugar\nEggs\n";
+        assert_eq!(run(rules, list), list);
+        // The line before is read as the other rules leave it: a removed
+        // label does not introduce the run.
+        assert_eq!(run(rules, "Body.\n\nTags:\n\nYork\nFlooding\nRail\n"), "Body.\n");
+        assert_eq!(run(rules, "Body.\n\nYork\nFlooding\nRail\n"), "Body.\n");
+    }
+
+    #[test]
     fn block_to_eof_in_tail() {
         let rules = "- id: chrome.alt\n  doc: d\n  match: block\n  start: 'alternate addresses:$'\n  end: eof\n  where: tail\n  within: 3\n";
         let text = "Body.\n\nSite can be accessed at the following alternate addresses:\n\nRoku";

@@ -403,6 +403,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         ("start", raw.start.is_some()),
         ("end", raw.end.is_some()),
         ("min_lines", raw.min_lines.is_some()),
+        ("unless_after", raw.unless_after.is_some()),
         ("step", raw.step.is_some()),
         ("min_chars", raw.min_chars.is_some()),
         ("selector", raw.selector.is_some()),
@@ -434,7 +435,12 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         RawKind::Span => need_pattern(raw.pattern, &mut problems).map(|pattern| Kind::Span { pattern }),
         RawKind::Run => {
             let min_lines = raw.min_lines.map_or(2, NonZeroUsize::get);
-            need_pattern(raw.pattern, &mut problems).map(|pattern| Kind::Run { pattern, min_lines })
+            let unless_after = raw.unless_after.map(|p| p.0);
+            need_pattern(raw.pattern, &mut problems).map(|pattern| Kind::Run {
+                pattern,
+                min_lines,
+                unless_after,
+            })
         }
         RawKind::Selector => match raw.selector {
             Some(css) => Some(Kind::Selector {
@@ -530,6 +536,7 @@ struct RawRule {
     start: Option<Trigger>,
     end: Option<RawEnd>,
     min_lines: Option<NonZeroUsize>,
+    unless_after: Option<Re>,
     step: Option<Step>,
     min_chars: Option<usize>,
     selector: Option<Css>,
@@ -630,7 +637,7 @@ pub const KINDS: &[KindSpec] = &[
     KindSpec { kind: RawKind::Line, keys: &["pattern"], guards: true },
     KindSpec { kind: RawKind::Span, keys: &["pattern"], guards: true },
     KindSpec { kind: RawKind::Block, keys: &["start", "end"], guards: true },
-    KindSpec { kind: RawKind::Run, keys: &["pattern", "min_lines"], guards: true },
+    KindSpec { kind: RawKind::Run, keys: &["pattern", "min_lines", "unless_after"], guards: true },
     KindSpec { kind: RawKind::Normalize, keys: &["step", "min_chars"], guards: false },
     KindSpec { kind: RawKind::Selector, keys: &["selector"], guards: false },
     KindSpec { kind: RawKind::MainText, keys: &["fallback"], guards: false },

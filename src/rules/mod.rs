@@ -126,8 +126,10 @@ pub enum Kind {
     Span { pattern: Pattern },
     /// From a line matching `start` through `end`.
     Block { start: Pattern, end: BlockEnd },
-    /// `min_lines` or more consecutive lines that each match `pattern`.
-    Run { pattern: Pattern, min_lines: usize },
+    /// `min_lines` or more consecutive lines that each match `pattern`,
+    /// unless the line the other rules leave before the run matches
+    /// `unless_after` (a list the story introduces: `You will need:`).
+    Run { pattern: Pattern, min_lines: usize, unless_after: Option<Regex> },
     /// A text normalisation step over what the other rules keep.
     Normalize { step: Step, min_chars: usize },
     /// In HTML, the elements matching a CSS selector.
