@@ -70,6 +70,11 @@ fn guards(rule: &Rule) -> Vec<String> {
         }),
         _ => {}
     }
+    let places = [(rule.unless_in.subheading, "subheading"), (rule.unless_in.table, "table")];
+    let places: Vec<&str> = places.iter().filter(|(on, _)| *on).map(|(_, name)| *name).collect();
+    if !places.is_empty() {
+        g.push(format!("unless_in: [{}]", places.join(", ")));
+    }
     match rule.place {
         Place::Anywhere => {}
         Place::Head(n) => g.push(format!("where: head within {n}")),

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use super::carry::{Carried, Hits};
 use super::doc::Doc;
-use crate::rules::{BlockEnd, Kind, Rule, RuleSet};
+use crate::rules::{BlockEnd, InStory, Kind, Rule, RuleSet};
 
 /// A rule's whole-line match: lines `first..=last`, placed by line
 /// `anchor`; `placed` when its `where` guard held on the input as it is.
@@ -84,6 +84,7 @@ pub(super) fn find(
             let rule = &rules.rules()[r];
             let placed = doc.placed(rule.place, i);
             match &rule.kind {
+                Kind::Line { .. } if rule.unless_in.any() && in_story(doc, i, rule.unless_in) => {}
                 Kind::Line { .. } => whole.push(LineMatch { first: i, last: i, anchor: i, rule: r, placed }),
                 Kind::Span { pattern } => {
                     for range in span_ranges(pattern.regex(), content) {
@@ -121,6 +122,25 @@ pub(super) fn guards_ok(rule: &Rule, line: &str) -> bool {
         }
     }
     rule.unless.as_ref().is_none_or(|re| !re.is_match(line))
+}
+
+/// Whether line `i` sits in one of the story's own places `places`: a
+/// sub-heading between two lines that read as story text, or a table's
+/// label above a figure.
+fn in_story(doc: &Doc, i: usize, places: InStory) -> bool {
+    let prev = (0..i).rev().find(|&j| !doc.blank[j]);
+    let next = (i + 1..doc.lines.len()).find(|&j| !doc.blank[j]);
+    (places.subheading
+        && prev.is_some_and(|j| doc.reads_as_story(j))
+        && next.is_some_and(|j| doc.reads_as_story(j)))
+        || (places.table && next.is_some_and(|j| is_figure(doc.content(j))))
+}
+
+/// A table cell that is a number, an amount or a share: `68%`, `$1,299.99`,
+/// `12,410`, `-0.4 points`.
+fn is_figure(line: &str) -> bool {
+    let t = line.trim_start().trim_start_matches(['-', '+', '−', '(', '$', '€', '£', '¥']);
+    t.starts_with(|c: char| c.is_ascii_digit()) && crate::text::words_up_to(line, 7) <= 6
 }
 
 /// Byte ranges (relative to the line) a span pattern removes: its `cut`

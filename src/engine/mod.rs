@@ -226,6 +226,19 @@ mod tests {
     }
 
     #[test]
+    fn a_line_the_story_holds_is_kept() {
+        let rules = "- id: cta.x\n  doc: d\n  match: line\n  pattern: '^(?:Facebook|Print)$'\n  unless_in: [subheading, table]\n";
+        let story = "The council approved the budget on Tuesday after a four-hour debate, officials said.";
+        // A sub-heading between story lines, a table's label above its figure.
+        let heading = format!("{story}\n\nPrint\n\n{story}\n");
+        assert_eq!(run(rules, &heading), heading);
+        let table = "Platforms\n\nFacebook\n68%\n";
+        assert_eq!(run(rules, table), table);
+        // At the edge of the story, or above more of its kind, it goes.
+        assert_eq!(run(rules, &format!("{story}\n\nFacebook\nPrint\n")), format!("{story}\n"));
+    }
+
+    #[test]
     fn run_after_an_introduction_is_kept() {
         let rules = "- id: tags.x\n  doc: d\n  match: run\n  pattern: '^[A-Z][a-z]+$'\n  min_lines: 3\n  unless_after: ':$'\n\
                      - id: tags.label\n  doc: d\n  match: line\n  pattern: '^Tags:$'\n";

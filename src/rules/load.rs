@@ -20,7 +20,8 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::{
-    BlockEnd, Doc, Examples, Kind, Origin, Pattern, Place, RawKind, RemoveExample, Rule, RuleSet, Scope, Step,
+    BlockEnd, Doc, Examples, InStory, Kind, Origin, Pattern, Place, RawKind, RemoveExample, Rule, RuleSet,
+    Scope, Step,
 };
 
 /// Whether a `main-text` rule without `fallback` lets the extractor fall
@@ -414,6 +415,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         ("min_words", raw.min_words.is_some()),
         ("max_words", raw.max_words.is_some()),
         ("unless", raw.unless.is_some()),
+        ("unless_in", !raw.unless_in.is_empty()),
     ];
     for (key, present) in keys {
         if present && !raw.kind.spec().takes(key) {
@@ -517,6 +519,10 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
             min_words: raw.min_words,
             max_words: raw.max_words,
             unless: raw.unless.map(|p| p.0),
+            unless_in: raw.unless_in.iter().fold(InStory::default(), |acc, p| match p {
+                RawInStory::Subheading => InStory { subheading: true, ..acc },
+                RawInStory::Table => InStory { table: true, ..acc },
+            }),
             scope: raw.scope.map(RawScope::resolve),
             tests,
             origin,
@@ -551,6 +557,8 @@ struct RawRule {
     min_words: Option<usize>,
     max_words: Option<usize>,
     unless: Option<Re>,
+    #[serde(default)]
+    unless_in: Vec<RawInStory>,
     scope: Option<RawScope>,
     tests: Option<RawTests>,
 }
@@ -634,7 +642,7 @@ pub const LINE_GUARDS: &[&str] = &["where", "within", "min_words", "max_words", 
 /// from, that decides which keys fit which kind, and that the rules
 /// reference lists.
 pub const KINDS: &[KindSpec] = &[
-    KindSpec { kind: RawKind::Line, keys: &["pattern"], guards: true },
+    KindSpec { kind: RawKind::Line, keys: &["pattern", "unless_in"], guards: true },
     KindSpec { kind: RawKind::Span, keys: &["pattern"], guards: true },
     KindSpec { kind: RawKind::Block, keys: &["start", "end"], guards: true },
     KindSpec { kind: RawKind::Run, keys: &["pattern", "min_lines", "unless_after"], guards: true },
@@ -667,6 +675,13 @@ impl<'de> Deserialize<'de> for RawKind {
             }
         })
     }
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum RawInStory {
+    Subheading,
+    Table,
 }
 
 #[derive(Deserialize, Clone, Copy)]

@@ -32,9 +32,27 @@ pub struct Rule {
     pub max_words: Option<usize>,
     /// The rule does not fire on a line matching this.
     pub unless: Option<Regex>,
+    /// The places in the story where a `line` rule does not fire.
+    pub unless_in: InStory,
     pub scope: Option<Scope>,
     pub tests: Examples,
     pub origin: Origin,
+}
+
+/// Places in a story where a line that matches a rule is the story's own:
+/// a sub-heading (the lines on both sides read as story text) or a label
+/// in a table flattened to a cell per line (the next line is a figure:
+/// `Facebook` above `68%`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InStory {
+    pub subheading: bool,
+    pub table: bool,
+}
+
+impl InStory {
+    pub fn any(self) -> bool {
+        self.subheading || self.table
+    }
 }
 
 /// What a rule removes and why: free text, or the fixed parts that the
