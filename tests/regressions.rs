@@ -389,3 +389,23 @@ fn a_page_or_text_with_a_bom_and_a_nul_byte_is_skipped_as_binary_at_the_files_of
     assert!(reasons[1].contains("NUL byte at offset 9"), "{reasons:?}");
     assert!(!out.join("a.txt").exists() && !out.join("b.txt").exists());
 }
+
+#[test]
+fn story_lines_written_to_break_the_rules_are_kept() {
+    // tests/fixtures/adversarial: each line a default rule once removed
+    // from a document where it is the story's own.
+    let cases = records(&crate::util::repo().join("tests/fixtures/adversarial/kept.jsonl"));
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    for (i, case) in cases.iter().enumerate() {
+        write(&input, &format!("{i:02}.txt"), case["doc"].as_str().unwrap());
+    }
+    let out = tmp.path().join("out");
+    clean_quiet(&input, &out).success();
+    let files = tree(&out);
+    for (i, case) in cases.iter().enumerate() {
+        let text = String::from_utf8(files[&format!("{i:02}.txt")].clone()).unwrap();
+        let line = case["line"].as_str().unwrap();
+        assert!(format!("\n{text}\n").contains(&format!("\n{line}\n")), "{} removed {line:?}", case["rule"]);
+    }
+}
