@@ -533,3 +533,53 @@ fn eval_refuses_gold_records_it_cannot_match() {
     assert!(err.contains("noid.jsonl` line 1: no `doc` field"), "{err}");
     assert!(gold.is_dir());
 }
+
+/// Every `$ descrape …` example in the README that reads only files of the
+/// repository is run, and the lines shown under it must appear in its
+/// output in that order (an example may leave lines out; `…` marks where).
+/// Figures quoted from a run cannot go stale unnoticed.
+#[test]
+fn readme_examples_show_real_output() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let mut examples: Vec<(usize, Vec<String>, Vec<&str>)> = Vec::new();
+    let mut in_block = false;
+    // Whether the lines of this block so far belong to an example.
+    let mut in_example = false;
+    for (i, line) in readme.lines().enumerate() {
+        if line.starts_with("```") {
+            in_block = !in_block;
+            in_example = false;
+            continue;
+        }
+        if !in_block {
+            continue;
+        }
+        if let Some(command) = line.strip_prefix("$ ") {
+            let args: Vec<String> = command.split_whitespace().map(String::from).collect();
+            let runnable = args.first().is_some_and(|a| a == "descrape")
+                && args.get(1).is_some_and(|a| a != "clean")
+                && !command.contains(['\'', '"', '|', '>', '<', '\\'])
+                && args.iter().filter(|a| a.contains('/')).all(|a| repo().join(a).exists())
+                && args.iter().any(|a| a.contains('/'));
+            examples.push((i + 1, if runnable { args } else { Vec::new() }, Vec::new()));
+            in_example = true;
+        } else if let Some((_, _, shown)) = examples.last_mut().filter(|_| in_example) {
+            shown.push(line);
+        }
+    }
+    let runnable: Vec<_> = examples.iter().filter(|(_, args, _)| !args.is_empty()).collect();
+    assert!(runnable.len() >= 10, "only {} README examples ran", runnable.len());
+    for (at, args, shown) in runnable {
+        let args: Vec<&str> = args[1..].iter().map(String::as_str).collect();
+        let (_, out, err) = run(&args);
+        let output = format!("{out}{err}");
+        let mut lines = output.lines();
+        for want in shown.iter().filter(|l| l.trim() != "…") {
+            assert!(
+                lines.any(|l| l == *want),
+                "README.md:{at} `descrape {}`: the line {want:?} is not in its output (in order):\n{output}",
+                args.join(" ")
+            );
+        }
+    }
+}
