@@ -333,7 +333,7 @@ fn explain_json_has_the_same_parts_as_the_text() {
     assert!(v["patterns"][0]["regex"].as_str().unwrap().contains("Culled|Adapted"));
     assert_eq!(v["guards"], serde_json::json!(["where: tail within 3", "max_words: 15"]));
     assert_eq!(v["examples"]["remove"][0], serde_json::json!({"text": "Culled from Presstv"}));
-    assert_eq!(v["examples"]["keep"].as_array().unwrap().len(), 1);
+    assert_eq!(v["examples"]["keep"].as_array().unwrap().len(), 2);
     let (code, _, err) = run(&["explain", "nope.nope", "--json"]);
     assert_eq!(code, 2);
     assert!(err.contains("no rule with id `nope.nope`"));
