@@ -29,15 +29,16 @@ fn check_warns_of_patterns_that_slow_the_trigger_sets() {
     assert_eq!(code, 0);
     assert!(out.ends_with("rules in 12 files: ok\n"), "{out}");
     let warnings: Vec<&str> = err.lines().collect();
-    assert_eq!(warnings.len(), 2, "{err}");
+    assert_eq!(warnings.len(), 3, "{err}");
     assert!(warnings[0].starts_with("descrape: warning: <repo>/tests/fixtures/tuning/slow.yaml:2: rule `slow.mid-word`: its pattern is not anchored and 2 branches can begin inside a word"), "{err}");
     assert!(warnings[1].starts_with("descrape: warning: <repo>/tests/fixtures/tuning/slow.yaml:7: rule `slow.unicode-boundary`: its pattern has a Unicode `\\b`"), "{err}");
+    assert!(warnings[2].starts_with("descrape: warning: <repo>/tests/fixtures/tuning/slow.yaml:12: rule `slow.counted-repeat`: its pattern repeats a large Unicode class a counted number of times (`{1,40}`)"), "{err}");
     let (code, json, _) = run(&["check", "--json", "--rules", &fixture("slow.yaml")]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let rules: Vec<&str> =
         v["warnings"].as_array().unwrap().iter().map(|w| w["rule"].as_str().unwrap()).collect();
-    assert_eq!(rules, ["slow.mid-word", "slow.unicode-boundary"]);
+    assert_eq!(rules, ["slow.mid-word", "slow.unicode-boundary", "slow.counted-repeat"]);
     // The built-in rules have none.
     let (_, _, err) = run(&["check"]);
     assert_eq!(err, "");

@@ -431,6 +431,19 @@ impl RuleSet {
                         .to_string(),
                 );
             }
+            let counted = triggers::counted_unicode_repeats(pattern.hir());
+            if let Some(first) = counted.first() {
+                note(format!(
+                    "its pattern repeats a large Unicode class a counted number of times (`{first}`{}), \
+                     which compiles a copy of the class per count: slower to start and more automaton \
+                     states than `+` or `*` under `max_words`",
+                    if counted.len() > 1 {
+                        format!(" and {} more", counted.len() - 1)
+                    } else {
+                        String::new()
+                    },
+                ));
+            }
             let starts = triggers::mid_word_starts(pattern.hir()).len();
             if starts > 0 {
                 note(format!(

@@ -292,6 +292,42 @@ fn spans_words(hir: &Hir) -> bool {
     holds(hir, ' ') && holds(hir, 'e')
 }
 
+/// Counted repeats of eight or more (`{2,30}`, `{0,8}`) of a large Unicode
+/// class (`\p{L}`, `\w`), as in `\p{Lu}[\p{L}-]{1,40}`: the compiler makes
+/// a copy of the class's UTF-8 automaton per count, so each costs start-up
+/// time and automaton states that `+` or `*` under the rule's `max_words`
+/// do not. Five such patterns cost 120 M instructions of start-up.
+pub(crate) fn counted_unicode_repeats(hir: &Hir) -> Vec<String> {
+    fn large(h: &Hir) -> bool {
+        match h.kind() {
+            HirKind::Class(Class::Unicode(c)) => {
+                c.ranges().len() > 24 && c.ranges().iter().any(|r| u32::from(r.end()) > 0x7F)
+            }
+            HirKind::Capture(c) => large(&c.sub),
+            HirKind::Repetition(r) => large(&r.sub),
+            HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().any(large),
+            _ => false,
+        }
+    }
+    fn walk(h: &Hir, out: &mut Vec<String>) {
+        match h.kind() {
+            HirKind::Repetition(r) => {
+                if let Some(max) = r.max.filter(|&m| m >= 8 && large(&r.sub)) {
+                    out.push(format!("{{{},{max}}}", r.min));
+                } else {
+                    walk(&r.sub, out);
+                }
+            }
+            HirKind::Capture(c) => walk(&c.sub, out),
+            HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(hir, &mut out);
+    out
+}
+
 /// The branches of an unanchored pattern that can begin inside a word: a
 /// letter with no word boundary (or line start) before it. Each such
 /// branch is half-matched at every word that contains its first letters,
@@ -436,6 +472,28 @@ mod tests {
             .filter(|(_, starts)| !starts.is_empty())
             .collect();
         assert!(loose.is_empty(), "branches that can begin inside a word: {loose:#?}");
+    }
+
+    #[test]
+    fn default_patterns_hold_no_counted_repeat_of_a_large_unicode_class() {
+        let rules = crate::rules::load_paths(&[], true).unwrap();
+        let counted: Vec<(String, usize)> = rules
+            .rules()
+            .iter()
+            .filter_map(|r| Some((r.id.clone(), counted_unicode_repeats(r.kind.trigger()?.hir()).len())))
+            .filter(|(_, found)| *found > 0)
+            .collect();
+        assert!(counted.is_empty(), "counted repeats of a large Unicode class: {counted:#?}");
+    }
+
+    #[test]
+    fn counted_repeats_of_large_unicode_classes_are_found() {
+        let found = |p: &str| counted_unicode_repeats(Pattern::new(p).unwrap().hir()).len();
+        assert_eq!(found(r"^\p{Lu}[\p{L}.-]{1,40}$"), 1);
+        assert_eq!(found(r"(?:\s+\p{Lu}\w*){0,8}"), 1);
+        assert_eq!(found(r"\d{4}|\p{L}{0,7}"), 0);
+        assert_eq!(found(r"^\p{Lu}[\p{L}.-]*$|[0-9]{4}|[A-Z]{2,5}|\s{1,3}|(?:\S+ ){0,3}"), 0);
+        assert_eq!(found(r"\w{1,2}"), 0);
     }
 
     #[test]
