@@ -10,8 +10,10 @@ written by a helper who read NOISE.md only, not rules/ or the corpus (see
 benches/probe/README.md). Each noise line is cleaned inside a two-paragraph
 story at its place; each story line in the middle and at the end of one.
 Prints the share of noise lines removed per family and the story documents
-changed. Rules were written from the even lines of set 1 (`--half tuned`);
-its odd lines (`--half held-out`) and set 2 were not read for rules. Our own
+changed. Rules were written from the lines of even 0-based index of each
+set (`--half tuned`); the others (`--half held-out`) were not read. A line
+counts as removed when its whole text is gone, so a caption whose credit
+a span cut counts too. Our own
 text: a check that rules reach the wordings of a family they were not
 written from, not a measure of quality on real data. A benchmark, not a
 test.
@@ -41,7 +43,7 @@ def main():
     ap.add_argument("-v", action="store_true", help="print the lines kept and the story lines changed")
     args = ap.parse_args()
     keep = {"all": lambda i: True, "tuned": lambda i: i % 2 == 0, "held-out": lambda i: i % 2 == 1}[args.half]
-    read = lambda name: [json.loads(l) for l in open(os.path.join(HERE, "probe", f"{name}-{args.set}.jsonl"))]
+    read = lambda name: [json.loads(l) for l in open(os.path.join(HERE, "probe", f"{name}-{args.set}.jsonl"), encoding="utf-8")]
     noise = [n for i, n in enumerate(read("noise")) if keep(i)]
     story = [s for i, s in enumerate(read("story")) if keep(i)]
     docs = {}
@@ -54,13 +56,13 @@ def main():
     try:
         os.makedirs(os.path.join(work, "in"))
         for name, (text, _) in docs.items():
-            with open(os.path.join(work, "in", name), "w") as f:
+            with open(os.path.join(work, "in", name), "w", encoding="utf-8") as f:
                 f.write(text)
         subprocess.run([args.bin, "clean", "-q", os.path.join(work, "in"), "-o", os.path.join(work, "out")],
                        check=True)
         kept, changed = collections.defaultdict(list), []
         for name, (text, rec) in docs.items():
-            with open(os.path.join(work, "out", name)) as f:
+            with open(os.path.join(work, "out", name), encoding="utf-8") as f:
                 out = f.read()
             if name.startswith("n"):
                 if rec["line"].strip() in out:

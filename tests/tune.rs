@@ -536,9 +536,11 @@ fn eval_refuses_gold_records_it_cannot_match() {
 }
 
 /// Every `$ descrape …` example in the README that reads only files of the
-/// repository is run, and the lines shown under it must appear in its
-/// output in that order (an example may leave lines out; `…` marks where).
-/// Figures quoted from a run cannot go stale unnoticed.
+/// repository (not `clean`, which writes) is run, and the lines shown under
+/// it must appear in its output, standard output then standard error, in
+/// that order (an example may leave lines out; `…` marks where). An example
+/// that shows no error must exit with success or with 1 (`eval` below a
+/// bound).
 #[test]
 fn readme_examples_show_real_output() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
@@ -572,8 +574,14 @@ fn readme_examples_show_real_output() {
     assert!(runnable.len() >= 10, "only {} README examples ran", runnable.len());
     for (at, args, shown) in runnable {
         let args: Vec<&str> = args[1..].iter().map(String::as_str).collect();
-        let (_, out, err) = run(&args);
+        let (code, out, err) = run(&args);
         let output = format!("{out}{err}");
+        let shows_error = shown.iter().any(|l| l.contains("error"));
+        assert!(
+            shows_error || code <= 1,
+            "README.md:{at} `descrape {}` exited with {code}:\n{err}",
+            args.join(" ")
+        );
         let mut lines = output.lines();
         for want in shown.iter().filter(|l| l.trim() != "…") {
             assert!(

@@ -312,8 +312,12 @@ pub(crate) fn counted_unicode_repeats(hir: &Hir) -> Vec<String> {
     fn walk(h: &Hir, out: &mut Vec<String>) {
         match h.kind() {
             HirKind::Repetition(r) => {
-                if let Some(max) = r.max.filter(|&m| m >= 8 && large(&r.sub)) {
-                    out.push(format!("{{{},{max}}}", r.min));
+                if r.max.unwrap_or(r.min) >= 8 && large(&r.sub) {
+                    out.push(match r.max {
+                        Some(max) if max == r.min => format!("{{{max}}}"),
+                        Some(max) => format!("{{{},{max}}}", r.min),
+                        None => format!("{{{},}}", r.min),
+                    });
                 } else {
                     walk(&r.sub, out);
                 }
@@ -491,7 +495,9 @@ mod tests {
         let found = |p: &str| counted_unicode_repeats(Pattern::new(p).unwrap().hir()).len();
         assert_eq!(found(r"^\p{Lu}[\p{L}.-]{1,40}$"), 1);
         assert_eq!(found(r"(?:\s+\p{Lu}\w*){0,8}"), 1);
-        assert_eq!(found(r"\d{4}|\p{L}{0,7}"), 0);
+        assert_eq!(found(r"\d{4}|\p{L}{0,7}|\w+"), 0);
+        let shown = |p: &str| counted_unicode_repeats(Pattern::new(p).unwrap().hir());
+        assert_eq!(shown(r"\w{10}|\p{L}{40,}|\p{L}{2,30}"), ["{10}", "{40,}", "{2,30}"]);
         assert_eq!(found(r"^\p{Lu}[\p{L}.-]*$|[0-9]{4}|[A-Z]{2,5}|\s{1,3}|(?:\S+ ){0,3}"), 0);
         assert_eq!(found(r"\w{1,2}"), 0);
     }
