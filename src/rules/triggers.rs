@@ -466,27 +466,27 @@ mod tests {
         assert!(t.parts[..3].iter().all(|p| !p.rules.contains(&0) && !p.rules.contains(&1)));
     }
 
-    #[test]
-    fn default_unanchored_patterns_begin_at_a_word_boundary() {
+    /// The default rules whose trigger pattern `find` finds something in,
+    /// with what it found.
+    fn defaults_with(find: fn(&Hir) -> Vec<String>) -> Vec<(String, Vec<String>)> {
         let rules = crate::rules::load_paths(&[], true).unwrap();
-        let loose: Vec<(String, Vec<String>)> = rules
+        rules
             .rules()
             .iter()
-            .filter_map(|r| Some((r.id.clone(), mid_word_starts(r.kind.trigger()?.hir()))))
-            .filter(|(_, starts)| !starts.is_empty())
-            .collect();
+            .filter_map(|r| Some((r.id.clone(), find(r.kind.trigger()?.hir()))))
+            .filter(|(_, found)| !found.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn default_unanchored_patterns_begin_at_a_word_boundary() {
+        let loose = defaults_with(mid_word_starts);
         assert!(loose.is_empty(), "branches that can begin inside a word: {loose:#?}");
     }
 
     #[test]
     fn default_patterns_hold_no_counted_repeat_of_a_large_unicode_class() {
-        let rules = crate::rules::load_paths(&[], true).unwrap();
-        let counted: Vec<(String, usize)> = rules
-            .rules()
-            .iter()
-            .filter_map(|r| Some((r.id.clone(), counted_unicode_repeats(r.kind.trigger()?.hir()).len())))
-            .filter(|(_, found)| *found > 0)
-            .collect();
+        let counted = defaults_with(counted_unicode_repeats);
         assert!(counted.is_empty(), "counted repeats of a large Unicode class: {counted:#?}");
     }
 
