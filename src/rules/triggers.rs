@@ -26,12 +26,13 @@
 //! boundary next to a non-ASCII byte, or its cache thrashing), the PikeVM
 //! over the same NFA answers. Nothing here reads files.
 //!
-//! The run-on anchored set and the unanchored set both read most lines to
-//! the end, so they walk each line in step, one byte of each per turn:
-//! each transition is a load that waits on the one before, and two walks
-//! that do not wait on each other fill the time one spends waiting. On
-//! the bench tree's lines the two sets took 342 ms one after the other and
-//! 175 ms in step.
+//! The three sets whose lazy DFA runs without giving up walk each line in
+//! step, one byte of each per turn: each transition is a load that waits
+//! on the one before, and walks that do not wait on each other fill the
+//! time one spends waiting. The run-on anchored set and the unanchored set
+//! read most lines to the end; on the bench tree's lines they took 342 ms
+//! one after the other and 175 ms in step. Which patterns matched is asked
+//! of a set's own search only when its walk found one.
 
 use regex_automata::hybrid::dfa::{self, DFA};
 use regex_automata::hybrid::LazyStateID;
@@ -105,8 +106,8 @@ impl Triggers {
     pub fn matches_into(&self, line: &str, out: &mut Vec<usize>) {
         let start = out.len();
         let [short, long, floating, words] = &self.parts;
-        short.matches_into(line, out);
-        Part::pair_matches_into(long, floating, line, out);
+        Part::in_step_into([short, long, floating], line, out);
+        // Apart: its DFA gives up at the first non-ASCII byte by a boundary.
         words.matches_into(line, out);
         out[start..].sort_unstable();
     }
@@ -204,27 +205,72 @@ fn pair(
     (Walk::On(sa), Walk::On(sb))
 }
 
-/// Whether any pattern of `a` and of `b` matches `line`, both walked in step.
-fn in_step(a: &mut Walker, input_a: &Input, b: &mut Walker, input_b: &Input) -> (Option<bool>, Option<bool>) {
-    // Tracked so that the DFAs' measure of bytes searched per state,
-    // which decides when a thrashing cache gives up, counts these walks.
-    a.cache.search_start(0);
-    b.cache.search_start(0);
-    let (mut wa, mut wb) = (a.start(input_a), b.start(input_b));
-    let bytes = input_a.haystack();
+/// Walks `a`, `b` and `c` over `bytes` from `at`, one byte of each per
+/// turn, until any state is tagged or the line ends.
+fn triple(
+    [a, b, c]: [&mut Walker; 3],
+    [mut sa, mut sb, mut sc]: [LazyStateID; 3],
+    bytes: &[u8],
+    at: &mut usize,
+) -> [Walk; 3] {
+    while *at < bytes.len() {
+        let na = a.dfa.next_state(a.cache, sa, bytes[*at]);
+        let nb = b.dfa.next_state(b.cache, sb, bytes[*at]);
+        let nc = c.dfa.next_state(c.cache, sc, bytes[*at]);
+        *at += 1;
+        match (na, nb, nc) {
+            (Ok(na), Ok(nb), Ok(nc)) if !na.is_tagged() && !nb.is_tagged() && !nc.is_tagged() => {
+                (sa, sb, sc) = (na, nb, nc)
+            }
+            (na, nb, nc) => return [Walk::settle(na), Walk::settle(nb), Walk::settle(nc)],
+        }
+    }
+    [Walk::On(sa), Walk::On(sb), Walk::On(sc)]
+}
+
+/// Whether any pattern of each set matches `line`, the sets walked in
+/// step; `None` for a set without a walker (no lazy DFA) or whose DFA
+/// gave up, `Some(false)` for an empty set.
+fn in_step(walkers: &mut [Option<Walker>; 3], starts: [Walk; 3], bytes: &[u8]) -> [Option<bool>; 3] {
+    let mut walks = starts;
     let mut at = 0;
+    let [w0, w1, w2] = walkers;
     while at < bytes.len() {
-        (wa, wb) = match (wa, wb) {
-            (Walk::On(sa), Walk::On(sb)) => pair(a, sa, b, sb, bytes, &mut at),
-            (Walk::On(_), _) => (a.run(wa, bytes, &mut at), wb),
-            (_, Walk::On(_)) => (wa, b.run(wb, bytes, &mut at)),
+        walks = match walks {
+            [Walk::On(s0), Walk::On(s1), Walk::On(s2)] => {
+                triple([on(w0), on(w1), on(w2)], [s0, s1, s2], bytes, &mut at)
+            }
+            [Walk::On(s0), Walk::On(s1), w] => {
+                let (a, b) = pair(on(w0), s0, on(w1), s1, bytes, &mut at);
+                [a, b, w]
+            }
+            [Walk::On(s0), w, Walk::On(s2)] => {
+                let (a, c) = pair(on(w0), s0, on(w2), s2, bytes, &mut at);
+                [a, w, c]
+            }
+            [w, Walk::On(s1), Walk::On(s2)] => {
+                let (b, c) = pair(on(w1), s1, on(w2), s2, bytes, &mut at);
+                [w, b, c]
+            }
+            [w @ Walk::On(_), v, u] => [on(w0).run(w, bytes, &mut at), v, u],
+            [v, w @ Walk::On(_), u] => [v, on(w1).run(w, bytes, &mut at), u],
+            [v, u, w @ Walk::On(_)] => [v, u, on(w2).run(w, bytes, &mut at)],
             _ => break,
         };
     }
-    let found = (a.end(wa), b.end(wb));
-    a.cache.search_finish(bytes.len());
-    b.cache.search_finish(bytes.len());
+    let mut found = [None; 3];
+    for ((f, w), walk) in found.iter_mut().zip([w0, w1, w2]).zip(walks) {
+        *f = match w {
+            Some(w) => w.end(walk),
+            None => None,
+        };
+    }
     found
+}
+
+/// The walker of a set whose walk is on: only a set with a lazy DFA starts one.
+fn on<'w, 'a>(w: &'w mut Option<Walker<'a>>) -> &'w mut Walker<'a> {
+    w.as_mut().expect("a walk is on only with its DFA")
 }
 
 impl Part {
@@ -256,27 +302,33 @@ impl Part {
         Input::new(line).anchored(if self.anchored { Anchored::Yes } else { Anchored::No })
     }
 
-    /// Searches `line` with sets `a` and `b` walking it in step; which
-    /// patterns matched is asked only of a set that found one.
-    fn pair_matches_into(a: &Part, b: &Part, line: &str, out: &mut Vec<usize>) {
-        let found = match (&a.engine, &b.engine) {
-            (Some(ea @ Engine { dfa: Some(da), .. }), Some(eb @ Engine { dfa: Some(db), .. })) => {
-                let (mut ga, mut gb) = (ea.caches.get(), eb.caches.get());
-                let ca = ga.get_or_insert_with(|| ea.new_caches());
-                let cb = gb.get_or_insert_with(|| eb.new_caches());
-                match (ca.dfa.as_mut(), cb.dfa.as_mut()) {
-                    (Some(cache_a), Some(cache_b)) => in_step(
-                        &mut Walker { dfa: da, cache: cache_a },
-                        &a.input(line),
-                        &mut Walker { dfa: db, cache: cache_b },
-                        &b.input(line),
-                    ),
-                    _ => (None, None),
+    /// Searches `line` with `parts` walking it in step; which patterns
+    /// matched is asked only of a set that found one.
+    fn in_step_into(parts: [&Part; 3], line: &str, out: &mut Vec<usize>) {
+        let found = {
+            let mut guards = parts.map(|p| p.engine.as_ref().map(|e| (e, e.caches.get())));
+            let mut walkers = guards.each_mut().map(|g| {
+                let (engine, guard) = g.as_mut()?;
+                let caches = guard.get_or_insert_with(|| engine.new_caches());
+                Some(Walker { dfa: engine.dfa.as_ref()?, cache: caches.dfa.as_mut()? })
+            });
+            let mut starts = [Walk::GaveUp; 3];
+            for ((start, walker), part) in starts.iter_mut().zip(&mut walkers).zip(parts) {
+                if let Some(w) = walker {
+                    // Tracked so that the DFA's measure of bytes searched
+                    // per state, which decides when a thrashing cache gives
+                    // up, counts these walks.
+                    w.cache.search_start(0);
+                    *start = w.start(&part.input(line));
                 }
             }
-            _ => (None, None),
+            let found = in_step(&mut walkers, starts, line.as_bytes());
+            for w in walkers.iter_mut().flatten() {
+                w.cache.search_finish(line.len());
+            }
+            found
         };
-        for (part, found) in [(a, found.0), (b, found.1)] {
+        for (part, found) in parts.into_iter().zip(found) {
             match found {
                 Some(false) => {}
                 Some(true) => part.search_into(line, false, out),
