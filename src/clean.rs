@@ -405,9 +405,8 @@ fn write_pending(
                     "two records would write `{name}`: their ids are the same once made file-safe"
                 )));
             }
-            let path = dir.join(&name);
-            output::write_atomic(&path, text.as_bytes())
-                .map_err(|e| WriteError::File(format!("cannot write `{}`: {e}", path.display())))
+            output::write_atomic_in(dir, &name, text.as_bytes())
+                .map_err(|e| WriteError::File(format!("cannot write `{}`: {e}", dir.join(&name).display())))
         }
         (Target::Stream(_), Pending::File { .. })
         | (Target::Tree(_), Pending::Line(_))
@@ -433,7 +432,7 @@ fn write_shard(opts: &CleanOptions, dir: &Path, s: &walk::SourceFile, feed: Feed
     let fail = |e: String, read: u64| {
         vec![failed(s.rel.clone(), format!("cannot write `{}`: {e}", path.display()), read)]
     };
-    let mut out = match Sink::create(&path) {
+    let mut out = match Sink::create_in(dir, &name) {
         Ok(out) => out,
         Err(e) => return fail(e.to_string(), 0),
     };
@@ -571,8 +570,8 @@ fn finish_cleaned(
         }
         (Format::Text, Some(dir)) if c.line.is_none() => {
             // A text file: written here, on the worker.
-            let target = dir.join(c.text_rel());
-            if let Err(e) = output::write_atomic(&target, output.as_bytes()) {
+            if let Err(e) = output::write_atomic_in(dir, &c.text_rel(), output.as_bytes()) {
+                let target = dir.join(c.text_rel());
                 return failed(c.rel, format!("cannot write `{}`: {e}", target.display()), size);
             }
             return Done { records, size, status, write: None, written: Some(c.text_rel()) };

@@ -87,7 +87,16 @@ impl Sink {
         if path == Path::new("-") {
             return Ok(Sink::Stdout(io::BufWriter::with_capacity(256 << 10, io::stdout())));
         }
-        let w = AtomicWriter::create(path)?;
+        Sink::compressed(AtomicWriter::create(path)?, path)
+    }
+
+    /// A shard at `root/rel`, no directory below `root` a link.
+    pub fn create_in(root: &Path, rel: &str) -> io::Result<Sink> {
+        let w = AtomicWriter::create_in(root, rel)?;
+        Sink::compressed(w, &root.join(rel))
+    }
+
+    fn compressed(w: AtomicWriter, path: &Path) -> io::Result<Sink> {
         Ok(match compression(path) {
             Compression::None => Sink::Plain(w),
             Compression::Gzip => Sink::Gzip(flate2::write::GzEncoder::new(w, flate2::Compression::default())),

@@ -2,6 +2,8 @@
 //! over it once complete, so an interrupted run never leaves a half-written
 //! output. Knows nothing about what the bytes mean. Temporaries a killed
 //! run left behind are found by their name and removed by the next run.
+//! Below an output directory, a directory that is a symbolic link is not
+//! written through: it could lead back into the inputs.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -14,12 +16,12 @@ use tempfile::NamedTempFile;
 const TEMP_PREFIX: &str = ".descrape-";
 const TEMP_SUFFIX: &str = ".tmp";
 
-fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
+fn temp_beside(path: &Path, root: Option<&Path>) -> io::Result<NamedTempFile> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    ensure_dir(dir)?;
+    ensure_dir(dir, root)?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
     // Created with the output's mode (less the umask), not private and
@@ -31,7 +33,7 @@ fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
         // Removed since this thread saw it (a library caller between runs).
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             MADE.with(|m| m.borrow_mut().remove(dir));
-            ensure_dir(dir)?;
+            ensure_dir(dir, root)?;
             builder.tempfile_in(dir)
         }
         result => result,
@@ -45,13 +47,47 @@ thread_local! {
     static MADE: RefCell<HashSet<PathBuf>> = RefCell::new(HashSet::new());
 }
 
-fn ensure_dir(dir: &Path) -> io::Result<()> {
+/// Makes `dir`; below `root`, one level at a time, refusing a level that
+/// is a symbolic link.
+fn ensure_dir(dir: &Path, root: Option<&Path>) -> io::Result<()> {
     if MADE.with(|m| m.borrow().contains(dir)) {
         return Ok(());
     }
-    std::fs::create_dir_all(dir)?;
+    match root.and_then(|r| Some((r, dir.strip_prefix(r).ok()?))) {
+        Some((root, below)) => {
+            std::fs::create_dir_all(root)?;
+            let mut at = root.to_path_buf();
+            for part in below.components() {
+                at.push(part);
+                level(&at)?;
+            }
+        }
+        None => std::fs::create_dir_all(dir)?,
+    }
     MADE.with(|m| m.borrow_mut().insert(dir.to_path_buf()));
     Ok(())
+}
+
+/// Makes one directory level unless it is there; a link there is an error.
+fn level(at: &Path) -> io::Result<()> {
+    let found = match std::fs::symlink_metadata(at) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => match std::fs::create_dir(at) {
+            // Another worker made it meanwhile: look at what is there.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => std::fs::symlink_metadata(at)?,
+            made => return made,
+        },
+        found => found?,
+    };
+    if found.is_dir() {
+        Ok(())
+    } else if found.file_type().is_symlink() {
+        Err(io::Error::other(format!(
+            "`{}` is a symbolic link, and outputs are not written through links inside the output directory",
+            at.display()
+        )))
+    } else {
+        Err(io::Error::other(format!("`{}` is not a directory", at.display())))
+    }
 }
 
 /// Remove the temporaries (`.descrape-*.tmp`) an earlier, killed run left
@@ -71,9 +107,17 @@ pub fn remove_stale_temporaries(dir: &Path) -> io::Result<usize> {
 
 /// Write `bytes` to `path` atomically, mode 0644 less the umask.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut tmp = temp_beside(path)?;
+    let mut tmp = temp_beside(path, None)?;
     tmp.write_all(bytes)?;
     finish(tmp, path)
+}
+
+/// [`write_atomic`] to `root/rel`, no directory below `root` a link.
+pub fn write_atomic_in(root: &Path, rel: &str, bytes: &[u8]) -> io::Result<()> {
+    let path = root.join(rel);
+    let mut tmp = temp_beside(&path, Some(root))?;
+    tmp.write_all(bytes)?;
+    finish(tmp, &path)
 }
 
 fn finish(tmp: NamedTempFile, path: &Path) -> io::Result<()> {
@@ -101,7 +145,14 @@ pub struct AtomicWriter {
 
 impl AtomicWriter {
     pub fn create(path: &Path) -> io::Result<AtomicWriter> {
-        Ok(AtomicWriter { path: path.to_path_buf(), inner: BufWriter::new(temp_beside(path)?) })
+        Ok(AtomicWriter { path: path.to_path_buf(), inner: BufWriter::new(temp_beside(path, None)?) })
+    }
+
+    /// [`Self::create`] at `root/rel`, no directory below `root` a link.
+    pub fn create_in(root: &Path, rel: &str) -> io::Result<AtomicWriter> {
+        let path = root.join(rel);
+        let inner = BufWriter::new(temp_beside(&path, Some(root))?);
+        Ok(AtomicWriter { path, inner })
     }
 
     pub fn commit(self) -> io::Result<()> {

@@ -409,3 +409,19 @@ fn story_lines_written_to_break_the_rules_are_kept() {
         assert!(format!("\n{text}\n").contains(&format!("\n{line}\n")), "{} removed {line:?}", case["rule"]);
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_link_inside_the_output_to_an_input_directory_is_not_written_through() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    let story = "The council met on Monday.\n\nFollow us on Twitter\n";
+    let a = write(&input.join("sub"), "a.txt", story);
+    write(&input, "b.txt", "Another story.\n");
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::os::unix::fs::symlink(input.join("sub"), out.join("sub")).unwrap();
+    clean_fails_some(&[&input], &out, "is a symbolic link, and outputs are not written through links");
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), story);
+    assert_eq!(std::fs::read_to_string(out.join("b.txt")).unwrap(), "Another story.\n");
+}
