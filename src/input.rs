@@ -39,6 +39,19 @@ impl Reading {
         self.paths.iter().any(|p| p == Path::new("-"))
     }
 
+    /// What cannot be read twice, if anything: standard input, or an input
+    /// that is neither a file nor a directory (`/dev/stdin`, a named pipe,
+    /// `<(…)`), named for a message.
+    pub fn read_once(&self) -> Option<String> {
+        if self.is_stdin() {
+            return Some("standard input".to_string());
+        }
+        self.paths.iter().find_map(|p| {
+            let kind = std::fs::metadata(p).ok()?.file_type();
+            (!kind.is_file() && !kind.is_dir()).then(|| format!("`{}`", p.display()))
+        })
+    }
+
     /// The documents to read, checked; `exclude` (an output) must not be
     /// an input or lie inside one.
     pub fn inputs(&self, exclude: Option<&Path>) -> Result<Inputs> {

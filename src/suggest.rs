@@ -81,7 +81,7 @@ pub fn count(
 pub fn prepare(
     rules: &RuleSet,
     file: Option<&std::path::Path>,
-    stdin: bool,
+    read_once: Option<String>,
     inputs: impl FnOnce() -> Result<Inputs>,
     group_by: GroupBy,
     jobs: usize,
@@ -89,21 +89,21 @@ pub fn prepare(
     if !rules.needs_counts() {
         return Ok((None, None));
     }
-    let counts = match file {
-        Some(f) => crate::counts_file::load(f)?,
+    let counts = match (file, read_once) {
+        (Some(f), _) => crate::counts_file::load(f)?,
         // Checked before `inputs()`, which reads the first bytes of standard
-        // input to tell its format: those bytes would be lost to the run.
-        None if stdin => {
+        // input to tell its format: those bytes would be lost to the run. A
+        // pipe given by name would be emptied by the count.
+        (None, Some(what)) => {
             return Ok((
                 None,
-                Some(
-                    "site repetition is off: standard input cannot be read twice to count lines; \
+                Some(format!(
+                    "site repetition is off: {what} cannot be read twice to count lines; \
                      give `--counts FILE` made by `descrape suggest --save-counts FILE`"
-                        .to_string(),
-                ),
+                )),
             ));
         }
-        None => count(rules, inputs()?, group_by, jobs, Counted::Removable, true)?,
+        (None, None) => count(rules, inputs()?, group_by, jobs, Counted::Removable, true)?,
     };
     let small = counts.groups.values().filter(|g| g.docs < crate::repeat::MIN_GROUP_DOCS).count();
     let note = (small > 0).then(|| {

@@ -425,3 +425,36 @@ fn a_link_inside_the_output_to_an_input_directory_is_not_written_through() {
     assert_eq!(std::fs::read_to_string(&a).unwrap(), story);
     assert_eq!(std::fs::read_to_string(out.join("b.txt")).unwrap(), "Another story.\n");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_given_as_input_is_read_once_and_cleaned() {
+    let tmp = TempDir::new().unwrap();
+    let sample = crate::util::repo().join("samples/raw/002_2bd8b93181a83e87.txt");
+    let text = std::fs::read(&sample).unwrap();
+    let want = tmp.path().join("want");
+    descrape().args(["clean", "-q"]).arg(&sample).arg("-o").arg(&want).assert().success();
+    let pipe = tmp.path().join("pipe");
+    assert!(std::process::Command::new("mkfifo").arg(&pipe).status().unwrap().success());
+    let writer = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::write(pipe, text))
+    };
+    let out = tmp.path().join("out");
+    // The counting pass of site repetition read the pipe empty before the
+    // run did, and the output was empty.
+    descrape()
+        .arg("clean")
+        .arg(&pipe)
+        .arg("-o")
+        .arg(&out)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("cannot be read twice"));
+    writer.join().unwrap().unwrap();
+    assert_eq!(
+        std::fs::read(out.join("pipe")).unwrap(),
+        std::fs::read(want.join("002_2bd8b93181a83e87.txt")).unwrap()
+    );
+}

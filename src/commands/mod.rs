@@ -88,7 +88,7 @@ pub fn prepare_counts(
     let (counts, note) = crate::suggest::prepare(
         rules,
         args.counts.as_deref(),
-        reading.is_stdin(),
+        reading.read_once(),
         || match walked {
             Some(inputs) => Ok(inputs),
             None => reading.inputs(None),
