@@ -301,6 +301,44 @@ pub fn story_like(line: &str) -> bool {
     words >= 6 && quoted(line)
 }
 
+/// Sentences of twelve words or more in `text`, each ending in `.`, `!` or
+/// `?` (a closing quote or bracket may follow) before a space or the end,
+/// counted up to `cap`. An abbreviation (`U.S. officials`) ends a sentence
+/// early, so the count errs low.
+pub fn long_sentences(text: &str, cap: usize) -> usize {
+    let b = text.as_bytes();
+    let (mut found, mut words, mut in_word) = (0, 0, false);
+    for (i, &c) in b.iter().enumerate() {
+        if c.is_ascii_whitespace() {
+            in_word = false;
+            continue;
+        }
+        if !in_word {
+            words += 1;
+            in_word = true;
+        }
+        if matches!(c, b'.' | b'!' | b'?') {
+            let rest = &b[i + 1..];
+            let after =
+                rest.iter().position(|&d| !matches!(d, b'"' | b'\'' | b')' | b']')).unwrap_or(rest.len());
+            let closes = match rest.get(after..) {
+                Some([]) | None => true,
+                Some([d, ..]) => d.is_ascii_whitespace() || rest[after..].starts_with("”".as_bytes()),
+            };
+            if closes {
+                if words >= 12 {
+                    found += 1;
+                    if found >= cap {
+                        return found;
+                    }
+                }
+                words = 0;
+            }
+        }
+    }
+    found
+}
+
 /// Han and kana characters in `line`, counted up to twenty.
 fn wide_chars(line: &str) -> usize {
     line.chars()
@@ -393,6 +431,20 @@ mod tests {
             fold_chars(line, &mut general);
             assert_eq!(fold(line), general, "{line:?}");
         }
+    }
+
+    #[test]
+    fn long_sentences_are_counted_to_the_cap() {
+        let s = "One two three four five six seven eight nine ten eleven twelve.";
+        assert_eq!(long_sentences(s, 3), 1);
+        assert_eq!(long_sentences(&format!("{s} {s} \"{s}\" {s}"), 3), 3);
+        assert_eq!(long_sentences("Short one. Another short one! And a third?", 3), 0);
+        // An abbreviation ends a sentence early; a decimal point does not.
+        assert_eq!(long_sentences("The U.S. officials said one two three four five six seven.", 3), 0);
+        assert_eq!(
+            long_sentences("It rose 2.5 per cent one two three four five six seven eight nine.", 3),
+            1
+        );
     }
 
     #[test]

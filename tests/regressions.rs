@@ -458,3 +458,16 @@ fn a_named_pipe_given_as_input_is_read_once_and_cleaned() {
         std::fs::read(want.join("002_2bd8b93181a83e87.txt")).unwrap()
     );
 }
+
+#[test]
+fn a_json_lines_story_without_line_breaks_is_not_removed_by_a_notice_glued_to_it() {
+    let sentence =
+        "The minister said on Tuesday that the new port rules would take effect next month after a review.";
+    let story = vec![sentence; 40].join(" ");
+    let glued = format!("{story} Our website can also be accessed at the following alternate addresses:");
+    let input = serde_json::json!({ "id": "a", "text": glued }).to_string() + "\n";
+    let out = descrape().args(["clean", "-q", "-", "-o", "-"]).write_stdin(input).assert().success();
+    let record: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    // The block rule for the notice took the whole record, which is one line.
+    assert!(record["text"].as_str().unwrap().starts_with(&story));
+}

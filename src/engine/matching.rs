@@ -80,14 +80,25 @@ pub(super) fn find(
         // Recorded before the guards, which may judge the next pass differently.
         hits.push(&matched_now);
         matched_now.retain(|&r| is_active(r) && guards_ok(&rules.rules()[r], content));
+        let mut whole_story = None;
         for &r in &matched_now {
             let rule = &rules.rules()[r];
             let placed = doc.placed(rule.place, i);
+            let unbounded = rule.max_words.is_none();
+            if unbounded
+                && !matches!(rule.kind, Kind::Span { .. })
+                && *whole_story.get_or_insert_with(|| holds_a_story(content))
+            {
+                continue;
+            }
             match &rule.kind {
                 Kind::Line { .. } if rule.unless_in.any() && in_story(doc, i, rule.unless_in) => {}
                 Kind::Line { .. } => whole.push(LineMatch { first: i, last: i, anchor: i, rule: r, placed }),
                 Kind::Span { pattern } => {
                     for range in span_ranges(pattern.regex(), content) {
+                        if unbounded && holds_a_story(&content[range.clone()]) {
+                            continue;
+                        }
                         spans.push(SpanMatch { line: i, range: doc.to_input(i, range), rule: r, placed });
                     }
                 }
@@ -109,6 +120,17 @@ pub(super) fn find(
     }
     run_hits.sort_unstable();
     (Found { whole, spans, run_hits }, hits)
+}
+
+/// Story sentences (twelve words or more) that make a line, or a span, a
+/// story rather than a notice: a rule without `max_words` does not remove
+/// one. A text with no line breaks (many JSON Lines records) is one line,
+/// and a notice glued to its end would otherwise take the whole story.
+pub(crate) const STORY_SENTENCES: usize = 3;
+
+/// Whether `text` holds [`STORY_SENTENCES`] story sentences.
+pub(crate) fn holds_a_story(text: &str) -> bool {
+    crate::repeat::long_sentences(text, STORY_SENTENCES) >= STORY_SENTENCES
 }
 
 /// The per-line guards: word bounds and `unless`.

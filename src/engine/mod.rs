@@ -251,6 +251,24 @@ mod tests {
     }
 
     #[test]
+    fn a_one_line_story_is_not_removed_whole_by_an_unbounded_rule() {
+        let story = "The council approved the budget on Tuesday after a four-hour debate, officials said. \
+                     The mayor said the new rules for the port would take effect next month after a review. \
+                     Business owners warned of higher costs for the small firms that depend on the harbour.";
+        let block =
+            "- id: chrome.alt\n  doc: d\n  match: block\n  start: 'alternate addresses:$'\n  end: eof\n";
+        let glued = format!("{story} Our site can be accessed at the following alternate addresses:");
+        assert_eq!(run(block, &glued), glued);
+        let span = "- id: copyright.x\n  doc: d\n  match: span\n  pattern: '[.!?](?<cut>\\s+Copyright\\s+\\d{4}.*)$'\n";
+        let opening = format!("Some music here. Copyright 2019 rules were debated. {story}");
+        assert_eq!(run(span, &opening), opening);
+        // A short notice still goes, and a bounded rule takes a long line.
+        assert_eq!(run(span, "Body text. Copyright 2019 WXIX."), "Body text.");
+        let bounded = format!("{block}  max_words: 200\n");
+        assert_eq!(run(&bounded, &glued), "");
+    }
+
+    #[test]
     fn block_to_eof_in_tail() {
         let rules = "- id: chrome.alt\n  doc: d\n  match: block\n  start: 'alternate addresses:$'\n  end: eof\n  where: tail\n  within: 3\n";
         let text = "Body.\n\nSite can be accessed at the following alternate addresses:\n\nRoku";
