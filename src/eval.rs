@@ -94,8 +94,10 @@ pub struct FileScore {
 /// caption that repeats a story word cannot steal its place), then words
 /// inside the lines that differ.
 fn noise_words(raw: &str, gold: &str) -> Vec<bool> {
-    let raw_lines: Vec<&str> = raw.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let gold_lines: Vec<&str> = gold.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let raw_lines: Vec<&str> =
+        crate::text::line_texts(raw).map(str::trim).filter(|l| !l.is_empty()).collect();
+    let gold_lines: Vec<&str> =
+        crate::text::line_texts(gold).map(str::trim).filter(|l| !l.is_empty()).collect();
     let mut noise = Vec::new();
     for op in capture_diff_slices(Algorithm::Patience, &gold_lines, &raw_lines) {
         match op {

@@ -213,8 +213,10 @@ pub enum Counted {
 
 /// The distinct line keys of one document.
 pub fn doc_keys(text: &str, counted: Counted) -> Vec<u64> {
-    let set: HashSet<u64> =
-        text.lines().filter(|l| counted == Counted::All || !story_like(l)).filter_map(line_key).collect();
+    let set: HashSet<u64> = crate::text::line_texts(text)
+        .filter(|l| counted == Counted::All || !story_like(l))
+        .filter_map(line_key)
+        .collect();
     let mut keys: Vec<u64> = set.into_iter().collect();
     keys.sort_unstable();
     keys

@@ -254,7 +254,7 @@ pub fn suggest(
             let path = doc_path(&c).to_string();
             let group = doc_group(&c, &counts.group_by);
             let text = c.output();
-            let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+            let all: Vec<&str> = crate::text::line_texts(&text).filter(|l| !l.trim().is_empty()).collect();
             let n = all.len().max(1);
             let threshold = need(&group);
             // As in cleaning, long lines outside the story that do not end

@@ -24,20 +24,32 @@ pub struct Line {
     pub end: usize,
 }
 
-/// Split `text` into lines; `\n` and `\r\n` end a line.
+/// Split `text` into lines; `\n`, `\r\n` and a lone `\r` (old Mac files)
+/// end a line.
 pub fn lines(text: &str) -> Vec<Line> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len() / 64 + 1);
     let mut start = 0;
-    for nl in memchr::memchr_iter(b'\n', bytes) {
-        let content_end = if nl > start && bytes[nl - 1] == b'\r' { nl - 1 } else { nl };
-        out.push(Line { start, content_end, end: nl + 1 });
-        start = nl + 1;
+    for at in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        let end = match bytes[at] {
+            // `\r\n`: the `\n` ends the line.
+            b'\r' if bytes.get(at + 1) == Some(&b'\n') => continue,
+            _ => at + 1,
+        };
+        let content_end =
+            if bytes[at] == b'\n' && at > start && bytes[at - 1] == b'\r' { at - 1 } else { at };
+        out.push(Line { start, content_end, end });
+        start = end;
     }
     if start < bytes.len() {
         out.push(Line { start, content_end: bytes.len(), end: bytes.len() });
     }
     out
+}
+
+/// The text of each line of `text`, split as [`lines`] splits it.
+pub fn line_texts(text: &str) -> impl Iterator<Item = &str> {
+    lines(text).into_iter().map(move |l| &text[l.start..l.content_end])
 }
 
 /// 1-based numbers of the first and last line touched by `range`.
@@ -152,5 +164,26 @@ mod tests {
             prop_assert_eq!(word_count(&s), s.split_whitespace().count());
             prop_assert_eq!(words_up_to(&s, max), s.split_whitespace().take(max).count());
         }
+
+        // Lines tile the text; their contents hold no line end.
+        #[test]
+        fn lines_tile_the_text(s in "([a-z ]{0,4}|\r|\n|\r\n){0,30}") {
+            let mut at = 0;
+            for l in lines(&s) {
+                prop_assert!(l.start == at && l.start <= l.content_end && l.content_end <= l.end);
+                prop_assert!(!s[l.start..l.content_end].contains(['\r', '\n']));
+                at = l.end;
+            }
+            prop_assert_eq!(at, s.len());
+        }
+    }
+
+    #[test]
+    fn a_lone_cr_ends_a_line_as_lf_and_crlf_do() {
+        let texts: Vec<Vec<&str>> =
+            ["a\nb\n", "a\r\nb\r\n", "a\rb\r", "a\r\rb"].iter().map(|t| line_texts(t).collect()).collect();
+        assert_eq!(texts, [vec!["a", "b"], vec!["a", "b"], vec!["a", "b"], vec!["a", "", "b"]]);
+        let l = lines("a\r\nb");
+        assert_eq!((l[0].content_end, l[0].end, l[1].start), (1, 3, 3));
     }
 }

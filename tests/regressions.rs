@@ -471,3 +471,20 @@ fn a_json_lines_story_without_line_breaks_is_not_removed_by_a_notice_glued_to_it
     // The block rule for the notice took the whole record, which is one line.
     assert!(record["text"].as_str().unwrap().starts_with(&story));
 }
+
+#[test]
+fn a_file_with_lone_cr_line_ends_is_cleaned_line_by_line() {
+    let tmp = TempDir::new().unwrap();
+    let sample =
+        std::fs::read_to_string(crate::util::repo().join("samples/raw/004_c8dd5039b62e9dc9.txt")).unwrap();
+    write(&tmp.path().join("lf"), "a.txt", &sample);
+    write(&tmp.path().join("cr"), "a.txt", sample.replace('\n', "\r"));
+    for dir in ["lf", "cr"] {
+        clean_quiet(tmp.path().join(dir), tmp.path().join(format!("{dir}-out"))).success();
+    }
+    let lf = std::fs::read_to_string(tmp.path().join("lf-out/a.txt")).unwrap();
+    let cr = std::fs::read_to_string(tmp.path().join("cr-out/a.txt")).unwrap();
+    // One line of 5.7 kB before: a footer rule took the whole file.
+    assert!(!cr.is_empty());
+    assert_eq!(cr.replace('\r', "\n"), lf);
+}

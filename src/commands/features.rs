@@ -20,7 +20,7 @@ pub fn run(args: FeaturesArgs, out: &mut impl Write) -> Result<Outcome> {
     for found in &walk::discover(&args.inputs, None)? {
         let Found::File(f) = found else { continue };
         let text = String::from_utf8_lossy(&std::fs::read(&f.path)?).into_owned();
-        let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
+        let lines: Vec<&str> = crate::text::line_texts(&text).collect();
         for (i, x) in detect::features(&lines).into_iter().enumerate() {
             if let Some(x) = x {
                 let rec = serde_json::json!({
