@@ -139,8 +139,13 @@ fn entries(root: &Path) -> Entries {
 /// Whether an entry is a file to clean: a regular file, or whatever a
 /// root the user named is when it is not a directory; never a link inside.
 fn input_file(e: &DirEntry) -> bool {
-    !(e.path_is_symlink() && e.depth() > 0)
-        && (e.file_type().is_file() || (e.depth() == 0 && !e.file_type().is_dir()))
+    !(e.path_is_symlink() && e.depth() > 0) && (e.file_type().is_file() || (e.depth() == 0 && !walked_dir(e)))
+}
+
+/// Whether the walk goes into `e`: a directory, or a root the user named
+/// that is a link to one (the walk follows a root link).
+fn walked_dir(e: &DirEntry) -> bool {
+    e.file_type().is_dir() || (e.depth() == 0 && e.path().is_dir())
 }
 
 /// The relative path a walked `path` under `root` is known by; a root
@@ -279,7 +284,7 @@ fn found(root: &Path, prefix: &str, entry: walkdir::Result<DirEntry>) -> Option<
                 Some(Found::Skipped { rel, reason: "symbolic link (not followed)".into() })
             } else if input_file(&e) {
                 Some(Found::File(SourceFile { path: e.into_path(), rel }))
-            } else if !e.file_type().is_dir() {
+            } else if !walked_dir(&e) {
                 Some(Found::Skipped { rel, reason: "not a regular file".into() })
             } else {
                 None

@@ -488,3 +488,25 @@ fn a_file_with_lone_cr_line_ends_is_cleaned_line_by_line() {
     assert!(!cr.is_empty());
     assert_eq!(cr.replace('\r', "\n"), lf);
 }
+
+#[cfg(unix)]
+#[test]
+fn an_input_that_is_a_link_to_a_directory_is_walked_and_not_failed() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    write(&input, "a.txt", "Body text.\n\nCulled from Presstv\n");
+    write(&input, "b.txt", "Another story.\n");
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(&input, &link).unwrap();
+    let out = tmp.path().join("out");
+    // The link itself was also read as a file and failed, exit 1.
+    descrape()
+        .arg("clean")
+        .arg(&link)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("2 files: 1 changed, 1 unchanged, 0 skipped, 0 failed"));
+    assert_eq!(tree(&out).keys().collect::<Vec<_>>(), ["a.txt", "b.txt"]);
+}
