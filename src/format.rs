@@ -52,6 +52,9 @@ pub fn of_stdin(reader: &mut impl BufRead) -> Result<(Format, Vec<u8>)> {
             return Ok((Format::Text, head));
         }
         let line = head[start..].trim_ascii();
+        // A UTF-8 byte-order mark before the first line says nothing of the format.
+        let line =
+            if start == 0 { line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line).trim_ascii() } else { line };
         if line.is_empty() {
             continue;
         }

@@ -510,3 +510,18 @@ fn an_input_that_is_a_link_to_a_directory_is_walked_and_not_failed() {
         .stderr(predicate::str::contains("2 files: 1 changed, 1 unchanged, 0 skipped, 0 failed"));
     assert_eq!(tree(&out).keys().collect::<Vec<_>>(), ["a.txt", "b.txt"]);
 }
+
+#[test]
+fn json_lines_that_start_with_a_byte_order_mark_are_read_as_records() {
+    let input =
+        "\u{FEFF}{\"id\":\"a\",\"text\":\"Body.\\nFollow us on Twitter\"}\n{\"id\":\"b\",\"text\":\"B.\"}\n";
+    let want = "{\"id\":\"a\",\"text\":\"Body.\"}\n{\"id\":\"b\",\"text\":\"B.\"}\n";
+    // On standard input the mark hid the format and the stream went through uncleaned.
+    descrape().args(["clean", "-q", "-", "-o", "-"]).write_stdin(input).assert().success().stdout(want);
+    // In a file, the first record was malformed.
+    let tmp = TempDir::new().unwrap();
+    let file = write(tmp.path(), "in.jsonl", input);
+    let out = tmp.path().join("out.jsonl");
+    descrape().args(["clean", "-q"]).arg(&file).arg("-o").arg(&out).assert().success();
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), want);
+}
