@@ -23,7 +23,9 @@ fn temp_beside(path: &Path, root: Option<&Path>) -> io::Result<NamedTempFile> {
     };
     ensure_dir(dir, root)?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
+    // The process id in the name tells the next run whose temporary it is.
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+    builder.prefix(&prefix).suffix(TEMP_SUFFIX);
     // Created with the output's mode (less the umask), not private and
     // changed afterwards: one system call less per file.
     if let Some(perms) = default_permissions() {
@@ -90,19 +92,37 @@ fn level(at: &Path) -> io::Result<()> {
     }
 }
 
-/// Remove the temporaries (`.descrape-*.tmp`) an earlier, killed run left
-/// anywhere under `dir`; returns how many.
+/// Remove the temporaries (`.descrape-PID-*.tmp`) an earlier, killed run
+/// left anywhere under `dir`; returns how many. A temporary of a process
+/// that is still running is another run writing into the same directory,
+/// and stays.
 pub fn remove_stale_temporaries(dir: &Path) -> io::Result<usize> {
     let mut removed = 0;
     for entry in walkdir::WalkDir::new(dir) {
         let entry = entry.map_err(io::Error::other)?;
         let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_file() && name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX) {
-            std::fs::remove_file(entry.path())?;
-            removed += 1;
+        let Some(middle) = name.strip_prefix(TEMP_PREFIX).and_then(|n| n.strip_suffix(TEMP_SUFFIX)) else {
+            continue;
+        };
+        let owner = middle.split_once('-').and_then(|(pid, _)| pid.parse::<u32>().ok());
+        if entry.file_type().is_file() && !owner.is_some_and(running) {
+            // Gone already: its run finished it meanwhile.
+            match std::fs::remove_file(entry.path()) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                done => {
+                    done?;
+                    removed += 1;
+                }
+            }
         }
     }
     Ok(removed)
+}
+
+/// Whether process `pid` is running, where `/proc` tells; elsewhere every
+/// temporary counts as left behind.
+fn running(pid: u32) -> bool {
+    Path::new("/proc/self").exists() && Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// Write `bytes` to `path` atomically, mode 0644 less the umask.

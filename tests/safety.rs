@@ -368,3 +368,26 @@ fn diff_into_a_closed_pipe_exits_quietly() {
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_leaves_the_temporaries_of_another_run_writing_into_the_same_output() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    write(&input, "a.txt", "Body text.\n");
+    let out = tmp.path().join("out");
+    // This test's process stands for a run still writing; a finished
+    // process's id is the next run's to clean up.
+    let live = format!(".descrape-{}-abc.tmp", std::process::id());
+    let finished = {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let id = child.id();
+        child.wait().unwrap();
+        format!(".descrape-{id}-abc.tmp")
+    };
+    write(&out, &live, "in progress");
+    write(&out, &finished, "half");
+    clean_quiet(&input, &out).success();
+    assert!(out.join(&live).exists(), "another run's temporary was removed");
+    assert!(!out.join(&finished).exists());
+}
