@@ -359,6 +359,25 @@ fn refuse_shard_collisions(walk: &walk::Walk, to: Compression) -> Result<()> {
 /// The change log and the report must not land on an input or the output.
 fn check_side_files(opts: &CleanOptions, out: Option<&Path>) -> Result<()> {
     let jsonl_out: Vec<&Path> = out.filter(|_| opts.output() == Format::Jsonl).into_iter().collect();
+    // Below an output directory, a side file where an input's output goes
+    // would overwrite it, or be overwritten.
+    let tree = out.filter(|o| o.is_dir() || opts.output() == Format::Text);
+    if let Some(dir) = tree {
+        let dir_abs = walk::absolute(dir)?;
+        let files = [("change log", &opts.changes), ("report", &opts.report)];
+        for (what, path) in files.iter().filter_map(|(w, p)| Some((w, p.as_deref()?))) {
+            let Ok(rel) = walk::absolute(path)?.strip_prefix(&dir_abs).map(Path::to_path_buf) else {
+                continue;
+            };
+            if let Some(input) = output_of_input(&opts.reading.paths, &rel) {
+                bail!(
+                    "the {what} `{}` is where the output of `{}` goes: put it elsewhere",
+                    path.display(),
+                    input.display()
+                );
+            }
+        }
+    }
     if let Some(changes) = &opts.changes {
         walk::refuse_overlap("change log", changes, &opts.reading.paths, &jsonl_out)?;
     }
@@ -368,6 +387,33 @@ fn check_side_files(opts: &CleanOptions, out: Option<&Path>) -> Result<()> {
         walk::refuse_overlap("report", report, &opts.reading.paths, &others)?;
     }
     Ok(())
+}
+
+/// The input whose output in a tree is at `rel` below OUT, if one is: a
+/// file of that relative path (a page's output adds `.txt`), under the
+/// single input directory or under the input named by its first part.
+fn output_of_input(inputs: &[PathBuf], rel: &Path) -> Option<PathBuf> {
+    let mut names = vec![rel.to_path_buf()];
+    if rel.extension().is_some_and(|e| e == "txt") {
+        names.push(rel.with_extension(""));
+    }
+    let single_dir = inputs.len() == 1 && inputs[0].is_dir();
+    names.iter().find_map(|name| {
+        inputs.iter().find_map(|input| {
+            let candidate = if single_dir {
+                input.join(name)
+            } else {
+                let mut parts = name.components();
+                let first = parts.next()?.as_os_str().to_owned();
+                match (input.is_dir(), input.file_name() == Some(first.as_os_str())) {
+                    (true, true) => input.join(parts.as_path()),
+                    (false, true) if parts.as_path().as_os_str().is_empty() => input.clone(),
+                    _ => return None,
+                }
+            };
+            candidate.is_file().then_some(candidate)
+        })
+    })
 }
 
 /// Refuse overlapping paths before anything is read (telling the format

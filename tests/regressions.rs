@@ -525,3 +525,35 @@ fn json_lines_that_start_with_a_byte_order_mark_are_read_as_records() {
     descrape().args(["clean", "-q"]).arg(&file).arg("-o").arg(&out).assert().success();
     assert_eq!(std::fs::read_to_string(&out).unwrap(), want);
 }
+
+#[test]
+fn a_change_log_where_a_documents_output_goes_is_refused() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    write(&input, "a.txt", "Body text.\n\nCulled from Presstv\n");
+    let out = tmp.path().join("out");
+    // It overwrote the cleaned `a.txt`, exit 0.
+    descrape()
+        .arg("clean")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .arg("--changes")
+        .arg(out.join("a.txt"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is where the output of"));
+    let log = out.join("changes.jsonl");
+    descrape()
+        .arg("clean")
+        .arg("-q")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .arg("--changes")
+        .arg(&log)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "Body text.\n");
+    assert_eq!(records(&log).len(), 1);
+}
