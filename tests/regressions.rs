@@ -557,3 +557,25 @@ fn a_change_log_where_a_documents_output_goes_is_refused() {
     assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "Body text.\n");
     assert_eq!(records(&log).len(), 1);
 }
+
+#[test]
+fn records_with_ids_too_long_for_a_file_name_get_names_of_their_own() {
+    let tmp = TempDir::new().unwrap();
+    let lines: Vec<String> = [300, 299]
+        .iter()
+        .map(|n| serde_json::json!({ "id": "x".repeat(*n), "text": format!("Body {n}.") }).to_string())
+        .collect();
+    let file = write(tmp.path(), "long.jsonl", lines.join("\n") + "\n");
+    let out = tmp.path().join("out");
+    // Each failed with "File name too long", exit 1.
+    descrape()
+        .args(["clean", "-q", "--output-format", "text"])
+        .arg(&file)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let names: Vec<String> = tree(&out).into_keys().collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.iter().all(|n| n.len() < 255), "{names:?}");
+}
