@@ -161,10 +161,12 @@ fn compose(steps: &Steps, text: &str, base: usize, out: &mut Vec<Edit>) {
     push(out, rule, base + old.start..base + old.end, new);
 }
 
-/// Edit for a kept line terminator: `\r\n` becomes `\n`.
+/// Edit for a kept line terminator: `\r\n` and a lone `\r` become `\n`.
 pub fn terminator(steps: &Steps, term: &str, base: usize, out: &mut Vec<Edit>) {
-    if let (Some(rule), "\r\n") = (steps.line_endings, term) {
-        push(out, rule, base..base + 1, "");
+    match (steps.line_endings, term) {
+        (Some(rule), "\r\n") => push(out, rule, base..base + 1, ""),
+        (Some(rule), "\r") => push(out, rule, base..base + 1, "\n"),
+        _ => {}
     }
 }
 
