@@ -188,7 +188,7 @@ pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str
     if opts.min_words.is_some() && output_format != Format::Jsonl {
         bail!("--min-words drops documents from JSON Lines output: use it with --output-format jsonl");
     }
-    check_side_files(opts, out_path.as_deref())?;
+    check_side_files(opts, out_path.as_deref(), &inputs.walk)?;
     if let (true, Some(c)) = (shards, opts.compression) {
         refuse_shard_collisions(&inputs.walk, c)?;
     }
@@ -357,7 +357,7 @@ fn refuse_shard_collisions(walk: &walk::Walk, to: Compression) -> Result<()> {
 }
 
 /// The change log and the report must not land on an input or the output.
-fn check_side_files(opts: &CleanOptions, out: Option<&Path>) -> Result<()> {
+fn check_side_files(opts: &CleanOptions, out: Option<&Path>, walk: &walk::Walk) -> Result<()> {
     let jsonl_out: Vec<&Path> = out.filter(|_| opts.output() == Format::Jsonl).into_iter().collect();
     // Below an output directory, a side file where an input's output goes
     // would overwrite it, or be overwritten.
@@ -366,14 +366,20 @@ fn check_side_files(opts: &CleanOptions, out: Option<&Path>) -> Result<()> {
         let dir_abs = walk::absolute(dir)?;
         let files = [("change log", &opts.changes), ("report", &opts.report)];
         for (what, path) in files.iter().filter_map(|(w, p)| Some((w, p.as_deref()?))) {
-            let Ok(rel) = walk::absolute(path)?.strip_prefix(&dir_abs).map(Path::to_path_buf) else {
+            let Ok(rel) =
+                walk::absolute(path)?.strip_prefix(&dir_abs).map(|r| r.to_string_lossy().into_owned())
+            else {
                 continue;
             };
-            if let Some(input) = output_of_input(&opts.reading.paths, &rel) {
+            // A page's output adds `.txt` to its name.
+            let input = [Some(rel.as_str()), rel.strip_suffix(".txt")]
+                .into_iter()
+                .flatten()
+                .find(|r| walk.has_file(r));
+            if let Some(input) = input {
                 bail!(
-                    "the {what} `{}` is where the output of `{}` goes: put it elsewhere",
-                    path.display(),
-                    input.display()
+                    "the {what} `{}` is where the output of the input `{input}` goes: put it elsewhere",
+                    path.display()
                 );
             }
         }
@@ -389,33 +395,6 @@ fn check_side_files(opts: &CleanOptions, out: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-/// The input whose output in a tree is at `rel` below OUT, if one is: a
-/// file of that relative path (a page's output adds `.txt`), under the
-/// single input directory or under the input named by its first part.
-fn output_of_input(inputs: &[PathBuf], rel: &Path) -> Option<PathBuf> {
-    let mut names = vec![rel.to_path_buf()];
-    if rel.extension().is_some_and(|e| e == "txt") {
-        names.push(rel.with_extension(""));
-    }
-    let single_dir = inputs.len() == 1 && inputs[0].is_dir();
-    names.iter().find_map(|name| {
-        inputs.iter().find_map(|input| {
-            let candidate = if single_dir {
-                input.join(name)
-            } else {
-                let mut parts = name.components();
-                let first = parts.next()?.as_os_str().to_owned();
-                match (input.is_dir(), input.file_name() == Some(first.as_os_str())) {
-                    (true, true) => input.join(parts.as_path()),
-                    (false, true) if parts.as_path().as_os_str().is_empty() => input.clone(),
-                    _ => return None,
-                }
-            };
-            candidate.is_file().then_some(candidate)
-        })
-    })
-}
-
 /// Refuse overlapping paths before anything is read (telling the format
 /// reads only directory listings): for callers that read inputs before
 /// [`run`]. Returns the inputs (none for standard input), for `walked`.
@@ -425,7 +404,8 @@ pub fn check_paths(opts: &CleanOptions) -> Result<Option<Inputs>> {
         true => None,
         false => Some(opts.reading.inputs(out_path.as_deref())?),
     };
-    check_side_files(opts, out_path.as_deref())?;
+    let walk = inputs.as_ref().map(|i| i.walk.clone()).unwrap_or_default();
+    check_side_files(opts, out_path.as_deref(), &walk)?;
     Ok(inputs)
 }
 
@@ -628,11 +608,11 @@ fn finish_cleaned(
         }
         (Format::Text, Some(dir)) if c.line.is_none() => {
             // A text file: written here, on the worker.
-            if let Err(e) = output::write_atomic_in(dir, &c.text_rel(), output.as_bytes()) {
-                let target = dir.join(c.text_rel());
-                return failed(c.rel, format!("cannot write `{}`: {e}", target.display()), size);
+            let rel = c.text_rel();
+            if let Err(e) = output::write_atomic_in(dir, &rel, output.as_bytes()) {
+                return failed(c.rel, format!("cannot write `{}`: {e}", dir.join(&rel).display()), size);
             }
-            return Done { records, size, status, write: None, written: Some(c.text_rel()) };
+            return Done { records, size, status, write: None, written: Some(rel) };
         }
         (Format::Text, Some(_)) => {
             Some(Pending::File { doc: c.name(), name: record_file_name(&c), text: output })

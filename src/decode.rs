@@ -51,6 +51,9 @@ pub enum Decoded {
     },
 }
 
+/// The UTF-8 byte-order mark.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Decode a text file: BOM, then UTF-8, then detection.
 pub fn decode(bytes: Vec<u8>) -> Decoded {
     if let Some(decoded) = with_bom(&bytes) {

@@ -53,8 +53,11 @@ pub fn of_stdin(reader: &mut impl BufRead) -> Result<(Format, Vec<u8>)> {
         }
         let line = head[start..].trim_ascii();
         // A UTF-8 byte-order mark before the first line says nothing of the format.
-        let line =
-            if start == 0 { line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line).trim_ascii() } else { line };
+        let line = if start == 0 {
+            line.strip_prefix(crate::decode::UTF8_BOM).unwrap_or(line).trim_ascii()
+        } else {
+            line
+        };
         if line.is_empty() {
             continue;
         }

@@ -125,14 +125,8 @@ fn running(pid: u32) -> bool {
     Path::new("/proc/self").exists() && Path::new(&format!("/proc/{pid}")).exists()
 }
 
-/// Write `bytes` to `path` atomically, mode 0644 less the umask.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut tmp = temp_beside(path, None)?;
-    tmp.write_all(bytes)?;
-    finish(tmp, path)
-}
-
-/// [`write_atomic`] to `root/rel`, no directory below `root` a link.
+/// Write `bytes` to `root/rel` atomically, mode 0644 less the umask, no
+/// directory below `root` a link.
 pub fn write_atomic_in(root: &Path, rel: &str, bytes: &[u8]) -> io::Result<()> {
     let path = root.join(rel);
     let mut tmp = temp_beside(&path, Some(root))?;

@@ -301,9 +301,6 @@ where
     })
 }
 
-/// The UTF-8 byte-order mark.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
 #[allow(clippy::too_many_arguments)]
 fn run_lines<T, M, S>(
     pool: &rayon::ThreadPool,
@@ -342,8 +339,8 @@ where
             bytes += n;
             // A byte-order mark some tools write before the first record
             // is not part of it.
-            if line_no == 1 && buf.starts_with(BOM) {
-                buf.drain(..BOM.len());
+            if line_no == 1 && buf.starts_with(crate::decode::UTF8_BOM) {
+                buf.drain(..crate::decode::UTF8_BOM.len());
             }
             // Blank lines are not records.
             if !buf.iter().all(u8::is_ascii_whitespace) {

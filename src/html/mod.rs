@@ -35,7 +35,7 @@ pub fn looks_like_html(path: &Path, bytes: &[u8]) -> bool {
     // Checked on every text file of a run: no copies of its head.
     let head = &bytes[..bytes.len().min(512)];
     let head = &head[head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len())..];
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let head = head.strip_prefix(crate::decode::UTF8_BOM).unwrap_or(head);
     let opens = |tag: &[u8]| head.get(..tag.len()).is_some_and(|h| h.eq_ignore_ascii_case(tag));
     opens(b"<!doctype html") || opens(b"<html")
 }
