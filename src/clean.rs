@@ -479,9 +479,14 @@ fn write_shard(opts: &CleanOptions, dir: &Path, s: &walk::SourceFile, feed: Feed
     if stopped || interrupt::requested() {
         return dones;
     }
-    match fed.and_then(|()| Ok(out.finish()?)) {
-        Ok(()) => dones,
-        Err(e) => fail(e.to_string(), dones.iter().map(|d| d.size).sum()),
+    let read = dones.iter().map(|d| d.size).sum();
+    match fed {
+        // Not read whole: no output shard, and one failure for the shard.
+        Err(e) if e.is::<pipeline::ReadFailure>() => vec![failed(s.rel.clone(), e.to_string(), read)],
+        fed => match fed.and_then(|()| Ok(out.finish()?)) {
+            Ok(()) => dones,
+            Err(e) => fail(e.to_string(), read),
+        },
     }
 }
 

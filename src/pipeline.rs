@@ -124,7 +124,8 @@ where
         }
         (true, Format::Jsonl) => {
             let stdin = std::io::Cursor::new(stdin_head).chain(std::io::stdin().lock());
-            run_lines(&pool, cleaner, (&fields, pages), "-", stdin, &bar, &map, &mut sink)
+            let read = run_lines(&pool, cleaner, (&fields, pages), "-", stdin, &bar, &map, &mut sink);
+            read_failure_fails("-", read, &map, &mut sink, &bar)
         }
         (false, Format::Text) => run_files(&pool, cleaner, &walk, input_type, &bar, &map, &mut sink),
         (false, Format::Jsonl) => {
@@ -133,7 +134,17 @@ where
                 result = match f {
                     Found::File(s) => match jsonl::open(&s.path) {
                         Ok(reader) => {
-                            run_lines(&pool, cleaner, (&fields, pages), &s.rel, reader, &bar, &map, &mut sink)
+                            let read = run_lines(
+                                &pool,
+                                cleaner,
+                                (&fields, pages),
+                                &s.rel,
+                                reader,
+                                &bar,
+                                &map,
+                                &mut sink,
+                            );
+                            read_failure_fails(&s.rel, read, &map, &mut sink, &bar)
                         }
                         Err(e) => {
                             let error = format!("cannot read `{}`: {e}", s.path.display());
@@ -209,7 +220,8 @@ where
                                     &bar,
                                     &map,
                                     &mut put,
-                                )
+                                )?
+                                .map_or(Ok(()), |e| Err(ReadFailure(e).into()))
                             })
                         }
                         Err(e) => {
@@ -311,7 +323,7 @@ fn run_lines<T, M, S>(
     bar: &Progress,
     map: &M,
     sink: &mut S,
-) -> Result<()>
+) -> Result<Option<String>>
 where
     T: Send,
     M: Fn(Item) -> T + Sync,
@@ -348,7 +360,7 @@ where
             }
         }
         if batch.is_empty() && bytes == 0 && failure.is_none() || interrupt::requested() {
-            return Ok(());
+            return Ok(None);
         }
         bar.bar.inc(bytes as u64);
         let results: Vec<Option<T>> = pool.install(|| {
@@ -368,9 +380,43 @@ where
         for r in results.into_iter().flatten() {
             sink(r, bar)?;
         }
-        if let Some(error) = failure {
-            return sink(map(Item::Failed { rel: rel.into(), error }), bar);
+        if failure.is_some() {
+            return Ok(failure);
         }
+    }
+}
+
+/// A JSON Lines file that could not be read to its end (a bad gzip
+/// header, a truncated stream). A shard reports it as its error, so its
+/// output shard is not moved into place: an output shard exists only for
+/// an input read whole.
+#[derive(Debug)]
+pub struct ReadFailure(pub String);
+
+impl std::fmt::Display for ReadFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ReadFailure {}
+
+/// Outside shards (one output for all records), the records read before a
+/// read failure stay cleaned, and the file is one more failed item.
+fn read_failure_fails<T, M, S>(
+    rel: &str,
+    read: Result<Option<String>>,
+    map: &M,
+    sink: &mut S,
+    bar: &Progress,
+) -> Result<()>
+where
+    M: Fn(Item) -> T,
+    S: FnMut(T, &Progress) -> Result<()>,
+{
+    match read? {
+        Some(error) => sink(map(Item::Failed { rel: rel.into(), error }), bar),
+        None => Ok(()),
     }
 }
 

@@ -579,3 +579,33 @@ fn records_with_ids_too_long_for_a_file_name_get_names_of_their_own() {
     assert_eq!(names.len(), 2);
     assert!(names.iter().all(|n| n.len() < 255), "{names:?}");
 }
+
+#[test]
+fn a_shard_that_cannot_be_read_whole_gets_no_output_shard() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    let mut lines = String::new();
+    for i in 0..100 {
+        lines.push_str(&format!("{{\"id\":\"d{i}\",\"text\":\"Story number {i} with some words.\"}}\n"));
+    }
+    let mut gz = Vec::new();
+    {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::default());
+        enc.write_all(lines.as_bytes()).unwrap();
+        enc.finish().unwrap();
+    }
+    gz.truncate(gz.len() * 3 / 4);
+    write(&input, "cut.jsonl.gz", gz);
+    write(&input, "bad.jsonl.gz", "not gzip at all");
+    write(&input, "good.jsonl", "{\"id\":\"g\",\"text\":\"A whole story.\"}\n");
+    let out = tmp.path().join("out");
+    clean_fails_some(&[&input], &out, "cannot read `cut.jsonl.gz` after line");
+    assert_eq!(tree(&out).keys().collect::<Vec<_>>(), ["good.jsonl"]);
+    let failed: Vec<_> = records(&out.join(".descrape/changes.jsonl"))
+        .into_iter()
+        .filter(|r| r["type"] == "failed")
+        .map(|r| r["file"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(failed, ["bad.jsonl.gz", "cut.jsonl.gz"]);
+}
