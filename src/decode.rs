@@ -2,11 +2,12 @@
 //! page, its `<meta charset>` first), then detection, as one decision per
 //! file.
 //!
-//! UTF-8 (with or without BOM) and UTF-16 with BOM are taken as such. Text
-//! that is UTF-8 but for a few stray bytes (fewer bad sequences than valid
-//! non-ASCII characters) stays UTF-8, each bad sequence decoded on its own;
-//! any other bytes that are not valid UTF-8 are guessed by `chardetng` and
-//! decoded by `encoding_rs`. A NUL byte outside UTF-16 marks a binary file,
+//! UTF-8 (with or without BOM) and UTF-16 and UTF-32 with BOM are taken as
+//! such. Text that is UTF-8 but for a few stray bytes (fewer bad sequences
+//! than valid non-ASCII characters) stays UTF-8, each bad sequence decoded
+//! on its own; any other bytes that are not valid UTF-8 are guessed by
+//! `chardetng` and decoded by `encoding_rs`. A NUL byte outside UTF-16 and
+//! UTF-32 marks a binary file,
 //! which is not text to clean. The BOM is not part of the decoded text.
 //! Pages are decoded as browsers do ([`decode_page`]).
 
@@ -69,6 +70,9 @@ pub fn decode(bytes: Vec<u8>) -> Decoded {
 /// marks a binary file (UTF-16 text is full of NUL bytes, so not there).
 /// The offset is the file's, BOM included.
 fn with_bom(bytes: &[u8]) -> Option<Decoded> {
+    if let Some(decoded) = utf32(bytes) {
+        return Some(decoded);
+    }
     let (enc, bom_len) = Encoding::for_bom(bytes)?;
     let rest = &bytes[bom_len..];
     if enc != UTF_16LE && enc != UTF_16BE {
@@ -77,6 +81,34 @@ fn with_bom(bytes: &[u8]) -> Option<Decoded> {
         }
     }
     Some(decode_with(enc, rest, true, false))
+}
+
+/// UTF-32 with its BOM. `encoding_rs` follows the Encoding Standard, which
+/// has no UTF-32 and reads `FF FE 00 00` as UTF-16LE (a NUL, then noise);
+/// a text file that opens so is UTF-32, decoded here by code unit. A unit
+/// that is not a scalar value, or a cut last unit, becomes U+FFFD.
+fn utf32(bytes: &[u8]) -> Option<Decoded> {
+    let (name, from): (&'static str, fn([u8; 4]) -> u32) = match bytes.get(..4)? {
+        [0xFF, 0xFE, 0, 0] => ("UTF-32LE", u32::from_le_bytes),
+        [0, 0, 0xFE, 0xFF] => ("UTF-32BE", u32::from_be_bytes),
+        _ => return None,
+    };
+    let units = bytes[4..].chunks_exact(4);
+    let cut = !units.remainder().is_empty();
+    let mut lossy = cut;
+    let mut text: String = units
+        .map(|unit| {
+            char::from_u32(from(unit.try_into().expect("chunks of four"))).unwrap_or_else(|| {
+                lossy = true;
+                char::REPLACEMENT_CHARACTER
+            })
+        })
+        .collect();
+    if cut {
+        text.push(char::REPLACEMENT_CHARACTER);
+    }
+    let source = Source { encoding: name, bom: true, detected: false, lossy, stray_bytes: 0 };
+    Some(Decoded::Text { text, source })
 }
 
 /// Bytes with no BOM, no NUL and no declared charset: UTF-8, UTF-8 with a
@@ -239,6 +271,24 @@ mod tests {
             }
             Decoded::Binary { .. } => panic!("binary"),
         }
+    }
+
+    #[test]
+    fn utf32_with_bom_is_utf32_not_utf16() {
+        let mut le = vec![0xFF, 0xFE, 0, 0];
+        let mut be = vec![0, 0, 0xFE, 0xFF];
+        for c in "Façade 😀\n".chars() {
+            le.extend((c as u32).to_le_bytes());
+            be.extend((c as u32).to_be_bytes());
+        }
+        for (bytes, name) in [(le, "UTF-32LE"), (be, "UTF-32BE")] {
+            let (t, s) = text(&bytes);
+            assert_eq!(t, "Façade 😀\n");
+            assert!(s.encoding == name && s.bom && !s.lossy);
+        }
+        let (t, s) = text(&[0xFF, 0xFE, 0, 0, b'a', 0, 0, 0, 0, 0xD8, 0, 0, b'b']);
+        assert_eq!(t, "a\u{FFFD}\u{FFFD}");
+        assert!(s.lossy);
     }
 
     #[test]

@@ -609,3 +609,22 @@ fn a_shard_that_cannot_be_read_whole_gets_no_output_shard() {
         .collect();
     assert_eq!(failed, ["bad.jsonl.gz", "cut.jsonl.gz"]);
 }
+
+#[test]
+fn utf32_with_a_bom_is_decoded_as_utf32() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    let mut utf32 = vec![0xFF, 0xFE, 0, 0];
+    for c in "Grüße aus München.\nCulled from Presstv".chars() {
+        utf32.extend((c as u32).to_le_bytes());
+    }
+    write(&input, "utf32.txt", utf32);
+    let out = tmp.path().join("out");
+    clean_quiet(&input, &out).success();
+    assert_eq!(std::fs::read_to_string(out.join("utf32.txt")).unwrap(), "Grüße aus München.");
+    let decoded: Vec<_> = records(&out.join(".descrape/changes.jsonl"))
+        .into_iter()
+        .filter(|r| r["type"] == "decoded")
+        .collect();
+    assert_eq!(decoded[0]["encoding"], "UTF-32LE");
+}
