@@ -401,7 +401,7 @@ pub struct CleanArgs {
 /// `-j N`, shared by every command that reads many documents.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct Threads {
-    /// Worker threads [default: one per core].
+    /// Worker threads, at most 8 per core [default: one per core].
     #[arg(short, long, value_name = "N", default_value_t = 0, hide_default_value = true)]
     pub jobs: usize,
 }

@@ -40,10 +40,21 @@ const BATCH_BYTES: usize = 4 << 20;
 /// How a run goes: its worker threads and whether it shows progress.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    /// Worker threads; 0 means one per core.
+    /// Worker threads; 0 means one per core. At most eight per core are made.
     pub jobs: usize,
     /// Show a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
+}
+
+/// Threads per core beyond which `-j` gives no more: cleaning is CPU-bound,
+/// and each thread warms its own automata. `-j 2000` made 2,000 threads
+/// (5 s on five files).
+const MAX_THREADS_PER_CORE: usize = 8;
+
+fn pool(jobs: usize) -> Result<rayon::ThreadPool> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = jobs.min(cores * MAX_THREADS_PER_CORE);
+    Ok(rayon::ThreadPoolBuilder::new().num_threads(threads).build()?)
 }
 
 thread_local! {
@@ -106,7 +117,7 @@ where
     M: Fn(Item) -> T + Sync,
     S: FnMut(T, &Progress) -> Result<()>,
 {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(settings.jobs).build()?;
+    let pool = pool(settings.jobs)?;
     let bar = Progress::new(settings.progress && !inputs.stdin, &inputs.walk);
     let Inputs { walk, stdin, stdin_head, format, fields, input_type } = inputs;
     let pages = input_type == InputType::Html;
@@ -189,7 +200,7 @@ where
     W: Fn(&SourceFile, Feed<T>) -> Vec<T> + Sync,
     S: FnMut(T, &Progress) -> Result<()>,
 {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(settings.jobs).build()?;
+    let pool = pool(settings.jobs)?;
     let bar = Progress::new(settings.progress, &inputs.walk);
     let Inputs { walk, fields, input_type, .. } = inputs;
     let pages = input_type == InputType::Html;
@@ -464,5 +475,17 @@ impl Progress {
     /// Run `f` with the bar cleared, then draw it again.
     pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
         self.bar.suspend(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absurd_job_counts_get_eight_threads_per_core() {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(pool(100_000).unwrap().current_num_threads(), cores * MAX_THREADS_PER_CORE);
+        assert_eq!(pool(1).unwrap().current_num_threads(), 1);
     }
 }
