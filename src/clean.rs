@@ -130,11 +130,22 @@ fn writes_shards(opts: &CleanOptions, stdin: bool, input: Format) -> bool {
     !stdin && input == Format::Jsonl && several && dir_out && opts.output_format != Some(Format::Text)
 }
 
+const NO_OUTPUT: &str = "an output is needed: -o OUT (a directory, or a file for --output-format jsonl)";
+
+/// Refuses a run without `-o` before the inputs are listed, which can
+/// take seconds on a large tree. Only standard input has a default output.
+fn require_output(opts: &CleanOptions) -> Result<()> {
+    if opts.out.is_none() && !opts.reading.is_stdin() {
+        bail!(NO_OUTPUT);
+    }
+    Ok(())
+}
+
 fn resolve_target(opts: &CleanOptions, stdin: bool) -> Result<Target> {
     let out = match &opts.out {
         Some(p) => p.clone(),
         None if stdin => PathBuf::from("-"),
-        None => bail!("an output is needed: -o OUT (a directory, or a file for --output-format jsonl)"),
+        None => bail!(NO_OUTPUT),
     };
     match opts.output() {
         Format::Jsonl => Ok(Target::Stream(
@@ -163,6 +174,7 @@ pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str
     let rules = cleaner.rules;
     let started = opts.started.unwrap_or_else(Instant::now);
     let stdin = opts.reading.is_stdin();
+    require_output(&opts)?;
     let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
     // Before anything is created: a new OUT holds nothing left from before.
     let out_existed = out_path.as_deref().is_some_and(Path::is_dir);
@@ -399,6 +411,7 @@ fn check_side_files(opts: &CleanOptions, out: Option<&Path>, walk: &walk::Walk) 
 /// reads only directory listings): for callers that read inputs before
 /// [`run`]. Returns the inputs (none for standard input), for `walked`.
 pub fn check_paths(opts: &CleanOptions) -> Result<Option<Inputs>> {
+    require_output(opts)?;
     let out_path = opts.out.clone().filter(|p| p != Path::new("-"));
     let inputs = match opts.reading.is_stdin() {
         true => None,

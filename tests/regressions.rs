@@ -628,3 +628,15 @@ fn utf32_with_a_bom_is_decoded_as_utf32() {
         .collect();
     assert_eq!(decoded[0]["encoding"], "UTF-32LE");
 }
+
+#[test]
+fn a_missing_output_is_refused_before_the_inputs_are_listed() {
+    let tmp = TempDir::new().unwrap();
+    // An unreadable input would be the first error if the inputs were listed first.
+    descrape()
+        .arg("clean")
+        .arg(tmp.path().join("no-such-dir"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("an output is needed: -o OUT"));
+}
