@@ -3,7 +3,8 @@
 //!
 //! 0 success; 1 some input failed (`clean`, `stats`), or `diff` would
 //! change something, or `test` has a failing example; 2 an error before or
-//! instead of the run (bad rules, bad arguments, refused paths), and for
+//! instead of the run (bad rules, bad arguments, refused paths) or one that
+//! stopped it (an output stream or the change log not written), and for
 //! `diff` an input that could not be read (its 1 already means "changes");
 //! 130 interrupted.
 
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 
 use crate::commands::Outcome;
 
-/// Errors before or instead of the run.
+/// Errors before or instead of the run, or that stopped it.
 pub const ERROR: u8 = 2;
 
 /// The exit code of `outcome`.
