@@ -79,6 +79,7 @@ fn guards(rule: &Rule) -> Vec<String> {
         Place::Anywhere => {}
         Place::Head(n) => g.push(format!("where: head within {n}")),
         Place::Tail(n) => g.push(format!("where: tail within {n}")),
+        Place::Body => g.push("where: body (below the first story line)".into()),
     }
     if let Some(n) = rule.min_words {
         g.push(format!("min_words: {n}"));

@@ -132,6 +132,8 @@ impl<'a> Doc<'a> {
             Place::Anywhere => true,
             Place::Head(n) => kept.before[line] < n,
             Place::Tail(n) => kept.before[kept.before.len() - 1] - kept.before[line + 1] < n,
+            // The input's lines: removals never move the story's first line.
+            Place::Body => (0..line).any(|k| self.reads_as_story(k)),
         }
     }
 }

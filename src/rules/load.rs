@@ -501,6 +501,14 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
             problems.push((Some("within"), "`within` needs `where: head` or `where: tail`".into()));
             Place::Anywhere
         }
+        (Some(RawPlace::Body), None) => Place::Body,
+        (Some(RawPlace::Body), Some(_)) => {
+            problems.push((
+                Some("within"),
+                "`where: body` takes no `within`: it starts below the first story line".into(),
+            ));
+            Place::Body
+        }
         (Some(RawPlace::Head | RawPlace::Tail), None) => {
             problems.push((Some("where"), "`where: head` and `where: tail` need `within: N`".into()));
             Place::Anywhere
@@ -700,6 +708,7 @@ enum RawInStory {
 enum RawPlace {
     Head,
     Tail,
+    Body,
     Anywhere,
 }
 

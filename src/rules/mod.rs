@@ -283,12 +283,15 @@ pub enum BlockEnd {
 
 /// Where in the text a match may sit, counting non-blank lines: a match is
 /// in the head when it starts within N lines of the start, in the tail when
-/// it starts (a `run`: ends) within N lines of the end.
+/// it starts (a `run`: ends) within N lines of the end, in the body when it
+/// starts below the first line that reads as story text (where a
+/// headline's byline cannot be).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
     Anywhere,
     Head(usize),
     Tail(usize),
+    Body,
 }
 
 /// Which documents a site-specific rule applies to; both parts must hold.
