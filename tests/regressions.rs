@@ -640,3 +640,20 @@ fn a_missing_output_is_refused_before_the_inputs_are_listed() {
         .code(2)
         .stderr(predicate::str::contains("an output is needed: -o OUT"));
 }
+
+#[test]
+fn a_rules_file_that_is_not_utf8_is_pointed_at_its_bad_byte() {
+    let tmp = TempDir::new().unwrap();
+    let rules = write(
+        tmp.path(),
+        "bad.yaml",
+        b"- id: a.b\n  doc: x\n  match: line\n  pattern: \"caf\xe9\"\n".as_slice(),
+    );
+    descrape()
+        .arg("check")
+        .arg("--rules")
+        .arg(&rules)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.yaml:4:16: not valid UTF-8 (byte 0xE9)"));
+}

@@ -153,8 +153,11 @@ pub fn load_paths(paths: &[PathBuf], with_default: bool) -> Result<RuleSet, Rule
             Ok(files) => {
                 for file in files {
                     let name = file.display().to_string();
-                    match std::fs::read_to_string(&file) {
-                        Ok(text) => sources.push((name, text)),
+                    match std::fs::read(&file) {
+                        Ok(bytes) => match String::from_utf8(bytes) {
+                            Ok(text) => sources.push((name, text)),
+                            Err(e) => diagnostics.push(not_utf8(&name, e.as_bytes(), e.utf8_error())),
+                        },
                         Err(e) => diagnostics.push(file_diagnostic(&name, format!("cannot read: {e}"))),
                     }
                 }
@@ -171,6 +174,23 @@ pub fn load_paths(paths: &[PathBuf], with_default: bool) -> Result<RuleSet, Rule
 /// Load one rules file given as text; `name` labels its diagnostics.
 pub fn load_str(name: &str, text: &str) -> Result<RuleSet, RulesError> {
     load_sources([(name.to_string(), text.to_string())])
+}
+
+/// A rules file that is not UTF-8, pointed at its first bad byte: the line
+/// and the column (in characters) where the valid text stops.
+fn not_utf8(file: &str, bytes: &[u8], e: std::str::Utf8Error) -> Diagnostic {
+    let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).expect("valid up to here");
+    let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+    let line_end =
+        bytes[line_start..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| line_start + i);
+    Diagnostic {
+        file: file.to_string(),
+        line: valid.matches('\n').count() + 1,
+        column: valid[line_start..].chars().count() + 1,
+        rule: None,
+        message: format!("not valid UTF-8 (byte 0x{:02X}): rules files are UTF-8", bytes[e.valid_up_to()]),
+        source_line: Some(String::from_utf8_lossy(&bytes[line_start..line_end]).into_owned()),
+    }
 }
 
 fn file_diagnostic(file: &str, message: String) -> Diagnostic {
