@@ -657,3 +657,26 @@ fn a_rules_file_that_is_not_utf8_is_pointed_at_its_bad_byte() {
         .code(2)
         .stderr(predicate::str::contains("bad.yaml:4:16: not valid UTF-8 (byte 0xE9)"));
 }
+
+#[test]
+fn rules_file_slips_are_pointed_at_where_they_are() {
+    let tmp = TempDir::new().unwrap();
+    let tab = write(tmp.path(), "tab.yaml", "- id: a.b\n  doc: x\n\tmatch: line\n  pattern: 'x'\n");
+    let twice = write(
+        tmp.path(),
+        "twice.yaml",
+        "- id: a.b\n  doc: x\n  match: line\n  match: line\n  pattern: 'x'\n",
+    );
+    for (rules, message) in [
+        (&tab, "tab.yaml:3:1: while scanning a plain scalar, found a tab"),
+        (&twice, "twice.yaml:4:3: `match` is given twice in the same mapping"),
+    ] {
+        descrape()
+            .arg("check")
+            .arg("--rules")
+            .arg(rules)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+}

@@ -353,9 +353,25 @@ impl Source<'_> {
         }
     }
 
+    /// The line and column of the first tab at or after `at`.
+    fn first_tab_from(&self, (line, column): (usize, usize)) -> Option<(usize, usize)> {
+        self.text.lines().enumerate().skip(line - 1).find_map(|(i, text)| {
+            let skip = if i + 1 == line { column - 1 } else { 0 };
+            let col = text.chars().skip(skip).position(|c| c == '\t')?;
+            Some((i + 1, skip + col + 1))
+        })
+    }
+
     /// A YAML error, named after the rule it is in.
     fn yaml_error(&self, err: &yaml::Error, items: &[yaml::Item]) -> Diagnostic {
-        let at = err.at.unwrap_or((1, 1));
+        let mut at = err.at.unwrap_or((1, 1));
+        // The scanner reports a tab where the scalar it was reading began,
+        // often the line before: point at the tab itself.
+        if err.message.contains("found a tab") {
+            if let Some(tab) = self.first_tab_from(at) {
+                at = tab;
+            }
+        }
         let rule = items.iter().rposition(|item| item.at <= at).map(|i| match &items[i].id {
             Some(id) => id.clone(),
             None => format!("#{}", i + 1),
@@ -1007,6 +1023,14 @@ mod yaml {
                     one_of(expected, "variants"),
                     super::tip(variant, expected.iter().copied())
                 ),
+                true,
+            ),
+            // The library's wording names its own options, not the file's fix.
+            E::DuplicateMappingKey { key, .. } => (
+                match key {
+                    Some(k) => format!("`{k}` is given twice in the same mapping"),
+                    None => "a key is given twice in the same mapping".to_string(),
+                },
                 true,
             ),
             other => (serde_saphyr::DefaultMessageFormatter.format_message(other).into_owned(), true),
