@@ -245,10 +245,15 @@ pub fn discover(inputs: &[PathBuf], out: Option<&Path>) -> Result<Walk> {
                 );
             }
         }
+        // Named as given: a link keeps its own name, not its target's.
         let prefix = if single_dir {
             String::new()
         } else {
-            abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "input".into())
+            input
+                .file_name()
+                .or(abs.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "input".into())
         };
         if let Some((other, _)) = roots.iter().find(|(_, p)| !p.is_empty() && *p == prefix) {
             bail!(

@@ -680,3 +680,36 @@ fn rules_file_slips_are_pointed_at_where_they_are() {
             .stderr(predicate::str::contains(message));
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_linked_file_input_is_written_under_its_own_name() {
+    let tmp = TempDir::new().unwrap();
+    let story = write(tmp.path(), "in/story.txt", "A story.\n");
+    let link = tmp.path().join("in/link.txt");
+    std::os::unix::fs::symlink(&story, &link).unwrap();
+    let out = tmp.path().join("out");
+    descrape().arg("clean").arg(&link).arg("-o").arg(&out).arg("-q").assert().success();
+    assert_eq!(tree(&out).keys().collect::<Vec<_>>(), ["link.txt"]);
+}
+
+#[test]
+fn an_empty_input_directory_beside_others_is_warned_of() {
+    let tmp = TempDir::new().unwrap();
+    write(tmp.path(), "full/a.txt", "A story.\n");
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    descrape()
+        .arg("clean")
+        .arg(tmp.path().join("full"))
+        .arg(&empty)
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .arg("-q")
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("warning: the input directory")
+                .and(predicate::str::contains("is empty")),
+        );
+}

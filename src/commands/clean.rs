@@ -27,6 +27,13 @@ fn left_behind_notice(left: &[String], out: &std::path::Path) -> String {
 
 pub fn run(args: CleanArgs) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
+    // Asked before the run: an output directory among them is not empty after it.
+    let empty_dirs: Vec<std::path::PathBuf> = args
+        .inputs
+        .iter()
+        .filter(|p| std::fs::read_dir(p).is_ok_and(|mut entries| entries.next().is_none()))
+        .cloned()
+        .collect();
     let mut opts = CleanOptions {
         reading: args.format.reading(args.inputs, args.threads.jobs),
         out: args.out,
@@ -68,6 +75,11 @@ pub fn run(args: CleanArgs) -> Result<Outcome> {
     if f.read + f.skipped + f.failed == 0 && !summary.interrupted {
         // Quiet or not: an empty run is more often a wrong path than meant.
         eprintln!("descrape: warning: no input documents found");
+    } else {
+        // Beside inputs that hold documents, an empty one is as likely a wrong path.
+        for dir in &empty_dirs {
+            eprintln!("descrape: warning: the input directory `{}` is empty", dir.display());
+        }
     }
     Ok(if summary.interrupted {
         Outcome::Interrupted
