@@ -126,9 +126,8 @@ fn deeply_nested_pages_do_not_overflow_the_stack() {
     assert_eq!(std::fs::read_to_string(out.join("deep.html.txt")).unwrap(), "deep text\n");
 }
 
-#[test]
-fn a_truncated_jsonl_file_keeps_the_records_read_before_the_error() {
-    let tmp = TempDir::new().unwrap();
+/// 100 JSON Lines records, gzipped and cut to three quarters.
+fn truncated_gzip_records() -> Vec<u8> {
     let mut lines = String::new();
     for i in 0..100 {
         lines.push_str(&format!("{{\"id\":\"d{i}\",\"text\":\"Story number {i} with some words.\"}}\n"));
@@ -141,6 +140,13 @@ fn a_truncated_jsonl_file_keeps_the_records_read_before_the_error() {
         enc.finish().unwrap();
     }
     gz.truncate(gz.len() * 3 / 4);
+    gz
+}
+
+#[test]
+fn a_truncated_jsonl_file_keeps_the_records_read_before_the_error() {
+    let tmp = TempDir::new().unwrap();
+    let gz = truncated_gzip_records();
     let input = write(tmp.path(), "in.jsonl.gz", gz);
     let out = tmp.path().join("out.jsonl");
     descrape()
@@ -584,18 +590,7 @@ fn records_with_ids_too_long_for_a_file_name_get_names_of_their_own() {
 fn a_shard_that_cannot_be_read_whole_gets_no_output_shard() {
     let tmp = TempDir::new().unwrap();
     let input = tmp.path().join("in");
-    let mut lines = String::new();
-    for i in 0..100 {
-        lines.push_str(&format!("{{\"id\":\"d{i}\",\"text\":\"Story number {i} with some words.\"}}\n"));
-    }
-    let mut gz = Vec::new();
-    {
-        use std::io::Write;
-        let mut enc = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::default());
-        enc.write_all(lines.as_bytes()).unwrap();
-        enc.finish().unwrap();
-    }
-    gz.truncate(gz.len() * 3 / 4);
+    let gz = truncated_gzip_records();
     write(&input, "cut.jsonl.gz", gz);
     write(&input, "bad.jsonl.gz", "not gzip at all");
     write(&input, "good.jsonl", "{\"id\":\"g\",\"text\":\"A whole story.\"}\n");
