@@ -1136,6 +1136,15 @@ mod tests {
     }
 
     #[test]
+    fn body_takes_no_within() {
+        let text = "- id: a.b\n  doc: d\n  match: line\n  pattern: x\n  where: body\n  within: 3\n";
+        assert_eq!(
+            err(text),
+            "r.yaml:6:3: rule 'a.b': `where: body` takes no `within`: it starts below the first story line"
+        );
+    }
+
+    #[test]
     fn duplicate_ids_are_errors() {
         let text = "- id: a.b\n  doc: d\n  match: line\n  pattern: x\n- id: a.b\n  doc: d\n  match: line\n  pattern: y\n";
         assert_eq!(err(text), "r.yaml:5:3: rule 'a.b': duplicate id, first defined at r.yaml:1");
