@@ -132,13 +132,7 @@ fn truncated_gzip_records() -> Vec<u8> {
     for i in 0..100 {
         lines.push_str(&format!("{{\"id\":\"d{i}\",\"text\":\"Story number {i} with some words.\"}}\n"));
     }
-    let mut gz = Vec::new();
-    {
-        use std::io::Write;
-        let mut enc = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::default());
-        enc.write_all(lines.as_bytes()).unwrap();
-        enc.finish().unwrap();
-    }
+    let mut gz = crate::util::gzip(lines.as_bytes());
     gz.truncate(gz.len() * 3 / 4);
     gz
 }

@@ -4,7 +4,7 @@
 //! mojibake, cleaning an output again changes nothing, and a closed pipe
 //! ends a viewer quietly.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,15 +12,9 @@ use std::time::{Duration, Instant};
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use crate::util::{clean_quiet, descrape, records, repo, tree, write};
+use crate::util::{clean_quiet, descrape, gzip, records, repo, tree, write};
 
 const MARKER: &str = "PANIC-MARKER-7f3a";
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(bytes).unwrap();
-    enc.finish().unwrap()
-}
 
 #[test]
 fn a_panicking_file_fails_alone_and_the_rest_are_written() {

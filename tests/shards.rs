@@ -2,13 +2,13 @@
 //! as the same files (names, compression, record order), with one change
 //! log naming the shard of each record.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use crate::util::{clean_quiet, descrape, records, repo, tree, write};
+use crate::util::{clean_quiet, descrape, gzip, records, repo, tree, write};
 
 /// The samples as `(id, raw text, expected text)`.
 fn samples() -> Vec<(String, String, String)> {
@@ -19,12 +19,6 @@ fn samples() -> Vec<(String, String, String)> {
             (rel, String::from_utf8(bytes).unwrap(), want)
         })
         .collect()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(bytes).unwrap();
-    enc.finish().unwrap()
 }
 
 fn gunzip(bytes: &[u8]) -> String {

@@ -450,15 +450,12 @@ fn samples_as_records(dir: &std::path::Path) -> (std::path::PathBuf, std::path::
     let gold: Vec<String> = expected.iter().map(|(id, b)| record(id, &text(b))).collect();
     let input = crate::util::write(dir, "in.jsonl", input);
     crate::util::write(dir, "gold/part-0.jsonl", gold[..2].concat());
-    crate::util::write(dir, "gold/part-1.jsonl.gz", gzip(&(gold[2..].concat() + &record("orphan", "x"))));
+    crate::util::write(
+        dir,
+        "gold/part-1.jsonl.gz",
+        crate::util::gzip((gold[2..].concat() + &record("orphan", "x")).as_bytes()),
+    );
     (input, dir.join("gold"))
-}
-
-fn gzip(s: &str) -> Vec<u8> {
-    use std::io::Write as _;
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(s.as_bytes()).unwrap();
-    e.finish().unwrap()
 }
 
 #[test]
