@@ -47,6 +47,8 @@ pub(super) struct Doc<'a> {
     /// [`Doc::reads_as_story`] per line, worked out on first use: block
     /// ends and the repetition stage ask about the same lines many times.
     story: std::cell::OnceCell<Vec<bool>>,
+    /// The first line that reads as story text, for `where: body`.
+    first_story: std::cell::OnceCell<Option<usize>>,
 }
 
 impl<'a> Doc<'a> {
@@ -72,6 +74,7 @@ impl<'a> Doc<'a> {
             blank: Vec::new(),
             initial: Kept { before: Vec::new() },
             story: std::cell::OnceCell::new(),
+            first_story: std::cell::OnceCell::new(),
         };
         doc.blank = (0..lines.len()).map(|i| is_blank(doc.content(i))).collect();
         doc.initial = Kept::count(&doc.blank, &vec![None; lines.len()]);
@@ -94,6 +97,11 @@ impl<'a> Doc<'a> {
         self.story.get_or_init(|| {
             (0..self.lines.len()).map(|j| !self.blank[j] && story_like(self.content(j))).collect()
         })[i]
+    }
+
+    /// The first line that reads as story text, if any.
+    fn first_story(&self) -> Option<usize> {
+        *self.first_story.get_or_init(|| (0..self.lines.len()).find(|&i| self.reads_as_story(i)))
     }
 
     /// Whether line `i` as it is in the input reads as story text; the
@@ -133,7 +141,7 @@ impl<'a> Doc<'a> {
             Place::Head(n) => kept.before[line] < n,
             Place::Tail(n) => kept.before[kept.before.len() - 1] - kept.before[line + 1] < n,
             // The input's lines: removals never move the story's first line.
-            Place::Body => (0..line).any(|k| self.reads_as_story(k)),
+            Place::Body => self.first_story().is_some_and(|first| first < line),
         }
     }
 }
