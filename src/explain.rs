@@ -41,10 +41,20 @@ fn guards(rule: &Rule) -> Vec<String> {
                 g.push(format!("unless_after: {}", re.as_str()));
             }
         }
-        Kind::Repeated { min_docs } => g.push(match min_docs {
+        Kind::Repeated { min_docs, glued: false } => g.push(match min_docs {
             Some(n) => format!("min_docs: {n}"),
             None => "min_docs: 5, or 5% of the group's documents if more (groups of 10 or more); 5 for a line of 5 words or more outside the story that does not end as a sentence, and for the lines next to it".to_string(),
         }),
+        Kind::Repeated { min_docs, glued: true } => {
+            g.push(match min_docs {
+                Some(n) => format!("min_docs: {n}"),
+                None => "min_docs: 5, or 5% of the group's documents if more (groups of 10 or more)".to_string(),
+            });
+            g.push(format!(
+                "glued: the sentences that end a line of the tail (the last story line and up to {} lines from it), cut as spans",
+                crate::repeat::TAIL_LINES
+            ));
+        }
         Kind::Score { model } => {
             g.push(format!("threshold: {}", model.threshold));
             let mut w: Vec<(&str, f64)> =

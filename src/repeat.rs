@@ -211,15 +211,95 @@ pub enum Counted {
     Removable,
 }
 
-/// The distinct line keys of one document.
+/// The distinct line keys of one document, with the keys of the endings
+/// of its tail lines (see [`endings`]).
 pub fn doc_keys(text: &str, counted: Counted) -> Vec<u64> {
-    let set: HashSet<u64> = crate::text::line_texts(text)
-        .filter(|l| counted == Counted::All || !story_like(l))
-        .filter_map(line_key)
+    let lines: Vec<&str> = crate::text::line_texts(text).collect();
+    let story: Vec<bool> = lines.iter().map(|l| story_like(l)).collect();
+    let mut set: HashSet<u64> = lines
+        .iter()
+        .zip(&story)
+        .filter(|(_, &s)| counted == Counted::All || !s)
+        .filter_map(|(l, _)| line_key(l))
         .collect();
+    // A footer counts the same glued into a paragraph or on its own line.
+    for i in tail_lines(lines.len(), |i| lines[i].trim().is_empty(), |i| story[i]) {
+        set.extend(line_key(lines[i]));
+        set.extend(endings(lines[i]).iter().map(|e| e.key));
+    }
     let mut keys: Vec<u64> = set.into_iter().collect();
     keys.sort_unstable();
     keys
+}
+
+/// Lines at a document's tail that glued repetition reads: the last line
+/// that reads as story text and the non-blank lines after it, this many
+/// in all. A site's footer glued into a paragraph sits there.
+pub const TAIL_LINES: usize = 6;
+
+/// Sentence starts of a line that glued repetition counts, from its end:
+/// a footer is a sentence or a few.
+const TAIL_SENTENCES: usize = 4;
+
+/// The lines glued repetition reads in a document of `n` lines (see
+/// [`TAIL_LINES`]); none without a story line.
+pub fn tail_lines(n: usize, blank: impl Fn(usize) -> bool, story: impl Fn(usize) -> bool) -> Vec<usize> {
+    let Some(last) = (0..n).rev().find(|&i| story(i)) else { return Vec::new() };
+    (last..n).filter(|&i| !blank(i)).take(TAIL_LINES).collect()
+}
+
+/// The end of a line from one of its sentence starts on: where a cut of it
+/// would begin (before the blank, and before desk initials such as
+/// `EF/MA` in front of it), and the key of the text from the sentence
+/// start, the same key a line of that text alone has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ending {
+    pub cut: usize,
+    pub key: u64,
+}
+
+/// The endings of `line` at its last [`TAIL_SENTENCES`] sentence starts,
+/// the longest first; never the whole line unless desk initials alone
+/// come before (`NA/PA All Content by …`). A sentence starts at a word
+/// that does not begin in lower case, after a word that ends a sentence
+/// (`.`, `!`, `?`, `…`, then closing quotes or brackets) or after desk
+/// initials.
+pub fn endings(line: &str) -> Vec<Ending> {
+    let words: Vec<(usize, &str)> =
+        line.split_whitespace().map(|w| (w.as_ptr() as usize - line.as_ptr() as usize, w)).collect();
+    let mut out = Vec::new();
+    for k in (1..words.len()).rev() {
+        if out.len() == TAIL_SENTENCES {
+            break;
+        }
+        let (start, word) = words[k];
+        let prev = words[k - 1].1;
+        if word.starts_with(char::is_lowercase) {
+            continue;
+        }
+        let initials = desk_initials(prev);
+        let closed = prev.trim_end_matches(['"', '\'', ')', ']', '”', '’', '»']);
+        if !initials && !closed.ends_with(['.', '!', '?', '…']) {
+            continue;
+        }
+        // The cut begins where the last word kept ends: it takes the
+        // blank, and the initials when they sign the story.
+        let kept = if initials { k.checked_sub(2) } else { Some(k - 1) };
+        let cut = kept.map_or(0, |w| words[w].0 + words[w].1.len());
+        if let Some(key) = line_key(&line[start..]) {
+            out.push(Ending { cut, key });
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// Desk initials: two to four capitals, a slash, two to four capitals
+/// (`EF/MA`, `NA/PA`), as some agencies sign a story before its footer.
+fn desk_initials(word: &str) -> bool {
+    let Some((a, b)) = word.split_once('/') else { return false };
+    let caps = |s: &str| (2..=4).contains(&s.len()) && s.bytes().all(|c| c.is_ascii_uppercase());
+    caps(a) && caps(b)
 }
 
 /// Documents per line key in one group.
@@ -353,7 +433,7 @@ fn wide_chars(line: &str) -> usize {
 
 /// Whether `line` holds `"`, `“` or `”`: a byte search for `"` and the
 /// lead byte the two curly quotes share.
-fn quoted(line: &str) -> bool {
+pub fn quoted(line: &str) -> bool {
     let b = line.as_bytes();
     memchr::memchr2_iter(b'"', 0xE2, b)
         .any(|i| b[i] == b'"' || matches!(b.get(i + 1..i + 3), Some([0x80, 0x9C | 0x9D])))
@@ -425,6 +505,32 @@ mod hex_keys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endings_start_at_sentences_and_take_desk_initials() {
+        let line = "The minister said. EF/MA All Content by Mehr is licensed. Visit us.";
+        let cuts: Vec<(&str, u64)> = endings(line).iter().map(|e| (&line[e.cut..], e.key)).collect();
+        let key = |s: &str| line_key(s).unwrap();
+        assert_eq!(
+            cuts,
+            [
+                (
+                    " EF/MA All Content by Mehr is licensed. Visit us.",
+                    key("EF/MA All Content by Mehr is licensed. Visit us.")
+                ),
+                (
+                    " EF/MA All Content by Mehr is licensed. Visit us.",
+                    key("All Content by Mehr is licensed. Visit us.")
+                ),
+                (" Visit us.", key("Visit us.")),
+            ]
+        );
+        // Desk initials alone before the footer: the whole line.
+        assert_eq!(endings("NA/PA All Content.")[0].cut, 0);
+        // No sentence start: a lower-case word, an abbreviation inside a name.
+        assert!(endings("It rose 2.5 per cent. and more").is_empty());
+        assert!(endings("One sentence only").is_empty());
+    }
 
     #[test]
     fn ascii_fast_path_folds_as_the_general_one() {

@@ -473,3 +473,50 @@ fn sentences_without_spaces_read_as_story_text() {
         assert!(!text.contains("ニュースをもっと見る"), "{name}: {text}");
     }
 }
+
+/// Twelve articles of one site, written from the samples' real story
+/// paragraphs, whose last paragraph has the site's footer glued to it
+/// (after desk initials that differ per article), or on its own line in
+/// every third article. The footer goes, the paragraph stays; a quote
+/// glued after the footer keeps the line whole, and a sentence that ends
+/// the last paragraph of only three articles stays.
+#[test]
+fn a_sites_footer_glued_into_the_last_paragraph_is_cut() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("scrape");
+    let paragraphs: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/expected"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .flat_map(|t| {
+            t.lines().filter(|l| l.len() > 120 && !l.contains('"')).map(str::to_string).collect::<Vec<_>>()
+        })
+        .collect();
+    let footer = "Daily Desk content may be republished with a link to the original page.";
+    for n in 0..12 {
+        let (first, last) = (&paragraphs[2 * n], &paragraphs[2 * n + 1]);
+        let initials = ["EF/MA", "NA/PA", "RH/TG"][n % 3];
+        let end = match n {
+            0 | 3 | 6 | 9 => format!("{last}\n\n{initials} {footer}"),
+            1 => format!("{last} {initials} {footer} “We will respond,” he said."),
+            2 | 4 | 5 => format!("{last} No further details were given."),
+            _ => format!("{last} {initials} {footer}"),
+        };
+        write(&input, &format!("site/{n:02}.txt"), format!("Headline {n}\n\n{first}\n\n{end}\n"));
+    }
+    let out = clean_repeated(tmp.path(), &input);
+    for (name, text) in &out {
+        let n: usize = name[5..7].parse().unwrap();
+        let last = &paragraphs[2 * n + 1];
+        assert!(text.contains(&paragraphs[2 * n]), "{name}: {text}");
+        match n {
+            1 => assert!(text.contains(footer) && text.contains("he said."), "{name}: {text}"),
+            2 | 4 | 5 => assert!(text.ends_with("No further details were given.\n"), "{name}: {text}"),
+            _ => assert!(text.ends_with(&format!("{last}\n")) && !text.contains("Desk"), "{name}: {text}"),
+        }
+    }
+    // Cleaning the output again changes nothing.
+    let again = tmp.path().join("again");
+    std::fs::create_dir(&again).unwrap();
+    let cleaned = clean_repeated(&again, &tmp.path().join("out"));
+    assert_eq!(cleaned, out);
+}

@@ -152,7 +152,7 @@ fn clean_pass(
         (path, claims),
         &is_active,
         carried.as_ref(),
-        &mut found.whole,
+        (&mut found.whole, &mut found.spans),
     );
     scored::find(rules, &doc, &is_active, &mut found.whole);
     let (mut owner, spans) = claim::claim(rules, &doc, found, claims, steps.duplicates);

@@ -5,14 +5,15 @@ use std::collections::HashMap;
 
 use super::carry::Carried;
 use super::doc::Doc;
-use super::matching::{guards_ok, LineMatch};
+use super::matching::{guards_ok, holds_a_story, LineMatch, SpanMatch};
 use super::Claims;
 use crate::repeat::{self, Counts};
 use crate::rules::{DocPath, Kind, RuleSet};
 use crate::text::word_count;
 
-/// Line matches of `repeated` rules: lines found in enough documents of
-/// this document's group, by the run's counts.
+/// Matches of `repeated` rules: lines found in enough documents of this
+/// document's group, by the run's counts, and for `glued` rules the
+/// repeated endings of its tail lines (in `spans`).
 ///
 /// Returns the lines' keys when it computed them, for the next pass
 /// (`carried` holds the previous pass's); `claims` are the lines a page's
@@ -24,7 +25,7 @@ pub(super) fn find(
     (path, claims): (DocPath, &Claims),
     is_active: &impl Fn(usize) -> bool,
     carried: Option<&Carried>,
-    out: &mut Vec<LineMatch>,
+    (out, spans): (&mut Vec<LineMatch>, &mut Vec<SpanMatch>),
 ) -> Option<Vec<Option<u64>>> {
     let (Some(counts), DocPath::Known(rel)) = (counts, path) else { return None };
     let repeated: Vec<(usize, Option<usize>)> = rules
@@ -32,15 +33,30 @@ pub(super) fn find(
         .iter()
         .enumerate()
         .filter_map(|(i, r)| match r.kind {
-            Kind::Repeated { min_docs } if is_active(i) => Some((i, min_docs)),
+            Kind::Repeated { min_docs, glued: false } if is_active(i) => Some((i, min_docs)),
             _ => None,
         })
         .collect();
-    if repeated.is_empty() {
+    let glued: Vec<(usize, Option<usize>)> = rules
+        .rules()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match r.kind {
+            Kind::Repeated { min_docs, glued: true } if is_active(i) => Some((i, min_docs)),
+            _ => None,
+        })
+        .collect();
+    if repeated.is_empty() && glued.is_empty() {
         return None;
     }
     let name = group.unwrap_or_else(|| repeat::group_of(rel, &counts.group_by));
     let group = counts.group(name).filter(|g| g.docs >= repeat::MIN_GROUP_DOCS)?;
+    if !glued.is_empty() {
+        glued_endings(rules, &glued, group, doc, spans);
+    }
+    if repeated.is_empty() {
+        return None;
+    }
     // Shared quotes and stock sentences are story text, however often
     // they repeat: story-like lines get no key (a key fixes whether its
     // lines read as story).
@@ -143,6 +159,48 @@ pub(super) fn find(
         }
     }
     Some(keys)
+}
+
+/// Span matches of `glued` rules: on each tail line, the longest ending
+/// (see [`repeat::endings`]) found in enough documents of the group, cut
+/// unless it holds quotation marks or a story of its own.
+fn glued_endings(
+    rules: &RuleSet,
+    glued: &[(usize, Option<usize>)],
+    group: &repeat::Group,
+    doc: &Doc,
+    spans: &mut Vec<SpanMatch>,
+) {
+    let raw = |j: usize| &doc.text[doc.lines[j].start..doc.lines[j].content_end];
+    let tail = repeat::tail_lines(doc.lines.len(), |j| doc.blank[j], |j| doc.raw_reads_as_story(j));
+    let full = repeat::default_min_docs(group.docs);
+    for j in tail {
+        let line = raw(j);
+        let endings = repeat::endings(line);
+        for &(r, min_docs) in glued {
+            let rule = &rules.rules()[r];
+            let found = endings.iter().find(|e| {
+                let cut = &line[e.cut..];
+                // As for whole lines: five documents are enough for an
+                // ending of five words or more that is not a sentence.
+                let few = if repeat::long_line(cut) { repeat::FEW_DOCS } else { full };
+                let least = min_docs.map_or(few, |m| m as u64);
+                u64::from(group.lines.get(&e.key).copied().unwrap_or(0)) >= least
+                    && !repeat::quoted(cut)
+                    && !holds_a_story(cut)
+                    && guards_ok(rule, cut)
+            });
+            if let Some(e) = found {
+                let start = doc.lines[j].start;
+                spans.push(SpanMatch {
+                    line: j,
+                    range: start + e.cut..start + line.len(),
+                    rule: r,
+                    placed: doc.placed(rule.place, j),
+                });
+            }
+        }
+    }
 }
 
 /// A short line that is not a sentence: a title.

@@ -456,6 +456,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         ("min_chars", raw.min_chars.is_some()),
         ("selector", raw.selector.is_some()),
         ("min_docs", raw.min_docs.is_some()),
+        ("glued", raw.glued.is_some()),
         ("fallback", raw.fallback.is_some()),
         ("where", raw.place.is_some()),
         ("within", raw.within.is_some()),
@@ -503,7 +504,10 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
             }
         },
         RawKind::MainText => Some(Kind::MainText { fallback: raw.fallback.unwrap_or(MAIN_TEXT_FALLBACK) }),
-        RawKind::Repeated => Some(Kind::Repeated { min_docs: raw.min_docs.map(NonZeroUsize::get) }),
+        RawKind::Repeated => Some(Kind::Repeated {
+            min_docs: raw.min_docs.map(NonZeroUsize::get),
+            glued: raw.glued.unwrap_or(false),
+        }),
         RawKind::Score => score_model(raw.weights, raw.words, raw.threshold, &mut problems),
         RawKind::Normalize => match raw.step {
             Some(step) => Some(Kind::Normalize { step, min_chars: raw.min_chars.unwrap_or(20) }),
@@ -602,6 +606,7 @@ struct RawRule {
     min_chars: Option<usize>,
     selector: Option<Css>,
     min_docs: Option<NonZeroUsize>,
+    glued: Option<bool>,
     fallback: Option<bool>,
     weights: Option<BTreeMap<String, f64>>,
     words: Option<BTreeMap<String, f64>>,
@@ -704,7 +709,7 @@ pub const KINDS: &[KindSpec] = &[
     KindSpec { kind: RawKind::Normalize, keys: &["step", "min_chars"], guards: false },
     KindSpec { kind: RawKind::Selector, keys: &["selector"], guards: false },
     KindSpec { kind: RawKind::MainText, keys: &["fallback"], guards: false },
-    KindSpec { kind: RawKind::Repeated, keys: &["min_docs"], guards: true },
+    KindSpec { kind: RawKind::Repeated, keys: &["min_docs", "glued"], guards: true },
     KindSpec { kind: RawKind::Score, keys: &["weights", "words", "threshold"], guards: true },
 ];
 

@@ -161,8 +161,10 @@ pub enum Kind {
     /// (by default 5, or 5% of the group's documents if more, in groups of
     /// at least 10; see `repeat::LONG_LINE_WORDS` for lines that need
     /// fewer), except lines that read
-    /// like story text (long sentences, quotations).
-    Repeated { min_docs: Option<usize> },
+    /// like story text (long sentences, quotations). With `glued`, the
+    /// sentences a line at the story's tail ends with instead (a site's
+    /// footer glued into its last paragraph), cut as spans.
+    Repeated { min_docs: Option<usize>, glued: bool },
     /// Lines the line scorer's model calls noise (see `detect`).
     Score { model: Box<crate::detect::Model> },
 }
