@@ -51,7 +51,7 @@ fn guards(rule: &Rule) -> Vec<String> {
                 None => "min_docs: 5, or 5% of the group's documents if more (groups of 10 or more)".to_string(),
             });
             g.push(format!(
-                "glued: the sentences that end a line of the tail (the last story line and up to {} lines from it), cut as spans",
+                "glued: the sentences that end a line of the tail (the last story line and up to {} lines from it), counted where other text comes before them, cut as spans",
                 crate::repeat::TAIL_LINES
             ));
         }

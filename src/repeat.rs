@@ -224,8 +224,14 @@ pub fn doc_keys(text: &str, counted: Counted) -> Vec<u64> {
         .collect();
     // A footer counts the same glued into a paragraph or on its own line.
     for i in tail_lines(lines.len(), |i| lines[i].trim().is_empty(), |i| story[i]) {
-        set.extend(line_key(lines[i]));
-        set.extend(endings(lines[i]).iter().map(|e| e.key));
+        let ends = endings(lines[i]);
+        if ends.is_empty() && story[i] && counted == Counted::Removable {
+            set.extend(line_key(lines[i]));
+        }
+        for e in ends {
+            set.insert(e.key);
+            set.extend(e.context);
+        }
     }
     let mut keys: Vec<u64> = set.into_iter().collect();
     keys.sort_unstable();
@@ -250,12 +256,16 @@ pub fn tail_lines(n: usize, blank: impl Fn(usize) -> bool, story: impl Fn(usize)
 
 /// The end of a line from one of its sentence starts on: where a cut of it
 /// would begin (before the blank, and before desk initials such as
-/// `EF/MA` in front of it), and the key of the text from the sentence
-/// start, the same key a line of that text alone has.
+/// `EF/MA` in front of it), the key of the text from the sentence start
+/// (the same key a line of that text alone has), and the key of the text
+/// from the sentence start before (or of the whole line), which copies of
+/// one story share and a footer glued to many stories does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ending {
     pub cut: usize,
     pub key: u64,
+    /// `None` for a line that is desk initials and the ending alone.
+    pub context: Option<u64>,
 }
 
 /// The endings of `line` at its last [`TAIL_SENTENCES`] sentence starts,
@@ -267,13 +277,14 @@ pub struct Ending {
 pub fn endings(line: &str) -> Vec<Ending> {
     let words: Vec<(usize, &str)> =
         line.split_whitespace().map(|w| (w.as_ptr() as usize - line.as_ptr() as usize, w)).collect();
-    let mut out = Vec::new();
+    // (word, cut, after initials) of each sentence start, the last first.
+    let mut starts: Vec<(usize, usize, bool)> = Vec::new();
+    // One more than is cut at, for the longest one's context.
     for k in (1..words.len()).rev() {
-        if out.len() == TAIL_SENTENCES {
+        if starts.len() == TAIL_SENTENCES + 1 {
             break;
         }
-        let (start, word) = words[k];
-        let prev = words[k - 1].1;
+        let (word, prev) = (words[k].1, words[k - 1].1);
         if word.starts_with(char::is_lowercase) {
             continue;
         }
@@ -285,13 +296,35 @@ pub fn endings(line: &str) -> Vec<Ending> {
         // The cut begins where the last word kept ends: it takes the
         // blank, and the initials when they sign the story.
         let kept = if initials { k.checked_sub(2) } else { Some(k - 1) };
-        let cut = kept.map_or(0, |w| words[w].0 + words[w].1.len());
-        if let Some(key) = line_key(&line[start..]) {
-            out.push(Ending { cut, key });
-        }
+        starts.push((k, kept.map_or(0, |w| words[w].0 + words[w].1.len()), initials));
     }
-    out.reverse();
-    out
+    if starts.is_empty() {
+        return Vec::new();
+    }
+    // The line is folded once: folding keeps words and joins them with
+    // one space, so word `k` of the fold starts the folded ending.
+    let mut folded = String::new();
+    fold_into(line, &mut folded);
+    let at: Vec<usize> = std::iter::once(0).chain(folded.match_indices(' ').map(|(i, _)| i + 1)).collect();
+    debug_assert_eq!(at.len(), words.len(), "{line:?}");
+    let key = |k: usize| match at.get(k) {
+        Some(&from) if at.len() == words.len() => xxhash_rust::xxh3::xxh3_64(&folded.as_bytes()[from..]),
+        _ => line_key(&line[words[k].0..]).expect("a word is not blank"),
+    };
+    starts.reverse();
+    let keys: Vec<u64> = starts.iter().map(|&(k, ..)| key(k)).collect();
+    let skip = starts.len().saturating_sub(TAIL_SENTENCES);
+    (skip..starts.len())
+        .map(|i| {
+            let (k, cut, initials) = starts[i];
+            // The context is the text from the sentence before, the
+            // initials (which vary) counted with the ending.
+            let from = if initials { k - 1 } else { k };
+            let before = (0..i).rev().find(|&j| starts[j].0 < from).map(|j| keys[j]);
+            let context = before.or_else(|| (cut > 0).then(|| key(0)));
+            Ending { cut, key: keys[i], context }
+        })
+        .collect()
 }
 
 /// Desk initials: two to four capitals, a slash, two to four capitals

@@ -202,3 +202,94 @@ proptest! {
         prop_assert_eq!(trafilatura::utils::trim(&s), upstream_trim(&s));
     }
 }
+
+/// A group of one site's articles, some with a footer glued into the last
+/// paragraph or on its own line after desk initials, some with a quote or
+/// a stock sentence after it.
+const FOOTERS: [&str; 2] = [
+    "Daily Desk content may be republished with a link to the original page.",
+    "Follow the Daily Desk on every platform for updates",
+];
+
+fn site_group() -> impl Strategy<Value = Vec<String>> {
+    const ENDS: [&str; 4] = ["", " “We will respond,” he said.", " No further details were given.", " EF/MA"];
+    // Each article's own text, so no two are copies of one story.
+    const PARAGRAPHS: [&str; 4] = [
+        "The council approved budget {n} on Tuesday after a four-hour debate, officials said.",
+        "Business owners in district {n} warned of higher costs for the small firms of the harbour.",
+        "“We should not dictate to district {n} what it should do,” he said.",
+        "Successive victories herald bright future for district {n}",
+    ];
+    let article = (
+        prop::collection::vec(prop::sample::select(&PARAGRAPHS[..]), 1..4),
+        prop::option::weighted(
+            0.8,
+            (0..FOOTERS.len(), any::<bool>(), prop::sample::select(&["EF/MA ", "NA/PA ", ""][..])),
+        ),
+        prop_oneof![6 => Just(ENDS[0]), 1 => prop::sample::select(&ENDS[1..])],
+    );
+    prop::collection::vec(article, 10..16).prop_map(|articles| {
+        articles
+            .into_iter()
+            .enumerate()
+            .map(|(n, (paras, footer, end))| {
+                // A letter, not a digit: digits fold alike.
+                let name = format!("Zone{}", char::from(b'a' + n as u8));
+                let paras: Vec<String> = paras.iter().map(|p| p.replace("{n}", &name)).collect();
+                let mut text = paras.join("\n\n");
+                if let Some((f, alone, initials)) = footer {
+                    text.push_str(if alone { "\n\n" } else { " " });
+                    text.push_str(initials);
+                    text.push_str(FOOTERS[f]);
+                }
+                text.push_str(end);
+                text.push('\n');
+                text
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Glued repetition's cuts rebuild the input from the log, fall on
+    /// character boundaries, and leave nothing for a second clean to cut.
+    #[test]
+    fn glued_repetition_cuts_rebuild_and_settle(docs in site_group()) {
+        let rules = descrape::rules::load_paths(&["@repeated".into()], false).unwrap();
+        let mut counts = descrape::repeat::Counts::new(descrape::repeat::GroupBy::None);
+        for d in &docs {
+            counts.add("*", &descrape::repeat::doc_keys(d, descrape::repeat::Counted::Removable));
+        }
+        let cleaner = engine::Cleaner { counts: Some(&counts), ..engine::Cleaner::new(&rules) };
+        for (n, text) in docs.iter().enumerate() {
+            let path = format!("site/{n}.txt");
+            let at = descrape::rules::DocPath::Known(&path);
+            let edits = cleaner.clean(at, text, &engine::Claims::default());
+            for e in &edits {
+                prop_assert!(text.is_char_boundary(e.range.start) && text.is_char_boundary(e.range.end));
+            }
+            let output = text::apply(text, &edits);
+            let records = changelog::edit_records(&rules, &path, None, text, &edits);
+            prop_assert_eq!(changelog::rebuild(&output, &records), text.clone());
+            // A footer that ends six articles or more that have a story
+            // line (five after other text) goes from each, unless it
+            // stands alone without initials.
+            let ends = |d: &String, f: &str| {
+                let Some(before) = d.strip_suffix(&format!("{f}\n")) else { return false };
+                let starts = [". ", "EF/MA ", "NA/PA ", "\n"].iter().any(|s| before.ends_with(s));
+                starts && d.lines().any(descrape::repeat::story_like)
+            };
+            if let Some(f) = FOOTERS.iter().find(|f| ends(text, f)) {
+                let ending = docs.iter().filter(|d| ends(d, f)).count();
+                let alone = text.contains(&format!("\n\n{f}"));
+                if ending >= 6 && !alone {
+                    prop_assert!(!output.contains(f), "{}", output);
+                }
+            }
+            let again = cleaner.clean(at, &output, &engine::Claims::default());
+            prop_assert!(again.is_empty(), "second clean cut {:?}", again.iter().map(|e| &output[e.range.clone()]).collect::<Vec<_>>());
+        }
+    }
+}

@@ -520,3 +520,34 @@ fn a_sites_footer_glued_into_the_last_paragraph_is_cut() {
     let cleaned = clean_repeated(&again, &tmp.path().join("out"));
     assert_eq!(cleaned, out);
 }
+
+/// Copies of one story in a site's scrape (the same article at several
+/// addresses, or updated) share their last paragraph's sentences, and so
+/// do its endings: they stay, since the text before them is the same in
+/// every copy, where a footer follows a different story each time.
+#[test]
+fn copies_of_one_story_keep_their_last_sentences() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("scrape");
+    let story = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/expected/002_2bd8b93181a83e87.txt"
+    ))
+    .unwrap();
+    for n in 0..12 {
+        let text = if n < 8 {
+            format!("{story}\n")
+        } else {
+            format!("Other story {n}\n\nThe council met on Tuesday and voted to fund repairs to the old harbour wall.\n")
+        };
+        write(&input, &format!("site/{n:02}.txt"), text);
+    }
+    let tail: String = story.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    for (name, text) in clean_repeated(tmp.path(), &input) {
+        let n: usize = name[5..7].parse().unwrap();
+        if n < 8 {
+            // (Their headline, a short line in eight documents, goes.)
+            assert!(text.ends_with(&tail), "{name}: {text}");
+        }
+    }
+}

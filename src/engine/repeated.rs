@@ -162,8 +162,9 @@ pub(super) fn find(
 }
 
 /// Span matches of `glued` rules: on each tail line, the longest ending
-/// (see [`repeat::endings`]) found in enough documents of the group, cut
-/// unless it holds quotation marks or a story of its own.
+/// (see [`repeat::endings`]) found after other text in enough documents
+/// of the group, cut unless it holds quotation marks or a story of its
+/// own.
 fn glued_endings(
     rules: &RuleSet,
     glued: &[(usize, Option<usize>)],
@@ -185,7 +186,10 @@ fn glued_endings(
                 // ending of five words or more that is not a sentence.
                 let few = if repeat::long_line(cut) { repeat::FEW_DOCS } else { full };
                 let least = min_docs.map_or(few, |m| m as u64);
-                u64::from(group.lines.get(&e.key).copied().unwrap_or(0)) >= least
+                // Counted where other text comes before it: copies of one
+                // story share their endings and the text before them.
+                let docs = |k: u64| u64::from(group.lines.get(&k).copied().unwrap_or(0));
+                docs(e.key).saturating_sub(e.context.map_or(0, docs)) >= least
                     && !repeat::quoted(cut)
                     && !holds_a_story(cut)
                     && guards_ok(rule, cut)
