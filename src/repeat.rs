@@ -211,9 +211,18 @@ pub enum Counted {
     Removable,
 }
 
-/// The distinct line keys of one document, with the keys of the endings
-/// of its tail lines (see [`endings`]).
-pub fn doc_keys(text: &str, counted: Counted) -> Vec<u64> {
+/// What a counting pass keeps of one document: its distinct line keys,
+/// with the keys of the endings of its tail lines (see [`endings`]), and a
+/// fingerprint of the whole document (its keys and its story lines'
+/// bytes), by which copies of one document are counted once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocKeys {
+    pub keys: Vec<u64>,
+    pub copy: u64,
+}
+
+/// The [`DocKeys`] of one document.
+pub fn doc_keys(text: &str, counted: Counted) -> DocKeys {
     let lines: Vec<&str> = crate::text::line_texts(text).collect();
     let story: Vec<bool> = lines.iter().map(|l| story_like(l)).collect();
     let mut set: HashSet<u64> = lines
@@ -235,7 +244,18 @@ pub fn doc_keys(text: &str, counted: Counted) -> Vec<u64> {
     }
     let mut keys: Vec<u64> = set.into_iter().collect();
     keys.sort_unstable();
-    keys
+    // Story lines are hashed as they are (cheaper than folding, and keyed
+    // only when all lines are counted): a copy is the same story to the
+    // byte, not a story that differs only in its figures.
+    let mut copy = xxhash_rust::xxh3::Xxh3::new();
+    for k in &keys {
+        copy.update(&k.to_le_bytes());
+    }
+    for (l, _) in lines.iter().zip(&story).filter(|(_, &s)| s) {
+        copy.update(l.as_bytes());
+        copy.update(b"\n");
+    }
+    DocKeys { keys, copy: copy.digest() }
 }
 
 /// Lines at a document's tail that glued repetition reads: the last line
@@ -275,16 +295,17 @@ pub struct Ending {
 /// (`.`, `!`, `?`, `…`, then closing quotes or brackets) or after desk
 /// initials.
 pub fn endings(line: &str) -> Vec<Ending> {
-    let words: Vec<(usize, &str)> =
-        line.split_whitespace().map(|w| (w.as_ptr() as usize - line.as_ptr() as usize, w)).collect();
-    // (word, cut, after initials) of each sentence start, the last first.
-    let mut starts: Vec<(usize, usize, bool)> = Vec::new();
-    // One more than is cut at, for the longest one's context.
-    for k in (1..words.len()).rev() {
+    let offset = |w: &str| w.as_ptr() as usize - line.as_ptr() as usize;
+    // Sentence starts from the line's end, one more than is cut at (the
+    // longest one's context): (offset of the word, its place from the end,
+    // where the cut begins, offset where the ending's own text begins).
+    let mut starts: Vec<(usize, usize, usize, usize)> = Vec::new();
+    let mut words = line.split_whitespace().rev().enumerate().peekable();
+    while let Some((r, word)) = words.next() {
         if starts.len() == TAIL_SENTENCES + 1 {
             break;
         }
-        let (word, prev) = (words[k].1, words[k - 1].1);
+        let Some(&(_, prev)) = words.peek() else { break };
         if word.starts_with(char::is_lowercase) {
             continue;
         }
@@ -295,33 +316,31 @@ pub fn endings(line: &str) -> Vec<Ending> {
         }
         // The cut begins where the last word kept ends: it takes the
         // blank, and the initials when they sign the story.
-        let kept = if initials { k.checked_sub(2) } else { Some(k - 1) };
-        starts.push((k, kept.map_or(0, |w| words[w].0 + words[w].1.len()), initials));
+        let kept = if initials { words.clone().nth(1).map(|(_, w)| w) } else { Some(prev) };
+        let cut = kept.map_or(0, |w| offset(w) + w.len());
+        starts.push((offset(word), r, cut, if initials { offset(prev) } else { offset(word) }));
     }
-    if starts.is_empty() {
-        return Vec::new();
-    }
-    // The line is folded once: folding keeps words and joins them with
-    // one space, so word `k` of the fold starts the folded ending.
+    let Some(&(left, r_left, ..)) = starts.last() else { return Vec::new() };
+    // The text from the leftmost start is folded once: folding keeps
+    // words and joins them with one space, so the word `n` places after
+    // it starts the folded ending there.
     let mut folded = String::new();
-    fold_into(line, &mut folded);
+    fold_into(&line[left..], &mut folded);
     let at: Vec<usize> = std::iter::once(0).chain(folded.match_indices(' ').map(|(i, _)| i + 1)).collect();
-    debug_assert_eq!(at.len(), words.len(), "{line:?}");
-    let key = |k: usize| match at.get(k) {
-        Some(&from) if at.len() == words.len() => xxhash_rust::xxh3::xxh3_64(&folded.as_bytes()[from..]),
-        _ => line_key(&line[words[k].0..]).expect("a word is not blank"),
+    debug_assert_eq!(at.len(), r_left + 1, "{line:?}");
+    let key = |&(from, r, ..): &(usize, usize, usize, usize)| match at.get(r_left - r) {
+        Some(&i) if at.len() == r_left + 1 => xxhash_rust::xxh3::xxh3_64(&folded.as_bytes()[i..]),
+        _ => line_key(&line[from..]).expect("a word is not blank"),
     };
-    starts.reverse();
-    let keys: Vec<u64> = starts.iter().map(|&(k, ..)| key(k)).collect();
-    let skip = starts.len().saturating_sub(TAIL_SENTENCES);
-    (skip..starts.len())
+    let keys: Vec<u64> = starts.iter().map(key).collect();
+    // Longest first; the context is the text from the sentence before,
+    // the initials (which vary) counted with the ending.
+    (0..starts.len().min(TAIL_SENTENCES))
+        .rev()
         .map(|i| {
-            let (k, cut, initials) = starts[i];
-            // The context is the text from the sentence before, the
-            // initials (which vary) counted with the ending.
-            let from = if initials { k - 1 } else { k };
-            let before = (0..i).rev().find(|&j| starts[j].0 < from).map(|j| keys[j]);
-            let context = before.or_else(|| (cut > 0).then(|| key(0)));
+            let (_, _, cut, own) = starts[i];
+            let before = (i + 1..starts.len()).find(|&j| starts[j].0 < own).map(|j| keys[j]);
+            let context = before.or_else(|| (cut > 0).then(|| line_key(line).expect("a word is not blank")));
             Ending { cut, key: keys[i], context }
         })
         .collect()
@@ -341,6 +360,12 @@ pub struct Group {
     pub docs: u64,
     #[serde(with = "hex_keys")]
     pub lines: HashMap<u64, u32>,
+    /// Copies of documents already counted, not counted again.
+    #[serde(default)]
+    pub copies: u64,
+    /// The fingerprints of the documents counted (never saved).
+    #[serde(skip)]
+    pub seen: HashSet<u64>,
 }
 
 /// The name of the line-key hash, saved with the counts: files without it
@@ -371,11 +396,19 @@ impl Counts {
         }
     }
 
-    /// Count one document, given its group and its distinct keys.
-    pub fn add(&mut self, group: &str, keys: &[u64]) {
+    /// Count one document, given its group and its keys. A copy of a
+    /// document already counted in the group (the same article at two
+    /// addresses) is not counted again: its lines are one story's, not a
+    /// site's template. Copies are alike in every key, so which one is
+    /// counted does not matter, and counts stay independent of order.
+    pub fn add(&mut self, group: &str, doc: &DocKeys) {
         let g = self.groups.entry(group.to_string()).or_default();
+        if !g.seen.insert(doc.copy) {
+            g.copies += 1;
+            return;
+        }
         g.docs += 1;
-        for k in keys {
+        for k in &doc.keys {
             *g.lines.entry(*k).or_default() += 1;
         }
     }

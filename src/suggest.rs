@@ -66,8 +66,8 @@ pub fn count(
             _ => None,
         },
         |r, _| {
-            if let Some((group, keys)) = r {
-                counts.add(&group, &keys);
+            if let Some((group, doc)) = r {
+                counts.add(&group, &doc);
             }
             Ok(())
         },
@@ -210,6 +210,8 @@ fn rule_yaml(group: &str, n: usize, s: &Suggestion, total: u64) -> String {
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub documents: u64,
+    /// Copies of documents already counted, counted once (see `Counts::add`).
+    pub copies: u64,
     pub groups: BTreeMap<String, GroupReport>,
 }
 
@@ -387,12 +389,17 @@ pub fn suggest(
         );
     }
     let documents = counts.groups.values().map(|g| g.docs).sum();
-    Ok(Report { documents, groups })
+    let copies = counts.groups.values().map(|g| g.copies).sum();
+    Ok(Report { documents, copies, groups })
 }
 
 impl crate::report::Report for Report {
     fn render(&self) -> String {
-        let mut s = format!("{} documents in {} groups\n", self.documents, self.groups.len());
+        let copies = match self.copies {
+            0 => String::new(),
+            n => format!(" (and {n} copies of them, counted once)"),
+        };
+        let mut s = format!("{} documents in {} groups{copies}\n", self.documents, self.groups.len());
         for (name, g) in &self.groups {
             let _ = writeln!(
                 s,
