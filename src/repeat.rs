@@ -295,13 +295,69 @@ pub struct Ending {
 /// (`.`, `!`, `?`, `…`, then closing quotes or brackets) or after desk
 /// initials.
 pub fn endings(line: &str) -> Vec<Ending> {
+    let starts = if line.is_ascii() {
+        sentence_starts(line, line.split_ascii_whitespace().rev())
+    } else {
+        sentence_starts(line, line.split_whitespace().rev())
+    };
+    let Some(&Start { at: left, place: r_left, .. }) = starts.last() else { return Vec::new() };
+    // The text from the leftmost start is folded once: folding keeps
+    // words and joins them with one space, so the word `r` places from
+    // the end begins after the `r`-th space from the end.
+    let mut folded = String::new();
+    fold_into(&line[left..], &mut folded);
+    let bytes = folded.as_bytes();
+    let agrees = memchr::memchr_iter(b' ', bytes).count() == r_left;
+    debug_assert!(agrees, "{line:?}");
+    let mut spaces = memchr::memrchr_iter(b' ', bytes).enumerate();
+    let keys: Vec<u64> = starts
+        .iter()
+        .map(|s| {
+            let from = match s.place {
+                r if r == r_left => Some(0),
+                r => spaces.find(|&(n, _)| n == r).map(|(_, i)| i + 1),
+            };
+            match from {
+                Some(i) if agrees => xxhash_rust::xxh3::xxh3_64(&bytes[i..]),
+                _ => line_key(&line[s.at..]).expect("a word is not blank"),
+            }
+        })
+        .collect();
+    // Longest first; the context is the text from the sentence before,
+    // the initials (which vary) counted with the ending.
+    (0..starts.len().min(TAIL_SENTENCES))
+        .rev()
+        .map(|i| {
+            let Start { cut, own, .. } = starts[i];
+            let before = (i + 1..starts.len()).find(|&j| starts[j].at < own).map(|j| keys[j]);
+            let context = before.or_else(|| (cut > 0).then(|| line_key(line).expect("a word is not blank")));
+            Ending { cut, key: keys[i], context }
+        })
+        .collect()
+}
+
+/// A sentence start in a line (see [`endings`]).
+#[derive(Debug, Clone, Copy)]
+struct Start {
+    /// Offset of its word.
+    at: usize,
+    /// The word's place from the line's end (0 for the last word).
+    place: usize,
+    /// Where a cut of the ending begins.
+    cut: usize,
+    /// Where the ending's own text begins: before desk initials that
+    /// come first.
+    own: usize,
+}
+
+/// The sentence starts of `line` from its end, one more than
+/// [`TAIL_SENTENCES`] (the longest ending's context), given its words
+/// from the last.
+fn sentence_starts<'a>(line: &'a str, words: impl Iterator<Item = &'a str> + Clone) -> Vec<Start> {
     let offset = |w: &str| w.as_ptr() as usize - line.as_ptr() as usize;
-    // Sentence starts from the line's end, one more than is cut at (the
-    // longest one's context): (offset of the word, its place from the end,
-    // where the cut begins, offset where the ending's own text begins).
-    let mut starts: Vec<(usize, usize, usize, usize)> = Vec::new();
-    let mut words = line.split_whitespace().rev().enumerate().peekable();
-    while let Some((r, word)) = words.next() {
+    let mut starts = Vec::new();
+    let mut words = words.enumerate().peekable();
+    while let Some((place, word)) = words.next() {
         if starts.len() == TAIL_SENTENCES + 1 {
             break;
         }
@@ -318,32 +374,10 @@ pub fn endings(line: &str) -> Vec<Ending> {
         // blank, and the initials when they sign the story.
         let kept = if initials { words.clone().nth(1).map(|(_, w)| w) } else { Some(prev) };
         let cut = kept.map_or(0, |w| offset(w) + w.len());
-        starts.push((offset(word), r, cut, if initials { offset(prev) } else { offset(word) }));
+        let own = if initials { offset(prev) } else { offset(word) };
+        starts.push(Start { at: offset(word), place, cut, own });
     }
-    let Some(&(left, r_left, ..)) = starts.last() else { return Vec::new() };
-    // The text from the leftmost start is folded once: folding keeps
-    // words and joins them with one space, so the word `n` places after
-    // it starts the folded ending there.
-    let mut folded = String::new();
-    fold_into(&line[left..], &mut folded);
-    let at: Vec<usize> = std::iter::once(0).chain(folded.match_indices(' ').map(|(i, _)| i + 1)).collect();
-    debug_assert_eq!(at.len(), r_left + 1, "{line:?}");
-    let key = |&(from, r, ..): &(usize, usize, usize, usize)| match at.get(r_left - r) {
-        Some(&i) if at.len() == r_left + 1 => xxhash_rust::xxh3::xxh3_64(&folded.as_bytes()[i..]),
-        _ => line_key(&line[from..]).expect("a word is not blank"),
-    };
-    let keys: Vec<u64> = starts.iter().map(key).collect();
-    // Longest first; the context is the text from the sentence before,
-    // the initials (which vary) counted with the ending.
-    (0..starts.len().min(TAIL_SENTENCES))
-        .rev()
-        .map(|i| {
-            let (_, _, cut, own) = starts[i];
-            let before = (i + 1..starts.len()).find(|&j| starts[j].0 < own).map(|j| keys[j]);
-            let context = before.or_else(|| (cut > 0).then(|| line_key(line).expect("a word is not blank")));
-            Ending { cut, key: keys[i], context }
-        })
-        .collect()
+    starts
 }
 
 /// Desk initials: two to four capitals, a slash, two to four capitals
@@ -596,6 +630,23 @@ mod tests {
         // No sentence start: a lower-case word, an abbreviation inside a name.
         assert!(endings("It rose 2.5 per cent. and more").is_empty());
         assert!(endings("One sentence only").is_empty());
+    }
+
+    proptest::proptest! {
+        /// Any line: cuts fall on character boundaries before the ending,
+        /// longest first, and an ending's key is that of its text alone.
+        #[test]
+        fn endings_hold_on_any_line(line in "([A-Za-z]{1,6}|[.!?”)/ \u{a0}\u{2009}\t]|É|ß|NA/PA|\u{130}){0,40}") {
+            let ends = endings(&line);
+            proptest::prop_assert!(ends.len() <= TAIL_SENTENCES);
+            proptest::prop_assert!(ends.windows(2).all(|w| w[0].cut <= w[1].cut));
+            for e in &ends {
+                proptest::prop_assert!(line.is_char_boundary(e.cut) && e.cut < line.len());
+                let from = line[e.cut..].trim_start();
+                let own = from.split_once(char::is_whitespace).filter(|(w, _)| desk_initials(w)).map_or(from, |(_, r)| r.trim_start());
+                proptest::prop_assert!(line_key(own) == Some(e.key) || line_key(from) == Some(e.key), "{:?}", line);
+            }
+        }
     }
 
     #[test]
