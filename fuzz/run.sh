@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-60}
-targets=(${TARGETS:-rules_load engine_default nlp html_page decode jsonl})
+targets=(${TARGETS:-rules_load engine_default nlp html_page decode jsonl repeated})
 # ASan finds little in a crate that forbids unsafe code and halves the speed.
 sanitizer=${SANITIZER:-none}
 triple=$(rustc +nightly -vV | sed -n 's/^host: //p')
@@ -24,6 +24,7 @@ seeds() {
     html_page) echo ../tests/fixtures/html/raw/* ;;
     decode) echo ../samples/raw/* ../tests/fixtures/html/raw/* ../tests/fixtures/repro/*.bin ;;
     jsonl) echo seeds/jsonl/* ;;
+    repeated) echo ../samples/raw/* ../tests/fixtures/repro/idem-* ;;
   esac
 }
 

@@ -27,7 +27,7 @@ pub fn load(path: &Path) -> Result<Counts> {
         serde_json::from_str(&text).with_context(|| format!("`{}` is not a counts file", path.display()))?;
     if counts.key_hash != crate::repeat::KEY_HASH {
         anyhow::bail!(
-            "`{}` was saved by an older descrape whose line keys differ; save the counts again with `descrape suggest --save-counts`",
+            "`{}` was saved by an older descrape whose counts differ; save the counts again with `descrape suggest --save-counts`",
             path.display()
         );
     }

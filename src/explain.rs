@@ -48,11 +48,12 @@ fn guards(rule: &Rule) -> Vec<String> {
         Kind::Repeated { min_docs, glued: true } => {
             g.push(match min_docs {
                 Some(n) => format!("min_docs: {n}"),
-                None => "min_docs: 5, or 5% of the group's documents if more (groups of 10 or more)".to_string(),
+                None => "min_docs: 5, or 5% of the group's documents if more (groups of 10 or more); 5 for an ending of 5 words or more that is not a sentence".to_string(),
             });
             g.push(format!(
-                "glued: the sentences that end a line of the tail (the last story line and up to {} lines from it), counted where other text comes before them, cut as spans",
-                crate::repeat::TAIL_LINES
+                "glued: the sentences that end a line of the tail (the last story line and the lines after it, {} in all), counted where other text comes before them, cut as spans; an ending that reads as story text must end 1 in {} of the group's documents",
+                crate::repeat::TAIL_LINES,
+                crate::repeat::STORY_ENDING_SHARE
             ));
         }
         Kind::Score { model } => {

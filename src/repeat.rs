@@ -234,8 +234,8 @@ pub fn doc_keys(text: &str, counted: Counted) -> DocKeys {
     // A footer counts the same glued into a paragraph or on its own line.
     for i in tail_lines(lines.len(), |i| lines[i].trim().is_empty(), |i| story[i]) {
         let ends = endings(lines[i]);
-        if ends.is_empty() && story[i] && counted == Counted::Removable {
-            set.extend(line_key(lines[i]));
+        if ends.is_empty() {
+            set.extend(ending_key(lines[i]));
         }
         for e in ends {
             set.insert(e.key);
@@ -262,6 +262,10 @@ pub fn doc_keys(text: &str, counted: Counted) -> DocKeys {
 /// that reads as story text and the non-blank lines after it, this many
 /// in all. A site's footer glued into a paragraph sits there.
 pub const TAIL_LINES: usize = 6;
+
+/// An ending that reads as story text is cut only from a group where it
+/// ends one document in this many (see `engine::repeated`).
+pub const STORY_ENDING_SHARE: u64 = 5;
 
 /// Sentence starts of a line that glued repetition counts, from its end:
 /// a footer is a sentence or a few.
@@ -295,8 +299,9 @@ pub struct Ending {
 /// (`.`, `!`, `?`, `…`, then closing quotes or brackets) or after desk
 /// initials.
 pub fn endings(line: &str) -> Vec<Ending> {
+    // Words split where folding splits them.
     let starts = if line.is_ascii() {
-        sentence_starts(line, line.split_ascii_whitespace().rev())
+        sentence_starts(line, line.split(fold_space).filter(|w| !w.is_empty()).rev())
     } else {
         sentence_starts(line, line.split_whitespace().rev())
     };
@@ -310,7 +315,7 @@ pub fn endings(line: &str) -> Vec<Ending> {
     let agrees = memchr::memchr_iter(b' ', bytes).count() == r_left;
     debug_assert!(agrees, "{line:?}");
     let mut spaces = memchr::memrchr_iter(b' ', bytes).enumerate();
-    let keys: Vec<u64> = starts
+    let keys: Vec<Option<u64>> = starts
         .iter()
         .map(|s| {
             let from = match s.place {
@@ -318,8 +323,8 @@ pub fn endings(line: &str) -> Vec<Ending> {
                 r => spaces.find(|&(n, _)| n == r).map(|(_, i)| i + 1),
             };
             match from {
-                Some(i) if agrees => xxhash_rust::xxh3::xxh3_64(&bytes[i..]),
-                _ => line_key(&line[s.at..]).expect("a word is not blank"),
+                Some(i) if agrees => Some(xxhash_rust::xxh3::xxh3_64_with_seed(&bytes[i..], ENDING_SEED)),
+                _ => ending_key(&line[s.at..]),
             }
         })
         .collect();
@@ -327,13 +332,38 @@ pub fn endings(line: &str) -> Vec<Ending> {
     // the initials (which vary) counted with the ending.
     (0..starts.len().min(TAIL_SENTENCES))
         .rev()
-        .map(|i| {
+        .filter_map(|i| {
             let Start { cut, own, .. } = starts[i];
             let before = (i + 1..starts.len()).find(|&j| starts[j].at < own).map(|j| keys[j]);
-            let context = before.or_else(|| (cut > 0).then(|| line_key(line).expect("a word is not blank")));
-            Ending { cut, key: keys[i], context }
+            let context = match before {
+                Some(k) => k,
+                None if cut > 0 => ending_key(line),
+                None => None,
+            };
+            Some(Ending { cut, key: keys[i]?, context })
         })
         .collect()
+}
+
+/// Endings are keyed apart from whole lines (the same hash with this
+/// seed), so counting them never adds to a line's count.
+const ENDING_SEED: u64 = 0x656e_6469_6e67;
+
+/// The key of `text` as an ending, or of a line as the context of one.
+pub fn ending_key(text: &str) -> Option<u64> {
+    thread_local! {
+        static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    BUF.with_borrow_mut(|folded| {
+        fold_into(text, folded);
+        (!folded.is_empty()).then(|| xxhash_rust::xxh3::xxh3_64_with_seed(folded.as_bytes(), ENDING_SEED))
+    })
+}
+
+/// The ASCII characters folding splits words at (`char::is_whitespace`'s,
+/// with 0x0b, which `u8::is_ascii_whitespace` leaves out).
+fn fold_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
 }
 
 /// A sentence start in a line (see [`endings`]).
@@ -365,20 +395,41 @@ fn sentence_starts<'a>(line: &'a str, words: impl Iterator<Item = &'a str> + Clo
         if word.starts_with(char::is_lowercase) {
             continue;
         }
-        let initials = desk_initials(prev);
-        let closed = prev.trim_end_matches(['"', '\'', ')', ']', '”', '’', '»']);
-        if !initials && !closed.ends_with(['.', '!', '?', '…']) {
+        // Desk initials sign a story after its last sentence, not inside
+        // one (`the US/EU council`).
+        let before = words.clone().nth(1).map(|(_, w)| w);
+        let initials = desk_initials(prev) && before.is_none_or(ends_sentence);
+        if !initials && !ends_sentence(prev) {
             continue;
         }
         // The cut begins where the last word kept ends: it takes the
         // blank, and the initials when they sign the story.
-        let kept = if initials { words.clone().nth(1).map(|(_, w)| w) } else { Some(prev) };
+        let kept = if initials { before } else { Some(prev) };
         let cut = kept.map_or(0, |w| offset(w) + w.len());
         let own = if initials { offset(prev) } else { offset(word) };
         starts.push(Start { at: offset(word), place, cut, own });
     }
     starts
 }
+
+/// Whether `word` ends a sentence: `.`, `!`, `?` or `…`, then closing
+/// quotes or brackets, and not an abbreviation (`U.S.`, `Mr.`, `J.`).
+fn ends_sentence(word: &str) -> bool {
+    let closed = word.trim_end_matches(['"', '\'', ')', ']', '”', '’', '»']);
+    if !closed.ends_with(['.', '!', '?', '…']) {
+        return false;
+    }
+    let stem = closed.trim_end_matches('.').trim_start_matches(['(', '[', '"', '\'', '“', '‘']);
+    let one_capital = stem.chars().count() == 1 && stem.starts_with(char::is_uppercase);
+    !(closed.ends_with('.') && (stem.contains('.') || one_capital || ABBREVIATIONS.contains(&stem)))
+}
+
+/// Words whose full stop seldom ends a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr", "Gen", "Gov", "Sen", "Rep", "Lt", "Col", "Capt", "Sgt",
+    "Prof", "Rev", "No", "Nos", "Vol", "Fig", "Inc", "Corp", "Co", "Ltd", "Mt", "Ft", "vs", "Jan", "Feb",
+    "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Ave", "Blvd", "Dept", "approx", "est",
+];
 
 /// Desk initials: two to four capitals, a slash, two to four capitals
 /// (`EF/MA`, `NA/PA`), as some agencies sign a story before its footer.
@@ -402,9 +453,10 @@ pub struct Group {
     pub seen: HashSet<u64>,
 }
 
-/// The name of the line-key hash, saved with the counts: files without it
-/// were keyed by an older build's hash and cannot be used.
-pub const KEY_HASH: &str = "xxh3-64";
+/// The name of the counts' scheme (the line-key hash, tail endings keyed,
+/// copies counted once), saved with the counts: files with another were
+/// made by an older build and cannot be used.
+pub const KEY_HASH: &str = "xxh3-64, endings, copies";
 
 /// Counts for every group of a run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -610,7 +662,7 @@ mod tests {
     fn endings_start_at_sentences_and_take_desk_initials() {
         let line = "The minister said. EF/MA All Content by Mehr is licensed. Visit us.";
         let cuts: Vec<(&str, u64)> = endings(line).iter().map(|e| (&line[e.cut..], e.key)).collect();
-        let key = |s: &str| line_key(s).unwrap();
+        let key = |s: &str| ending_key(s).unwrap();
         assert_eq!(
             cuts,
             [
@@ -627,16 +679,21 @@ mod tests {
         );
         // Desk initials alone before the footer: the whole line.
         assert_eq!(endings("NA/PA All Content.")[0].cut, 0);
-        // No sentence start: a lower-case word, an abbreviation inside a name.
+        // No sentence start: a lower-case word, an abbreviation, slashed
+        // capitals inside a sentence; a vertical tab splits words.
         assert!(endings("It rose 2.5 per cent. and more").is_empty());
         assert!(endings("One sentence only").is_empty());
+        let cuts = |l: &str| endings(l).iter().map(|e| e.cut).collect::<Vec<_>>();
+        assert_eq!(cuts("It was the U.S. Geological Survey. Mr. Smith agreed"), [34]);
+        assert!(endings("Raised by the US/EU Trade Council on Monday").is_empty());
+        assert_eq!(endings("Hi. Bye. \x0b").len(), 1);
     }
 
     proptest::proptest! {
         /// Any line: cuts fall on character boundaries before the ending,
         /// longest first, and an ending's key is that of its text alone.
         #[test]
-        fn endings_hold_on_any_line(line in "([A-Za-z]{1,6}|[.!?”)/ \u{a0}\u{2009}\t]|É|ß|NA/PA|\u{130}){0,40}") {
+        fn endings_hold_on_any_line(line in "([A-Za-z]{1,6}|[.!?”)/ \u{a0}\u{2009}\t\x0b\x0c]|É|ß|NA/PA|U\\.S\\.|Mr\\.|\u{130}){0,40}") {
             let ends = endings(&line);
             proptest::prop_assert!(ends.len() <= TAIL_SENTENCES);
             proptest::prop_assert!(ends.windows(2).all(|w| w[0].cut <= w[1].cut));
@@ -644,7 +701,7 @@ mod tests {
                 proptest::prop_assert!(line.is_char_boundary(e.cut) && e.cut < line.len());
                 let from = line[e.cut..].trim_start();
                 let own = from.split_once(char::is_whitespace).filter(|(w, _)| desk_initials(w)).map_or(from, |(_, r)| r.trim_start());
-                proptest::prop_assert!(line_key(own) == Some(e.key) || line_key(from) == Some(e.key), "{:?}", line);
+                proptest::prop_assert!(ending_key(own) == Some(e.key) || ending_key(from) == Some(e.key), "{:?}", line);
             }
         }
     }

@@ -246,6 +246,7 @@ pub fn suggest(
     // Per group: line key -> what it looks like; block key -> lines and docs.
     let mut lines: HashMap<(String, u64), Seen> = HashMap::new();
     let mut blocks: HashMap<(String, Vec<u64>), Seen> = HashMap::new();
+    let mut copies: std::collections::HashSet<(String, u64)> = std::collections::HashSet::new();
     pipeline::run(
         inputs,
         // The counts hold the pages' renders.
@@ -284,10 +285,15 @@ pub fn suggest(
                 };
                 found.push(hit.map(|k| (k, l.trim().to_string(), pos)));
             }
-            Some((path, group, found))
+            let copy = repeat::doc_keys(&text, Counted::All).copy;
+            Some((path, group, found, copy))
         },
         |r, _| {
-            let Some((path, group, found)) = r else { return Ok(()) };
+            let Some((path, group, found, copy)) = r else { return Ok(()) };
+            // Copies were counted once, so they are listed once.
+            if !copies.insert((group.clone(), copy)) {
+                return Ok(());
+            }
             let mut once = std::collections::HashSet::new();
             for (k, text, pos) in found.iter().flatten() {
                 if !once.insert(*k) {

@@ -278,7 +278,8 @@ proptest! {
             // stands alone without initials.
             let ends = |d: &String, f: &str| {
                 let Some(before) = d.strip_suffix(&format!("{f}\n")) else { return false };
-                let starts = [". ", "EF/MA ", "NA/PA ", "\n"].iter().any(|s| before.ends_with(s));
+                // Desk initials sign a story only after its last sentence.
+                let starts = [". ", ". EF/MA ", ". NA/PA ", "\n", "\nEF/MA ", "\nNA/PA "].iter().any(|s| before.ends_with(s));
                 starts && d.lines().any(descrape::repeat::story_like)
             };
             if let Some(f) = FOOTERS.iter().find(|f| ends(text, f)) {

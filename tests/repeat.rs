@@ -559,3 +559,34 @@ fn copies_of_one_story_are_counted_once() {
         "{listed}"
     );
 }
+
+/// The same last paragraph under six different headlines (a story
+/// republished with new titles: not copies) keeps its sentences: they
+/// follow the same text in all six, where a footer follows a different
+/// story each time.
+#[test]
+fn a_paragraph_shared_by_near_copies_keeps_its_sentences() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("scrape");
+    let story = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/expected/002_2bd8b93181a83e87.txt"
+    ))
+    .unwrap();
+    let last = story.lines().last().unwrap().to_string();
+    for n in 0..12u8 {
+        let name = char::from(b'a' + n);
+        let text = if n < 6 {
+            format!("Headline {name}\n\n{last}\n")
+        } else {
+            format!("Other story {name}\n\nThe council of {name} met on Tuesday and voted to fund repairs to the old harbour wall.\n")
+        };
+        write(&input, &format!("site/{n:02}.txt"), text);
+    }
+    for (name, text) in clean_repeated(tmp.path(), &input) {
+        let n: usize = name[5..7].parse().unwrap();
+        if n < 6 {
+            assert!(text.ends_with(&format!("{last}\n")), "{name}: {text}");
+        }
+    }
+}

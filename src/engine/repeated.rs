@@ -173,7 +173,9 @@ fn glued_endings(
     spans: &mut Vec<SpanMatch>,
 ) {
     let raw = |j: usize| &doc.text[doc.lines[j].start..doc.lines[j].content_end];
-    let tail = repeat::tail_lines(doc.lines.len(), |j| doc.blank[j], |j| doc.raw_reads_as_story(j));
+    // The lines as counted: blank by their raw text, not a normalised view.
+    let blank = |j: usize| raw(j).trim().is_empty();
+    let tail = repeat::tail_lines(doc.lines.len(), blank, |j| doc.raw_reads_as_story(j));
     let full = repeat::default_min_docs(group.docs);
     for j in tail {
         let line = raw(j);
@@ -185,7 +187,14 @@ fn glued_endings(
                 // As for whole lines: five documents are enough for an
                 // ending of five words or more that is not a sentence.
                 let few = if repeat::long_line(cut) { repeat::FEW_DOCS } else { full };
-                let least = min_docs.map_or(few, |m| m as u64);
+                let mut least = min_docs.map_or(few, |m| m as u64);
+                // An ending that reads as story text (a licence footer
+                // does, and so does a site's stock closing sentence) must
+                // end a fifth of the group: a footer ends nearly all of a
+                // site's documents, a stock sentence a few.
+                if repeat::story_like(cut) {
+                    least = least.max(group.docs.div_ceil(repeat::STORY_ENDING_SHARE));
+                }
                 // Counted where other text comes before it: copies of one
                 // story share their endings and the text before them.
                 let docs = |k: u64| u64::from(group.lines.get(&k).copied().unwrap_or(0));
