@@ -524,6 +524,26 @@ fn a_sites_footer_glued_into_the_last_paragraph_is_cut() {
     assert_eq!(cleaned, out);
 }
 
+/// The clean text of sample 002, a real article.
+fn sample_002() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/expected/002_2bd8b93181a83e87.txt"))
+        .unwrap()
+}
+
+/// A site of `same` articles made by `article` (given a letter) and then
+/// `others` short articles of their own, as `site/NN.txt`.
+fn site_with_others(input: &Path, same: u8, others: u8, article: impl Fn(char) -> String) {
+    for n in 0..same + others {
+        let name = char::from(b'a' + n);
+        let text = if n < same {
+            article(name)
+        } else {
+            format!("Other story {name}\n\nThe council of {name} met on Tuesday and voted to fund repairs to the old harbour wall.\n")
+        };
+        write(input, &format!("site/{n:02}.txt"), text);
+    }
+}
+
 /// Copies of one story in a site's scrape (the same article at several
 /// addresses) are counted once: their headline and short lines are one
 /// story's, not the site's template, and their last sentences are not a
@@ -532,20 +552,8 @@ fn a_sites_footer_glued_into_the_last_paragraph_is_cut() {
 fn copies_of_one_story_are_counted_once() {
     let tmp = TempDir::new().unwrap();
     let input = tmp.path().join("scrape");
-    let story = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/samples/expected/002_2bd8b93181a83e87.txt"
-    ))
-    .unwrap();
-    for n in 0..18u8 {
-        let text = if n < 8 {
-            format!("{story}\n")
-        } else {
-            let name = char::from(b'a' + n);
-            format!("Other story {name}\n\nThe council of {name} met on Tuesday and voted to fund repairs to the old harbour wall.\n")
-        };
-        write(&input, &format!("site/{n:02}.txt"), text);
-    }
+    let story = sample_002();
+    site_with_others(&input, 8, 10, |_| format!("{story}\n"));
     for (name, text) in clean_repeated(tmp.path(), &input) {
         let n: usize = name[5..7].parse().unwrap();
         if n < 8 {
@@ -568,21 +576,8 @@ fn copies_of_one_story_are_counted_once() {
 fn a_paragraph_shared_by_near_copies_keeps_its_sentences() {
     let tmp = TempDir::new().unwrap();
     let input = tmp.path().join("scrape");
-    let story = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/samples/expected/002_2bd8b93181a83e87.txt"
-    ))
-    .unwrap();
-    let last = story.lines().last().unwrap().to_string();
-    for n in 0..12u8 {
-        let name = char::from(b'a' + n);
-        let text = if n < 6 {
-            format!("Headline {name}\n\n{last}\n")
-        } else {
-            format!("Other story {name}\n\nThe council of {name} met on Tuesday and voted to fund repairs to the old harbour wall.\n")
-        };
-        write(&input, &format!("site/{n:02}.txt"), text);
-    }
+    let last = sample_002().lines().last().unwrap().to_string();
+    site_with_others(&input, 6, 6, |name| format!("Headline {name}\n\n{last}\n"));
     for (name, text) in clean_repeated(tmp.path(), &input) {
         let n: usize = name[5..7].parse().unwrap();
         if n < 6 {

@@ -28,24 +28,20 @@ pub(super) fn find(
     (out, spans): (&mut Vec<LineMatch>, &mut Vec<SpanMatch>),
 ) -> Option<Vec<Option<u64>>> {
     let (Some(counts), DocPath::Known(rel)) = (counts, path) else { return None };
-    let repeated: Vec<(usize, Option<usize>)> = rules
+    // Whole-line rules and `glued` ones, each with its `min_docs`.
+    let (glued, repeated): (Vec<_>, Vec<_>) = rules
         .rules()
         .iter()
         .enumerate()
         .filter_map(|(i, r)| match r.kind {
-            Kind::Repeated { min_docs, glued: false } if is_active(i) => Some((i, min_docs)),
+            Kind::Repeated { min_docs, glued } if is_active(i) => Some((i, min_docs, glued)),
             _ => None,
         })
-        .collect();
-    let glued: Vec<(usize, Option<usize>)> = rules
-        .rules()
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| match r.kind {
-            Kind::Repeated { min_docs, glued: true } if is_active(i) => Some((i, min_docs)),
-            _ => None,
-        })
-        .collect();
+        .partition(|&(.., glued)| glued);
+    let strip = |v: Vec<(usize, Option<usize>, bool)>| -> Vec<(usize, Option<usize>)> {
+        v.into_iter().map(|(i, m, _)| (i, m)).collect()
+    };
+    let (glued, repeated) = (strip(glued), strip(repeated));
     if repeated.is_empty() && glued.is_empty() {
         return None;
     }
