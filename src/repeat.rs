@@ -189,15 +189,17 @@ fn fold_chars(line: &str, out: &mut String) {
 
 /// The key a line is counted by; `None` for a blank line.
 pub fn line_key(line: &str) -> Option<u64> {
+    folded_key(line, xxhash_rust::xxh3::xxh3_64)
+}
+
+/// `hash` of the folded `text`; `None` when it folds to nothing.
+fn folded_key(text: &str, hash: impl Fn(&[u8]) -> u64) -> Option<u64> {
     thread_local! {
         static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
     BUF.with_borrow_mut(|folded| {
-        fold_into(line, folded);
-        if folded.is_empty() {
-            return None;
-        }
-        Some(xxhash_rust::xxh3::xxh3_64(folded.as_bytes()))
+        fold_into(text, folded);
+        (!folded.is_empty()).then(|| hash(folded.as_bytes()))
     })
 }
 
@@ -351,13 +353,7 @@ const ENDING_SEED: u64 = 0x656e_6469_6e67;
 
 /// The key of `text` as an ending, or of a line as the context of one.
 pub fn ending_key(text: &str) -> Option<u64> {
-    thread_local! {
-        static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-    }
-    BUF.with_borrow_mut(|folded| {
-        fold_into(text, folded);
-        (!folded.is_empty()).then(|| xxhash_rust::xxh3::xxh3_64_with_seed(folded.as_bytes(), ENDING_SEED))
-    })
+    folded_key(text, |b| xxhash_rust::xxh3::xxh3_64_with_seed(b, ENDING_SEED))
 }
 
 /// The ASCII characters folding splits words at (`char::is_whitespace`'s,
