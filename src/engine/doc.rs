@@ -85,11 +85,14 @@ impl<'a> Doc<'a> {
     pub(super) fn content(&self, i: usize) -> &str {
         match &self.views {
             Some(v) => &v[i].0,
-            None => {
-                let l = self.lines[i];
-                &self.text[l.start..l.content_end]
-            }
+            None => self.raw(i),
         }
+    }
+
+    /// Line `i` as it is in the input, without its line end.
+    pub(super) fn raw(&self, i: usize) -> &'a str {
+        let l = self.lines[i];
+        &self.text[l.start..l.content_end]
     }
 
     /// Whether line `i` reads as story text (see [`story_like`]).
@@ -109,7 +112,7 @@ impl<'a> Doc<'a> {
     pub(super) fn raw_reads_as_story(&self, i: usize) -> bool {
         match self.views {
             None => self.reads_as_story(i),
-            Some(_) => story_like(&self.text[self.lines[i].start..self.lines[i].content_end]),
+            Some(_) => story_like(self.raw(i)),
         }
     }
 

@@ -28,20 +28,19 @@ pub(super) fn find(
     (out, spans): (&mut Vec<LineMatch>, &mut Vec<SpanMatch>),
 ) -> Option<Vec<Option<u64>>> {
     let (Some(counts), DocPath::Known(rel)) = (counts, path) else { return None };
-    // Whole-line rules and `glued` ones, each with its `min_docs`.
-    let (glued, repeated): (Vec<_>, Vec<_>) = rules
-        .rules()
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| match r.kind {
-            Kind::Repeated { min_docs, glued } if is_active(i) => Some((i, min_docs, glued)),
-            _ => None,
-        })
-        .partition(|&(.., glued)| glued);
-    let strip = |v: Vec<(usize, Option<usize>, bool)>| -> Vec<(usize, Option<usize>)> {
-        v.into_iter().map(|(i, m, _)| (i, m)).collect()
+    // The active whole-line rules, or `glued` ones, each with its `min_docs`.
+    let active = |want_glued: bool| -> Vec<(usize, Option<usize>)> {
+        let kinds = rules.rules().iter().enumerate();
+        kinds
+            .filter_map(|(i, r)| match r.kind {
+                Kind::Repeated { min_docs, glued } if glued == want_glued && is_active(i) => {
+                    Some((i, min_docs))
+                }
+                _ => None,
+            })
+            .collect()
     };
-    let (glued, repeated) = (strip(glued), strip(repeated));
+    let (repeated, glued) = (active(false), active(true));
     if repeated.is_empty() && glued.is_empty() {
         return None;
     }
@@ -56,8 +55,7 @@ pub(super) fn find(
     // Shared quotes and stock sentences are story text, however often
     // they repeat: story-like lines get no key (a key fixes whether its
     // lines read as story).
-    let raw = |j: usize| &doc.text[doc.lines[j].start..doc.lines[j].content_end];
-    let key = |j: usize| if doc.raw_reads_as_story(j) { None } else { repeat::line_key(raw(j)) };
+    let key = |j: usize| if doc.raw_reads_as_story(j) { None } else { repeat::line_key(doc.raw(j)) };
     let keys: Vec<Option<u64>> = (0..doc.lines.len())
         .map(|j| match carried.and_then(|c| Some((c.keys?, c.from[j]?))) {
             Some((prev, i)) => prev[i],
@@ -88,7 +86,7 @@ pub(super) fn find(
     let claimed = |j: usize| claims.ranges.iter().any(|(r, _)| r.contains(&doc.lines[j].start));
     let headline = (0..doc.lines.len()).find(|&j| !doc.blank[j] && !claimed(j));
     let few = |i: usize, n: u64| {
-        n >= repeat::FEW_DOCS && !inside(i) && Some(i) != headline && !repeat::ends_as_sentence(raw(i))
+        n >= repeat::FEW_DOCS && !inside(i) && Some(i) != headline && !repeat::ends_as_sentence(doc.raw(i))
     };
     // Rules with their own `min_docs` judge every line in that many.
     let own = repeated.iter().filter_map(|&(_, m)| m).min().map(|m| m as u64);
@@ -109,7 +107,7 @@ pub(super) fn find(
     // (`Conclusion`), however many sites share its words.
     let candidates: Vec<(usize, u64)> = frequent
         .into_iter()
-        .filter(|&(i, key, _)| in_doc[&key] <= 2 && !(inside(i) && title_like(raw(i))))
+        .filter(|&(i, key, _)| in_doc[&key] <= 2 && !(inside(i) && title_like(doc.raw(i))))
         .map(|(i, _, n)| (i, n))
         .collect();
     // Whether candidates `c` and `c + 1` are neighbours, blank lines aside.
@@ -129,7 +127,7 @@ pub(super) fn find(
                 Some(m) => taken[c] = n >= m as u64,
                 None if n >= full => taken[c] = true,
                 None if few(i, n) => {
-                    long[c] = repeat::long_line(raw(i));
+                    long[c] = repeat::long_line(doc.raw(i));
                     taken[c] = long[c];
                     near[c] = !long[c];
                 }
@@ -168,13 +166,12 @@ fn glued_endings(
     doc: &Doc,
     spans: &mut Vec<SpanMatch>,
 ) {
-    let raw = |j: usize| &doc.text[doc.lines[j].start..doc.lines[j].content_end];
     // The lines as counted: blank by their raw text, not a normalised view.
-    let blank = |j: usize| raw(j).trim().is_empty();
+    let blank = |j: usize| doc.raw(j).trim().is_empty();
     let tail = repeat::tail_lines(doc.lines.len(), blank, |j| doc.raw_reads_as_story(j));
     let full = repeat::default_min_docs(group.docs);
     for j in tail {
-        let line = raw(j);
+        let line = doc.raw(j);
         let endings = repeat::endings(line);
         for &(r, min_docs) in glued {
             let rule = &rules.rules()[r];
