@@ -638,13 +638,18 @@ fn a_rules_file_that_is_not_utf8_is_pointed_at_its_bad_byte() {
         "bad.yaml",
         b"- id: a.b\n  doc: x\n  match: line\n  pattern: \"caf\xe9\"\n".as_slice(),
     );
+    check_refuses(&rules, "bad.yaml:4:16: not valid UTF-8 (byte 0xE9)");
+}
+
+/// `check --rules FILE` fails with exit 2 and `message` on stderr.
+fn check_refuses(rules: &std::path::Path, message: &str) {
     descrape()
         .arg("check")
         .arg("--rules")
-        .arg(&rules)
+        .arg(rules)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("bad.yaml:4:16: not valid UTF-8 (byte 0xE9)"));
+        .stderr(predicate::str::contains(message));
 }
 
 #[test]
@@ -660,13 +665,7 @@ fn rules_file_slips_are_pointed_at_where_they_are() {
         (&tab, "tab.yaml:3:1: while scanning a plain scalar, found a tab"),
         (&twice, "twice.yaml:4:3: `match` is given twice in the same mapping"),
     ] {
-        descrape()
-            .arg("check")
-            .arg("--rules")
-            .arg(rules)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(message));
+        check_refuses(rules, message);
     }
 }
 
