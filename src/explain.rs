@@ -12,7 +12,9 @@ use crate::rules::{BlockEnd, Doc, Examples, Kind, Place, Rule, RuleSet, COMMON_K
 fn patterns(rule: &Rule) -> Vec<(&'static str, String)> {
     let mut out = match &rule.kind {
         Kind::Line { pattern } | Kind::Span { pattern } => vec![("pattern", pattern.as_str().to_string())],
-        Kind::Run { pattern, .. } => vec![("pattern", pattern.as_str().to_string())],
+        Kind::Run { pattern, .. } | Kind::Cards { pattern, .. } => {
+            vec![("pattern", pattern.as_str().to_string())]
+        }
         Kind::Normalize { .. } | Kind::MainText { .. } | Kind::Repeated { .. } | Kind::Score { .. } => {
             Vec::new()
         }
@@ -40,6 +42,10 @@ fn guards(rule: &Rule) -> Vec<String> {
             if let Some(re) = unless_after {
                 g.push(format!("unless_after: {}", re.as_str()));
             }
+        }
+        Kind::Cards { min_cards, max_lines, .. } => {
+            g.push(format!("min_cards: {min_cards}"));
+            g.push(format!("max_lines: {max_lines}"));
         }
         Kind::Repeated { min_docs, glued: false } => g.push(match min_docs {
             Some(n) => format!("min_docs: {n}"),

@@ -148,28 +148,38 @@ fn claim_duplicates(doc: &Doc, rule: usize, min_chars: usize, owner: &mut [Optio
     claimed
 }
 
-/// Claim the runs of each `run` rule: its matching lines that are
-/// consecutive once removed lines are skipped. Returns whether it claimed any.
+/// Claim the runs of each `run` rule and the card lists of each `cards`
+/// rule. Returns whether it claimed any.
 fn claim_runs(rules: &RuleSet, doc: &Doc, hits: &[(usize, usize)], owner: &mut [Option<usize>]) -> bool {
+    let mut claimed = false;
+    // Hits are sorted by rule, so each rule's lines are one slice.
+    for group in hits.chunk_by(|a, b| a.0 == b.0) {
+        let rule = group[0].0;
+        let lines: Vec<usize> = group.iter().map(|&(_, i)| i).collect();
+        claimed |= match rules.rules()[rule].kind {
+            Kind::Cards { .. } => claim_cards(rules, doc, rule, &lines, owner),
+            _ => claim_run(rules, doc, rule, &lines, owner),
+        };
+    }
+    claimed
+}
+
+/// Claim the runs of `run` rule `rule` among its matching `lines`: those
+/// consecutive once removed lines are skipped.
+fn claim_run(rules: &RuleSet, doc: &Doc, rule: usize, lines: &[usize], owner: &mut [Option<usize>]) -> bool {
     let mut claimed = false;
     // Line counts for the `where` guard, recounted only after a claim.
     let mut kept: Option<Kept> = None;
+    let r = &rules.rules()[rule];
+    let Kind::Run { min_lines, ref unless_after, .. } = r.kind else { unreachable!("a run rule") };
     let mut i = 0;
-    while i < hits.len() {
-        let rule = hits[i].0;
+    while i < lines.len() {
         let mut j = i + 1;
         // Extend while the lines between two hits are all removed.
-        while j < hits.len()
-            && hits[j].0 == rule
-            && owner[hits[j - 1].1 + 1..hits[j].1].iter().all(Option::is_some)
-        {
+        while j < lines.len() && owner[lines[j - 1] + 1..lines[j]].iter().all(Option::is_some) {
             j += 1;
         }
-        let (first, last) = (hits[i].1, hits[j - 1].1);
-        let r = &rules.rules()[rule];
-        let Kind::Run { min_lines, ref unless_after, .. } = r.kind else {
-            unreachable!("only run rules have hits")
-        };
+        let (first, last) = (lines[i], lines[j - 1]);
         let introduced = || {
             let before = (0..first).rev().find(|&k| !doc.blank[k] && owner[k].is_none());
             unless_after.as_ref().zip(before).is_some_and(|(re, k)| re.is_match(doc.content(k)))
@@ -190,6 +200,92 @@ fn claim_runs(rules: &RuleSet, doc: &Doc, hits: &[(usize, usize)], owner: &mut [
         i = j;
     }
     claimed
+}
+
+/// Claim the card lists of `cards` rule `rule`, whose closing lines (the
+/// `Read more` links) are `buttons`. A card is the kept lines between two
+/// buttons, one to `max_lines` of them, each within the rule's word bounds
+/// and none holding a story, at least one not reading as story text (the
+/// title). Buttons whose cards qualify make one list; the first button's
+/// card is the lines above it, as many as the list's most common card
+/// (up to `max_lines` for a list of one, stopping at story text), up to a
+/// line another rule removes (the list's heading). A list of `min_cards`
+/// cards or more goes whole, unless no story text would be left.
+fn claim_cards(
+    rules: &RuleSet,
+    doc: &Doc,
+    rule: usize,
+    buttons: &[usize],
+    owner: &mut [Option<usize>],
+) -> bool {
+    let r = &rules.rules()[rule];
+    let Kind::Cards { min_cards, max_lines, .. } = r.kind else { unreachable!("a cards rule") };
+    let kept = |j: usize, owner: &[Option<usize>]| !doc.blank[j] && owner[j].is_none();
+    let fits = |j: usize| {
+        let line = doc.content(j);
+        super::matching::guards_ok(r, line) && !super::matching::holds_a_story(line)
+    };
+    // A card's lines, if they make a card.
+    let card = |lines: &[usize]| {
+        (1..=max_lines).contains(&lines.len())
+            && lines.iter().all(|&j| fits(j))
+            && lines.iter().any(|&j| !doc.reads_as_story(j))
+    };
+    let mut claimed = false;
+    let mut i = 0;
+    while i < buttons.len() {
+        // The list that starts at button i: buttons whose cards fit.
+        let mut sizes = Vec::new();
+        let mut j = i + 1;
+        while j < buttons.len() {
+            let between: Vec<usize> = (buttons[j - 1] + 1..buttons[j]).filter(|&k| kept(k, owner)).collect();
+            if !card(&between) {
+                break;
+            }
+            sizes.push(between.len());
+            j += 1;
+        }
+        let size = mode(&sizes).unwrap_or(max_lines);
+        let mut first_card = Vec::new();
+        for k in (0..buttons[i]).rev() {
+            if first_card.len() == size || (!doc.blank[k] && owner[k].is_some()) {
+                break;
+            }
+            if kept(k, owner) {
+                if sizes.is_empty() && doc.reads_as_story(k) {
+                    break;
+                }
+                first_card.push(k);
+            }
+        }
+        let first_ok = card(&first_card);
+        let cards = sizes.len() + usize::from(first_ok);
+        let first = if first_ok { *first_card.last().expect("a card has lines") } else { buttons[i] };
+        let last = buttons[j - 1];
+        let anchor = if matches!(r.place, Place::Tail(_)) { last } else { first };
+        let story_left = || {
+            (0..doc.lines.len()).any(|k| (k < first || k > last) && kept(k, owner) && doc.reads_as_story(k))
+        };
+        if cards >= min_cards
+            && owner[first..=last].iter().any(Option::is_none)
+            && doc.placed_after(r.place, anchor, &doc.kept(owner))
+            && story_left()
+        {
+            for o in &mut owner[first..=last] {
+                o.get_or_insert(rule);
+            }
+            claimed = true;
+        }
+        i = j;
+    }
+    claimed
+}
+
+/// The most common of `sizes`, the smallest on a tie.
+fn mode(sizes: &[usize]) -> Option<usize> {
+    let mut sorted = sizes.to_vec();
+    sorted.sort_unstable();
+    sorted.chunk_by(|a, b| a == b).max_by_key(|run| (run.len(), std::cmp::Reverse(run[0]))).map(|run| run[0])
 }
 
 /// Drop spans inside claimed lines and overlapping spans; a line whose

@@ -41,8 +41,9 @@ pub(super) struct Found {
     /// Whole-line matches (lines and blocks).
     pub whole: Vec<LineMatch>,
     pub spans: Vec<SpanMatch>,
-    /// Lines matched by each `run` rule, sorted; runs are formed later,
-    /// over the lines the other rules leave.
+    /// Lines matched by each `run` and `cards` rule, sorted by rule and
+    /// line; runs and card lists are formed later, over the lines the
+    /// other rules leave.
     pub run_hits: Vec<(usize, usize)>,
 }
 
@@ -107,7 +108,7 @@ pub(super) fn find(
                         whole.push(LineMatch { first: i, last, anchor: i, rule: r, placed });
                     }
                 }
-                Kind::Run { .. } => run_hits.push((r, i)),
+                Kind::Run { .. } | Kind::Cards { .. } => run_hits.push((r, i)),
                 Kind::Normalize { .. }
                 | Kind::Selector { .. }
                 | Kind::MainText { .. }

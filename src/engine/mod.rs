@@ -300,6 +300,34 @@ mod tests {
     }
 
     #[test]
+    fn cards_go_as_a_list() {
+        let rules =
+            "- id: related.cards\n  doc: d\n  match: cards\n  pattern: '^Read more$'\n  max_words: 60\n";
+        let story =
+            "The operators said the new terminus was too far from the town centre and lacked toilets.";
+        let blurb = "The county said the move was part of a plan to decongest the city centre this year.";
+        let card = |title: &str| format!("{title}\n{blurb}\nRead more\n");
+        // The first card takes as many lines as the others; the story stays.
+        let rail =
+            format!("{story}\n{story}\n\n{}{}{}", card("Bus fares"), card("New depot"), card("Night routes"));
+        assert_eq!(run(rules, &rail), format!("{story}\n{story}\n"));
+        // One card is no rail.
+        let one = format!("{story}\n\n{}", card("Bus fares"));
+        assert_eq!(run(rules, &one), one);
+        // Paragraphs with a link under each have no title: a story, kept.
+        let inline = format!("{story}\n\n{story}\nRead more\n{blurb}\nRead more\n");
+        assert_eq!(run(rules, &inline), inline);
+        // Cards of more than three lines are sections, not cards.
+        let long = format!(
+            "{story}\n\nA\n{story}\n{story}\n{blurb}\nRead more\nB\n{story}\n{story}\n{blurb}\nRead more\n"
+        );
+        assert_eq!(run(rules, &long), long);
+        // A page of cards and nothing else (an index page) stays.
+        let index = format!("{}{}", card("Bus fares"), card("New depot"));
+        assert_eq!(run(rules, &index), index);
+    }
+
+    #[test]
     fn crlf_lines() {
         let text = "Head\r\n\r\nCap (AFP photo)\r\n\r\nBody\r\n";
         assert_eq!(run(CAPTION, text), "Head\r\n\r\nBody\r\n");

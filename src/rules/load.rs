@@ -452,6 +452,8 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         ("end", raw.end.is_some()),
         ("min_lines", raw.min_lines.is_some()),
         ("unless_after", raw.unless_after.is_some()),
+        ("min_cards", raw.min_cards.is_some()),
+        ("max_lines", raw.max_lines.is_some()),
         ("step", raw.step.is_some()),
         ("min_chars", raw.min_chars.is_some()),
         ("selector", raw.selector.is_some()),
@@ -492,6 +494,11 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
                 unless_after,
             })
         }
+        RawKind::Cards => need_pattern(raw.pattern, &mut problems).map(|pattern| Kind::Cards {
+            pattern,
+            min_cards: raw.min_cards.map_or(2, NonZeroUsize::get),
+            max_lines: raw.max_lines.map_or(3, NonZeroUsize::get),
+        }),
         RawKind::Selector => match raw.selector {
             Some(css) => Some(Kind::Selector {
                 selector: Box::new(css.1),
@@ -602,6 +609,8 @@ struct RawRule {
     end: Option<RawEnd>,
     min_lines: Option<NonZeroUsize>,
     unless_after: Option<Re>,
+    min_cards: Option<NonZeroUsize>,
+    max_lines: Option<NonZeroUsize>,
     step: Option<Step>,
     min_chars: Option<usize>,
     selector: Option<Css>,
@@ -706,6 +715,7 @@ pub const KINDS: &[KindSpec] = &[
     KindSpec { kind: RawKind::Span, keys: &["pattern"], guards: true },
     KindSpec { kind: RawKind::Block, keys: &["start", "end"], guards: true },
     KindSpec { kind: RawKind::Run, keys: &["pattern", "min_lines", "unless_after"], guards: true },
+    KindSpec { kind: RawKind::Cards, keys: &["pattern", "min_cards", "max_lines"], guards: true },
     KindSpec { kind: RawKind::Normalize, keys: &["step", "min_chars"], guards: false },
     KindSpec { kind: RawKind::Selector, keys: &["selector"], guards: false },
     KindSpec { kind: RawKind::MainText, keys: &["fallback"], guards: false },

@@ -148,6 +148,11 @@ pub enum Kind {
     /// unless the line the other rules leave before the run matches
     /// `unless_after` (a list the story introduces: `You will need:`).
     Run { pattern: Pattern, min_lines: usize, unless_after: Option<Regex> },
+    /// A list of `min_cards` or more cards, each closed by a line matching
+    /// `pattern` (a `Read more` link) with one to `max_lines` lines above
+    /// it, one of which is not story text (the card's title): a rail of
+    /// teasers with their blurbs.
+    Cards { pattern: Pattern, min_cards: usize, max_lines: usize },
     /// A text normalisation step over what the other rules keep.
     Normalize { step: Step, min_chars: usize },
     /// In HTML, the elements matching a CSS selector.
@@ -254,7 +259,10 @@ impl Kind {
     /// The pattern that decides whether the rule fires on a line, if any.
     pub fn trigger(&self) -> Option<&Pattern> {
         match self {
-            Kind::Line { pattern } | Kind::Span { pattern } | Kind::Run { pattern, .. } => Some(pattern),
+            Kind::Line { pattern }
+            | Kind::Span { pattern }
+            | Kind::Run { pattern, .. }
+            | Kind::Cards { pattern, .. } => Some(pattern),
             Kind::Block { start, .. } => Some(start),
             Kind::Normalize { .. }
             | Kind::Selector { .. }
@@ -401,14 +409,16 @@ impl RuleSet {
         self.triggers.matches_into(line, out)
     }
 
-    /// [`Self::triggered`] for `block` and `run` rules only: on a line an
+    /// [`Self::triggered`] for `block`, `run` and `cards` rules only: on a line an
     /// HTML element removal covers, only a match that reaches other lines
     /// can change anything.
     pub(crate) fn triggered_extending(&self, line: &str, out: &mut Vec<usize>) {
         self.extending
             .get_or_init(|| {
                 let extending = self.rules.iter().enumerate().filter_map(|(i, r)| match r.kind {
-                    Kind::Block { .. } | Kind::Run { .. } => Some((i, r.kind.trigger()?)),
+                    Kind::Block { .. } | Kind::Run { .. } | Kind::Cards { .. } => {
+                        Some((i, r.kind.trigger()?))
+                    }
                     _ => None,
                 });
                 Triggers::new(extending).expect("a subset of a set that compiled compiles")
