@@ -205,8 +205,8 @@ fn claim_run(rules: &RuleSet, doc: &Doc, rule: usize, lines: &[usize], owner: &m
 /// Claim the card lists of `cards` rule `rule`, whose closing lines (the
 /// `Read more` links) are `buttons`. A card is the kept lines between two
 /// buttons, one to `max_lines` of them, each within the rule's word bounds
-/// and none holding a story, at least one not reading as story text (the
-/// title). Buttons whose cards qualify make one list; the first button's
+/// and none holding a story, the first not reading as story text (the
+/// title): a paragraph and a link under it start no card. Buttons whose cards qualify make one list; the first button's
 /// card is the lines above it, as many as the list's most common card
 /// (up to `max_lines` for a list of one, stopping at story text), up to a
 /// line another rule removes (the list's heading). A list of `min_cards`
@@ -225,11 +225,11 @@ fn claim_cards(
         let line = doc.content(j);
         super::matching::guards_ok(r, line) && !super::matching::holds_a_story(line)
     };
-    // A card's lines, if they make a card.
+    // Whether lines (in order) make a card: its title comes first.
     let card = |lines: &[usize]| {
         (1..=max_lines).contains(&lines.len())
             && lines.iter().all(|&j| fits(j))
-            && lines.iter().any(|&j| !doc.reads_as_story(j))
+            && !doc.reads_as_story(lines[0])
     };
     let mut claimed = false;
     let mut i = 0;
@@ -258,9 +258,13 @@ fn claim_cards(
                 first_card.push(k);
             }
         }
+        first_card.reverse();
+        // A story line the walk reached above the title is not the card's.
+        let title = first_card.iter().position(|&k| !doc.reads_as_story(k)).unwrap_or(first_card.len());
+        first_card.drain(..title);
         let first_ok = card(&first_card);
         let cards = sizes.len() + usize::from(first_ok);
-        let first = if first_ok { *first_card.last().expect("a card has lines") } else { buttons[i] };
+        let first = if first_ok { first_card[0] } else { buttons[i] };
         let last = buttons[j - 1];
         let anchor = if matches!(r.place, Place::Tail(_)) { last } else { first };
         let story_left = || {

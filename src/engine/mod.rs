@@ -311,6 +311,9 @@ mod tests {
         let rail =
             format!("{story}\n{story}\n\n{}{}{}", card("Bus fares"), card("New depot"), card("Night routes"));
         assert_eq!(run(rules, &rail), format!("{story}\n{story}\n"));
+        // A paragraph under an inline link is not a card: the title comes first.
+        let after_link = format!("{story}\nRead more\n{blurb}\n\n{}{}", card("Bus fares"), card("New depot"));
+        assert_eq!(run(rules, &after_link), format!("{story}\nRead more\n{blurb}\n"));
         // One card is no rail.
         let one = format!("{story}\n\n{}", card("Bus fares"));
         assert_eq!(run(rules, &one), one);
