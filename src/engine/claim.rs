@@ -204,13 +204,15 @@ fn claim_run(rules: &RuleSet, doc: &Doc, rule: usize, lines: &[usize], owner: &m
 
 /// Claim the card lists of `cards` rule `rule`, whose closing lines (the
 /// `Read more` links) are `buttons`. A card is the kept lines between two
-/// buttons, one to `max_lines` of them, each within the rule's word bounds
-/// and none holding a story, the first not reading as story text (the
-/// title): a paragraph and a link under it start no card. Buttons whose cards qualify make one list; the first button's
-/// card is the lines above it, as many as the list's most common card
-/// (up to `max_lines` for a list of one, stopping at story text), up to a
-/// line another rule removes (the list's heading). A list of `min_cards`
-/// cards or more goes whole, unless no story text would be left.
+/// buttons, one to `max_lines` of them, each within the rule's word
+/// bounds (without `max_words`, none holding a story), the first not
+/// reading as story text (the title): a paragraph and a link under it
+/// start no card. Buttons whose cards qualify make one list; the first
+/// button's card is the lines above it, as many as the list's most common
+/// card (up to `max_lines` for a list of one, stopping at story text), up
+/// to a line another rule removes (the list's heading). A list of
+/// `min_cards` cards or more goes whole, unless no story text would be
+/// left.
 fn claim_cards(
     rules: &RuleSet,
     doc: &Doc,
@@ -223,7 +225,8 @@ fn claim_cards(
     let kept = |j: usize, owner: &[Option<usize>]| !doc.blank[j] && owner[j].is_none();
     let fits = |j: usize| {
         let line = doc.content(j);
-        super::matching::guards_ok(r, line) && !super::matching::holds_a_story(line)
+        super::matching::guards_ok(r, line)
+            && (r.max_words.is_some() || !super::matching::holds_a_story(line))
     };
     // Whether lines (in order) make a card: its title comes first.
     let card = |lines: &[usize]| {
