@@ -209,8 +209,8 @@ fn claim_run(rules: &RuleSet, doc: &Doc, rule: usize, lines: &[usize], owner: &m
 /// reading as story text (the title): a paragraph and a link under it
 /// start no card. Buttons whose cards qualify make one list; the first
 /// button's card is the lines above it, as many as the list's most common
-/// card (up to `max_lines` for a list of one, stopping at story text), up
-/// to a line another rule removes (the list's heading). A list of
+/// card, else up to `max_lines` (for a list of one, stopping at story
+/// text), up to a line another rule removes (the list's heading). A list of
 /// `min_cards` cards or more goes whole, unless no story text would be
 /// left.
 fn claim_cards(
@@ -248,23 +248,30 @@ fn claim_cards(
             sizes.push(between.len());
             j += 1;
         }
-        let size = mode(&sizes).unwrap_or(max_lines);
-        let mut first_card = Vec::new();
-        for k in (0..buttons[i]).rev() {
-            if first_card.len() == size || (!doc.blank[k] && owner[k].is_some()) {
-                break;
-            }
-            if kept(k, owner) {
-                if sizes.is_empty() && doc.reads_as_story(k) {
+        // The first card's lines: `size` of the kept lines above its link,
+        // up to a line another rule removes (the rail's heading); a list of
+        // one stops at story text. Story lines the walk reached above the
+        // title are not the card's.
+        let above = |size: usize| {
+            let mut lines = Vec::new();
+            for k in (0..buttons[i]).rev() {
+                if lines.len() == size || (!doc.blank[k] && owner[k].is_some()) {
                     break;
                 }
-                first_card.push(k);
+                if kept(k, owner) {
+                    if sizes.is_empty() && doc.reads_as_story(k) {
+                        break;
+                    }
+                    lines.push(k);
+                }
             }
-        }
-        first_card.reverse();
-        // A story line the walk reached above the title is not the card's.
-        let title = first_card.iter().position(|&k| !doc.reads_as_story(k)).unwrap_or(first_card.len());
-        first_card.drain(..title);
+            lines.reverse();
+            let title = lines.iter().position(|&k| !doc.reads_as_story(k)).unwrap_or(lines.len());
+            lines.split_off(title)
+        };
+        // As many lines as the list's most common card, else as many as a
+        // card may hold (cards of a rail differ: a blurb here, none there).
+        let first_card = mode(&sizes).map(above).filter(|c| card(c)).unwrap_or_else(|| above(max_lines));
         let first_ok = card(&first_card);
         let cards = sizes.len() + usize::from(first_ok);
         let first = if first_ok { first_card[0] } else { buttons[i] };
