@@ -43,9 +43,14 @@ fn guards(rule: &Rule) -> Vec<String> {
                 g.push(format!("unless_after: {}", re.as_str()));
             }
         }
-        Kind::Cards { min_cards, max_lines, .. } => {
+        Kind::Cards { min_cards, max_lines, prose, .. } => {
             g.push(format!("min_cards: {min_cards}"));
             g.push(format!("max_lines: {max_lines}"));
+            g.push(if *prose {
+                "prose: cards of sentences go without a heading, where no story text follows them".to_string()
+            } else {
+                "cards holding a sentence go only under a heading another rule removes".to_string()
+            });
         }
         Kind::Repeated { min_docs, glued: false } => g.push(match min_docs {
             Some(n) => format!("min_docs: {n}"),

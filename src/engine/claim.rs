@@ -203,16 +203,23 @@ fn claim_run(rules: &RuleSet, doc: &Doc, rule: usize, lines: &[usize], owner: &m
 }
 
 /// Claim the card lists of `cards` rule `rule`, whose closing lines (the
-/// `Read more` links) are `buttons`. A card is the kept lines between two
-/// buttons, one to `max_lines` of them, each within the rule's word
-/// bounds (without `max_words`, none holding a story), the first not
-/// reading as story text (the title): a paragraph and a link under it
-/// start no card. Buttons whose cards qualify make one list; the first
-/// button's card is the lines above it, as many as the list's most common
-/// card, else up to `max_lines` (for a list of one, stopping at story
-/// text), up to a line another rule removes (the list's heading). A list of
-/// `min_cards` cards or more goes whole, unless no story text would be
-/// left.
+/// `Read more` links) are `buttons`.
+///
+/// A card is the kept lines between two buttons of the same label, one to
+/// `max_lines` of them, each within the rule's word bounds and none
+/// holding a story, the first a title: not story text, not a sentence
+/// ending in a full stop, not numbered or time-stamped (a listicle's item,
+/// a live blog's entry). So a paragraph with a link under it starts no
+/// card. The first button's card is the kept lines above it up to a
+/// boundary (a blank line, unless the list's cards hold blank lines; a
+/// line another rule removes, such as the rail's heading; another button;
+/// the start), when they are at most `max_lines`.
+///
+/// A list of `min_cards` cards or more goes whole when story text is left
+/// outside every list and a line another rule removes heads the list (a
+/// `Related` heading), or, when no card line ends as a sentence (titles,
+/// dates, sections) or the rule is `prose` (comments), when no story text
+/// comes after it (a rail closes the page).
 fn claim_cards(
     rules: &RuleSet,
     doc: &Doc,
@@ -220,86 +227,108 @@ fn claim_cards(
     buttons: &[usize],
     owner: &mut [Option<usize>],
 ) -> bool {
+    static NUMBERED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^\W*(?:[0-9]+[.):]\s|[0-9]{1,2}[:.][0-9]{2}(?:[^0-9]|$))").expect("valid")
+    });
     let r = &rules.rules()[rule];
-    let Kind::Cards { min_cards, max_lines, .. } = r.kind else { unreachable!("a cards rule") };
-    let kept = |j: usize, owner: &[Option<usize>]| !doc.blank[j] && owner[j].is_none();
+    let Kind::Cards { min_cards, max_lines, prose, .. } = r.kind else { unreachable!("a cards rule") };
+    let kept = |j: usize| !doc.blank[j] && owner[j].is_none();
+    let title = |j: usize| {
+        let line = doc.content(j).trim_end();
+        !doc.reads_as_story(j) && !line.ends_with(['.', '。']) && !NUMBERED.is_match(line)
+    };
     let fits = |j: usize| {
         let line = doc.content(j);
-        super::matching::guards_ok(r, line)
-            && (r.max_words.is_some() || !super::matching::holds_a_story(line))
+        super::matching::guards_ok(r, line) && !super::matching::holds_a_story(line)
     };
-    // Whether lines (in order) make a card: its title comes first.
     let card = |lines: &[usize]| {
-        (1..=max_lines).contains(&lines.len())
-            && lines.iter().all(|&j| fits(j))
-            && !doc.reads_as_story(lines[0])
+        (1..=max_lines).contains(&lines.len()) && title(lines[0]) && lines.iter().all(|&j| fits(j))
     };
-    let mut claimed = false;
+    // A rail repeats one label; folded so `Read more` and `READ MORE…` agree.
+    let label = |j: usize| -> String {
+        doc.content(j).chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    };
+    let is_button = |k: usize| buttons.binary_search(&k).is_ok();
+    // The candidate lists, as (first line, last line).
+    let mut lists: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < buttons.len() {
-        // The list that starts at button i: buttons whose cards fit.
-        let mut sizes = Vec::new();
+        let mut cards = 0;
+        let mut gappy = false;
         let mut j = i + 1;
-        while j < buttons.len() {
-            let between: Vec<usize> = (buttons[j - 1] + 1..buttons[j]).filter(|&k| kept(k, owner)).collect();
+        while j < buttons.len() && label(buttons[j]) == label(buttons[i]) {
+            let between: Vec<usize> = (buttons[j - 1] + 1..buttons[j]).filter(|&k| kept(k)).collect();
             if !card(&between) {
                 break;
             }
-            sizes.push(between.len());
+            gappy |= (between[0]..buttons[j]).any(|k| doc.blank[k]);
+            cards += 1;
             j += 1;
         }
-        // The first card's lines: `size` of the kept lines above its link,
-        // up to a line another rule removes (the rail's heading); a list of
-        // one stops at story text. Story lines the walk reached above the
-        // title are not the card's.
-        let above = |size: usize| {
-            let mut lines = Vec::new();
-            for k in (0..buttons[i]).rev() {
-                if lines.len() == size || (!doc.blank[k] && owner[k].is_some()) {
+        let mut first_card = Vec::new();
+        let mut bounded = true;
+        for k in (0..buttons[i]).rev() {
+            if doc.blank[k] {
+                if !first_card.is_empty() && !gappy {
                     break;
                 }
-                if kept(k, owner) {
-                    if sizes.is_empty() && doc.reads_as_story(k) {
-                        break;
-                    }
-                    lines.push(k);
-                }
+                continue;
             }
-            lines.reverse();
-            let title = lines.iter().position(|&k| !doc.reads_as_story(k)).unwrap_or(lines.len());
-            lines.split_off(title)
-        };
-        // As many lines as the list's most common card, else as many as a
-        // card may hold (cards of a rail differ: a blurb here, none there).
-        let first_card = mode(&sizes).map(above).filter(|c| card(c)).unwrap_or_else(|| above(max_lines));
-        let first_ok = card(&first_card);
-        let cards = sizes.len() + usize::from(first_ok);
-        let first = if first_ok { first_card[0] } else { buttons[i] };
-        let last = buttons[j - 1];
+            if owner[k].is_some() || is_button(k) {
+                break;
+            }
+            if first_card.len() == max_lines {
+                bounded = false;
+                break;
+            }
+            first_card.push(k);
+        }
+        first_card.reverse();
+        let first_ok = bounded && card(&first_card);
+        if cards + usize::from(first_ok) >= min_cards {
+            lists.push((if first_ok { first_card[0] } else { buttons[i] }, buttons[j - 1]));
+        }
+        i = j;
+    }
+    if lists.is_empty() {
+        return false;
+    }
+    let mut in_list = vec![false; owner.len()];
+    for &(first, last) in &lists {
+        in_list[first..=last].iter_mut().for_each(|b| *b = true);
+    }
+    let Some(last_story) = (0..owner.len()).rev().find(|&k| !in_list[k] && kept(k) && doc.reads_as_story(k))
+    else {
+        // Cards and nothing else: an index page, kept.
+        return false;
+    };
+    // Line counts for head and tail guards, once: a claim here only makes
+    // a later check pass where a recount would, and the caller repeats
+    // until nothing changes.
+    let counts = matches!(r.place, Place::Head(_) | Place::Tail(_)).then(|| doc.kept(owner));
+    let mut claimed = false;
+    for (first, last) in lists {
+        let headed =
+            (0..first).rev().find(|&k| !doc.blank[k]).is_some_and(|k| owner[k].is_some_and(|o| o != rule));
         let anchor = if matches!(r.place, Place::Tail(_)) { last } else { first };
-        let story_left = || {
-            (0..doc.lines.len()).any(|k| (k < first || k > last) && kept(k, owner) && doc.reads_as_story(k))
-        };
-        if cards >= min_cards
-            && owner[first..=last].iter().any(Option::is_none)
-            && doc.placed_after(r.place, anchor, &doc.kept(owner))
-            && story_left()
-        {
+        // Without head or tail guards the counts are not read.
+        let placed = counts
+            .as_ref()
+            .map_or_else(|| doc.placed(r.place, anchor), |c| doc.placed_after(r.place, anchor, c));
+        // Cards holding sentences need the heading (unless `prose`): under
+        // none, a story's closing sections (an explainer's questions, match
+        // reports, each with a link to more) look the same.
+        let sentences = (first..=last)
+            .any(|k| !doc.blank[k] && owner[k].is_none() && crate::repeat::ends_as_sentence(doc.content(k)));
+        let closes = last > last_story && (prose || !sentences);
+        if (headed || closes) && owner[first..=last].iter().any(Option::is_none) && placed {
             for o in &mut owner[first..=last] {
                 o.get_or_insert(rule);
             }
             claimed = true;
         }
-        i = j;
     }
     claimed
-}
-
-/// The most common of `sizes`, the smallest on a tie.
-fn mode(sizes: &[usize]) -> Option<usize> {
-    let mut sorted = sizes.to_vec();
-    sorted.sort_unstable();
-    sorted.chunk_by(|a, b| a == b).max_by_key(|run| (run.len(), std::cmp::Reverse(run[0]))).map(|run| run[0])
 }
 
 /// Drop spans inside claimed lines and overlapping spans; a line whose

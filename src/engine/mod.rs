@@ -302,32 +302,53 @@ mod tests {
     #[test]
     fn cards_go_as_a_list() {
         let rules =
-            "- id: related.cards\n  doc: d\n  match: cards\n  pattern: '^Read more$'\n  max_words: 60\n";
+            "- id: related.cards\n  doc: d\n  match: cards\n  pattern: '^Read more$'\n  max_words: 60\n\
+                     - id: related.heading\n  doc: d\n  match: line\n  pattern: '^Related$'\n";
         let story =
             "The operators said the new terminus was too far from the town centre and lacked toilets.";
         let blurb = "The county said the move was part of a plan to decongest the city centre this year.";
         let card = |title: &str| format!("{title}\n{blurb}\nRead more\n");
-        // The first card takes as many lines as the others; the story stays.
-        let rail =
-            format!("{story}\n{story}\n\n{}{}{}", card("Bus fares"), card("New depot"), card("Night routes"));
-        assert_eq!(run(rules, &rail), format!("{story}\n{story}\n"));
-        // A paragraph under an inline link is not a card: the title comes first.
-        let after_link = format!("{story}\nRead more\n{blurb}\n\n{}{}", card("Bus fares"), card("New depot"));
-        assert_eq!(run(rules, &after_link), format!("{story}\nRead more\n{blurb}\n"));
-        // One card is no rail.
-        let one = format!("{story}\n\n{}", card("Bus fares"));
-        assert_eq!(run(rules, &one), one);
-        // Paragraphs with a link under each have no title: a story, kept.
-        let inline = format!("{story}\n\n{story}\nRead more\n{blurb}\nRead more\n");
-        assert_eq!(run(rules, &inline), inline);
-        // Cards of more than three lines are sections, not cards.
-        let long = format!(
-            "{story}\n\nA\n{story}\n{story}\n{blurb}\nRead more\nB\n{story}\n{story}\n{blurb}\nRead more\n"
+        let rail = format!("{}{}{}", card("Bus fares"), card("New depot"), card("Night routes"));
+        // Under a heading another rule removes, the rail goes; the story stays.
+        assert_eq!(
+            run(rules, &format!("{story}\n{story}\n\nRelated\n{rail}")),
+            format!("{story}\n{story}\n")
         );
-        assert_eq!(run(rules, &long), long);
+        // In the middle of the story too.
+        let middle = format!("{story}\n\nRelated\n{rail}\n{story}\n");
+        assert_eq!(run(rules, &middle), format!("{story}\n\n{story}\n"));
+        // Without one, cards of sentences may be the story's own sections.
+        let bare = format!("{story}\n\n{rail}");
+        assert_eq!(run(rules, &bare), bare);
+        // Cards of titles and dates alone go where they close the page...
+        let dated =
+            format!("{story}\n\nBus fares\nSep 19, 2025\nRead more\nNew depot\nSep 11, 2025\nRead more\n");
+        assert_eq!(run(rules, &dated), format!("{story}\n"));
+        // ... not where the story goes on after them.
+        let inside = format!(
+            "{story}\n\nBus fares\nSep 19, 2025\nRead more\nNew depot\nSep 11, 2025\nRead more\n\n{story}\n"
+        );
+        assert_eq!(run(rules, &inside), inside);
+        // One card is no rail.
+        let one = format!("{story}\n\nRelated\n{}", card("Bus fares"));
+        assert_eq!(run(rules, &one), format!("{story}\n\n{}", card("Bus fares")));
+        // A paragraph with a link under it starts no card: its first line
+        // is no title. Nor are numbered items and sentences.
+        let inline = format!("{story}\n\nRelated\n{story}\nRead more\n{blurb}\nRead more\n");
+        assert_eq!(run(rules, &inline), format!("{story}\n\n{story}\nRead more\n{blurb}\nRead more\n"));
+        let numbered = format!(
+            "{story}\n\nRelated\n1. Bus fares\n{blurb}\nRead more\n2. New depot\n{blurb}\nRead more\n"
+        );
+        assert_eq!(run(rules, &numbered), numbered.replace("Related\n", ""));
+        // Cards of more than three lines are sections, not cards.
+        let long = format!("{story}\n\nRelated\nA\nB\nC\n{blurb}\nRead more\nD\nE\nF\n{blurb}\nRead more\n");
+        assert_eq!(run(rules, &long), long.replace("Related\n", ""));
         // A page of cards and nothing else (an index page) stays.
-        let index = format!("{}{}", card("Bus fares"), card("New depot"));
-        assert_eq!(run(rules, &index), index);
+        let index = format!("Related\n{rail}");
+        assert_eq!(run(rules, &index), rail);
+        // With `prose`, cards of sentences (comments) go where they close the page.
+        let prose = rules.replace("max_words: 60", "max_words: 60\n  prose: true");
+        assert_eq!(run(&prose, &bare), format!("{story}\n"));
     }
 
     #[test]
