@@ -47,9 +47,9 @@ fn guards(rule: &Rule) -> Vec<String> {
             g.push(format!("min_cards: {min_cards}"));
             g.push(format!("max_lines: {max_lines}"));
             g.push(if *prose {
-                "prose: cards of sentences go without a heading, where no story text follows them".to_string()
+                "prose: a list goes where no story text follows it".to_string()
             } else {
-                "cards holding a sentence go only under a heading another rule removes".to_string()
+                "a list goes only under a heading another rule of its family removes".to_string()
             });
         }
         Kind::Repeated { min_docs, glued: false } => g.push(match min_docs {

@@ -215,11 +215,10 @@ fn claim_run(rules: &RuleSet, doc: &Doc, rule: usize, lines: &[usize], owner: &m
 /// line another rule removes, such as the rail's heading; another button;
 /// the start), when they are at most `max_lines`.
 ///
-/// A list of `min_cards` cards or more goes whole when story text is left
-/// outside every list and a line another rule removes heads the list (a
-/// `Related` heading), or, when no card line ends as a sentence (titles,
-/// dates, sections) or the rule is `prose` (comments), when no story text
-/// comes after it (a rail closes the page).
+/// A list of `min_cards` cards or more goes whole, provided story text is
+/// left outside every list: under a heading another rule of the same
+/// family removes (a teaser rail under `related.header`'s `Read also`), or,
+/// for a `prose` rule (comments), where no story text follows it.
 fn claim_cards(
     rules: &RuleSet,
     doc: &Doc,
@@ -228,7 +227,10 @@ fn claim_cards(
     owner: &mut [Option<usize>],
 ) -> bool {
     static NUMBERED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"^\W*(?:[0-9]+[.):]\s|[0-9]{1,2}[:.][0-9]{2}(?:[^0-9]|$))").expect("valid")
+        regex::Regex::new(
+            r"(?i)^\W*(?:\d+[.):]\s|\d{1,2}[:.h]\d{2}(?:\D|$)|\d+\s*(?:min|mins|minutes?|h|hrs?|hours?)\s+ago|(?:vor|il\s+y\s+a|hace|há)\s+\d+)",
+        )
+        .expect("valid")
     });
     let r = &rules.rules()[rule];
     let Kind::Cards { min_cards, max_lines, prose, .. } = r.kind else { unreachable!("a cards rule") };
@@ -297,31 +299,49 @@ fn claim_cards(
     for &(first, last) in &lists {
         in_list[first..=last].iter_mut().for_each(|b| *b = true);
     }
-    let Some(last_story) = (0..owner.len()).rev().find(|&k| !in_list[k] && kept(k) && doc.reads_as_story(k))
-    else {
+    if !(0..owner.len()).any(|k| !in_list[k] && kept(k) && doc.reads_as_story(k)) {
         // Cards and nothing else: an index page, kept.
         return false;
+    }
+    // A rail's heading: the nearest line above it, removed by another rule
+    // of the same family (`related.header` above `related.teaser-cards`),
+    // and not a link of its own kind (a paragraph's `Read more`).
+    let family = r.id.split('.').next().unwrap_or_default();
+    let headed = |first: usize| {
+        (0..first).rev().find(|&k| !doc.blank[k]).is_some_and(|k| {
+            owner[k].is_some_and(|o| o != rule && rules.rules()[o].id.split('.').next() == Some(family))
+                && !is_button(k)
+        })
     };
     // Line counts for head and tail guards, once: a claim here only makes
     // a later check pass where a recount would, and the caller repeats
     // until nothing changes.
     let counts = matches!(r.place, Place::Head(_) | Place::Tail(_)).then(|| doc.kept(owner));
-    let mut claimed = false;
-    for (first, last) in lists {
-        let headed =
-            (0..first).rev().find(|&k| !doc.blank[k]).is_some_and(|k| owner[k].is_some_and(|o| o != rule));
+    let mut take = vec![false; lists.len()];
+    // From the last list up: whether story text follows, counting the
+    // lines of the lists after it that stay.
+    let mut story_after = false;
+    let mut below = owner.len();
+    for (n, &(first, last)) in lists.iter().enumerate().rev() {
+        story_after |= (last + 1..below).any(|k| kept(k) && doc.reads_as_story(k));
         let anchor = if matches!(r.place, Place::Tail(_)) { last } else { first };
         // Without head or tail guards the counts are not read.
         let placed = counts
             .as_ref()
             .map_or_else(|| doc.placed(r.place, anchor), |c| doc.placed_after(r.place, anchor, c));
-        // Cards holding sentences need the heading (unless `prose`): under
-        // none, a story's closing sections (an explainer's questions, match
-        // reports, each with a link to more) look the same.
-        let sentences = (first..=last)
-            .any(|k| !doc.blank[k] && owner[k].is_none() && crate::repeat::ends_as_sentence(doc.content(k)));
-        let closes = last > last_story && (prose || !sentences);
-        if (headed || closes) && owner[first..=last].iter().any(Option::is_none) && placed {
+        // Teasers go under their heading: without one, a story's own
+        // sections (an explainer's questions, a guide's listings, match
+        // reports, each with a link to more) look the same. Comments
+        // (`prose`) go where the thread closes the page.
+        take[n] = placed && if prose { !story_after } else { headed(first) };
+        if !take[n] {
+            story_after |= (first..=last).any(|k| kept(k) && doc.reads_as_story(k));
+        }
+        below = first;
+    }
+    let mut claimed = false;
+    for (&(first, last), _) in lists.iter().zip(&take).filter(|(_, &t)| t) {
+        if owner[first..=last].iter().any(Option::is_none) {
             for o in &mut owner[first..=last] {
                 o.get_or_insert(rule);
             }

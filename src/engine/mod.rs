@@ -308,52 +308,55 @@ mod tests {
     fn cards_go_as_a_list() {
         let rules =
             "- id: related.cards\n  doc: d\n  match: cards\n  pattern: '^Read more$'\n  max_words: 60\n\
-                     - id: related.heading\n  doc: d\n  match: line\n  pattern: '^Related$'\n";
+                     - id: related.heading\n  doc: d\n  match: line\n  pattern: '^Related$'\n\
+                     - id: caption.credit\n  doc: d\n  match: line\n  pattern: '^Photo: AFP$'\n";
         let story =
             "The operators said the new terminus was too far from the town centre and lacked toilets.";
         let blurb = "The county said the move was part of a plan to decongest the city centre this year.";
         let card = |title: &str| format!("{title}\n{blurb}\nRead more\n");
         let rail = format!("{}{}{}", card("Bus fares"), card("New depot"), card("Night routes"));
-        // Under a heading another rule removes, the rail goes; the story stays.
+        // Under a heading another rule of its family removes, the rail goes;
+        // the story stays, at the end or in the middle.
         assert_eq!(
             run(rules, &format!("{story}\n{story}\n\nRelated\n{rail}")),
             format!("{story}\n{story}\n")
         );
-        // In the middle of the story too.
         let middle = format!("{story}\n\nRelated\n{rail}\n{story}\n");
         assert_eq!(run(rules, &middle), format!("{story}\n\n{story}\n"));
-        // Without one, cards of sentences may be the story's own sections.
+        // Without one, the cards may be the story's own sections; a line
+        // another family's rule removes is no heading.
         let bare = format!("{story}\n\n{rail}");
         assert_eq!(run(rules, &bare), bare);
-        // Cards of titles and dates alone go where they close the page...
-        let dated =
-            format!("{story}\n\nBus fares\nSep 19, 2025\nRead more\nNew depot\nSep 11, 2025\nRead more\n");
-        assert_eq!(run(rules, &dated), format!("{story}\n"));
-        // ... not where the story goes on after them.
-        let inside = format!(
-            "{story}\n\nBus fares\nSep 19, 2025\nRead more\nNew depot\nSep 11, 2025\nRead more\n\n{story}\n"
-        );
-        assert_eq!(run(rules, &inside), inside);
+        let credited = format!("{story}\n\nPhoto: AFP\n{rail}");
+        assert_eq!(run(rules, &credited), bare);
         // One card is no rail.
         let one = format!("{story}\n\nRelated\n{}", card("Bus fares"));
         assert_eq!(run(rules, &one), format!("{story}\n\n{}", card("Bus fares")));
         // A paragraph with a link under it starts no card: its first line
-        // is no title. Nor are numbered items and sentences.
+        // is no title. Nor are numbered items and time stamps.
         let inline = format!("{story}\n\nRelated\n{story}\nRead more\n{blurb}\nRead more\n");
         assert_eq!(run(rules, &inline), format!("{story}\n\n{story}\nRead more\n{blurb}\nRead more\n"));
-        let numbered = format!(
-            "{story}\n\nRelated\n1. Bus fares\n{blurb}\nRead more\n2. New depot\n{blurb}\nRead more\n"
-        );
-        assert_eq!(run(rules, &numbered), numbered.replace("Related\n", ""));
+        for marks in
+            [["1. ", "2. "], ["14:05 ", "14:20 "], ["14h05 ", "14h20 "], ["5 min ago: ", "9 min ago: "]]
+        {
+            let listed = format!(
+                "{story}\n\nRelated\n{}{}",
+                card(&format!("{}Bus fares", marks[0])),
+                card(&format!("{}New depot", marks[1]))
+            );
+            assert_eq!(run(rules, &listed), listed.replace("Related\n", ""));
+        }
         // Cards of more than three lines are sections, not cards.
         let long = format!("{story}\n\nRelated\nA\nB\nC\n{blurb}\nRead more\nD\nE\nF\n{blurb}\nRead more\n");
         assert_eq!(run(rules, &long), long.replace("Related\n", ""));
         // A page of cards and nothing else (an index page) stays.
-        let index = format!("Related\n{rail}");
-        assert_eq!(run(rules, &index), rail);
-        // With `prose`, cards of sentences (comments) go where they close the page.
+        assert_eq!(run(rules, &format!("Related\n{rail}")), rail);
+        // With `prose`, cards of sentences (comments) go where they close
+        // the page, and only there.
         let prose = rules.replace("max_words: 60", "max_words: 60\n  prose: true");
         assert_eq!(run(&prose, &bare), format!("{story}\n"));
+        let inside = format!("{bare}\n{story}\n");
+        assert_eq!(run(&prose, &inside), inside);
     }
 
     #[test]

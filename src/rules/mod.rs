@@ -150,8 +150,9 @@ pub enum Kind {
     Run { pattern: Pattern, min_lines: usize, unless_after: Option<Regex> },
     /// A list of `min_cards` or more cards, each closed by a line matching
     /// `pattern` (a `Read more` link) with one to `max_lines` lines above
-    /// it, the first a title: a rail of teasers with their blurbs. With
-    /// `prose`, cards of sentences (comments) need no heading above them.
+    /// it, the first a title: a rail of teasers with their blurbs, under a
+    /// heading another rule of the family removes. With `prose`
+    /// (comments), a list that closes the page instead.
     Cards { pattern: Pattern, min_cards: usize, max_lines: usize, prose: bool },
     /// A text normalisation step over what the other rules keep.
     Normalize { step: Step, min_chars: usize },
