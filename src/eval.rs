@@ -268,7 +268,7 @@ pub fn summarize(rules: &RuleSet, files: Vec<FileScore>, without_gold: Vec<Strin
     rule_scores.sort_by(|a, b| b.false_removed.cmp(&a.false_removed).then(b.removed.cmp(&a.removed)));
     let mut families: Vec<RuleScore> = Vec::new();
     for r in &rule_scores {
-        let family = r.rule.split('.').next().unwrap_or(&r.rule);
+        let family = crate::rules::family(&r.rule);
         let i = match families.iter().position(|f| f.rule == family) {
             Some(i) => i,
             None => {

@@ -235,6 +235,7 @@ fn claim_cards(
     let r = &rules.rules()[rule];
     let Kind::Cards { min_cards, max_lines, prose, .. } = r.kind else { unreachable!("a cards rule") };
     let kept = |j: usize| !doc.blank[j] && owner[j].is_none();
+    let story = |j: usize| kept(j) && doc.reads_as_story(j);
     let title = |j: usize| {
         let line = doc.content(j).trim_end();
         !doc.reads_as_story(j) && !line.ends_with(['.', '。']) && !NUMBERED.is_match(line)
@@ -247,9 +248,12 @@ fn claim_cards(
         (1..=max_lines).contains(&lines.len()) && title(lines[0]) && lines.iter().all(|&j| fits(j))
     };
     // A rail repeats one label; folded so `Read more` and `READ MORE…` agree.
-    let label = |j: usize| -> String {
-        doc.content(j).chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
-    };
+    let labels: Vec<String> = buttons
+        .iter()
+        .map(|&j| {
+            doc.content(j).chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+        })
+        .collect();
     let is_button = |k: usize| buttons.binary_search(&k).is_ok();
     // The candidate lists, as (first line, last line).
     let mut lists: Vec<(usize, usize)> = Vec::new();
@@ -258,7 +262,7 @@ fn claim_cards(
         let mut cards = 0;
         let mut gappy = false;
         let mut j = i + 1;
-        while j < buttons.len() && label(buttons[j]) == label(buttons[i]) {
+        while j < buttons.len() && labels[j] == labels[i] {
             let between: Vec<usize> = (buttons[j - 1] + 1..buttons[j]).filter(|&k| kept(k)).collect();
             if !card(&between) {
                 break;
@@ -299,17 +303,17 @@ fn claim_cards(
     for &(first, last) in &lists {
         in_list[first..=last].iter_mut().for_each(|b| *b = true);
     }
-    if !(0..owner.len()).any(|k| !in_list[k] && kept(k) && doc.reads_as_story(k)) {
+    if !(0..owner.len()).any(|k| !in_list[k] && story(k)) {
         // Cards and nothing else: an index page, kept.
         return false;
     }
     // A rail's heading: the nearest line above it, removed by another rule
     // of the same family (`related.header` above `related.teaser-cards`),
     // and not a link of its own kind (a paragraph's `Read more`).
-    let family = r.id.split('.').next().unwrap_or_default();
+    let family = crate::rules::family(&r.id);
     let headed = |first: usize| {
         (0..first).rev().find(|&k| !doc.blank[k]).is_some_and(|k| {
-            owner[k].is_some_and(|o| o != rule && rules.rules()[o].id.split('.').next() == Some(family))
+            owner[k].is_some_and(|o| o != rule && crate::rules::family(&rules.rules()[o].id) == family)
                 && !is_button(k)
         })
     };
@@ -323,7 +327,7 @@ fn claim_cards(
     let mut story_after = false;
     let mut below = owner.len();
     for (n, &(first, last)) in lists.iter().enumerate().rev() {
-        story_after |= (last + 1..below).any(|k| kept(k) && doc.reads_as_story(k));
+        story_after |= (last + 1..below).any(story);
         let anchor = if matches!(r.place, Place::Tail(_)) { last } else { first };
         // Without head or tail guards the counts are not read.
         let placed = counts
@@ -335,7 +339,7 @@ fn claim_cards(
         // (`prose`) go where the thread closes the page.
         take[n] = placed && if prose { !story_after } else { headed(first) };
         if !take[n] {
-            story_after |= (first..=last).any(|k| kept(k) && doc.reads_as_story(k));
+            story_after |= (first..=last).any(story);
         }
         below = first;
     }

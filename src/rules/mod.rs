@@ -39,6 +39,13 @@ pub struct Rule {
     pub origin: Origin,
 }
 
+/// A rule id's family, the part before its first dot (`related` of
+/// `related.header`): what `eval` totals by and what a `cards` rail's
+/// heading must share with its rule.
+pub fn family(id: &str) -> &str {
+    id.split('.').next().unwrap_or(id)
+}
+
 /// Places in a story where a line that matches a rule is the story's own:
 /// a sub-heading (the lines on both sides read as story text) or a label
 /// in a table flattened to a cell per line (the next line is a figure:
