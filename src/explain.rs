@@ -43,9 +43,12 @@ fn guards(rule: &Rule) -> Vec<String> {
                 g.push(format!("unless_after: {}", re.as_str()));
             }
         }
-        Kind::Cards { min_cards, max_lines, prose, .. } => {
+        Kind::Cards { min_cards, max_lines, prose, unless_title, .. } => {
             g.push(format!("min_cards: {min_cards}"));
             g.push(format!("max_lines: {max_lines}"));
+            if let Some(re) = unless_title {
+                g.push(format!("unless_title: {}", re.as_str()));
+            }
             g.push(if *prose {
                 "prose: a list goes where no story text follows it".to_string()
             } else {

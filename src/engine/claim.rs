@@ -226,19 +226,17 @@ fn claim_cards(
     buttons: &[usize],
     owner: &mut [Option<usize>],
 ) -> bool {
-    static NUMBERED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r"(?i)^\W*(?:\d+[.):]\s|\d{1,2}[:.h]\d{2}(?:\D|$)|\d+\s*(?:min|mins|minutes?|h|hrs?|hours?)\s+ago|(?:vor|il\s+y\s+a|hace|há)\s+\d+)",
-        )
-        .expect("valid")
-    });
     let r = &rules.rules()[rule];
-    let Kind::Cards { min_cards, max_lines, prose, .. } = r.kind else { unreachable!("a cards rule") };
+    let Kind::Cards { min_cards, max_lines, prose, ref unless_title, .. } = r.kind else {
+        unreachable!("a cards rule")
+    };
     let kept = |j: usize| !doc.blank[j] && owner[j].is_none();
     let story = |j: usize| kept(j) && doc.reads_as_story(j);
     let title = |j: usize| {
         let line = doc.content(j).trim_end();
-        !doc.reads_as_story(j) && !line.ends_with(['.', '。']) && !NUMBERED.is_match(line)
+        !doc.reads_as_story(j)
+            && !line.ends_with(['.', '。'])
+            && !unless_title.as_ref().is_some_and(|re| re.is_match(line))
     };
     let fits = |j: usize| {
         let line = doc.content(j);

@@ -333,9 +333,13 @@ mod tests {
         let one = format!("{story}\n\nRelated\n{}", card("Bus fares"));
         assert_eq!(run(rules, &one), format!("{story}\n\n{}", card("Bus fares")));
         // A paragraph with a link under it starts no card: its first line
-        // is no title. Nor are numbered items and time stamps.
+        // is no title. Nor is a line matching `unless_title`.
         let inline = format!("{story}\n\nRelated\n{story}\nRead more\n{blurb}\nRead more\n");
         assert_eq!(run(rules, &inline), format!("{story}\n\n{story}\nRead more\n{blurb}\nRead more\n"));
+        let stamped = rules.replace(
+            "max_words: 60",
+            "max_words: 60\n  unless_title: '^(?:\\d+[.)]\\s|\\d{1,2}[:h]\\d{2}\\s|\\d+ min ago)'",
+        );
         for marks in
             [["1. ", "2. "], ["14:05 ", "14:20 "], ["14h05 ", "14h20 "], ["5 min ago: ", "9 min ago: "]]
         {
@@ -344,7 +348,8 @@ mod tests {
                 card(&format!("{}Bus fares", marks[0])),
                 card(&format!("{}New depot", marks[1]))
             );
-            assert_eq!(run(rules, &listed), listed.replace("Related\n", ""));
+            assert_eq!(run(&stamped, &listed), listed.replace("Related\n", ""));
+            assert_eq!(run(rules, &listed), format!("{story}\n"));
         }
         // Cards of more than three lines are sections, not cards.
         let long = format!("{story}\n\nRelated\nA\nB\nC\n{blurb}\nRead more\nD\nE\nF\n{blurb}\nRead more\n");

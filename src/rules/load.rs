@@ -455,6 +455,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         ("min_cards", raw.min_cards.is_some()),
         ("max_lines", raw.max_lines.is_some()),
         ("prose", raw.prose.is_some()),
+        ("unless_title", raw.unless_title.is_some()),
         ("step", raw.step.is_some()),
         ("min_chars", raw.min_chars.is_some()),
         ("selector", raw.selector.is_some()),
@@ -500,6 +501,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
             min_cards: raw.min_cards.map_or(2, NonZeroUsize::get),
             max_lines: raw.max_lines.map_or(3, NonZeroUsize::get),
             prose: raw.prose.unwrap_or(false),
+            unless_title: raw.unless_title.map(|p| p.0),
         }),
         RawKind::Selector => match raw.selector {
             Some(css) => Some(Kind::Selector {
@@ -614,6 +616,7 @@ struct RawRule {
     min_cards: Option<NonZeroUsize>,
     max_lines: Option<NonZeroUsize>,
     prose: Option<bool>,
+    unless_title: Option<Re>,
     step: Option<Step>,
     min_chars: Option<usize>,
     selector: Option<Css>,
@@ -718,7 +721,11 @@ pub const KINDS: &[KindSpec] = &[
     KindSpec { kind: RawKind::Span, keys: &["pattern"], guards: true },
     KindSpec { kind: RawKind::Block, keys: &["start", "end"], guards: true },
     KindSpec { kind: RawKind::Run, keys: &["pattern", "min_lines", "unless_after"], guards: true },
-    KindSpec { kind: RawKind::Cards, keys: &["pattern", "min_cards", "max_lines", "prose"], guards: true },
+    KindSpec {
+        kind: RawKind::Cards,
+        keys: &["pattern", "min_cards", "max_lines", "prose", "unless_title"],
+        guards: true,
+    },
     KindSpec { kind: RawKind::Normalize, keys: &["step", "min_chars"], guards: false },
     KindSpec { kind: RawKind::Selector, keys: &["selector"], guards: false },
     KindSpec { kind: RawKind::MainText, keys: &["fallback"], guards: false },

@@ -159,8 +159,9 @@ pub enum Kind {
     /// `pattern` (a `Read more` link) with one to `max_lines` lines above
     /// it, the first a title: a rail of teasers with their blurbs, under a
     /// heading another rule of the family removes. With `prose`
-    /// (comments), a list that closes the page instead.
-    Cards { pattern: Pattern, min_cards: usize, max_lines: usize, prose: bool },
+    /// (comments), a list that closes the page instead. A first line
+    /// matching `unless_title` is no title (a numbered item, a time stamp).
+    Cards { pattern: Pattern, min_cards: usize, max_lines: usize, prose: bool, unless_title: Option<Regex> },
     /// A text normalisation step over what the other rules keep.
     Normalize { step: Step, min_chars: usize },
     /// In HTML, the elements matching a CSS selector.
