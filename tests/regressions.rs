@@ -345,6 +345,17 @@ fn a_blogger_post_widget_holding_the_story_is_not_removed_as_a_sidebar() {
 }
 
 #[test]
+fn a_meta_content_type_ending_in_charset_does_not_fail_the_page() {
+    // Found by the html_page fuzz target: html5ever 0.39 indexed past the end
+    // of `content="text/html; charset"` and panicked (vendor/html5ever).
+    let out = page_cleans_and_rebuilds(&repro("html-meta-charset-end.html"));
+    assert_eq!(
+        out,
+        "The council voted on Monday to approve the new budget for next year, the mayor said in a statement.\n"
+    );
+}
+
+#[test]
 fn fuzzed_pages_whose_removals_overlapped_clean_without_failing() {
     // Found by the html_page fuzz target before the overlap fix: the same
     // bug as the reproducers above, reached through other markup (and bytes
