@@ -19,7 +19,7 @@ fn patterns(rule: &Rule) -> Vec<(&'static str, String)> {
             Vec::new()
         }
         Kind::Selector { source, .. } => vec![("selector", source.clone())],
-        Kind::Block { start, end } => {
+        Kind::Block { start, end, .. } => {
             let mut v = vec![("start", start.as_str().to_string())];
             if let BlockEnd::Pattern(re) = end {
                 v.push(("end pattern", re.as_str().to_string()));
@@ -86,13 +86,18 @@ fn guards(rule: &Rule) -> Vec<String> {
             }
         }
         Kind::MainText { fallback } => g.push(format!("fallback: {fallback}")),
-        Kind::Block { end, .. } => g.push(match end {
-            BlockEnd::Eof => "end: eof".to_string(),
-            BlockEnd::Blank => "end: blank".to_string(),
-            BlockEnd::Story => "end: where the story resumes, else the last line".to_string(),
-            BlockEnd::Pattern(_) => "end: the end pattern".to_string(),
-            BlockEnd::Lines(n) => format!("end: {n} lines"),
-        }),
+        Kind::Block { end, followed_by, .. } => {
+            g.push(match end {
+                BlockEnd::Eof => "end: eof".to_string(),
+                BlockEnd::Blank => "end: blank".to_string(),
+                BlockEnd::Story => "end: where the story resumes, else the last line".to_string(),
+                BlockEnd::Pattern(_) => "end: the end pattern".to_string(),
+                BlockEnd::Lines(n) => format!("end: {n} lines"),
+            });
+            if let Some(re) = followed_by {
+                g.push(format!("followed_by (one of the next two non-blank lines): {}", re.as_str()));
+            }
+        }
         _ => {}
     }
     let places = [(rule.unless_in.subheading, "subheading"), (rule.unless_in.table, "table")];

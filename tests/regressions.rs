@@ -356,6 +356,28 @@ fn a_meta_content_type_ending_in_charset_does_not_fail_the_page() {
 }
 
 #[test]
+fn a_block_over_text_a_page_rule_removed_logs_no_blank_line_edits() {
+    // A `Comments` heading and its thread outside the main text: the block
+    // rules that start there used to take the blank lines between the
+    // comments as edits of their own, which removed nothing.
+    let page = repro("html-thread-outside-main-text.html");
+    page_cleans_and_rebuilds(&page);
+    let tmp = TempDir::new().unwrap();
+    let log = tmp.path().join("changes.jsonl");
+    descrape()
+        .args(["clean", "-q"])
+        .arg(&page)
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .arg("--changes")
+        .arg(&log)
+        .assert()
+        .success();
+    let blank_only: Vec<_> = records(&log).into_iter().filter(|r| r["removed"] == "\n").collect();
+    assert!(blank_only.is_empty(), "{blank_only:?}");
+}
+
+#[test]
 fn fuzzed_pages_whose_removals_overlapped_clean_without_failing() {
     // Found by the html_page fuzz target before the overlap fix: the same
     // bug as the reproducers above, reached through other markup (and bytes

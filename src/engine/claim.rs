@@ -59,9 +59,31 @@ pub(super) fn claim(
     // deferred ones for as long as other removals bring them into place.
     whole.sort_by_key(|m| (m.first, m.rule));
     let mut owner: Vec<Option<usize>> = vec![None; lines.len()];
+    // A block takes the blank lines next to text it takes, not those among
+    // text other claims own (a thread outside a page's main text): those
+    // would be edits of its own that remove nothing.
     let claim = |owner: &mut [Option<usize>], m: &LineMatch| {
-        for o in &mut owner[m.first..=m.last] {
-            o.get_or_insert(m.rule);
+        let range = m.first..=m.last;
+        let mut took = false;
+        for i in range.clone().filter(|&i| !doc.blank[i]) {
+            if owner[i].is_none() {
+                owner[i] = Some(m.rule);
+                took = true;
+            }
+        }
+        if !took {
+            return;
+        }
+        let own = |owner: &[Option<usize>], j: Option<usize>| j.is_some_and(|j| owner[j] == Some(m.rule));
+        for i in range {
+            if !doc.blank[i] || owner[i].is_some() {
+                continue;
+            }
+            let above = (m.first..i).rev().find(|&j| !doc.blank[j]);
+            let below = (i + 1..=m.last).find(|&j| !doc.blank[j]);
+            if own(owner, above) || own(owner, below) {
+                owner[i] = Some(m.rule);
+            }
         }
     };
     // Claimed ranges: whole lines when they cover a line's text, else spans.

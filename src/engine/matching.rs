@@ -103,7 +103,10 @@ pub(super) fn find(
                         spans.push(SpanMatch { line: i, range: doc.to_input(i, range), rule: r, placed });
                     }
                 }
-                Kind::Block { end, .. } => {
+                Kind::Block { end, followed_by, .. } => {
+                    if followed_by.as_ref().is_some_and(|re| !followed(doc, i, re)) {
+                        continue;
+                    }
                     if let Some(last) = block_end(doc, i, end) {
                         whole.push(LineMatch { first: i, last, anchor: i, rule: r, placed });
                     }
@@ -182,6 +185,11 @@ fn span_ranges(pattern: &regex::Regex, line: &str) -> Vec<Range<usize>> {
     }
     out.retain(|r| !r.is_empty());
     out
+}
+
+/// Whether one of the two non-blank lines after line `i` matches `re`.
+fn followed(doc: &Doc, i: usize, re: &regex::Regex) -> bool {
+    (i + 1..doc.lines.len()).filter(|&j| !doc.blank[j]).take(2).any(|j| re.is_match(doc.content(j)))
 }
 
 /// Last line of a block starting at `first`, or `None` when its end is not found.

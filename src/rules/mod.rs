@@ -149,8 +149,10 @@ pub enum Kind {
     Line { pattern: Pattern },
     /// Only the matched text (or its `cut` group) inside a line.
     Span { pattern: Pattern },
-    /// From a line matching `start` through `end`.
-    Block { start: Pattern, end: BlockEnd },
+    /// From a line matching `start` through `end`; with `followed_by`, only
+    /// where one of the next two non-blank lines matches it (a comment
+    /// head under a `Comments` heading).
+    Block { start: Pattern, end: BlockEnd, followed_by: Option<Regex> },
     /// `min_lines` or more consecutive lines that each match `pattern`,
     /// unless the line the other rules leave before the run matches
     /// `unless_after` (a list the story introduces: `You will need:`).
