@@ -104,10 +104,11 @@ pub(super) fn find(
                     }
                 }
                 Kind::Block { end, followed_by, .. } => {
-                    if followed_by.as_ref().is_some_and(|re| !followed(doc, i, re)) {
-                        continue;
-                    }
-                    if let Some(last) = block_end(doc, i, end) {
+                    let eof = matches!(end, BlockEnd::Eof);
+                    let last = block_end(doc, i, end).filter(|&last| {
+                        followed_by.as_ref().is_none_or(|re| followed(doc, i, last, eof, re))
+                    });
+                    if let Some(last) = last {
                         whole.push(LineMatch { first: i, last, anchor: i, rule: r, placed });
                     }
                 }
@@ -187,9 +188,17 @@ fn span_ranges(pattern: &regex::Regex, line: &str) -> Vec<Range<usize>> {
     out
 }
 
-/// Whether one of the two non-blank lines after line `i` matches `re`.
-fn followed(doc: &Doc, i: usize, re: &regex::Regex) -> bool {
-    (i + 1..doc.lines.len()).filter(|&j| !doc.blank[j]).take(2).any(|j| re.is_match(doc.content(j)))
+/// Whether a block from line `i` to `last` is what `followed_by` asks: one
+/// of the two non-blank lines after `i` matches `re`; and, for a block that
+/// runs to the end of the text, a later line of it too (a thread of two
+/// comments, not one dated entry: the rest of a page is a lot to take on
+/// one line's word).
+fn followed(doc: &Doc, i: usize, last: usize, to_the_end: bool, re: &regex::Regex) -> bool {
+    let mut lines = (i + 1..=last).filter(|&j| !doc.blank[j]);
+    let Some(first) = lines.by_ref().take(2).find(|&j| re.is_match(doc.content(j))) else {
+        return false;
+    };
+    !to_the_end || (first + 1..=last).any(|j| !doc.blank[j] && re.is_match(doc.content(j)))
 }
 
 /// Last line of a block starting at `first`, or `None` when its end is not found.

@@ -371,12 +371,16 @@ mod tests {
         let story =
             "The operators said the new terminus was too far from the town centre and lacked toilets.";
         let comment = "I went to the meeting and it was packed with residents who wanted answers about it.";
-        // A head right under the heading, or under a name: the thread goes,
-        // however many story-like lines it holds.
+        // Heads, the first right under the heading or under a name: the
+        // thread goes, however many story-like lines it holds.
         let thread = format!("{story}\n\nComments\njane 14:05\n{comment}\n{comment}\ntom 14:20\n{comment}\n");
         assert_eq!(run(rules, &thread), format!("{story}\n"));
-        let named = format!("{story}\n\nComments\n\nJane\n\njane 14:05\n\n{comment}\n");
+        let named =
+            format!("{story}\n\nComments\n\nJane\n\njane 14:05\n\n{comment}\n\ntom 14:20\n\n{comment}\n");
         assert_eq!(run(rules, &named), format!("{story}\n"));
+        // One head is one dated entry, not a thread.
+        let one = format!("{story}\n\nComments\njane 14:05\n{comment}\n{story}\n");
+        assert_eq!(run(rules, &one), one);
         // The story's own section under the same heading, a head three lines
         // down, and a heading above the story's first line stay.
         let section = format!("{story}\n\nComments\n{comment}\n{story}\n");

@@ -150,8 +150,9 @@ pub enum Kind {
     /// Only the matched text (or its `cut` group) inside a line.
     Span { pattern: Pattern },
     /// From a line matching `start` through `end`; with `followed_by`, only
-    /// where one of the next two non-blank lines matches it (a comment
-    /// head under a `Comments` heading).
+    /// where one of the next two non-blank lines matches it, and with `end:
+    /// eof` a later line of the block too (comment heads under a `Comments`
+    /// heading).
     Block { start: Pattern, end: BlockEnd, followed_by: Option<Regex> },
     /// `min_lines` or more consecutive lines that each match `pattern`,
     /// unless the line the other rules leave before the run matches
