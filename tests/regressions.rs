@@ -261,6 +261,11 @@ fn removing_an_inline_element_leaves_single_spacing() {
 /// Cleans one page with the CLI; the run must succeed and the change log
 /// must rebuild the page's rendered text from the output.
 fn page_cleans_and_rebuilds(page: &std::path::Path) -> String {
+    page_cleans_and_rebuilds_logged(page).0
+}
+
+/// [`page_cleans_and_rebuilds`], with the change log's records.
+fn page_cleans_and_rebuilds_logged(page: &std::path::Path) -> (String, Vec<descrape::changelog::Record>) {
     let tmp = TempDir::new().unwrap();
     let out = tmp.path().join("out");
     let log = tmp.path().join("changes.jsonl");
@@ -281,7 +286,7 @@ fn page_cleans_and_rebuilds(page: &std::path::Path) -> String {
     let html = std::fs::read_to_string(page).unwrap();
     let rendered = descrape::html::render(&rules, &html, descrape::rules::DocPath::Known(&name));
     assert_eq!(descrape::changelog::rebuild(&output, &recs), rendered.text, "{name}");
-    output
+    (output, recs)
 }
 
 fn repro(name: &str) -> std::path::PathBuf {
@@ -360,20 +365,13 @@ fn a_block_over_text_a_page_rule_removed_logs_no_blank_line_edits() {
     // A `Comments` heading and its thread outside the main text: the block
     // rules that start there used to take the blank lines between the
     // comments as edits of their own, which removed nothing.
-    let page = repro("html-thread-outside-main-text.html");
-    page_cleans_and_rebuilds(&page);
-    let tmp = TempDir::new().unwrap();
-    let log = tmp.path().join("changes.jsonl");
-    descrape()
-        .args(["clean", "-q"])
-        .arg(&page)
-        .arg("-o")
-        .arg(tmp.path().join("out"))
-        .arg("--changes")
-        .arg(&log)
-        .assert()
-        .success();
-    let blank_only: Vec<_> = records(&log).into_iter().filter(|r| r["removed"] == "\n").collect();
+    let (_, recs) = page_cleans_and_rebuilds_logged(&repro("html-thread-outside-main-text.html"));
+    let blank_only: Vec<_> = recs
+        .iter()
+        .filter(
+            |r| matches!(r, descrape::changelog::Record::Edit { removed, .. } if removed.trim().is_empty()),
+        )
+        .collect();
     assert!(blank_only.is_empty(), "{blank_only:?}");
 }
 
