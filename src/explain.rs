@@ -86,7 +86,7 @@ fn guards(rule: &Rule) -> Vec<String> {
             }
         }
         Kind::MainText { fallback } => g.push(format!("fallback: {fallback}")),
-        Kind::Block { end, followed_by, .. } => {
+        Kind::Block { end, followed_by, min_follows, .. } => {
             g.push(match end {
                 BlockEnd::Eof => "end: eof".to_string(),
                 BlockEnd::Blank => "end: blank".to_string(),
@@ -95,7 +95,10 @@ fn guards(rule: &Rule) -> Vec<String> {
                 BlockEnd::Lines(n) => format!("end: {n} lines"),
             });
             if let Some(re) = followed_by {
-                g.push(format!("followed_by (one of the next two non-blank lines): {}", re.as_str()));
+                g.push(format!(
+                    "followed_by (one of the next two non-blank lines, then a chain of them, {min_follows} at least): {}",
+                    re.as_str()
+                ));
             }
         }
         _ => {}

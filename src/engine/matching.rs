@@ -103,11 +103,11 @@ pub(super) fn find(
                         spans.push(SpanMatch { line: i, range: doc.to_input(i, range), rule: r, placed });
                     }
                 }
-                Kind::Block { end, followed_by, .. } => {
-                    let eof = matches!(end, BlockEnd::Eof);
-                    let last = block_end(doc, i, end).filter(|&last| {
-                        followed_by.as_ref().is_none_or(|re| followed(doc, i, last, eof, re))
-                    });
+                Kind::Block { end, followed_by, min_follows, .. } => {
+                    let last = match followed_by {
+                        None => block_end(doc, i, end),
+                        Some(re) => followed_block(doc, i, end, re, *min_follows),
+                    };
                     if let Some(last) = last {
                         whole.push(LineMatch { first: i, last, anchor: i, rule: r, placed });
                     }
@@ -188,17 +188,62 @@ fn span_ranges(pattern: &regex::Regex, line: &str) -> Vec<Range<usize>> {
     out
 }
 
-/// Whether a block from line `i` to `last` is what `followed_by` asks: one
-/// of the two non-blank lines after `i` matches `re`; and, for a block that
-/// runs to the end of the text, a later line of it too (a thread of two
-/// comments, not one dated entry: the rest of a page is a lot to take on
-/// one line's word).
-fn followed(doc: &Doc, i: usize, last: usize, to_the_end: bool, re: &regex::Regex) -> bool {
-    let mut lines = (i + 1..=last).filter(|&j| !doc.blank[j]);
-    let Some(first) = lines.by_ref().take(2).find(|&j| re.is_match(doc.content(j))) else {
-        return false;
-    };
-    !to_the_end || (first + 1..=last).any(|j| !doc.blank[j] && re.is_match(doc.content(j)))
+/// Non-blank lines a comment may hold between two heads: a long comment
+/// reads as story text, and the next head still finds the thread.
+const COMMENT_LINES: usize = 8;
+
+/// The last line of a block from line `i` that its `followed_by` lines
+/// (comment heads) carry: the first among the two non-blank lines after
+/// `i`, each later one within [`COMMENT_LINES`] lines of the one before,
+/// and the block ends where it would end after the last (with `end:
+/// story`, where the story resumes after the last comment). So a thread
+/// is one block however long, and a story that quotes an exchange keeps
+/// what follows it. `None` with fewer than `min` heads.
+fn followed_block(doc: &Doc, i: usize, end: &BlockEnd, re: &regex::Regex, min: usize) -> Option<usize> {
+    let hit = |j: usize| re.is_match(doc.content(j));
+    let after = |j: usize| (j + 1..doc.lines.len()).filter(|&k| !doc.blank[k]);
+    let mut head = after(i).take(2).find(|&j| hit(j))?;
+    // The start's own conditions (story above it, a section) hold first.
+    block_end(doc, i, end)?;
+    let mut heads = 1;
+    while let Some(next) = after(head).take(COMMENT_LINES + 1).find(|&j| hit(j)) {
+        head = next;
+        heads += 1;
+    }
+    if heads < min {
+        return None;
+    }
+    match end {
+        BlockEnd::Story => Some(story_resumes(doc, head)),
+        _ => block_end(doc, head, end),
+    }
+}
+
+/// The last line before the story resumes below line `first`: two story
+/// lines in a row (blank lines aside), or one after a blank line that
+/// closes a group of two or more other lines (a headline list, as an
+/// inline box ends); else the last line. A blurb under a lone headline
+/// does not end it.
+fn story_resumes(doc: &Doc, first: usize) -> usize {
+    let blank = &doc.blank;
+    let (mut before, mut prev, mut prev_story) = (first, first, false);
+    let (mut group, mut gap) = (1, false);
+    for (j, &is_blank) in blank.iter().enumerate().skip(first + 1) {
+        if is_blank {
+            gap = true;
+            continue;
+        }
+        let s = doc.reads_as_story(j);
+        if s && prev_story {
+            return before;
+        }
+        if s && gap && group >= 2 {
+            return prev;
+        }
+        group = if gap { 1 } else { group + 1 };
+        (before, prev, prev_story, gap) = (prev, j, s, false);
+    }
+    blank.len() - 1
 }
 
 /// Last line of a block starting at `first`, or `None` when its end is not found.
@@ -214,35 +259,13 @@ fn block_end(doc: &Doc, first: usize, end: &BlockEnd) -> Option<usize> {
             if !(0..first).any(story) {
                 return None;
             }
-            // The story resumes with two story lines in a row (blank lines
-            // aside), or with one after a blank line that closes a group of
-            // two or more other lines (a headline list, as an inline box
-            // ends). A blurb under a lone headline does not end it. Under a
-            // heading with nothing but story text after it (an inline box
-            // whose links the scrape lost) there is no section: no block.
-            let section = |last: usize| {
-                let mut lines = (first + 1..=last).filter(|&j| !blank[j]).map(story);
-                let only_prose = lines.clone().any(|s| s) && lines.all(|s| s);
-                (!only_prose).then_some(last)
-            };
-            let (mut before, mut prev, mut prev_story) = (first, first, false);
-            let (mut group, mut gap) = (1, false);
-            for (j, &is_blank) in blank.iter().enumerate().skip(first + 1) {
-                if is_blank {
-                    gap = true;
-                    continue;
-                }
-                let s = story(j);
-                if s && prev_story {
-                    return section(before);
-                }
-                if s && gap && group >= 2 {
-                    return section(prev);
-                }
-                group = if gap { 1 } else { group + 1 };
-                (before, prev, prev_story, gap) = (prev, j, s, false);
-            }
-            section(n - 1)
+            // Under a heading with nothing but story text after it (an
+            // inline box whose links the scrape lost) there is no section:
+            // no block.
+            let last = story_resumes(doc, first);
+            let mut lines = (first + 1..=last).filter(|&j| !blank[j]).map(story);
+            let only_prose = lines.clone().any(|s| s) && lines.all(|s| s);
+            (!only_prose).then_some(last)
         }
         BlockEnd::Lines(count) => {
             let mut seen = 0;

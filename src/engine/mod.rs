@@ -365,29 +365,33 @@ mod tests {
     }
 
     #[test]
-    fn a_block_followed_by_a_head_runs_to_the_end() {
-        let rules = "- id: cta.thread\n  doc: d\n  match: block\n  start: '^Comments$'\n  end: eof\n\
-                     \x20 followed_by: '^\\S+ [0-9]{2}:[0-9]{2}$'\n  where: body\n";
+    fn a_block_followed_by_heads_runs_through_them() {
+        let rules = "- id: cta.thread\n  doc: d\n  match: block\n  start: '^Comments$'\n  end: story\n\
+                     \x20 min_follows: 2\n  followed_by: '^\\S+ [0-9]{2}:[0-9]{2}$'\n  where: body\n";
         let story =
             "The operators said the new terminus was too far from the town centre and lacked toilets.";
         let comment = "I went to the meeting and it was packed with residents who wanted answers about it.";
         // Heads, the first right under the heading or under a name: the
-        // thread goes, however many story-like lines it holds.
-        let thread = format!("{story}\n\nComments\njane 14:05\n{comment}\n{comment}\ntom 14:20\n{comment}\n");
+        // thread goes, however many story-like lines its comments hold.
+        let thread =
+            format!("{story}\n\nComments\njane 14:05\n{comment}\n{comment}\ntom 14:20\n{comment}\nReply\n");
         assert_eq!(run(rules, &thread), format!("{story}\n"));
         let named =
             format!("{story}\n\nComments\n\nJane\n\njane 14:05\n\n{comment}\n\ntom 14:20\n\n{comment}\n");
         assert_eq!(run(rules, &named), format!("{story}\n"));
-        // One head is one dated entry, not a thread.
-        let one = format!("{story}\n\nComments\njane 14:05\n{comment}\n{story}\n");
+        // The story resuming after the last comment ends it.
+        let quoted = format!("{thread}\n{story}\n{story}\n");
+        assert_eq!(run(rules, &quoted), format!("{story}\n\n{story}\n{story}\n"));
+        // One head is one dated entry, not a thread; the story's own section
+        // under the same heading, a head three lines down, and a heading
+        // above the story's first line stay.
+        let one = format!("{story}\n\nComments\njane 14:05\n{comment}\n");
         assert_eq!(run(rules, &one), one);
-        // The story's own section under the same heading, a head three lines
-        // down, and a heading above the story's first line stay.
         let section = format!("{story}\n\nComments\n{comment}\n{story}\n");
         assert_eq!(run(rules, &section), section);
-        let far = format!("{story}\n\nComments\nJane\nDoe\njane 14:05\n");
+        let far = format!("{story}\n\nComments\nJane\nDoe\njane 14:05\n{comment}\ntom 14:20\n");
         assert_eq!(run(rules, &far), far);
-        let top = format!("Comments\njane 14:05\n{story}\n");
+        let top = format!("Comments\njane 14:05\nhi\ntom 14:20\n{story}\n");
         assert_eq!(run(rules, &top), top);
     }
 

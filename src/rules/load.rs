@@ -451,6 +451,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         ("start", raw.start.is_some()),
         ("end", raw.end.is_some()),
         ("followed_by", raw.followed_by.is_some()),
+        ("min_follows", raw.min_follows.is_some()),
         ("min_lines", raw.min_lines.is_some()),
         ("unless_after", raw.unless_after.is_some()),
         ("min_cards", raw.min_cards.is_some()),
@@ -532,9 +533,12 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
             }
         },
         RawKind::Block => match (raw.start, raw.end) {
-            (Some(start), Some(end)) => {
-                Some(Kind::Block { start: start.0, end: end.0, followed_by: raw.followed_by.map(|p| p.0) })
-            }
+            (Some(start), Some(end)) => Some(Kind::Block {
+                start: start.0,
+                end: end.0,
+                followed_by: raw.followed_by.map(|p| p.0),
+                min_follows: raw.min_follows.map_or(1, NonZeroUsize::get),
+            }),
             (start, end) => {
                 if start.is_none() {
                     problems.push((Some("match"), "a `block` rule needs `start`".into()));
@@ -615,6 +619,7 @@ struct RawRule {
     start: Option<Trigger>,
     end: Option<RawEnd>,
     followed_by: Option<Re>,
+    min_follows: Option<NonZeroUsize>,
     min_lines: Option<NonZeroUsize>,
     unless_after: Option<Re>,
     min_cards: Option<NonZeroUsize>,
@@ -723,7 +728,7 @@ pub const LINE_GUARDS: &[&str] = &["where", "within", "min_words", "max_words", 
 pub const KINDS: &[KindSpec] = &[
     KindSpec { kind: RawKind::Line, keys: &["pattern", "unless_in"], guards: true },
     KindSpec { kind: RawKind::Span, keys: &["pattern"], guards: true },
-    KindSpec { kind: RawKind::Block, keys: &["start", "end", "followed_by"], guards: true },
+    KindSpec { kind: RawKind::Block, keys: &["start", "end", "followed_by", "min_follows"], guards: true },
     KindSpec { kind: RawKind::Run, keys: &["pattern", "min_lines", "unless_after"], guards: true },
     KindSpec {
         kind: RawKind::Cards,

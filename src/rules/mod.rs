@@ -150,10 +150,10 @@ pub enum Kind {
     /// Only the matched text (or its `cut` group) inside a line.
     Span { pattern: Pattern },
     /// From a line matching `start` through `end`; with `followed_by`, only
-    /// where one of the next two non-blank lines matches it, and with `end:
-    /// eof` a later line of the block too (comment heads under a `Comments`
-    /// heading).
-    Block { start: Pattern, end: BlockEnd, followed_by: Option<Regex> },
+    /// where one of the next two non-blank lines matches it, and then from
+    /// the last of the chain of lines matching it (comment heads under a
+    /// `Comments` heading), at least `min_follows` of them.
+    Block { start: Pattern, end: BlockEnd, followed_by: Option<Regex>, min_follows: usize },
     /// `min_lines` or more consecutive lines that each match `pattern`,
     /// unless the line the other rules leave before the run matches
     /// `unless_after` (a list the story introduces: `You will need:`).
