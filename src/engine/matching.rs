@@ -63,6 +63,7 @@ pub(super) fn find(
     let mut whole: Vec<LineMatch> = Vec::new();
     let mut spans: Vec<SpanMatch> = Vec::new();
     let mut run_hits: Vec<(usize, usize)> = Vec::new();
+    let mut chains: std::collections::HashMap<usize, Vec<Option<Chain>>> = std::collections::HashMap::new();
     let mut matched_now: Vec<usize> = Vec::new();
     let mut hits = Hits::with_lines(doc.lines.len());
 
@@ -106,7 +107,10 @@ pub(super) fn find(
                 Kind::Block { end, followed_by, min_follows, .. } => {
                     let last = match followed_by {
                         None => block_end(doc, i, end),
-                        Some(re) => followed_block(doc, i, end, re, *min_follows),
+                        Some(re) => {
+                            let chains = chains.entry(r).or_insert_with(|| vec![None; doc.lines.len()]);
+                            followed_block(doc, i, end, re, *min_follows, chains)
+                        }
                     };
                     if let Some(last) = last {
                         whole.push(LineMatch { first: i, last, anchor: i, rule: r, placed });
@@ -199,51 +203,111 @@ const COMMENT_LINES: usize = 8;
 /// story`, where the story resumes after the last comment). So a thread
 /// is one block however long, and a story that quotes an exchange keeps
 /// what follows it. `None` with fewer than `min` heads.
-fn followed_block(doc: &Doc, i: usize, end: &BlockEnd, re: &regex::Regex, min: usize) -> Option<usize> {
+///
+/// `chains` remembers, for each head walked, the heads from it to the
+/// last and the block's end there: every heading above a thread shares
+/// its chain, and a document of many would otherwise walk it for each.
+fn followed_block(
+    doc: &Doc,
+    i: usize,
+    end: &BlockEnd,
+    re: &regex::Regex,
+    min: usize,
+    chains: &mut [Option<Chain>],
+) -> Option<usize> {
     let hit = |j: usize| re.is_match(doc.content(j));
     let after = |j: usize| (j + 1..doc.lines.len()).filter(|&k| !doc.blank[k]);
-    let mut head = after(i).take(2).find(|&j| hit(j))?;
-    // The start's own conditions (story above it, a section) hold first.
-    block_end(doc, i, end)?;
-    let mut heads = 1;
-    while let Some(next) = after(head).take(COMMENT_LINES + 1).find(|&j| hit(j)) {
-        head = next;
-        heads += 1;
+    let first = after(i).take(2).find(|&j| hit(j))?;
+    // The start's own conditions hold first: for `end: story`, story text
+    // above it (the section is no prose alone: a head leads it).
+    if matches!(end, BlockEnd::Story) {
+        if !(0..i).any(|j| doc.reads_as_story(j)) {
+            return None;
+        }
+    } else {
+        block_end(doc, i, end)?;
     }
-    if heads < min {
+    let chain = match chains[first] {
+        Some(c) => c,
+        None => {
+            let mut walked = vec![first];
+            let mut head = first;
+            let known = loop {
+                match after(head).take(COMMENT_LINES + 1).find(|&j| hit(j)) {
+                    Some(next) if chains[next].is_some() => break chains[next],
+                    Some(next) => {
+                        walked.push(next);
+                        head = next;
+                    }
+                    None => break None,
+                }
+            };
+            let mut c = match known {
+                Some(c) => c,
+                None => {
+                    let last = match end {
+                        BlockEnd::Story => story_resumes(doc, head, usize::MAX),
+                        _ => block_end(doc, head, end),
+                    };
+                    Chain { heads: 0, last }
+                }
+            };
+            for &h in walked.iter().rev() {
+                c.heads += 1;
+                chains[h] = Some(c);
+            }
+            c
+        }
+    };
+    if chain.heads < min {
         return None;
     }
-    match end {
-        BlockEnd::Story => Some(story_resumes(doc, head)),
-        _ => block_end(doc, head, end),
-    }
+    chain.last
 }
+
+/// A run of `followed_by` lines from one of them to the last: how many,
+/// and where the block ends after the last.
+#[derive(Clone, Copy)]
+pub(super) struct Chain {
+    heads: usize,
+    last: Option<usize>,
+}
+
+/// Non-blank lines a section under a heading (`end: story`) may run
+/// without the story resuming, unless the text ends first: past that it is
+/// no section but the page, and a document of many such headings would
+/// otherwise be read to its end once for each.
+const SECTION_LINES: usize = 1000;
 
 /// The last line before the story resumes below line `first`: two story
 /// lines in a row (blank lines aside), or one after a blank line that
 /// closes a group of two or more other lines (a headline list, as an
 /// inline box ends); else the last line. A blurb under a lone headline
-/// does not end it.
-fn story_resumes(doc: &Doc, first: usize) -> usize {
+/// does not end it. `None` when `limit` non-blank lines pass first.
+fn story_resumes(doc: &Doc, first: usize, limit: usize) -> Option<usize> {
     let blank = &doc.blank;
     let (mut before, mut prev, mut prev_story) = (first, first, false);
-    let (mut group, mut gap) = (1, false);
+    let (mut group, mut gap, mut seen) = (1, false, 0);
     for (j, &is_blank) in blank.iter().enumerate().skip(first + 1) {
         if is_blank {
             gap = true;
             continue;
         }
+        seen += 1;
+        if seen > limit {
+            return None;
+        }
         let s = doc.reads_as_story(j);
         if s && prev_story {
-            return before;
+            return Some(before);
         }
         if s && gap && group >= 2 {
-            return prev;
+            return Some(prev);
         }
         group = if gap { 1 } else { group + 1 };
         (before, prev, prev_story, gap) = (prev, j, s, false);
     }
-    blank.len() - 1
+    Some(blank.len() - 1)
 }
 
 /// Last line of a block starting at `first`, or `None` when its end is not found.
@@ -262,7 +326,7 @@ fn block_end(doc: &Doc, first: usize, end: &BlockEnd) -> Option<usize> {
             // Under a heading with nothing but story text after it (an
             // inline box whose links the scrape lost) there is no section:
             // no block.
-            let last = story_resumes(doc, first);
+            let last = story_resumes(doc, first, SECTION_LINES)?;
             let mut lines = (first + 1..=last).filter(|&j| !blank[j]).map(story);
             let only_prose = lines.clone().any(|s| s) && lines.all(|s| s);
             (!only_prose).then_some(last)
