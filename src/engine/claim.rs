@@ -74,14 +74,21 @@ pub(super) fn claim(
         if !took {
             return;
         }
-        let own = |owner: &[Option<usize>], j: Option<usize>| j.is_some_and(|j| owner[j] == Some(m.rule));
-        for i in range {
-            if !doc.blank[i] || owner[i].is_some() {
-                continue;
+        // Whether the nearest text line above each line is this block's, in
+        // one pass each way (a run of blank lines is not searched per line).
+        let mut next_ours = vec![false; m.last - m.first + 1];
+        let mut ours = false;
+        for i in range.clone().rev() {
+            next_ours[i - m.first] = ours;
+            if !doc.blank[i] {
+                ours = owner[i] == Some(m.rule);
             }
-            let above = (m.first..i).rev().find(|&j| !doc.blank[j]);
-            let below = (i + 1..=m.last).find(|&j| !doc.blank[j]);
-            if own(owner, above) || own(owner, below) {
+        }
+        let mut ours = false;
+        for i in range {
+            if !doc.blank[i] {
+                ours = owner[i] == Some(m.rule);
+            } else if owner[i].is_none() && (ours || next_ours[i - m.first]) {
                 owner[i] = Some(m.rule);
             }
         }
