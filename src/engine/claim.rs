@@ -74,23 +74,22 @@ pub(super) fn claim(
         if !took {
             return;
         }
-        // Whether the nearest text line above each line is this block's, in
-        // one pass each way (a run of blank lines is not searched per line).
-        let mut next_ours = vec![false; m.last - m.first + 1];
-        let mut ours = false;
-        for i in range.clone().rev() {
-            next_ours[i - m.first] = ours;
-            if !doc.blank[i] {
-                ours = owner[i] == Some(m.rule);
-            }
-        }
-        let mut ours = false;
+        // Each run of blank lines goes with the block when the text line
+        // above or below it (inside the block) is the block's.
+        let (mut run, mut above_ours) = (None, false);
         for i in range {
-            if !doc.blank[i] {
-                ours = owner[i] == Some(m.rule);
-            } else if owner[i].is_none() && (ours || next_ours[i - m.first]) {
-                owner[i] = Some(m.rule);
+            if doc.blank[i] {
+                run.get_or_insert(i);
+                continue;
             }
+            let ours = owner[i] == Some(m.rule);
+            if let Some(start) = run.take().filter(|_| above_ours || ours) {
+                owner[start..i].iter_mut().for_each(|o| *o = o.or(Some(m.rule)));
+            }
+            above_ours = ours;
+        }
+        if let Some(start) = run.filter(|_| above_ours) {
+            owner[start..=m.last].iter_mut().for_each(|o| *o = o.or(Some(m.rule)));
         }
     };
     // Claimed ranges: whole lines when they cover a line's text, else spans.
@@ -237,9 +236,9 @@ fn claim_run(rules: &RuleSet, doc: &Doc, rule: usize, lines: &[usize], owner: &m
 /// A card is the kept lines between two buttons of the same label, one to
 /// `max_lines` of them, each within the rule's word bounds and none
 /// holding a story, the first a title: not story text, not a sentence
-/// ending in a full stop, not numbered or time-stamped (a listicle's item,
-/// a live blog's entry). So a paragraph with a link under it starts no
-/// card. The first button's card is the kept lines above it up to a
+/// ending in a full stop, not a line matching `unless_title` (a
+/// listicle's number, a live blog's stamp). So a paragraph with a link
+/// under it starts no card. The first button's card is the kept lines above it up to a
 /// boundary (a blank line, unless the list's cards hold blank lines; a
 /// line another rule removes, such as the rail's heading; another button;
 /// the start), when they are at most `max_lines`.

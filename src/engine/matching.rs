@@ -221,7 +221,7 @@ fn followed_block(
     // The start's own conditions hold first: for `end: story`, story text
     // above it (the section is no prose alone: a head leads it).
     if matches!(end, BlockEnd::Story) {
-        if !(0..i).any(|j| doc.reads_as_story(j)) {
+        if !story_above(doc, i) {
             return None;
         }
     } else {
@@ -268,9 +268,15 @@ fn followed_block(
 /// A run of `followed_by` lines from one of them to the last: how many,
 /// and where the block ends after the last.
 #[derive(Clone, Copy)]
-pub(super) struct Chain {
+struct Chain {
     heads: usize,
     last: Option<usize>,
+}
+
+/// Whether a line above line `i` reads as story text: a section after the
+/// story (`end: story`) starts only below one.
+fn story_above(doc: &Doc, i: usize) -> bool {
+    (0..i).any(|j| doc.reads_as_story(j))
 }
 
 /// Non-blank lines a section under a heading (`end: story`) may run
@@ -319,10 +325,10 @@ fn block_end(doc: &Doc, first: usize, end: &BlockEnd) -> Option<usize> {
         BlockEnd::Blank => (first + 1..n).find(|&j| blank[j]).map(|j| j - 1),
         BlockEnd::Pattern(re) => (first + 1..n).find(|&j| re.is_match(doc.content(j))),
         BlockEnd::Story => {
-            let story = |j: usize| doc.reads_as_story(j);
-            if !(0..first).any(story) {
+            if !story_above(doc, first) {
                 return None;
             }
+            let story = |j: usize| doc.reads_as_story(j);
             // Under a heading with nothing but story text after it (an
             // inline box whose links the scrape lost) there is no section:
             // no block.
