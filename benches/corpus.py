@@ -91,18 +91,24 @@ def read_set(args, name):
 
 def reviewed_right(rep, review, ex, raw_dir):
     """Words of the wrongly scored removals that the review calls noise,
-    and the number of such lines it does not list."""
-    right, unlisted = 0, 0
+    the number of such lines it does not list, and the number of dumps
+    the gold calls clean whose every removal the review calls noise (not
+    clean under NOISE.md)."""
+    right, unlisted, not_clean = 0, 0, 0
     for x in rep["worst"]:
         with open(os.path.join(raw_dir, x["file"]), encoding="utf-8", errors="replace") as f:
             lines = f.read().split("\n")
+        verdicts = []
         for m in x.get("false_removals", []):
             verdict = review.get(f"{ex}/{x['file']}:{m['line']}")
+            verdicts.append(verdict)
             if verdict is None:
                 unlisted += 1
             elif verdict == "noise":
                 right += len(lines[m["line"] - 1].split())
-    return right, unlisted
+        if x["noise"] == 0 and verdicts and all(v == "noise" for v in verdicts):
+            not_clean += 1
+    return right, unlisted, not_clean
 
 
 def main():
@@ -170,16 +176,23 @@ def main():
     for name, (tr, fr) in sorted(families.items(), key=lambda x: -x[1][0] - x[1][1]):
         print(f"{name:<13}{tr:>8}{fr:>8}")
     if review:
-        print(f"\nprecision after review under NOISE.md ({args.review})")
-        all_right = all_unlisted = 0
+        print(f"\nafter review under NOISE.md ({args.review}): precision, and clean dumps untouched"
+              " (a dump whose every removal the review calls noise is not clean)")
+        all_right = all_unlisted = all_not_clean = 0
         for ex, n, t, u, c in rows:
-            right, unlisted = reviewed[ex]
+            right, unlisted, not_clean = reviewed[ex]
             all_right += right
             all_unlisted += unlisted
+            all_not_clean += not_clean
             removed = t["true_removed"] + t["false_removed"]
-            print(f"{ex:<13}{(t['true_removed'] + right) / max(removed, 1):>8.3f}  ({unlisted} removed lines not in the review)")
+            clean = c - not_clean
+            print(f"{ex:<13}{(t['true_removed'] + right) / max(removed, 1):>8.3f}  {u}/{clean} ({100 * u / max(clean, 1):.1f} %)"
+                  f"  ({unlisted} removed lines not in the review)")
         removed = pooled["true_removed"] + pooled["false_removed"]
-        print(f"{'pooled':<13}{(pooled['true_removed'] + all_right) / max(removed, 1):>8.3f}  ({all_unlisted} not in the review)")
+        clean = pooled["clean"] - all_not_clean
+        print(f"{'pooled':<13}{(pooled['true_removed'] + all_right) / max(removed, 1):>8.3f}"
+              f"  {pooled['clean_untouched']}/{clean} ({100 * pooled['clean_untouched'] / max(clean, 1):.1f} %)"
+              f"  ({all_unlisted} not in the review)")
 
 
 if __name__ == "__main__":
