@@ -107,6 +107,11 @@ impl<'a> Doc<'a> {
         *self.first_story.get_or_init(|| (0..self.lines.len()).find(|&i| self.reads_as_story(i)))
     }
 
+    /// Whether a line above line `i` reads as story text.
+    pub(super) fn story_above(&self, i: usize) -> bool {
+        self.first_story().is_some_and(|first| first < i)
+    }
+
     /// Whether line `i` as it is in the input reads as story text; the
     /// same as [`Doc::reads_as_story`] unless normalisation is on.
     pub(super) fn raw_reads_as_story(&self, i: usize) -> bool {
@@ -144,7 +149,7 @@ impl<'a> Doc<'a> {
             Place::Head(n) => kept.before[line] < n,
             Place::Tail(n) => kept.before[kept.before.len() - 1] - kept.before[line + 1] < n,
             // The input's lines: removals never move the story's first line.
-            Place::Body => self.first_story().is_some_and(|first| first < line),
+            Place::Body => self.story_above(line),
         }
     }
 }

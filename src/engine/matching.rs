@@ -219,9 +219,10 @@ fn followed_block(
     let after = |j: usize| (j + 1..doc.lines.len()).filter(|&k| !doc.blank[k]);
     let first = after(i).take(2).find(|&j| hit(j))?;
     // The start's own conditions hold first: for `end: story`, story text
-    // above it (the section is no prose alone: a head leads it).
+    // above it, as a section after the story starts only below one (the
+    // section is no prose alone: a head leads it).
     if matches!(end, BlockEnd::Story) {
-        if !story_above(doc, i) {
+        if !doc.story_above(i) {
             return None;
         }
     } else {
@@ -273,12 +274,6 @@ struct Chain {
     last: Option<usize>,
 }
 
-/// Whether a line above line `i` reads as story text: a section after the
-/// story (`end: story`) starts only below one.
-fn story_above(doc: &Doc, i: usize) -> bool {
-    (0..i).any(|j| doc.reads_as_story(j))
-}
-
 /// Non-blank lines a section under a heading (`end: story`) may run
 /// without the story resuming, unless the text ends first: past that it is
 /// no section but the page, and a document of many such headings would
@@ -325,7 +320,7 @@ fn block_end(doc: &Doc, first: usize, end: &BlockEnd) -> Option<usize> {
         BlockEnd::Blank => (first + 1..n).find(|&j| blank[j]).map(|j| j - 1),
         BlockEnd::Pattern(re) => (first + 1..n).find(|&j| re.is_match(doc.content(j))),
         BlockEnd::Story => {
-            if !story_above(doc, first) {
+            if !doc.story_above(first) {
                 return None;
             }
             let story = |j: usize| doc.reads_as_story(j);
