@@ -12,13 +12,14 @@ use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use globset::GlobBuilder;
 use regex::Regex;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
+use super::fragments::{self, Fragment, Fragments};
 use super::{
     BlockEnd, Doc, Examples, InStory, Kind, Origin, Pattern, Place, RawKind, RemoveExample, Rule, RuleSet,
     Scope, Step,
@@ -102,6 +103,10 @@ impl RulesError {
 /// rules, after the phrase rules of `rules/*.yaml`, so that when both claim
 /// a line, the phrase rule names the removal.
 const DEFAULT_SET: &str = "repeated";
+
+/// The built-in fragments, one of the default rules files, read by every
+/// load so that any rules file can use them.
+const FRAGMENTS_FILE: &str = "rules/fragments.yaml";
 
 /// The files of built-in set `@name`.
 fn built_in_set(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
@@ -219,40 +224,27 @@ fn rule_files(path: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 fn load_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<RuleSet, RulesError> {
-    let sources: Vec<(String, String)> = sources.into_iter().collect();
-    // Files parse at once: parsing the patterns (Unicode classes, case
-    // folding) is half of start-up. Workers take the longest file left
-    // first, so no worker ends with a large file after the others are done
-    // (files dealt in turn left one worker a third longer). Results are
-    // taken in file order.
-    let mut order: Vec<usize> = (0..sources.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(sources[i].1.len()));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(sources.len()).max(1);
-    let mut parsed: Vec<_> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                let (sources, order, next) = (&sources, &order, &next);
-                s.spawn(move || {
-                    let taken = std::iter::from_fn(|| {
-                        order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                    });
-                    taken
-                        .map(|&i| {
-                            let (name, text) = &sources[i];
-                            (i, parse_file(&Source { name, text }))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("parsing a rules file does not panic")).collect()
+    let mut sources: Vec<(String, String)> = sources.into_iter().collect();
+    // The built-in fragments are there for every file, defaults or not.
+    if !sources.iter().any(|(name, _)| name == FRAGMENTS_FILE) {
+        if let Some((name, text)) = embedded::DEFAULT_RULES.iter().find(|(n, _)| *n == FRAGMENTS_FILE) {
+            sources.insert(0, (name.to_string(), text.to_string()));
+        }
+    }
+    // A first, untyped pass finds syntax errors, each item's id and where
+    // each key is, which the typed pass cannot report once it has failed.
+    let outlines = in_parallel(&sources, |_, source| {
+        yaml::outline(source.text).map_err(|e| vec![source.yaml_error(&e, &[])])
     });
-    parsed.sort_by_key(|(i, _)| *i);
-    let mut rules = Vec::new();
     let mut diagnostics = Vec::new();
+    let fragments = Arc::new(read_fragments(&sources, &outlines, &mut diagnostics));
+    let parsed = in_parallel(&sources, |i, source| {
+        let items = outlines[i].as_ref().map_err(Clone::clone)?;
+        fragments::with_fragments(&fragments, || parse_file(source, items))
+    });
+    let mut rules = Vec::new();
     let mut seen: HashMap<String, Origin> = HashMap::new();
-    for ((name, text), (_, parsed)) in sources.iter().zip(parsed) {
+    for ((name, text), parsed) in sources.iter().zip(parsed) {
         let source = Source { name, text };
         match parsed {
             Ok(parsed) => {
@@ -272,7 +264,7 @@ fn load_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<R
     if !diagnostics.is_empty() {
         return Err(RulesError { diagnostics });
     }
-    RuleSet::new(rules).map_err(|e| {
+    RuleSet::new(rules).map(|set| set.with_fragments(fragments.defined().to_vec())).map_err(|e| {
         let diagnostic = match e.rule {
             Some((id, origin)) => Diagnostic {
                 file: origin.file,
@@ -288,26 +280,156 @@ fn load_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<R
     })
 }
 
+/// `f` of each source, on one thread per core, in the order of `sources`.
+/// Parsing the patterns (Unicode classes, case folding) is half of
+/// start-up. Workers take the longest file left first, so no worker ends
+/// with a large file after the others are done (files dealt in turn left
+/// one worker a third longer).
+fn in_parallel<T: Send>(sources: &[(String, String)], f: impl Fn(usize, &Source) -> T + Sync) -> Vec<T> {
+    let mut order: Vec<usize> = (0..sources.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sources[i].1.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(sources.len()).max(1);
+    let mut done: Vec<(usize, T)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let (order, next, f) = (&order, &next, &f);
+                s.spawn(move || {
+                    let taken = std::iter::from_fn(|| {
+                        order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    });
+                    taken
+                        .map(|&i| {
+                            let (name, text) = &sources[i];
+                            (i, f(i, &Source { name, text }))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("parsing a rules file does not panic")).collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, t)| t).collect()
+}
+
+/// The fragments defined in `sources`, checked: names, duplicates, uses
+/// and each expansion as a regex. Problems go to `diagnostics`.
+fn read_fragments(
+    sources: &[(String, String)],
+    outlines: &[Result<Vec<yaml::Item>, Vec<Diagnostic>>],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Fragments {
+    let mut defined = Vec::new();
+    // Where each defined fragment's `pattern` is, for its diagnostics.
+    let mut pattern_at: Vec<(usize, Pos)> = Vec::new();
+    for (i, ((name, text), outline)) in sources.iter().zip(outlines).enumerate() {
+        let source = Source { name, text };
+        let Ok(items) = outline else { continue };
+        if items.iter().all(|item| item.fragment.is_none()) {
+            continue;
+        }
+        let Some(texts) = yaml::item_texts(text, items) else { continue };
+        for (item, item_text) in items.iter().zip(&texts) {
+            if item.fragment.is_none() {
+                continue;
+            }
+            let raw = match yaml::typed::<RawFragment>(item_text) {
+                Ok(raw) => raw,
+                Err(e) => {
+                    diagnostics.push(source.yaml_error(&e, items));
+                    continue;
+                }
+            };
+            let at = item.key("fragment").unwrap_or(item.at);
+            if !fragments::valid_name(&raw.fragment) {
+                let message = format!(
+                    "fragment name `{}`: lower-case letters, digits and `-`, starting with a letter",
+                    raw.fragment
+                );
+                diagnostics.push(source.diagnostic(at, None, message));
+                continue;
+            }
+            if let Some(first) = defined.iter().find(|f: &&Fragment| f.name == raw.fragment) {
+                let message =
+                    format!("fragment `{}` is defined twice, first at {}", raw.fragment, first.origin);
+                diagnostics.push(source.diagnostic(at, None, message));
+                continue;
+            }
+            pattern_at.push((i, item.key("pattern").unwrap_or(at)));
+            defined.push(Fragment {
+                name: raw.fragment,
+                doc: raw.doc.resolve(),
+                pattern: raw.pattern,
+                origin: Origin { file: name.clone(), line: at.0 },
+            });
+        }
+    }
+    let at = |k: usize| {
+        let (i, pos) = pattern_at[k];
+        let (name, text) = &sources[i];
+        (Source { name, text }, pos)
+    };
+    let fragments = match Fragments::new(defined.clone()) {
+        Ok(fragments) => fragments,
+        Err((k, message)) => {
+            let (source, pos) = at(k);
+            diagnostics.push(source.diagnostic(pos, None, message));
+            return Fragments::default();
+        }
+    };
+    for (k, fragment) in defined.iter().enumerate() {
+        let checked = fragments
+            .expand(&fragment.pattern)
+            .and_then(|expanded| check_regex(&expanded, Pattern::new).map(drop));
+        if let Err(message) = checked {
+            let (source, pos) = at(k);
+            diagnostics.push(source.diagnostic(
+                pos,
+                None,
+                format!("fragment `{}`: {message}", fragment.name),
+            ));
+        }
+    }
+    fragments
+}
+
 /// Parse one file; all diagnostics of the file, or its rules with the
 /// position of their `id`.
-fn parse_file(source: &Source) -> Result<Vec<(Rule, Pos)>, Vec<Diagnostic>> {
-    // A first, untyped pass finds syntax errors, each rule's id and where
-    // each key is, which the typed pass cannot report once it has failed.
-    let items = yaml::outline(source.text).map_err(|e| vec![source.yaml_error(&e, &[])])?;
+fn parse_file(source: &Source, items: &[yaml::Item]) -> Result<Vec<(Rule, Pos)>, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
-    let raw: Vec<Option<RawRule>> = match yaml::typed::<Option<Vec<RawRule>>>(source.text) {
+    let whole = match items.iter().any(|item| item.fragment.is_some()) {
+        // Fragment items are read by `read_fragments`; the rest one by one.
+        true => Err(None),
+        false => yaml::typed::<Option<Vec<RawRule>>>(source.text).map_err(Some),
+    };
+    let raw: Vec<Option<RawRule>> = match whole {
         Ok(v) => v.unwrap_or_default().into_iter().map(Some).collect(),
         // Each item on its own, so one bad rule does not hide the next.
-        Err(whole) => match yaml::item_texts(source.text, &items) {
+        Err(whole) => match yaml::item_texts(source.text, items) {
             Some(texts) => texts
                 .iter()
-                .map(|text| {
+                .zip(items)
+                .map(|(text, item)| {
+                    if item.fragment.is_some() {
+                        return None;
+                    }
                     yaml::typed::<RawRule>(text)
-                        .map_err(|e| diagnostics.push(source.yaml_error(&e, &items)))
+                        .map_err(|e| diagnostics.push(source.yaml_error(&e, items)))
                         .ok()
                 })
                 .collect(),
-            None => return Err(vec![source.yaml_error(&whole, &items)]),
+            None => {
+                return Err(vec![match whole {
+                    Some(e) => source.yaml_error(&e, items),
+                    None => source.diagnostic(
+                        items[0].at,
+                        None,
+                        "a file with fragments must list its items as `- fragment: ...` and `- id: ...`"
+                            .into(),
+                    ),
+                }])
+            }
         },
     };
     let mut rules = Vec::new();
@@ -372,7 +494,11 @@ impl Source<'_> {
                 at = tab;
             }
         }
-        let rule = items.iter().rposition(|item| item.at <= at).map(|i| match &items[i].id {
+        let item = items.iter().rposition(|item| item.at <= at);
+        if let Some(name) = item.and_then(|i| items[i].fragment.as_ref()) {
+            return self.diagnostic(at, None, format!("fragment `{name}`: {}", err.message));
+        }
+        let rule = item.map(|i| match &items[i].id {
             Some(id) => id.clone(),
             None => format!("#{}", i + 1),
         });
@@ -606,6 +732,15 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         }),
         _ => Err(problems),
     }
+}
+
+/// A fragment item: `fragment: NAME`, `doc` and `pattern`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFragment {
+    fragment: String,
+    doc: RawDoc,
+    pattern: String,
 }
 
 #[derive(Deserialize)]
@@ -877,12 +1012,14 @@ fn starts_verbose(s: &str) -> bool {
 }
 
 /// `build` on a pattern, its error made readable.
+/// Fragment uses are expanded first (see [`fragments`]).
 fn check_regex<T>(s: &str, build: impl Fn(&str) -> Result<T, regex::Error>) -> Result<T, String> {
     // Lines are matched one at a time, so a line end in a pattern is a
     // verbose-mode layout or a mistake.
     if s.contains('\n') && !starts_verbose(s) {
         return Err("a pattern over several lines must start with `(?x)`, which ignores whitespace (write a space as `\\ `)".into());
     }
+    let s = &*fragments::expand_in_scope(s)?;
     build(s).map_err(|e| match e {
         regex::Error::Syntax(msg) => {
             let reason = msg.lines().rev().find_map(|l| l.strip_prefix("error: ")).unwrap_or(&msg);
@@ -983,6 +1120,8 @@ mod yaml {
         pub at: Pos,
         byte: usize,
         pub id: Option<String>,
+        /// The name, when the item defines a fragment rather than a rule.
+        pub fragment: Option<String>,
         keys: Vec<(String, Pos)>,
     }
 
@@ -1007,6 +1146,7 @@ mod yaml {
                 at: pos(&item.referenced),
                 byte: item.referenced.span().byte_offset().unwrap_or(0) as usize,
                 id: item.value.id,
+                fragment: item.value.fragment,
                 keys: item.value.keys,
             })
             .collect())
@@ -1106,6 +1246,7 @@ mod yaml {
     #[derive(Default)]
     struct Keys {
         id: Option<String>,
+        fragment: Option<String>,
         keys: Vec<(String, Pos)>,
     }
 
@@ -1122,6 +1263,8 @@ mod yaml {
                     while let Some(key) = map.next_key::<Spanned<String>>()? {
                         if key.value == "id" {
                             keys.id = map.next_value()?;
+                        } else if key.value == "fragment" {
+                            keys.fragment = map.next_value()?;
                         } else {
                             map.next_value::<IgnoredAny>()?;
                         }
@@ -1176,6 +1319,46 @@ mod tests {
             err(text),
             "r.yaml:6:3: rule 'a.b': `where: body` takes no `within`: it starts below the first story line"
         );
+    }
+
+    #[test]
+    fn fragments_are_used_across_files_and_from_the_defaults() {
+        let frag = "- fragment: greet\n  doc: d\n  pattern: 'hello|hi'\n";
+        let rule = "- id: a.b\n  doc: d\n  match: line\n  pattern: '(?i)^(?&greet) (?&reported-speech)$'\n";
+        let set = load_sources([
+            ("f.yaml".to_string(), frag.to_string()),
+            ("r.yaml".to_string(), rule.to_string()),
+        ])
+        .unwrap();
+        let Kind::Line { pattern } = &set.rules()[0].kind else { panic!() };
+        assert!(pattern.regex().is_match("HI told"), "{}", pattern.as_str());
+        assert!(set.fragments().iter().any(|f| f.name == "greet" && f.origin.to_string() == "f.yaml:1"));
+    }
+
+    #[test]
+    fn fragment_errors_are_positioned() {
+        let unknown = "- id: a.b\n  doc: d\n  match: line\n  pattern: x\n  unless: '(?&nope)'\n";
+        let e = err(unknown);
+        assert!(
+            e.starts_with(
+                "r.yaml:5:11: rule 'a.b': `unless`: unknown fragment `(?&nope)`; the fragments are"
+            ),
+            "{e}"
+        );
+        let twice = "- fragment: reported-speech\n  doc: d\n  pattern: said\n";
+        assert_eq!(
+            err(twice),
+            "r.yaml:1:3: fragment `reported-speech` is defined twice, first at rules/fragments.yaml:5"
+        );
+        let cycle =
+            "- fragment: a\n  doc: d\n  pattern: '(?&b)'\n- fragment: b\n  doc: d\n  pattern: 'x|(?&a)'\n";
+        assert_eq!(err(cycle), "r.yaml:3:3: fragment `a` uses itself: a → b → a");
+        let bad = "- fragment: a\n  doc: d\n  pattern: 'x('\n";
+        assert!(err(bad).starts_with("r.yaml:3:3: fragment `a`: invalid regex"), "{}", err(bad));
+        let name = "- fragment: Big\n  doc: d\n  pattern: x\n";
+        assert!(err(name).starts_with("r.yaml:1:3: fragment name `Big`"), "{}", err(name));
+        let extra = "- fragment: a\n  doc: d\n  pattern: x\n  match: line\n";
+        assert!(err(extra).starts_with("r.yaml:4:3: fragment `a`: unknown field `match`"), "{}", err(extra));
     }
 
     #[test]

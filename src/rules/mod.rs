@@ -5,7 +5,10 @@
 //! asks once per line which rules can fire. Parsing YAML lives in [`load`]; nothing
 //! here reads files.
 
+mod fragments;
 mod load;
+
+pub use fragments::Fragment;
 mod triggers;
 
 use std::fmt;
@@ -370,6 +373,8 @@ pub struct RuleSet {
     /// The triggers of `block` and `run` rules alone, built on first use.
     extending: std::sync::OnceLock<Triggers>,
     any_scope: bool,
+    /// The fragments the patterns were written with, for the reference.
+    fragments: Vec<Fragment>,
 }
 
 impl RuleSet {
@@ -378,7 +383,23 @@ impl RuleSet {
             Triggers::new(rules.iter().enumerate().filter_map(|(i, r)| r.kind.trigger().map(|t| (i, t))))
                 .map_err(|e| too_big(&rules).unwrap_or(SetError { rule: None, error: e }))?;
         let any_scope = rules.iter().any(|r| r.scope.is_some());
-        Ok(RuleSet { rules, triggers, extending: std::sync::OnceLock::new(), any_scope })
+        Ok(RuleSet {
+            rules,
+            triggers,
+            extending: std::sync::OnceLock::new(),
+            any_scope,
+            fragments: Vec::new(),
+        })
+    }
+
+    /// The set, recording the fragments its files defined.
+    pub fn with_fragments(self, fragments: Vec<Fragment>) -> RuleSet {
+        RuleSet { fragments, ..self }
+    }
+
+    /// The fragments defined by the files this set was loaded from.
+    pub fn fragments(&self) -> &[Fragment] {
+        &self.fragments
     }
 
     pub fn rules(&self) -> &[Rule] {
