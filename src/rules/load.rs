@@ -350,19 +350,30 @@ fn read_fragments(
                 diagnostics.push(source.diagnostic(at, None, message));
                 continue;
             }
-            if let Some(first) = defined.iter().find(|f: &&Fragment| f.name == raw.fragment) {
-                let message =
-                    format!("fragment `{}` is defined twice, first at {}", raw.fragment, first.origin);
-                diagnostics.push(source.diagnostic(at, None, message));
-                continue;
-            }
-            pattern_at.push((i, item.key("pattern").unwrap_or(at)));
-            defined.push(Fragment {
+            let fragment = Fragment {
                 name: raw.fragment,
                 doc: raw.doc.resolve(),
                 pattern: raw.pattern,
                 origin: Origin { file: name.clone(), line: at.0 },
-            });
+            };
+            let pattern_pos = (i, item.key("pattern").unwrap_or(at));
+            // Another file's definition shadows a built-in one, so a copy
+            // of the defaults loads, and a file can widen a built-in list.
+            match defined.iter().position(|f: &Fragment| f.name == fragment.name) {
+                Some(k) if defined[k].origin.file == FRAGMENTS_FILE && name != FRAGMENTS_FILE => {
+                    (defined[k], pattern_at[k]) = (fragment, pattern_pos);
+                }
+                Some(k) if name == FRAGMENTS_FILE && defined[k].origin.file != FRAGMENTS_FILE => {}
+                Some(k) => {
+                    let message =
+                        format!("fragment `{}` is defined twice, first at {}", fragment.name, defined[k].origin);
+                    diagnostics.push(source.diagnostic(at, None, message));
+                }
+                None => {
+                    pattern_at.push(pattern_pos);
+                    defined.push(fragment);
+                }
+            }
         }
     }
     let at = |k: usize| {
@@ -1336,6 +1347,15 @@ mod tests {
     }
 
     #[test]
+    fn a_file_may_redefine_a_built_in_fragment() {
+        let text = "- fragment: reported-speech\n  doc: d\n  pattern: dijo\n- id: a.b\n  doc: d\n  match: line\n  pattern: x\n  unless: '(?&reported-speech)'\n";
+        let set = load_str("copy/fragments.yaml", text).unwrap();
+        assert_eq!(set.rules()[0].unless.as_ref().unwrap().as_str(), "(?-x:dijo)");
+        let used = set.fragments().iter().find(|f| f.name == "reported-speech").unwrap();
+        assert_eq!(used.origin.file, "copy/fragments.yaml");
+    }
+
+    #[test]
     fn fragment_errors_are_positioned() {
         let unknown = "- id: a.b\n  doc: d\n  match: line\n  pattern: x\n  unless: '(?&nope)'\n";
         let e = err(unknown);
@@ -1345,11 +1365,8 @@ mod tests {
             ),
             "{e}"
         );
-        let twice = "- fragment: reported-speech\n  doc: d\n  pattern: said\n";
-        assert_eq!(
-            err(twice),
-            "r.yaml:1:3: fragment `reported-speech` is defined twice, first at rules/fragments.yaml:5"
-        );
+        let twice = "- fragment: a\n  doc: d\n  pattern: x\n- fragment: a\n  doc: d\n  pattern: y\n";
+        assert_eq!(err(twice), "r.yaml:4:3: fragment `a` is defined twice, first at r.yaml:1");
         let cycle =
             "- fragment: a\n  doc: d\n  pattern: '(?&b)'\n- fragment: b\n  doc: d\n  pattern: 'x|(?&a)'\n";
         assert_eq!(err(cycle), "r.yaml:3:3: fragment `a` uses itself: a → b → a");
