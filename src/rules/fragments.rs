@@ -228,6 +228,21 @@ mod tests {
         assert!(f.expand("(?&x").unwrap_err().contains("must be followed by a fragment name"));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_expands_or_fails_without_panicking(
+            defined in r"(?:\(\?&[a-z]{0,2}\)?|[\\\[\]()?&a-zé ]){0,12}|.{0,40}",
+            used in r"(?:\(\?&[a-z]{0,2}\)?|[\\\[\]()?&a-zé ]){0,20}|.{0,60}",
+        ) {
+            if let Ok(f) = Fragments::new(vec![frag("a", &defined)]) {
+                match f.expand(&used) {
+                    Ok(out) if !used.contains("(?&") => proptest::prop_assert_eq!(out, used.as_str()),
+                    _ => {}
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_cycle_is_named() {
         let err = Fragments::new(vec![frag("a", "(?&b)"), frag("b", "x|(?&a)")]).unwrap_err();

@@ -365,8 +365,10 @@ fn read_fragments(
                 }
                 Some(k) if name == FRAGMENTS_FILE && defined[k].origin.file != FRAGMENTS_FILE => {}
                 Some(k) => {
-                    let message =
-                        format!("fragment `{}` is defined twice, first at {}", fragment.name, defined[k].origin);
+                    let message = format!(
+                        "fragment `{}` is defined twice, first at {}",
+                        fragment.name, defined[k].origin
+                    );
                     diagnostics.push(source.diagnostic(at, None, message));
                 }
                 None => {
