@@ -103,13 +103,17 @@ pub fn prepare_counts(
 }
 
 /// The rule set a command runs with: defaults unless disabled, plus
-/// `--rules`. A rules file that holds no rule is loaded, with a warning:
-/// it is more often a mistake than meant.
+/// `--rules`. A rules file that holds no rule and no fragment is loaded,
+/// with a warning: it is more often a mistake than meant.
 pub fn load_rules(args: &crate::cli::RulesArgs) -> Result<RuleSet, crate::rules::RulesError> {
     let rules = crate::rules::load_paths(&args.rules, !args.no_default_rules)?;
     for path in &args.rules {
         let name = path.display().to_string();
-        if path.is_file() && !rules.rules().iter().any(|r| r.origin.file == name) {
+        let defines = |file: &str| {
+            rules.rules().iter().any(|r| r.origin.file == file)
+                || rules.fragments().iter().any(|f| f.origin.file == file)
+        };
+        if path.is_file() && !defines(&name) {
             eprintln!("descrape: warning: rules file `{name}` holds no rules");
         }
     }

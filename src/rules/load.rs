@@ -226,9 +226,9 @@ fn rule_files(path: &Path) -> Result<Vec<PathBuf>, String> {
 fn load_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<RuleSet, RulesError> {
     let mut sources: Vec<(String, String)> = sources.into_iter().collect();
     // The built-in fragments are there for every file, defaults or not.
-    if !sources.iter().any(|(name, _)| name == FRAGMENTS_FILE) {
-        if let Some((name, text)) = embedded::DEFAULT_RULES.iter().find(|(n, _)| *n == FRAGMENTS_FILE) {
-            sources.insert(0, (name.to_string(), text.to_string()));
+    if let Some(text) = built_in_fragments() {
+        if !sources.iter().any(|(n, t)| n == FRAGMENTS_FILE && t == text) {
+            sources.insert(0, (FRAGMENTS_FILE.to_string(), text.to_string()));
         }
     }
     // A first, untyped pass finds syntax errors, each item's id and where
@@ -320,12 +320,23 @@ fn read_fragments(
     outlines: &[Result<Vec<yaml::Item>, Vec<Diagnostic>>],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Fragments {
-    let mut defined = Vec::new();
-    // Where each defined fragment's `pattern` is, for its diagnostics.
+    // Known by name and text: a file of the user's at `rules/fragments.yaml`
+    // is the user's.
+    let is_built_in =
+        |i: usize| sources[i].0 == FRAGMENTS_FILE && Some(sources[i].1.as_str()) == built_in_fragments();
+    // The built-in file first, so that another file's definition shadows
+    // it whatever the order of the files.
+    let order =
+        (0..sources.len()).filter(|&i| is_built_in(i)).chain((0..sources.len()).filter(|&i| !is_built_in(i)));
+    let mut defined: Vec<Fragment> = Vec::new();
+    // Whether each defined fragment is a built-in one, and where its
+    // `pattern` is, for its diagnostics.
+    let mut built_in: Vec<bool> = Vec::new();
     let mut pattern_at: Vec<(usize, Pos)> = Vec::new();
-    for (i, ((name, text), outline)) in sources.iter().zip(outlines).enumerate() {
+    for i in order {
+        let (name, text) = &sources[i];
         let source = Source { name, text };
-        let Ok(items) = outline else { continue };
+        let Ok(items) = &outlines[i] else { continue };
         if items.iter().all(|item| item.fragment.is_none()) {
             continue;
         }
@@ -350,20 +361,24 @@ fn read_fragments(
                 diagnostics.push(source.diagnostic(at, None, message));
                 continue;
             }
-            let fragment = Fragment {
+            let mut fragment = Fragment {
                 name: raw.fragment,
                 doc: raw.doc.resolve(),
                 pattern: raw.pattern,
                 origin: Origin { file: name.clone(), line: at.0 },
             };
             let pattern_pos = (i, item.key("pattern").unwrap_or(at));
-            // Another file's definition shadows a built-in one, so a copy
-            // of the defaults loads, and a file can widen a built-in list.
-            match defined.iter().position(|f: &Fragment| f.name == fragment.name) {
-                Some(k) if defined[k].origin.file == FRAGMENTS_FILE && name != FRAGMENTS_FILE => {
-                    (defined[k], pattern_at[k]) = (fragment, pattern_pos);
+            match defined.iter().position(|f| f.name == fragment.name) {
+                // Another file's definition shadows a built-in one, so a
+                // copy of the defaults loads; in it, the name stands for
+                // the built-in definition, so a file can widen it.
+                Some(k) if built_in[k] && !is_built_in(i) => {
+                    fragment.pattern =
+                        fragments::inline(&fragment.pattern, &fragment.name, &defined[k].pattern);
+                    (defined[k], built_in[k], pattern_at[k]) = (fragment, false, pattern_pos);
                 }
-                Some(k) if name == FRAGMENTS_FILE && defined[k].origin.file != FRAGMENTS_FILE => {}
+                // The built-in file loaded twice (`--rules rules/` beside the defaults).
+                Some(k) if built_in[k] => {}
                 Some(k) => {
                     let message = format!(
                         "fragment `{}` is defined twice, first at {}",
@@ -372,6 +387,7 @@ fn read_fragments(
                     diagnostics.push(source.diagnostic(at, None, message));
                 }
                 None => {
+                    built_in.push(is_built_in(i));
                     pattern_at.push(pattern_pos);
                     defined.push(fragment);
                 }
@@ -383,18 +399,24 @@ fn read_fragments(
         let (name, text) = &sources[i];
         (Source { name, text }, pos)
     };
-    let fragments = match Fragments::new(defined.clone()) {
-        Ok(fragments) => fragments,
-        Err((k, message)) => {
-            let (source, pos) = at(k);
-            diagnostics.push(source.diagnostic(pos, None, message));
-            return Fragments::default();
-        }
-    };
+    // Each broken fragment is reported once, here; its uses load.
+    let (mut fragments, errors) = Fragments::new(defined.clone());
+    for (k, message) in &errors {
+        let (source, pos) = at(*k);
+        diagnostics.push(source.diagnostic(pos, None, message.clone()));
+    }
     for (k, fragment) in defined.iter().enumerate() {
-        let checked = fragments
-            .expand(&fragment.pattern)
-            .and_then(|expanded| check_regex(&expanded, Pattern::new).map(drop));
+        if errors.iter().any(|(e, _)| *e == k) {
+            continue;
+        }
+        let named_group = |p: &str| p.contains("(?<") || p.contains("(?P<");
+        let checked = check_layout(&fragment.pattern).and_then(|()| {
+            if named_group(&fragment.pattern) {
+                return Err("a fragment holds no named group: a pattern may use it twice".to_string());
+            }
+            let expanded = fragments.expand(&fragment.pattern)?;
+            Pattern::new(&expanded).map(drop).map_err(|e| regex_message(&fragment.pattern, e))
+        });
         if let Err(message) = checked {
             let (source, pos) = at(k);
             diagnostics.push(source.diagnostic(
@@ -402,9 +424,15 @@ fn read_fragments(
                 None,
                 format!("fragment `{}`: {message}", fragment.name),
             ));
+            fragments.disable(&fragment.name);
         }
     }
     fragments
+}
+
+/// The embedded `rules/fragments.yaml`.
+fn built_in_fragments() -> Option<&'static str> {
+    embedded::DEFAULT_RULES.iter().find(|(n, _)| *n == FRAGMENTS_FILE).map(|(_, t)| *t)
 }
 
 /// Parse one file; all diagnostics of the file, or its rules with the
@@ -412,12 +440,27 @@ fn read_fragments(
 fn parse_file(source: &Source, items: &[yaml::Item]) -> Result<Vec<(Rule, Pos)>, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     let whole = match items.iter().any(|item| item.fragment.is_some()) {
-        // Fragment items are read by `read_fragments`; the rest one by one.
-        true => Err(None),
+        // Fragment items are read by `read_fragments`: here they are
+        // skipped, in one pass over the file so that its anchors and
+        // aliases hold across items; on an error, one item at a time.
+        true => yaml::typed::<Option<Vec<RawItem>>>(source.text)
+            .map(|v| {
+                v.map(|items| {
+                    items
+                        .into_iter()
+                        .filter_map(|i| if let RawItem::Rule(r) = i { Some(*r) } else { None })
+                        .collect()
+                })
+            })
+            .map_err(|_| None),
         false => yaml::typed::<Option<Vec<RawRule>>>(source.text).map_err(Some),
     };
     let raw: Vec<Option<RawRule>> = match whole {
-        Ok(v) => v.unwrap_or_default().into_iter().map(Some).collect(),
+        // Fragment items get no rule, so rules stay beside their items.
+        Ok(v) => {
+            let mut rules = v.unwrap_or_default().into_iter();
+            items.iter().map(|item| if item.fragment.is_some() { None } else { rules.next() }).collect()
+        }
         // Each item on its own, so one bad rule does not hide the next.
         Err(whole) => match yaml::item_texts(source.text, items) {
             Some(texts) => texts
@@ -747,6 +790,15 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
     }
 }
 
+/// An item of a file that defines fragments: a fragment (already read by
+/// `read_fragments`, skipped here) or a rule.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawItem {
+    Fragment(#[allow(dead_code)] RawFragment),
+    Rule(Box<RawRule>),
+}
+
 /// A fragment item: `fragment: NAME`, `doc` and `pattern`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1025,21 +1077,31 @@ fn starts_verbose(s: &str) -> bool {
 }
 
 /// `build` on a pattern, its error made readable.
-/// Fragment uses are expanded first (see [`fragments`]).
+/// Fragment uses are expanded first (see [`fragments`]); an error shows
+/// the pattern as written.
 fn check_regex<T>(s: &str, build: impl Fn(&str) -> Result<T, regex::Error>) -> Result<T, String> {
-    // Lines are matched one at a time, so a line end in a pattern is a
-    // verbose-mode layout or a mistake.
+    check_layout(s)?;
+    build(&fragments::expand_in_scope(s)?).map_err(|e| regex_message(s, e))
+}
+
+/// Lines are matched one at a time, so a line end in a pattern is a
+/// verbose-mode layout or a mistake.
+fn check_layout(s: &str) -> Result<(), String> {
     if s.contains('\n') && !starts_verbose(s) {
         return Err("a pattern over several lines must start with `(?x)`, which ignores whitespace (write a space as `\\ `)".into());
     }
-    let s = &*fragments::expand_in_scope(s)?;
-    build(s).map_err(|e| match e {
+    Ok(())
+}
+
+/// A regex error made readable, naming the pattern as written.
+fn regex_message(s: &str, e: regex::Error) -> String {
+    match e {
         regex::Error::Syntax(msg) => {
             let reason = msg.lines().rev().find_map(|l| l.strip_prefix("error: ")).unwrap_or(&msg);
             format!("invalid regex `{s}`: {reason}")
         }
         other => format!("invalid regex `{s}`: {other}"),
-    })
+    }
 }
 
 /// A parsed CSS selector.
@@ -1349,6 +1411,28 @@ mod tests {
     }
 
     #[test]
+    fn a_redefinition_widens_a_built_in_and_a_copy_of_the_defaults_loads() {
+        let text = "- fragment: reported-speech\n  doc: d\n  pattern: '(?&reported-speech)|stated'\n- id: a.b\n  doc: d\n  match: line\n  pattern: x\n  unless: '(?&reported-speech)'\n";
+        let set = load_str("w.yaml", text).unwrap();
+        let unless = set.rules()[0].unless.as_ref().unwrap();
+        assert!(unless.is_match("stated") && unless.is_match("told"), "{}", unless.as_str());
+        // The user's own `rules/fragments.yaml` is theirs, not the built-in file.
+        let own = "- fragment: mine\n  doc: d\n  pattern: m\n";
+        let rule = "- id: a.b\n  doc: d\n  match: line\n  pattern: '(?&mine) (?&reported-speech)'\n";
+        load_sources([
+            (FRAGMENTS_FILE.to_string(), own.to_string()),
+            ("rules/r.yaml".to_string(), rule.to_string()),
+        ])
+        .unwrap();
+    }
+
+    #[test]
+    fn anchors_hold_across_items_in_a_file_with_fragments() {
+        let text = "- id: t.a\n  doc: &d Shared.\n  match: line\n  pattern: '^a$'\n- id: t.b\n  doc: *d\n  match: line\n  pattern: '^b$'\n- fragment: f\n  doc: d\n  pattern: x\n";
+        assert_eq!(load_str("r.yaml", text).unwrap().rules().len(), 2);
+    }
+
+    #[test]
     fn a_file_may_redefine_a_built_in_fragment() {
         let text = "- fragment: reported-speech\n  doc: d\n  pattern: dijo\n- id: a.b\n  doc: d\n  match: line\n  pattern: x\n  unless: '(?&reported-speech)'\n";
         let set = load_str("copy/fragments.yaml", text).unwrap();
@@ -1372,8 +1456,11 @@ mod tests {
         let cycle =
             "- fragment: a\n  doc: d\n  pattern: '(?&b)'\n- fragment: b\n  doc: d\n  pattern: 'x|(?&a)'\n";
         assert_eq!(err(cycle), "r.yaml:3:3: fragment `a` uses itself: a → b → a");
-        let bad = "- fragment: a\n  doc: d\n  pattern: 'x('\n";
-        assert!(err(bad).starts_with("r.yaml:3:3: fragment `a`: invalid regex"), "{}", err(bad));
+        let bad = "- fragment: a\n  doc: d\n  pattern: 'x('\n- id: a.b\n  doc: d\n  match: line\n  pattern: '(?&a)|(?&a)'\n";
+        // Once, at the fragment, not again at each use.
+        assert_eq!(err(bad), "r.yaml:3:3: fragment `a`: invalid regex `x(`: unclosed group");
+        let cascade = "- fragment: a\n  doc: d\n  pattern: '(?&typo)'\n";
+        assert_eq!(err(cascade).lines().count(), 1, "{}", err(cascade));
         let name = "- fragment: Big\n  doc: d\n  pattern: x\n";
         assert!(err(name).starts_with("r.yaml:1:3: fragment name `Big`"), "{}", err(name));
         let extra = "- fragment: a\n  doc: d\n  pattern: x\n  match: line\n";
