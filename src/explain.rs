@@ -194,12 +194,17 @@ impl Report for Description {
     }
 }
 
-/// One line per rule: id, kind, first line of the doc.
+/// One line per rule: id, kind, first line of the doc; then one per
+/// fragment the patterns may use, as `(?&NAME)`.
 pub fn list(rules: &RuleSet) -> String {
     let width = rules.rules().iter().map(|r| r.id.len()).max().unwrap_or(0);
     let mut s = String::new();
     for r in rules.rules() {
         let _ = writeln!(s, "{:<width$}  {:<5}  {}", r.id, r.kind.name(), r.doc.summary());
+    }
+    // The fragments the patterns may use, after the rules, as `(?&NAME)`.
+    for f in rules.fragments() {
+        let _ = writeln!(s, "{:<width$}  fragment  {}", format!("(?&{})", f.name), f.doc.summary());
     }
     s
 }
