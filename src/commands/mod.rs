@@ -107,12 +107,12 @@ pub fn prepare_counts(
 /// with a warning: it is more often a mistake than meant.
 pub fn load_rules(args: &crate::cli::RulesArgs) -> Result<RuleSet, crate::rules::RulesError> {
     let rules = crate::rules::load_paths(&args.rules, !args.no_default_rules)?;
+    let defines = |file: &str| {
+        rules.rules().iter().any(|r| r.origin.file == file)
+            || rules.fragments().iter().any(|f| f.origin.file == file)
+    };
     for path in &args.rules {
         let name = path.display().to_string();
-        let defines = |file: &str| {
-            rules.rules().iter().any(|r| r.origin.file == file)
-                || rules.fragments().iter().any(|f| f.origin.file == file)
-        };
         if path.is_file() && !defines(&name) {
             eprintln!("descrape: warning: rules file `{name}` holds no rules");
         }

@@ -165,8 +165,9 @@ pub fn valid_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-/// Whether the pattern opens with a flag group that turns on `x`.
-fn starts_verbose(s: &str) -> bool {
+/// Whether the pattern opens with a flag group that turns on `x`
+/// (`(?x)`, `(?xi)`, `(?ix)`).
+pub(super) fn starts_verbose(s: &str) -> bool {
     s.strip_prefix("(?")
         .and_then(|rest| rest.split_once(')'))
         .is_some_and(|(flags, _)| flags.chars().all(|c| c.is_ascii_alphabetic()) && flags.contains('x'))

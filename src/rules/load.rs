@@ -400,32 +400,32 @@ fn read_fragments(
         (Source { name, text }, pos)
     };
     // Each broken fragment is reported once, here; its uses load.
-    let (mut fragments, errors) = Fragments::new(defined.clone());
-    for (k, message) in &errors {
-        let (source, pos) = at(*k);
-        diagnostics.push(source.diagnostic(pos, None, message.clone()));
+    let (mut fragments, mut errors) = Fragments::new(defined);
+    let named_group = |p: &str| p.contains("(?<") || p.contains("(?P<");
+    let unusable: Vec<(usize, String)> = fragments
+        .defined()
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| errors.iter().all(|(e, _)| e != k))
+        .filter_map(|(k, fragment)| {
+            let checked = check_layout(&fragment.pattern).and_then(|()| {
+                if named_group(&fragment.pattern) {
+                    return Err("a fragment holds no named group: a pattern may use it twice".to_string());
+                }
+                let expanded = fragments.expand(&fragment.pattern)?;
+                Pattern::new(&expanded).map(drop).map_err(|e| regex_message(&fragment.pattern, e))
+            });
+            checked.err().map(|message| (k, format!("fragment `{}`: {message}", fragment.name)))
+        })
+        .collect();
+    for (k, _) in &unusable {
+        let name = fragments.defined()[*k].name.clone();
+        fragments.disable(&name);
     }
-    for (k, fragment) in defined.iter().enumerate() {
-        if errors.iter().any(|(e, _)| *e == k) {
-            continue;
-        }
-        let named_group = |p: &str| p.contains("(?<") || p.contains("(?P<");
-        let checked = check_layout(&fragment.pattern).and_then(|()| {
-            if named_group(&fragment.pattern) {
-                return Err("a fragment holds no named group: a pattern may use it twice".to_string());
-            }
-            let expanded = fragments.expand(&fragment.pattern)?;
-            Pattern::new(&expanded).map(drop).map_err(|e| regex_message(&fragment.pattern, e))
-        });
-        if let Err(message) = checked {
-            let (source, pos) = at(k);
-            diagnostics.push(source.diagnostic(
-                pos,
-                None,
-                format!("fragment `{}`: {message}", fragment.name),
-            ));
-            fragments.disable(&fragment.name);
-        }
+    errors.extend(unusable);
+    for (k, message) in errors {
+        let (source, pos) = at(k);
+        diagnostics.push(source.diagnostic(pos, None, message));
     }
     fragments
 }
@@ -1068,14 +1068,6 @@ impl<'de> Deserialize<'de> for Trigger {
     }
 }
 
-/// Whether the pattern opens with a flag group that turns on `x`
-/// (`(?x)`, `(?xi)`, `(?ix)`).
-fn starts_verbose(s: &str) -> bool {
-    s.strip_prefix("(?")
-        .and_then(|rest| rest.split_once(')'))
-        .is_some_and(|(flags, _)| flags.chars().all(|c| c.is_ascii_alphabetic()) && flags.contains('x'))
-}
-
 /// `build` on a pattern, its error made readable.
 /// Fragment uses are expanded first (see [`fragments`]); an error shows
 /// the pattern as written.
@@ -1087,7 +1079,7 @@ fn check_regex<T>(s: &str, build: impl Fn(&str) -> Result<T, regex::Error>) -> R
 /// Lines are matched one at a time, so a line end in a pattern is a
 /// verbose-mode layout or a mistake.
 fn check_layout(s: &str) -> Result<(), String> {
-    if s.contains('\n') && !starts_verbose(s) {
+    if s.contains('\n') && !fragments::starts_verbose(s) {
         return Err("a pattern over several lines must start with `(?x)`, which ignores whitespace (write a space as `\\ `)".into());
     }
     Ok(())
@@ -1545,10 +1537,10 @@ mod tests {
                 && !pattern.regex().is_match("backtotop")
         );
         assert!(
-            starts_verbose("(?xi)^a")
-                && starts_verbose("(?ix)^a")
-                && !starts_verbose("(?i)^a")
-                && !starts_verbose("(?:x)")
+            fragments::starts_verbose("(?xi)^a")
+                && fragments::starts_verbose("(?ix)^a")
+                && !fragments::starts_verbose("(?i)^a")
+                && !fragments::starts_verbose("(?:x)")
         );
         let text = "- id: a.b\n  doc: d\n  match: line\n  pattern: |-\n    ^(?:back to top\n    |menu)$\n";
         assert!(

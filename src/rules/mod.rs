@@ -7,9 +7,9 @@
 
 mod fragments;
 mod load;
+mod triggers;
 
 pub use fragments::Fragment;
-mod triggers;
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
