@@ -585,3 +585,47 @@ fn a_paragraph_shared_by_near_copies_keeps_its_sentences() {
         }
     }
 }
+
+/// Match reports closing with their own figures: counted as one line with
+/// digits folded, the figures are still each report's facts and stay; the
+/// site's sign-off goes.
+#[test]
+fn labelled_figures_stay_though_their_digits_fold_together() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("scrape");
+    let teams = [
+        "Rovers",
+        "Albion",
+        "Town",
+        "Wanderers",
+        "Athletic",
+        "County",
+        "Villa",
+        "Rangers",
+        "Celtic",
+        "Forest",
+        "Vale",
+        "Argyle",
+    ];
+    for (n, team) in teams.iter().enumerate() {
+        write(
+            &input,
+            &format!("sport/{n:02}.txt"),
+            format!(
+                "United beat {team}\n\n\
+                 United won at home to {team} on Saturday after a late goal from their captain settled a tense match.\n\n\
+                 Half-time: {}-{}\n\n\
+                 Attendance: {},{}91\n\n\
+                 Follow our live coverage of every match on the sport desk app\n",
+                n % 3,
+                n % 2,
+                20 + n,
+                n % 7
+            ),
+        );
+    }
+    for (name, text) in clean_repeated(tmp.path(), &input) {
+        assert!(text.contains("\nHalf-time: ") && text.contains("\nAttendance: "), "{name}: {text}");
+        assert!(!text.contains("Follow our live coverage"), "{name}: {text}");
+    }
+}

@@ -104,10 +104,14 @@ pub(super) fn find(
     // A label the document itself repeats (`Pros`, `Cons`, `Step 1`)
     // structures its content, where site chrome comes once; a short title
     // with story text on both sides heads a section of the story
-    // (`Conclusion`), however many sites share its words.
+    // (`Conclusion`), however many sites share its words; a labelled
+    // figure (`Half-time: 2-1`) is the document's own fact, counted with
+    // the site's other figures only because digits are folded.
     let candidates: Vec<(usize, u64)> = frequent
         .into_iter()
-        .filter(|&(i, key, _)| in_doc[&key] <= 2 && !(inside(i) && title_like(doc.raw(i))))
+        .filter(|&(i, key, _)| {
+            in_doc[&key] <= 2 && !(inside(i) && title_like(doc.raw(i))) && !labelled_figure(doc.raw(i))
+        })
         .map(|(i, _, n)| (i, n))
         .collect();
     // Whether candidates `c` and `c + 1` are neighbours, blank lines aside.
@@ -209,8 +213,38 @@ fn glued_endings(
     }
 }
 
+/// `Label: figure`: a label of one to three words, then a value of at most
+/// four words that holds a digit (`Attendance: 30,691`, `Half-time: 2-1`,
+/// `Price: $399`).
+fn labelled_figure(line: &str) -> bool {
+    let Some((label, value)) = line.trim().split_once(':') else { return false };
+    let label_words = label.split_whitespace().count();
+    (1..=3).contains(&label_words)
+        && label.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-')
+        && value.starts_with(' ')
+        && value.bytes().any(|b| b.is_ascii_digit())
+        && word_count(value) <= 4
+}
+
 /// A short line that is not a sentence: a title.
 fn title_like(line: &str) -> bool {
     let line = line.trim();
     word_count(line) <= 4 && !line.ends_with(['.', ':', '!', '?'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::labelled_figure;
+
+    #[test]
+    fn labelled_figures_are_facts() {
+        for line in ["Half-time: 2-1", "Attendance: 30,691", "Price: $399", "Kick off: 3pm Saturday"] {
+            assert!(labelled_figure(line), "{line}");
+        }
+        for line in
+            ["Page 2 of 5", "Updated 06:19 GMT", "Read more: 10 tips for 2025 and beyond now", "Time: now"]
+        {
+            assert!(!labelled_figure(line), "{line}");
+        }
+    }
 }
