@@ -143,6 +143,10 @@ pub struct Description {
     pub doc: Doc,
     /// The rule's regexes (or selector), by role: `pattern`, `start`, `unless`, …
     pub patterns: Vec<Pattern>,
+    /// The fragments the patterns use (shown expanded in them), directly
+    /// or through other fragments.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fragments: Vec<String>,
     /// The guards and kind options in words, e.g. `where: tail within 3`.
     pub guards: Vec<String>,
     pub examples: Examples,
@@ -154,7 +158,8 @@ pub struct Pattern {
     pub regex: String,
 }
 
-pub fn describe(rule: &Rule) -> Description {
+/// `rule`, one of `rules`, described.
+pub fn describe(rule: &Rule, rules: &RuleSet) -> Description {
     Description {
         id: rule.id.clone(),
         kind: rule.kind.name(),
@@ -162,6 +167,7 @@ pub fn describe(rule: &Rule) -> Description {
         line: rule.origin.line,
         doc: rule.doc.clone(),
         patterns: patterns(rule).into_iter().map(|(name, regex)| Pattern { name, regex }).collect(),
+        fragments: rules.fragments_used_by(rule).into_iter().map(str::to_string).collect(),
         guards: guards(rule),
         examples: rule.tests.clone(),
     }
@@ -173,6 +179,10 @@ impl Report for Description {
         let mut s = format!("{} ({})\ndefined at {}:{}\n\n{doc}\n", self.id, self.kind, self.file, self.line);
         for p in &self.patterns {
             let _ = writeln!(s, "\n{}:\n  {}", p.name, p.regex.replace('\n', "\n  "));
+        }
+        if !self.fragments.is_empty() {
+            let uses: Vec<String> = self.fragments.iter().map(|f| format!("(?&{f})")).collect();
+            let _ = writeln!(s, "\nfragments (expanded above):\n  {}", uses.join(" "));
         }
         if !self.guards.is_empty() {
             let _ = writeln!(s, "\nguards:\n  {}", self.guards.join("\n  "));
@@ -255,6 +265,11 @@ pub fn markdown(rules: &RuleSet) -> String {
         let _ = writeln!(s, "{}\n", r.doc.render("**", "**"));
         for (name, re) in patterns(r) {
             let _ = writeln!(s, "{name}:\n\n```\n{re}\n```\n");
+        }
+        let uses = rules.fragments_used_by(r);
+        if !uses.is_empty() {
+            let uses: Vec<String> = uses.iter().map(|f| format!("`(?&{f})`")).collect();
+            let _ = writeln!(s, "Fragments: {}.\n", uses.join(", "));
         }
         let g = guards(r);
         if !g.is_empty() {

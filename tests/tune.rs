@@ -361,6 +361,43 @@ fn rules_json_describes_every_rule_as_explain_does() {
     assert!(err.contains("cannot be used with"), "{err}");
 }
 
+/// A rules author sees which fragments a rule's expanded patterns hold,
+/// and is warned of a fragment of theirs that nothing uses (a misspelt
+/// use fails to load; a misspelt definition would pass unnoticed).
+#[test]
+fn explain_names_the_fragments_and_check_warns_of_unused_ones() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let file = tmp.path().join("mine.yaml");
+    std::fs::write(
+        &file,
+        "- fragment: unused-one\n  doc: Nothing uses this.\n  pattern: abc\n\
+         - fragment: inner\n  doc: Used through outer.\n  pattern: def\n\
+         - fragment: outer\n  doc: Used by the rule.\n  pattern: '(?&inner)x'\n\
+         - id: mine.one\n  doc: d\n  match: line\n  pattern: '^(?&outer)$'\n  unless: '(?&reported-speech)'\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let (code, out, _) = run(&["explain", "mine.one", "--rules", file]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("\nfragments (expanded above):\n  (?&reported-speech) (?&inner) (?&outer)\n"),
+        "{out}"
+    );
+    let (_, json, _) = run(&["explain", "mine.one", "--json", "--rules", file]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["fragments"], serde_json::json!(["reported-speech", "inner", "outer"]));
+    let (code, _, err) = run(&["check", "--rules", file]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [format!("descrape: warning: {file}:1: fragment `unused-one`: no rule or other fragment uses it")]
+    );
+    let (_, json, _) = run(&["check", "--json", "--rules", file]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["warnings"][0]["fragment"], "unused-one");
+    assert!(v["warnings"][0].get("rule").is_none(), "{json}");
+}
+
 #[test]
 fn diff_json_is_one_line_per_changed_document_with_its_edits() {
     let (code, out, _) = run(&["diff", "samples/raw", "--json", "--color", "always"]);

@@ -36,8 +36,22 @@ pub struct CheckReport {
 pub struct CheckWarning {
     pub file: String,
     pub line: usize,
-    pub rule: String,
+    /// The rule, or the fragment, the warning is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fragment: Option<String>,
     pub message: String,
+}
+
+impl CheckWarning {
+    fn subject(&self) -> String {
+        match (&self.rule, &self.fragment) {
+            (Some(rule), _) => format!("rule `{rule}`"),
+            (None, Some(fragment)) => format!("fragment `{fragment}`"),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 /// One diagnostic, at its place in a rules file.
@@ -79,6 +93,7 @@ pub fn run(args: CheckArgs, out: &mut impl Write) -> Result<Outcome> {
                     file: l.origin.file,
                     line: l.origin.line,
                     rule: l.rule,
+                    fragment: l.fragment,
                     message: l.message,
                 })
                 .collect();
@@ -111,7 +126,7 @@ pub fn run(args: CheckArgs, out: &mut impl Write) -> Result<Outcome> {
     if !json {
         // Beside the verdict, not in it: the rules are valid.
         for w in &report.warnings {
-            eprintln!("descrape: warning: {}:{}: rule `{}`: {}", w.file, w.line, w.rule, w.message);
+            eprintln!("descrape: warning: {}:{}: {}: {}", w.file, w.line, w.subject(), w.message);
         }
     }
     if json || report.ok {

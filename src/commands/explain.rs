@@ -14,6 +14,6 @@ pub fn run(args: ExplainArgs, out: &mut impl Write) -> Result<Outcome> {
     let Some(rule) = rules.get(&args.id) else {
         bail!("{}", rules.no_such_rule(&args.id));
     };
-    print(&explain::describe(rule), args.json, out)?;
+    print(&explain::describe(rule, &rules), args.json, out)?;
     Ok(Outcome::Success)
 }

@@ -13,7 +13,7 @@ use crate::explain;
 pub fn run(args: RulesListArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
     if args.json {
-        let all: Vec<_> = rules.rules().iter().map(explain::describe).collect();
+        let all: Vec<_> = rules.rules().iter().map(|r| explain::describe(r, &rules)).collect();
         super::print_json(&all, out)?;
         return Ok(Outcome::Success);
     }

@@ -25,6 +25,8 @@ pub struct Fragment {
     /// As written, with its own uses of other fragments.
     pub pattern: String,
     pub origin: Origin,
+    /// Defined by the built-in fragments file (not shadowed by another's).
+    pub built_in: bool,
 }
 
 /// The fragments of a load, by name, with their expansions.
@@ -62,6 +64,17 @@ impl Fragments {
 
     pub fn defined(&self) -> &[Fragment] {
         &self.defined
+    }
+
+    /// `name`'s expansion.
+    pub fn expansion(&self, name: &str) -> Option<&str> {
+        self.expanded.get(name).map(String::as_str)
+    }
+
+    /// Whether `regex`, a pattern as compiled, holds a use of `name`: its
+    /// expansion in the group a use becomes.
+    pub fn used_in(&self, name: &str, regex: &str) -> bool {
+        self.expanded.get(name).is_some_and(|e| regex.contains(&format!("(?-x:{e}")))
     }
 
     /// Makes `name` stand for a pattern that never matches (its expansion
@@ -266,6 +279,7 @@ mod tests {
             doc: Doc::Text(String::new()),
             pattern: pattern.into(),
             origin: Origin { file: "f.yaml".into(), line: 1 },
+            built_in: false,
         }
     }
 

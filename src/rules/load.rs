@@ -366,6 +366,7 @@ fn read_fragments(
                 doc: raw.doc.resolve(),
                 pattern: raw.pattern,
                 origin: Origin { file: name.clone(), line: at.0 },
+                built_in: is_built_in(i),
             };
             let pattern_pos = (i, item.key("pattern").unwrap_or(at));
             match defined.iter().position(|f| f.name == fragment.name) {

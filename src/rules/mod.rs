@@ -42,6 +42,35 @@ pub struct Rule {
     pub origin: Origin,
 }
 
+impl Rule {
+    /// Every regex of the rule as compiled (fragments expanded).
+    pub fn regex_texts(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = match &self.kind {
+            Kind::Line { pattern } | Kind::Span { pattern } => vec![pattern.as_str()],
+            Kind::Run { pattern, unless_after, .. } => {
+                std::iter::once(pattern.as_str()).chain(unless_after.as_ref().map(Regex::as_str)).collect()
+            }
+            Kind::Cards { pattern, unless_title, .. } => {
+                std::iter::once(pattern.as_str()).chain(unless_title.as_ref().map(Regex::as_str)).collect()
+            }
+            Kind::Block { start, end, followed_by, .. } => {
+                let end = match end {
+                    BlockEnd::Pattern(re) => Some(re.as_str()),
+                    _ => None,
+                };
+                [Some(start.as_str()), end, followed_by.as_ref().map(Regex::as_str)]
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        out.extend(self.unless.as_ref().map(Regex::as_str));
+        out.extend(self.scope.as_ref().and_then(|s| s.contains.as_ref()).map(Regex::as_str));
+        out
+    }
+}
+
 /// A rule id's family, the part before its first dot (`related` of
 /// `related.header`): what `eval` totals by and what a `cards` rail's
 /// heading must share with its rule.
@@ -397,6 +426,18 @@ impl RuleSet {
         RuleSet { fragments, ..self }
     }
 
+    /// The fragments `rule` uses, directly or through other fragments,
+    /// in the order they were defined.
+    pub fn fragments_used_by(&self, rule: &Rule) -> Vec<&str> {
+        let (expanded, _) = fragments::Fragments::new(self.fragments.clone());
+        let texts = rule.regex_texts();
+        self.fragments
+            .iter()
+            .map(|f| f.name.as_str())
+            .filter(|name| texts.iter().any(|t| expanded.used_in(name, t)))
+            .collect()
+    }
+
     /// The fragments defined by the files this set was loaded from.
     pub fn fragments(&self) -> &[Fragment] {
         &self.fragments
@@ -470,7 +511,12 @@ impl RuleSet {
         for rule in &self.rules {
             let Some(pattern) = rule.kind.trigger() else { continue };
             let mut note = |message: String| {
-                out.push(Lint { rule: rule.id.clone(), origin: rule.origin.clone(), message })
+                out.push(Lint {
+                    rule: Some(rule.id.clone()),
+                    fragment: None,
+                    origin: rule.origin.clone(),
+                    message,
+                })
             };
             if triggers::unicode_word_boundary(pattern.hir()) {
                 note(
@@ -504,14 +550,42 @@ impl RuleSet {
                 ));
             }
         }
+        out.extend(self.unused_fragments().into_iter().map(|f| Lint {
+            rule: None,
+            fragment: Some(f.name.clone()),
+            origin: f.origin.clone(),
+            message: "no rule or other fragment uses it".to_string(),
+        }));
         out
+    }
+
+    /// The fragments of the user's files that no rule and no other fragment
+    /// uses: a misspelt use fails to load, but a misspelt definition would
+    /// otherwise pass unnoticed. The built-in ones are a library.
+    fn unused_fragments(&self) -> Vec<&Fragment> {
+        let (expanded, _) = fragments::Fragments::new(self.fragments.clone());
+        let texts: Vec<&str> = self.rules.iter().flat_map(Rule::regex_texts).collect();
+        self.fragments
+            .iter()
+            .filter(|f| !f.built_in)
+            .filter(|f| {
+                let by_rule = texts.iter().any(|t| expanded.used_in(&f.name, t));
+                let by_fragment = self.fragments.iter().any(|g| {
+                    g.name != f.name
+                        && expanded.used_in(&f.name, expanded.expansion(&g.name).unwrap_or_default())
+                });
+                !by_rule && !by_fragment
+            })
+            .collect()
     }
 }
 
 /// A note on a valid rule (see [`RuleSet::lints`]).
 #[derive(Debug, Clone)]
 pub struct Lint {
-    pub rule: String,
+    /// The rule, or the fragment, the note is on.
+    pub rule: Option<String>,
+    pub fragment: Option<String>,
     pub origin: Origin,
     pub message: String,
 }
