@@ -105,7 +105,9 @@ def reviewed_right(rep, review, ex, raw_dir):
             if verdict is None:
                 unlisted += 1
             elif verdict == "noise":
-                right += len(lines[m["line"] - 1].split())
+                # The words removed wrongly, not the whole line: a span
+                # rule cuts only part of it.
+                right += len(m["words"].split())
         if x["noise"] == 0 and verdicts and all(v == "noise" for v in verdicts):
             not_clean += 1
     return right, unlisted, not_clean
