@@ -89,15 +89,13 @@ def read_set(args, name):
         return root, [json.loads(line) for line in f]
 
 
-def reviewed_right(rep, review, ex, raw_dir):
+def reviewed_right(rep, review, ex):
     """Words of the wrongly scored removals that the review calls noise,
     the number of such lines it does not list, and the number of dumps
     the gold calls clean whose every removal the review calls noise (not
     clean under NOISE.md)."""
     right, unlisted, not_clean = 0, 0, 0
     for x in rep["worst"]:
-        with open(os.path.join(raw_dir, x["file"]), encoding="utf-8", errors="replace") as f:
-            lines = f.read().split("\n")
         verdicts = []
         for m in x.get("false_removals", []):
             verdict = review.get(f"{ex}/{x['file']}:{m['line']}")
@@ -107,7 +105,7 @@ def reviewed_right(rep, review, ex, raw_dir):
             elif verdict == "noise":
                 # The words removed wrongly, not the whole line: a span
                 # rule cuts only part of it.
-                right += len(m["words"].split())
+                right += m["count"]
         if x["noise"] == 0 and verdicts and all(v == "noise" for v in verdicts):
             not_clean += 1
     return right, unlisted, not_clean
@@ -153,7 +151,7 @@ def main():
                        ["--ignore", os.path.join(work, "ignore.json")] + extra)
         t = rep["counts"]
         if review:
-            reviewed[ex] = reviewed_right(rep, review, ex, os.path.join(work, "raw"))
+            reviewed[ex] = reviewed_right(rep, review, ex)
         rows.append((ex, rep["files"], t, rep["clean_files_untouched"], rep["clean_files"]))
         for k in ("true_removed", "false_removed", "missed"):
             pooled[k] += t[k]

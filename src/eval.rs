@@ -66,7 +66,10 @@ impl WordCounts {
 pub struct FalseRemoval {
     pub rule: String,
     pub line: usize,
+    /// The words, shortened for display.
     pub words: String,
+    /// How many words, all of them.
+    pub count: u64,
 }
 
 /// Noise the rules left in.
@@ -177,8 +180,16 @@ pub fn score(
                     let line = line_of(start);
                     let id = &rules.rules()[r].id;
                     match false_removals.last_mut() {
-                        Some(f) if f.rule == *id && f.line == line => push_word(&mut f.words, text),
-                        _ => false_removals.push(FalseRemoval { rule: id.clone(), line, words: text.into() }),
+                        Some(f) if f.rule == *id && f.line == line => {
+                            push_word(&mut f.words, text);
+                            f.count += 1;
+                        }
+                        _ => false_removals.push(FalseRemoval {
+                            rule: id.clone(),
+                            line,
+                            words: text.into(),
+                            count: 1,
+                        }),
                     }
                 }
             }

@@ -145,7 +145,6 @@ pub struct Description {
     pub patterns: Vec<Pattern>,
     /// The fragments the patterns use (shown expanded in them), directly
     /// or through other fragments.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fragments: Vec<String>,
     /// The guards and kind options in words, e.g. `where: tail within 3`.
     pub guards: Vec<String>,
@@ -182,7 +181,7 @@ impl Report for Description {
         }
         if !self.fragments.is_empty() {
             let uses: Vec<String> = self.fragments.iter().map(|f| format!("(?&{f})")).collect();
-            let _ = writeln!(s, "\nfragments (expanded above):\n  {}", uses.join(" "));
+            let _ = writeln!(s, "\nfragments used (shown expanded):\n  {}", uses.join(" "));
         }
         if !self.guards.is_empty() {
             let _ = writeln!(s, "\nguards:\n  {}", self.guards.join("\n  "));

@@ -588,7 +588,7 @@ fn a_paragraph_shared_by_near_copies_keeps_its_sentences() {
 
 /// Match reports closing with their own figures: counted as one line with
 /// digits folded, the figures are still each report's facts and stay; the
-/// site's sign-off goes.
+/// site's sign-off and its contact line go.
 #[test]
 fn labelled_figures_stay_though_their_digits_fold_together() {
     let tmp = TempDir::new().unwrap();
@@ -616,7 +616,8 @@ fn labelled_figures_stay_though_their_digits_fold_together() {
                  United won at home to {team} on Saturday after a late goal from their captain settled a tense match.\n\n\
                  Half-time: {}-{}\n\n\
                  Attendance: {},{}91\n\n\
-                 Follow our live coverage of every match on the sport desk app\n",
+                 Follow our live coverage of every match on the sport desk app\n\n\
+                 Tel: 020 7946 0000\n",
                 n % 3,
                 n % 2,
                 20 + n,
@@ -627,5 +628,7 @@ fn labelled_figures_stay_though_their_digits_fold_together() {
     for (name, text) in clean_repeated(tmp.path(), &input) {
         assert!(text.contains("\nHalf-time: ") && text.contains("\nAttendance: "), "{name}: {text}");
         assert!(!text.contains("Follow our live coverage"), "{name}: {text}");
+        // A site's contact line has a figure too, and is its chrome.
+        assert!(!text.contains("Tel: "), "{name}: {text}");
     }
 }

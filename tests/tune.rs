@@ -380,7 +380,7 @@ fn explain_names_the_fragments_and_check_warns_of_unused_ones() {
     let (code, out, _) = run(&["explain", "mine.one", "--rules", file]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("\nfragments (expanded above):\n  (?&reported-speech) (?&inner) (?&outer)\n"),
+        out.contains("\nfragments used (shown expanded):\n  (?&reported-speech) (?&inner) (?&outer)\n"),
         "{out}"
     );
     let (_, json, _) = run(&["explain", "mine.one", "--json", "--rules", file]);
@@ -390,7 +390,7 @@ fn explain_names_the_fragments_and_check_warns_of_unused_ones() {
     assert_eq!(code, 0);
     assert_eq!(
         err.lines().collect::<Vec<_>>(),
-        [format!("descrape: warning: {file}:1: fragment `unused-one`: no rule or other fragment uses it")]
+        [format!("descrape: warning: {file}:1: fragment `unused-one`: no rule uses it, directly or through another fragment")]
     );
     let (_, json, _) = run(&["check", "--json", "--rules", file]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();

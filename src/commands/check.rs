@@ -49,7 +49,7 @@ impl CheckWarning {
         match (&self.rule, &self.fragment) {
             (Some(rule), _) => format!("rule `{rule}`"),
             (None, Some(fragment)) => format!("fragment `{fragment}`"),
-            (None, None) => String::new(),
+            (None, None) => "rules".to_string(),
         }
     }
 }

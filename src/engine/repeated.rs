@@ -214,15 +214,43 @@ fn glued_endings(
 }
 
 /// `Label: figure`: a label of one to three words, then a value of at most
-/// four words that holds a digit (`Attendance: 30,691`, `Half-time: 2-1`,
-/// `Price: $399`).
+/// four words that begins with a figure (`Attendance: 30,691`, `Half-time:
+/// 2-1`, `Price: $399`). Labels that a site's chrome puts before a figure
+/// (`Tel:`, `Comments:`, `Updated:`, `Page:`) are not facts of the story.
 fn labelled_figure(line: &str) -> bool {
+    const CHROME: &[&str] = &[
+        "tel",
+        "tel.",
+        "telephone",
+        "phone",
+        "call",
+        "call us",
+        "fax",
+        "mobile",
+        "whatsapp",
+        "hotline",
+        "copyright",
+        "comments",
+        "updated",
+        "last updated",
+        "posted",
+        "published",
+        "page",
+        "views",
+        "likes",
+        "shares",
+        "reading time",
+        "read time",
+    ];
     let Some((label, value)) = line.trim().split_once(':') else { return false };
     let label_words = label.split_whitespace().count();
+    let figure = value.trim_start().trim_start_matches(['$', '£', '€']);
     (1..=3).contains(&label_words)
-        && label.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-')
-        && value.starts_with(' ')
-        && value.bytes().any(|b| b.is_ascii_digit())
+        && label.starts_with(char::is_alphabetic)
+        && label.chars().all(|c| c.is_alphabetic() || c.is_whitespace() || c == '-' || c == '.')
+        && !CHROME.contains(&label.trim().to_lowercase().as_str())
+        && value.starts_with(char::is_whitespace)
+        && figure.starts_with(|c: char| c.is_ascii_digit())
         && word_count(value) <= 4
 }
 

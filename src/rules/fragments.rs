@@ -66,15 +66,13 @@ impl Fragments {
         &self.defined
     }
 
-    /// `name`'s expansion.
-    pub fn expansion(&self, name: &str) -> Option<&str> {
-        self.expanded.get(name).map(String::as_str)
-    }
-
-    /// Whether `regex`, a pattern as compiled, holds a use of `name`: its
-    /// expansion in the group a use becomes.
-    pub fn used_in(&self, name: &str, regex: &str) -> bool {
-        self.expanded.get(name).is_some_and(|e| regex.contains(&format!("(?-x:{e}")))
+    /// Whether any of `regexes`, patterns as compiled, holds a use of
+    /// `name`: its expansion in the group a use becomes, closed. Two
+    /// fragments with the same pattern cannot be told apart.
+    pub fn used_in_any(&self, name: &str, regexes: &[&str]) -> bool {
+        let Some(e) = self.expanded.get(name) else { return false };
+        let group = format!("(?-x:{e}{})", if starts_verbose(e) { "\n" } else { "" });
+        regexes.iter().any(|r| r.contains(&group))
     }
 
     /// Makes `name` stand for a pattern that never matches (its expansion

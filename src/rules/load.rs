@@ -264,7 +264,7 @@ fn load_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<R
     if !diagnostics.is_empty() {
         return Err(RulesError { diagnostics });
     }
-    RuleSet::new(rules).map(|set| set.with_fragments(fragments.defined().to_vec())).map_err(|e| {
+    RuleSet::new(rules).map(|set| set.with_fragments(Arc::clone(&fragments))).map_err(|e| {
         let diagnostic = match e.rule {
             Some((id, origin)) => Diagnostic {
                 file: origin.file,
@@ -374,6 +374,9 @@ fn read_fragments(
                 // copy of the defaults loads; in it, the name stands for
                 // the built-in definition, so a file can widen it.
                 Some(k) if built_in[k] && !is_built_in(i) => {
+                    // A copy of the built-in definition (a copy of
+                    // `rules/` loaded elsewhere) is still the library's.
+                    fragment.built_in = fragment.pattern == defined[k].pattern;
                     fragment.pattern =
                         fragments::inline(&fragment.pattern, &fragment.name, &defined[k].pattern);
                     (defined[k], built_in[k], pattern_at[k]) = (fragment, false, pattern_pos);

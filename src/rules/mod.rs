@@ -402,8 +402,8 @@ pub struct RuleSet {
     /// The triggers of `block` and `run` rules alone, built on first use.
     extending: std::sync::OnceLock<Triggers>,
     any_scope: bool,
-    /// The fragments the patterns were written with, for the reference.
-    fragments: Vec<Fragment>,
+    /// The fragments the patterns were written with, expanded.
+    fragments: Arc<fragments::Fragments>,
 }
 
 impl RuleSet {
@@ -417,30 +417,29 @@ impl RuleSet {
             triggers,
             extending: std::sync::OnceLock::new(),
             any_scope,
-            fragments: Vec::new(),
+            fragments: Arc::default(),
         })
     }
 
     /// The set, recording the fragments its files defined.
-    pub fn with_fragments(self, fragments: Vec<Fragment>) -> RuleSet {
+    fn with_fragments(self, fragments: Arc<fragments::Fragments>) -> RuleSet {
         RuleSet { fragments, ..self }
     }
 
     /// The fragments `rule` uses, directly or through other fragments,
     /// in the order they were defined.
     pub fn fragments_used_by(&self, rule: &Rule) -> Vec<&str> {
-        let (expanded, _) = fragments::Fragments::new(self.fragments.clone());
         let texts = rule.regex_texts();
-        self.fragments
+        self.fragments()
             .iter()
             .map(|f| f.name.as_str())
-            .filter(|name| texts.iter().any(|t| expanded.used_in(name, t)))
+            .filter(|n| self.fragments.used_in_any(n, &texts))
             .collect()
     }
 
     /// The fragments defined by the files this set was loaded from.
     pub fn fragments(&self) -> &[Fragment] {
-        &self.fragments
+        self.fragments.defined()
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -554,28 +553,21 @@ impl RuleSet {
             rule: None,
             fragment: Some(f.name.clone()),
             origin: f.origin.clone(),
-            message: "no rule or other fragment uses it".to_string(),
+            message: "no rule uses it, directly or through another fragment".to_string(),
         }));
         out
     }
 
-    /// The fragments of the user's files that no rule and no other fragment
-    /// uses: a misspelt use fails to load, but a misspelt definition would
-    /// otherwise pass unnoticed. The built-in ones are a library.
+    /// The fragments of the user's files that no rule uses, directly or
+    /// through other fragments (a rule's compiled pattern holds the
+    /// expansions of both): a misspelt use fails to load, but a misspelt
+    /// definition would otherwise pass unnoticed. The built-in ones are a
+    /// library.
     fn unused_fragments(&self) -> Vec<&Fragment> {
-        let (expanded, _) = fragments::Fragments::new(self.fragments.clone());
         let texts: Vec<&str> = self.rules.iter().flat_map(Rule::regex_texts).collect();
-        self.fragments
+        self.fragments()
             .iter()
-            .filter(|f| !f.built_in)
-            .filter(|f| {
-                let by_rule = texts.iter().any(|t| expanded.used_in(&f.name, t));
-                let by_fragment = self.fragments.iter().any(|g| {
-                    g.name != f.name
-                        && expanded.used_in(&f.name, expanded.expansion(&g.name).unwrap_or_default())
-                });
-                !by_rule && !by_fragment
-            })
+            .filter(|f| !f.built_in && !self.fragments.used_in_any(&f.name, &texts))
             .collect()
     }
 }
