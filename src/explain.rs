@@ -8,29 +8,19 @@ use serde::Serialize;
 use crate::report::Report;
 use crate::rules::{BlockEnd, Doc, Examples, Kind, Place, Rule, RuleSet, COMMON_KEYS, KINDS, LINE_GUARDS};
 
-/// The rule's patterns as (name, regex) pairs.
+/// The rule's patterns as (name, regex) pairs: its selector, or the
+/// regexes that say what it matches and its `unless` (the others are
+/// shown among the guards).
 fn patterns(rule: &Rule) -> Vec<(&'static str, String)> {
-    let mut out = match &rule.kind {
-        Kind::Line { pattern } | Kind::Span { pattern } => vec![("pattern", pattern.as_str().to_string())],
-        Kind::Run { pattern, .. } | Kind::Cards { pattern, .. } => {
-            vec![("pattern", pattern.as_str().to_string())]
-        }
-        Kind::Normalize { .. } | Kind::MainText { .. } | Kind::Repeated { .. } | Kind::Score { .. } => {
-            Vec::new()
-        }
-        Kind::Selector { source, .. } => vec![("selector", source.clone())],
-        Kind::Block { start, end, .. } => {
-            let mut v = vec![("start", start.as_str().to_string())];
-            if let BlockEnd::Pattern(re) = end {
-                v.push(("end pattern", re.as_str().to_string()));
-            }
-            v
-        }
-    };
-    if let Some(re) = &rule.unless {
-        out.push(("unless", re.as_str().to_string()));
+    if let Kind::Selector { source, .. } = &rule.kind {
+        return vec![("selector", source.clone())];
     }
-    out
+    const SHOWN: &[&str] = &["pattern", "start", "end pattern", "unless"];
+    rule.regexes()
+        .into_iter()
+        .filter(|(name, _)| SHOWN.contains(name))
+        .map(|(name, re)| (name, re.to_string()))
+        .collect()
 }
 
 /// The guards and kind options in words, e.g. `where: tail within 3`.

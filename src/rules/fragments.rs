@@ -71,7 +71,8 @@ impl Fragments {
     /// fragments with the same pattern cannot be told apart.
     pub fn used_in_any(&self, name: &str, regexes: &[&str]) -> bool {
         let Some(e) = self.expanded.get(name) else { return false };
-        let group = format!("(?-x:{e}{})", if starts_verbose(e) { "\n" } else { "" });
+        let mut group = String::new();
+        push_use(&mut group, e);
         regexes.iter().any(|r| r.contains(&group))
     }
 
@@ -222,12 +223,7 @@ fn substitute<'a, 'b>(
                     return Err(UseError::BadName(name.to_string()));
                 }
                 let text = lookup(name).map_err(|()| UseError::Unknown(name.to_string()))?;
-                out.push_str("(?-x:");
-                out.push_str(&text);
-                if starts_verbose(&text) {
-                    out.push('\n');
-                }
-                out.push(')');
+                push_use(&mut out, &text);
                 rest = &after[end + 1..];
                 continue;
             }
@@ -237,6 +233,18 @@ fn substitute<'a, 'b>(
         rest = &rest[take..];
     }
     Ok(Cow::Owned(out))
+}
+
+/// The group a use of a fragment whose expansion is `text` becomes. A
+/// verbose fragment ends its text with a line end, so that a comment on
+/// its last line does not swallow the group's close.
+fn push_use(out: &mut String, text: &str) {
+    out.push_str("(?-x:");
+    out.push_str(text);
+    if starts_verbose(text) {
+        out.push('\n');
+    }
+    out.push(')');
 }
 
 thread_local! {

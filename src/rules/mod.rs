@@ -43,30 +43,35 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// Every regex of the rule as compiled (fragments expanded).
-    pub fn regex_texts(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = match &self.kind {
-            Kind::Line { pattern } | Kind::Span { pattern } => vec![pattern.as_str()],
-            Kind::Run { pattern, unless_after, .. } => {
-                std::iter::once(pattern.as_str()).chain(unless_after.as_ref().map(Regex::as_str)).collect()
-            }
-            Kind::Cards { pattern, unless_title, .. } => {
-                std::iter::once(pattern.as_str()).chain(unless_title.as_ref().map(Regex::as_str)).collect()
-            }
+    /// Every regex of the rule as compiled (fragments expanded), by role:
+    /// `pattern`, `start`, `end pattern`, `followed_by`, `unless_after`,
+    /// `unless_title`, `unless`, `scope.contains`.
+    pub fn regexes(&self) -> Vec<(&'static str, &str)> {
+        fn optional<'a>(name: &'static str, re: &'a Option<Regex>) -> Option<(&'static str, &'a str)> {
+            re.as_ref().map(|re| (name, re.as_str()))
+        }
+        let mut out: Vec<(&'static str, &str)> = match &self.kind {
+            Kind::Line { pattern } | Kind::Span { pattern } => vec![("pattern", pattern.as_str())],
+            Kind::Run { pattern, unless_after, .. } => std::iter::once(("pattern", pattern.as_str()))
+                .chain(optional("unless_after", unless_after))
+                .collect(),
+            Kind::Cards { pattern, unless_title, .. } => std::iter::once(("pattern", pattern.as_str()))
+                .chain(optional("unless_title", unless_title))
+                .collect(),
             Kind::Block { start, end, followed_by, .. } => {
                 let end = match end {
-                    BlockEnd::Pattern(re) => Some(re.as_str()),
+                    BlockEnd::Pattern(re) => Some(("end pattern", re.as_str())),
                     _ => None,
                 };
-                [Some(start.as_str()), end, followed_by.as_ref().map(Regex::as_str)]
+                [Some(("start", start.as_str())), end, optional("followed_by", followed_by)]
                     .into_iter()
                     .flatten()
                     .collect()
             }
             _ => Vec::new(),
         };
-        out.extend(self.unless.as_ref().map(Regex::as_str));
-        out.extend(self.scope.as_ref().and_then(|s| s.contains.as_ref()).map(Regex::as_str));
+        out.extend(optional("unless", &self.unless));
+        out.extend(self.scope.as_ref().and_then(|s| optional("scope.contains", &s.contains)));
         out
     }
 }
@@ -429,7 +434,7 @@ impl RuleSet {
     /// The fragments `rule` uses, directly or through other fragments,
     /// in the order they were defined.
     pub fn fragments_used_by(&self, rule: &Rule) -> Vec<&str> {
-        let texts = rule.regex_texts();
+        let texts: Vec<&str> = rule.regexes().into_iter().map(|(_, re)| re).collect();
         self.fragments()
             .iter()
             .map(|f| f.name.as_str())
@@ -564,7 +569,7 @@ impl RuleSet {
     /// definition would otherwise pass unnoticed. The built-in ones are a
     /// library.
     fn unused_fragments(&self) -> Vec<&Fragment> {
-        let texts: Vec<&str> = self.rules.iter().flat_map(Rule::regex_texts).collect();
+        let texts: Vec<&str> = self.rules.iter().flat_map(Rule::regexes).map(|(_, re)| re).collect();
         self.fragments()
             .iter()
             .filter(|f| !f.built_in && !self.fragments.used_in_any(&f.name, &texts))
