@@ -30,8 +30,9 @@ pub enum InputType {
 /// `dir`, `none` or `field:NAME`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GroupBy {
-    /// By top-level directory, JSON Lines records with a page address or
-    /// site field by its host.
+    /// By top-level directory, a file at the top named after a host by
+    /// that host, JSON Lines records with a page address or site field by
+    /// its host.
     Auto,
     /// By top-level directory (one site per directory).
     Dir,
@@ -121,9 +122,9 @@ pub struct CountArgs {
     /// Counts file from `descrape suggest --save-counts` (otherwise the inputs are read twice).
     #[arg(long, value_name = "FILE")]
     pub counts: Option<PathBuf>,
-    /// How documents are grouped when counting: auto (top-level directory; JSON Lines records
-    /// by the host of a `url`, `link`, `source_url`, … or `domain` field, also under
-    /// `metadata`), dir (top-level directory), none (all together) or field:NAME (JSON Lines
+    /// How documents are grouped when counting: auto (top-level directory; a file at the top
+    /// by the host its name starts with, `reuters.com3.txt`; JSON Lines records by the host
+    /// of a `url`, `link`, `source_url`, … or `domain` field, also under `metadata`), dir (top-level directory), none (all together) or field:NAME (JSON Lines
     /// records by a field, `a.b` for a nested one; a URL by its host).
     #[arg(long, value_parser = parse_group_by, default_value = "auto", value_name = "HOW")]
     pub group_by: GroupBy,

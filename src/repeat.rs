@@ -15,9 +15,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
-    /// By top-level directory, and JSON Lines records that have a page
-    /// address or a site field by its host (see [`record_group`]): the
-    /// default.
+    /// By top-level directory, a file at the top by the host its name
+    /// starts with ([`host_prefix`]), and JSON Lines records that have a
+    /// page address or a site field by its host (see [`record_group`]):
+    /// the default.
     Auto,
     /// By top-level directory (one site per directory).
     Dir,
@@ -28,14 +29,61 @@ pub enum GroupBy {
 }
 
 /// The group a document belongs to by its path: its top-level directory
-/// (`.` for files at the top), or `*` for everything. Grouped by a field,
-/// a document without fields (a text file) is in the group `-`.
+/// (`.` for files at the top; by default, a file at the top whose name
+/// starts with a site's host is in that site's group, see
+/// [`host_prefix`]), or `*` for everything. Grouped by a field, a
+/// document without fields (a text file) is in the group `-`.
 pub fn group_of<'a>(rel: &'a str, by: &GroupBy) -> &'a str {
     match by {
         GroupBy::None => "*",
-        GroupBy::Auto | GroupBy::Dir => rel.split_once('/').map_or(".", |(g, _)| g),
+        GroupBy::Auto => rel.split_once('/').map_or_else(|| host_prefix(rel).unwrap_or("."), |(g, _)| g),
+        GroupBy::Dir => rel.split_once('/').map_or(".", |(g, _)| g),
         GroupBy::Field(_) => "-",
     }
+}
+
+/// The host a file name starts with, without `www.`, when the name goes on
+/// after it with a digit, `_` or `-` (`reuters.com3.txt`,
+/// `www.bbc.co.uk_48213.txt`, `tehrantimes.com-iran-talks.txt`): scrapers
+/// that write one flat folder for many sites name files so. The host is
+/// labels of letters, digits and `-`, the last of them a top-level domain
+/// (a generic one or any two letters, with `co.uk`-style pairs), so a
+/// name such as `notes.md` or `001_04e8e9d6.txt` names no host.
+pub fn host_prefix(name: &str) -> Option<&str> {
+    const GENERIC: &[&str] =
+        &["com", "org", "net", "edu", "gov", "info", "biz", "news", "int", "mil", "online", "media"];
+    let name = name.strip_prefix("www.").unwrap_or(name);
+    let bytes = name.as_bytes();
+    let label_end = |from: usize| {
+        from + bytes[from..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'-').count()
+    };
+    let is_tld = |label: &str| {
+        GENERIC.contains(&label) || (label.len() == 2 && label.bytes().all(|b| b.is_ascii_lowercase()))
+    };
+    let first = label_end(0);
+    if first == 0 || !bytes[..first].iter().any(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let mut at = first;
+    while bytes.get(at) == Some(&b'.') {
+        let end = label_end(at + 1);
+        let label = &name[at + 1..end];
+        // A label may run into the name's own digits (`com3`).
+        let letters = label.bytes().take_while(u8::is_ascii_lowercase).count();
+        if letters == 0 || !is_tld(&label[..letters]) {
+            break;
+        }
+        let tld_end = at + 1 + letters;
+        let next = bytes.get(tld_end).copied();
+        if next.is_some_and(|b| b.is_ascii_digit() || b == b'_' || b == b'-') {
+            return Some(&name[..tld_end]);
+        }
+        if next != Some(b'.') {
+            break;
+        }
+        at = tld_end;
+    }
+    None
 }
 
 /// Fields that hold a record's page address, in the order `auto` tries
@@ -757,6 +805,21 @@ mod tests {
         assert_eq!(fold("  Take our POLL  - story 12 continues "), "take our poll - story 00 continues");
         assert_eq!(line_key("Updated 12:31 GMT"), line_key("updated  09:45 gmt"));
         assert_eq!(line_key("   "), None);
+    }
+
+    #[test]
+    fn files_at_the_top_group_by_the_host_their_names_start_with() {
+        let g = |rel| group_of(rel, &GroupBy::Auto);
+        assert_eq!(g("reuters.com3.txt"), "reuters.com");
+        assert_eq!(g("www.bbc.co.uk_48213.txt"), "bbc.co.uk");
+        assert_eq!(g("tehrantimes.com-iran-talks.txt"), "tehrantimes.com");
+        assert_eq!(g("site/reuters.com3.txt"), "site");
+        for plain in
+            ["notes.md", "001_04e8e9d62abacaa4.txt", "space.com.txt", "report.final-2.txt", "7.de-1.txt"]
+        {
+            assert_eq!(g(plain), ".", "{plain}");
+        }
+        assert_eq!(group_of("reuters.com3.txt", &GroupBy::Dir), ".");
     }
 
     #[test]

@@ -632,3 +632,31 @@ fn labelled_figures_stay_though_their_digits_fold_together() {
         assert!(!text.contains("Tel: "), "{name}: {text}");
     }
 }
+
+/// Three sites' articles in one flat folder, each file named after its
+/// site's host (`alpha.com_00.txt`): counted per site, as in a folder per
+/// site, so each site's chrome goes and its shared quote stays.
+#[test]
+fn a_flat_folder_groups_files_by_the_host_their_names_start_with() {
+    let tmp = TempDir::new().unwrap();
+    let sites = tmp.path().join("sites");
+    multisite(&sites);
+    let flat = tmp.path().join("flat");
+    for (name, bytes) in tree(&sites) {
+        let (site, file) = name.split_once('/').unwrap();
+        write(&flat, &format!("{site}.com_{file}"), String::from_utf8(bytes).unwrap());
+    }
+    let text = suggest(&[], &flat);
+    assert!(text.starts_with("36 documents in 3 groups\n"), "{text}");
+    assert!(text.contains("== alpha.com: 12 documents, lines in at least 5 of them =="), "{text}");
+    let cleaned = clean_repeated(tmp.path(), &flat);
+    assert_eq!(cleaned.len(), 36);
+    for (name, text) in &cleaned {
+        let site = name.split_once('.').unwrap().0;
+        assert!(!text.contains("reader poll"), "{name}: {text}");
+        assert!(!text.contains("morning newsletter"), "{name}: {text}");
+        assert!(text.contains(&format!("The {site} council")), "{name}: {text}");
+        let n: usize = name[name.find('_').unwrap() + 1..][..2].parse().unwrap();
+        assert_eq!(text.contains("the mayor said"), n < 5, "{name}: {text}");
+    }
+}
