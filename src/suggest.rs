@@ -182,6 +182,19 @@ fn yaml_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// The path glob that scopes a suggested rule to its group: the group's
+/// directory, or in a flat folder grouped by host (`reuters.com3.txt`)
+/// the files whose names start with the host.
+fn scope_glob(group: &str, examples: &[String]) -> String {
+    if group == "." {
+        "*".to_string()
+    } else if examples.iter().any(|e| e.starts_with(&format!("{group}/"))) || examples.is_empty() {
+        format!("{group}/**")
+    } else {
+        format!("{group}*")
+    }
+}
+
 fn rule_yaml(group: &str, n: usize, s: &Suggestion, total: u64) -> String {
     let slug: String =
         group.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
@@ -199,8 +212,7 @@ fn rule_yaml(group: &str, n: usize, s: &Suggestion, total: u64) -> String {
         let _ = writeln!(y, "  doc: {}", yaml_quote(&doc));
         let _ = writeln!(y, "  match: line\n  pattern: {}", yaml_quote(&line_pattern(line)));
         if group != "*" {
-            let glob = if group == "." { "*".to_string() } else { format!("{group}/**") };
-            let _ = writeln!(y, "  scope:\n    path: {}", yaml_quote(&glob));
+            let _ = writeln!(y, "  scope:\n    path: {}", yaml_quote(&scope_glob(group, &s.examples)));
         }
     }
     y

@@ -649,6 +649,7 @@ fn a_flat_folder_groups_files_by_the_host_their_names_start_with() {
     let text = suggest(&[], &flat);
     assert!(text.starts_with("36 documents in 3 groups\n"), "{text}");
     assert!(text.contains("== alpha.com: 12 documents, lines in at least 5 of them =="), "{text}");
+    assert!(text.contains("    path: 'alpha.com*'"), "{text}");
     let cleaned = clean_repeated(tmp.path(), &flat);
     assert_eq!(cleaned.len(), 36);
     for (name, text) in &cleaned {
