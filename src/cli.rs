@@ -124,8 +124,9 @@ pub struct CountArgs {
     pub counts: Option<PathBuf>,
     /// How documents are grouped when counting: auto (top-level directory; a file at the top
     /// by the host its name starts with, `reuters.com3.txt`; JSON Lines records by the host
-    /// of a `url`, `link`, `source_url`, … or `domain` field, also under `metadata`), dir (top-level directory), none (all together) or field:NAME (JSON Lines
-    /// records by a field, `a.b` for a nested one; a URL by its host).
+    /// of a `url`, `link`, `source_url`, … or `domain` field, also under `metadata`), dir
+    /// (top-level directory), none (all together) or field:NAME (JSON Lines records by a
+    /// field, `a.b` for a nested one; a URL by its host).
     #[arg(long, value_parser = parse_group_by, default_value = "auto", value_name = "HOW")]
     pub group_by: GroupBy,
 }
