@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::{print, Outcome};
 use crate::cli::CheckArgs;
 use crate::report::Report;
-use crate::rules::RulesError;
+use crate::rules::{LintSubject, RulesError};
 
 /// What `check` found.
 #[derive(Debug, Serialize)]
@@ -37,21 +37,9 @@ pub struct CheckWarning {
     pub file: String,
     pub line: usize,
     /// The rule, or the fragment, the warning is on.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fragment: Option<String>,
+    #[serde(flatten)]
+    pub subject: LintSubject,
     pub message: String,
-}
-
-impl CheckWarning {
-    fn subject(&self) -> String {
-        match (&self.rule, &self.fragment) {
-            (Some(rule), _) => format!("rule `{rule}`"),
-            (None, Some(fragment)) => format!("fragment `{fragment}`"),
-            (None, None) => "rules".to_string(),
-        }
-    }
 }
 
 /// One diagnostic, at its place in a rules file.
@@ -92,8 +80,7 @@ pub fn run(args: CheckArgs, out: &mut impl Write) -> Result<Outcome> {
                 .map(|l| CheckWarning {
                     file: l.origin.file,
                     line: l.origin.line,
-                    rule: l.rule,
-                    fragment: l.fragment,
+                    subject: l.subject,
                     message: l.message,
                 })
                 .collect();
@@ -126,7 +113,7 @@ pub fn run(args: CheckArgs, out: &mut impl Write) -> Result<Outcome> {
     if !json {
         // Beside the verdict, not in it: the rules are valid.
         for w in &report.warnings {
-            eprintln!("descrape: warning: {}:{}: {}: {}", w.file, w.line, w.subject(), w.message);
+            eprintln!("descrape: warning: {}:{}: {}: {}", w.file, w.line, w.subject, w.message);
         }
     }
     if json || report.ok {

@@ -516,8 +516,7 @@ impl RuleSet {
             let Some(pattern) = rule.kind.trigger() else { continue };
             let mut note = |message: String| {
                 out.push(Lint {
-                    rule: Some(rule.id.clone()),
-                    fragment: None,
+                    subject: LintSubject::Rule(rule.id.clone()),
                     origin: rule.origin.clone(),
                     message,
                 })
@@ -555,8 +554,7 @@ impl RuleSet {
             }
         }
         out.extend(self.unused_fragments().into_iter().map(|f| Lint {
-            rule: None,
-            fragment: Some(f.name.clone()),
+            subject: LintSubject::Fragment(f.name.clone()),
             origin: f.origin.clone(),
             message: "no rule uses it, directly or through another fragment".to_string(),
         }));
@@ -577,14 +575,29 @@ impl RuleSet {
     }
 }
 
-/// A note on a valid rule (see [`RuleSet::lints`]).
+/// A note on a valid rule or fragment (see [`RuleSet::lints`]).
 #[derive(Debug, Clone)]
 pub struct Lint {
-    /// The rule, or the fragment, the note is on.
-    pub rule: Option<String>,
-    pub fragment: Option<String>,
+    pub subject: LintSubject,
     pub origin: Origin,
     pub message: String,
+}
+
+/// What a [`Lint`] is on; as JSON, a `rule` or a `fragment` field.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LintSubject {
+    Rule(String),
+    Fragment(String),
+}
+
+impl fmt::Display for LintSubject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LintSubject::Rule(id) => write!(f, "rule `{id}`"),
+            LintSubject::Fragment(name) => write!(f, "fragment `{name}`"),
+        }
+    }
 }
 
 /// Why the trigger sets could not be built, with the rule to blame when
