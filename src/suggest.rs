@@ -183,15 +183,15 @@ fn yaml_quote(s: &str) -> String {
 }
 
 /// The path glob that scopes a suggested rule to its group: the group's
-/// directory, or in a flat folder grouped by host (`reuters.com3.txt`)
-/// the files whose names start with the host.
+/// directory, or for a flat folder's files grouped by the host their
+/// names start with ([`repeat::host_prefix`], `reuters.com3.txt`) the
+/// files whose names start with it.
 fn scope_glob(group: &str, examples: &[String]) -> String {
-    if group == "." {
-        "*".to_string()
-    } else if examples.iter().any(|e| e.starts_with(&format!("{group}/"))) || examples.is_empty() {
-        format!("{group}/**")
-    } else {
-        format!("{group}*")
+    let by_name = |e: &String| !e.contains('/') && repeat::host_prefix(e) == Some(group);
+    match group {
+        "." => "*".to_string(),
+        _ if examples.iter().any(by_name) => format!("{group}*"),
+        _ => format!("{group}/**"),
     }
 }
 

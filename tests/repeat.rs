@@ -302,6 +302,8 @@ fn group_by_a_url_field_groups_records_by_host() {
     assert!(text.starts_with("20 documents in 2 groups\n"), "{text}");
     assert!(text.contains("== alpha.example: 12 documents"), "{text}");
     assert!(text.contains("== bravo.example: 8 documents"), "{text}");
+    // A record's id names no host, so its group's rules keep their usual scope.
+    assert!(text.contains("    path: 'alpha.example/**'"), "{text}");
     // Cleaning: alpha's chrome goes; bravo's 8 documents are too few to judge.
     let clean = |group_by: &str| {
         let text = clean_records(&input, group_by);
