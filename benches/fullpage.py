@@ -18,6 +18,10 @@ A line is main text when, whitespace and case folded, it is a line of the
 gold or, at four words or more, part of one. The rest is noise: menus,
 teasers, footers, forms, and also what the gold leaves out that NOISE.md
 might keep (a headline, a byline), so precision here is a lower bound.
+traf-eval's 207 pages (mostly news, several languages) have no full gold
+but human must-drop and must-keep snippets: a snippet counts where the
+dump holds it, and should be gone (drop) or still there (keep) after
+cleaning, as in snippets.py.
 Pages are split by site as corpus.py and labelled.py split them. A
 benchmark, not a test: it prints figures and skips when the corpus is
 absent.
@@ -112,6 +116,51 @@ def pages(args):
             yield "newspaper3k", name[: -len(".html")], os.path.join(np3k, name), gold
 
 
+def squash(text):
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def snippet_pages(args, work):
+    """traf-eval's pages as full-page dumps, cleaned and scored by their
+    snippets: (must-drop in the dump, removed, must-keep in the dump, kept,
+    the must-drop snippets left)."""
+    root, records = read_set(args, "traf-eval")
+    if root is None:
+        return None
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(os.path.join(work, "raw"))
+    pages = {}
+    for rec in records:
+        page = os.path.join(root, "html", rec["id"] + ".html")
+        if args.part in ("all", part_of(rec["url"])) and os.path.exists(page):
+            pages[rec["id"]] = rec
+            with open(os.path.join(work, "raw", rec["id"] + ".txt"), "w", encoding="utf-8") as f:
+                f.write("\n\n".join(page_lines(page)) + "\n")
+    out = os.path.join(work, "out")
+    subprocess.run([args.bin, "clean", os.path.join(work, "raw"), "-o", out, "--quiet"] + args.rules.split(),
+                   check=False)
+    row, left = [0, 0, 0, 0], []
+    for pid, rec in pages.items():
+        with open(os.path.join(work, "raw", pid + ".txt"), encoding="utf-8") as f:
+            raw = squash(f.read())
+        try:
+            with open(os.path.join(out, pid + ".txt"), encoding="utf-8") as f:
+                clean = squash(f.read())
+        except FileNotFoundError:
+            clean = ""
+        for s in filter(None, map(squash, rec["without"])):
+            if s in raw:
+                row[0] += 1
+                row[1] += s not in clean
+                if s in clean:
+                    left.append(f"  KEPT traf-eval/{pid}: {s}")
+        for s in filter(None, map(squash, rec["with"])):
+            if s in raw:
+                row[2] += 1
+                row[3] += s in clean
+    return len(pages), row, left
+
+
 def main():
     args = arguments("/dev/shm/descrape-fullpage", "print this many missed and wrongly removed lines per file")
     sets = {}
@@ -154,6 +203,13 @@ def main():
     print(f"\n{'family':<13}{'noise':>8}{'main':>8}   words removed, both sets")
     for name, (tr, fr) in sorted(families.items(), key=lambda x: -x[1][0] - x[1][1]):
         print(f"{name:<13}{tr:>8}{fr:>8}")
+    scored = snippet_pages(args, os.path.join(args.work, args.part, "traf-eval"))
+    if scored:
+        n, (drop, removed, keep, kept), left = scored
+        print(f"\ntraf-eval, {n} pages: must-drop snippets removed {removed}/{drop} ({removed / max(drop, 1):.3f}),"
+              f" must-keep kept {kept}/{keep} ({kept / max(keep, 1):.3f})")
+        for line in left[: args.misses and len(left)]:
+            print(line)
 
 
 if __name__ == "__main__":
