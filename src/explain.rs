@@ -33,6 +33,15 @@ fn guards(rule: &Rule) -> Vec<String> {
                 g.push(format!("unless_after: {}", re.as_str()));
             }
         }
+        Kind::Zone { side, min_lines, keep, .. } => {
+            let edge = match side {
+                crate::rules::Side::Head => "above the first line the other rules leave that reads as story text",
+                crate::rules::Side::Tail => "below the last line the other rules leave that reads as story text",
+            };
+            g.push(format!("side: {side}: the lines {edge}"));
+            g.push(format!("min_lines: {min_lines} non-blank lines there at least"));
+            g.push(format!("keep: the {keep} of them nearest the story stay"));
+        }
         Kind::Cards { min_cards, max_lines, prose, unless_title, .. } => {
             g.push(format!("min_cards: {min_cards}"));
             g.push(format!("max_lines: {max_lines}"));

@@ -376,3 +376,32 @@ fn left_outputs_are_not_looked_for_beside_a_file_input() {
     write(&out, "other.txt", "collected by an earlier run");
     clean_quiet(repo().join("samples/raw/000_29602f2ae2a338a5.txt"), &out).success().stderr("");
 }
+
+#[test]
+fn a_full_page_dump_loses_its_header_menus_and_keeps_its_story() {
+    // A real page's whole text: about 250 lines of menus above the story.
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    let input = repo().join("tests/fixtures/fullpage/al.com1.txt");
+    descrape().args(["clean", "-q"]).arg(&input).arg("-o").arg(&out).assert().success();
+    let cleaned = std::fs::read_to_string(out.join("al.com1.txt")).unwrap();
+    let kept: std::collections::HashSet<&str> = cleaned.lines().collect();
+    let raw = std::fs::read_to_string(&input).unwrap();
+    let story = std::fs::read_to_string(repo().join("benches/np3k/expected/al.com1.txt")).unwrap();
+    let in_raw: std::collections::HashSet<&str> = raw.lines().collect();
+    let story_lines: Vec<&str> =
+        story.lines().filter(|l| !l.trim().is_empty() && in_raw.contains(l)).collect();
+    assert!(story_lines.len() >= 10, "the story's lines are in the dump");
+    for line in story_lines {
+        assert!(kept.contains(line), "story line lost: {line}");
+    }
+    for menu in ["Garage Sales", "High School Sports Home", "Find a local business", "Boys Winter Track"] {
+        assert!(!kept.contains(menu), "menu line kept: {menu}");
+    }
+    let zone = records(&out.join(".descrape/changes.jsonl"))
+        .iter()
+        .filter(|r| r["rule"] == "chrome.page-head")
+        .map(|r| r["removed"].as_str().unwrap().lines().filter(|l| !l.is_empty()).count())
+        .sum::<usize>();
+    assert!(zone >= 100, "chrome.page-head removed {zone} lines");
+}

@@ -9,10 +9,10 @@
 use std::ops::Range;
 
 use super::doc::{is_blank, Doc, Kept};
-use super::matching::{Found, LineMatch, SpanMatch};
+use super::matching::{guards_ok, holds_a_story, Found, LineMatch, SpanMatch};
 use super::normalize;
 use super::Claims;
-use crate::rules::{Kind, Place, RuleSet};
+use crate::rules::{Kind, Place, RuleSet, Side};
 use crate::text::line_span;
 
 /// The lines whose whole text a claim (an HTML element removal) covers:
@@ -52,7 +52,7 @@ pub(super) fn claim(
     claims: &Claims,
     duplicates: Option<(usize, usize)>,
 ) -> (Vec<Option<usize>>, Vec<SpanMatch>) {
-    let Found { mut whole, mut spans, run_hits } = found;
+    let Found { mut whole, mut spans, run_hits, zones } = found;
     let (text, lines) = (doc.text, doc.lines);
 
     // Claim lines: placed matches first (earliest, then rule order), then
@@ -135,8 +135,13 @@ pub(super) fn claim(
                 });
             }
             let ran = claim_runs(rules, doc, &run_hits, &mut owner);
+            // Every zone rule is asked, not only until one claims.
+            let mut zoned = false;
+            for &rule in &zones {
+                zoned |= claim_zone(rules, doc, rule, &mut owner);
+            }
             let deduped = duplicates.is_some_and(|(rule, min)| claim_duplicates(doc, rule, min, &mut owner));
-            if deferred.len() == before && !ran && !deduped {
+            if deferred.len() == before && !ran && !zoned && !deduped {
                 break;
             }
         }
@@ -190,6 +195,62 @@ fn claim_runs(rules: &RuleSet, doc: &Doc, hits: &[(usize, usize)], owner: &mut [
         };
     }
     claimed
+}
+
+/// Claim the lines of `zone` rule `rule` that lie in its zone and match
+/// its pattern and guards. The zone is read off the lines the other rules
+/// leave, so a cookie banner's long sentence above the menus, once
+/// removed, no longer passes for the story's start.
+fn claim_zone(rules: &RuleSet, doc: &Doc, rule: usize, owner: &mut [Option<usize>]) -> bool {
+    let r = &rules.rules()[rule];
+    let Kind::Zone { ref pattern, side, min_lines, keep } = r.kind else { unreachable!("a zone rule") };
+    let Some(zone) = zone_of(doc, owner, side, min_lines, keep) else { return false };
+    let mut claimed = false;
+    for i in zone {
+        let content = doc.content(i);
+        if owner[i].is_none()
+            && !doc.blank[i]
+            && guards_ok(r, content)
+            && (r.max_words.is_some() || !holds_a_story(content))
+            && doc.placed(r.place, i)
+            && pattern.regex().is_match(content)
+        {
+            owner[i] = Some(rule);
+            claimed = true;
+        }
+    }
+    claimed
+}
+
+/// The lines of a document's head (above the first kept line that reads
+/// as story text) or tail (below the last) whose lines a `zone` rule may
+/// take: none unless `min_lines` kept non-blank lines lie there, and not
+/// the `keep` of them nearest the story.
+fn zone_of(
+    doc: &Doc,
+    owner: &[Option<usize>],
+    side: Side,
+    min_lines: usize,
+    keep: usize,
+) -> Option<Range<usize>> {
+    let n = doc.lines.len();
+    let kept = |i: &usize| !doc.blank[*i] && owner[*i].is_none();
+    let story = |i: &usize| kept(i) && doc.reads_as_story(*i);
+    match side {
+        Side::Head => {
+            let first = (0..n).find(story)?;
+            let edge: Vec<usize> = (0..first).filter(kept).collect();
+            (edge.len() >= min_lines.max(keep + 1)).then(|| 0..edge[edge.len() - keep])
+        }
+        Side::Tail => {
+            let last = (0..n).rev().find(story)?;
+            let edge: Vec<usize> = (last + 1..n).filter(kept).collect();
+            (edge.len() >= min_lines.max(keep + 1)).then(|| match keep {
+                0 => last + 1..n,
+                k => edge[k - 1] + 1..n,
+            })
+        }
+    }
 }
 
 /// Claim the runs of `run` rule `rule` among its matching `lines`: those

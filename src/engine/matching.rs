@@ -45,6 +45,8 @@ pub(super) struct Found {
     /// line; runs and card lists are formed later, over the lines the
     /// other rules leave.
     pub run_hits: Vec<(usize, usize)>,
+    /// The active `zone` rules, asked once the other rules' lines are known.
+    pub zones: Vec<usize>,
 }
 
 /// The matches of the active pattern rules on every line of `doc`, and
@@ -117,7 +119,8 @@ pub(super) fn find(
                     }
                 }
                 Kind::Run { .. } | Kind::Cards { .. } => run_hits.push((r, i)),
-                Kind::Normalize { .. }
+                Kind::Zone { .. }
+                | Kind::Normalize { .. }
                 | Kind::Selector { .. }
                 | Kind::MainText { .. }
                 | Kind::Repeated { .. }
@@ -128,7 +131,8 @@ pub(super) fn find(
         }
     }
     run_hits.sort_unstable();
-    (Found { whole, spans, run_hits }, hits)
+    let zones = rules.zones().iter().copied().filter(|&r| is_active(r)).collect();
+    (Found { whole, spans, run_hits, zones }, hits)
 }
 
 /// Story sentences (twelve words or more) that make a line, or a span, a

@@ -244,6 +244,39 @@ mod tests {
     }
 
     #[test]
+    fn a_zone_takes_its_lines_only_when_the_edge_is_long_enough() {
+        let rules = "- id: chrome.x\n  doc: d\n  match: zone\n  side: head\n  min_lines: 4\n  keep: 2\n  pattern: '^[A-Z][a-z]+$'\n\
+                     - id: chrome.banner\n  doc: d\n  match: line\n  pattern: '^We use cookies'\n";
+        let story = "The council approved the budget on Tuesday after a four-hour debate, officials said.";
+        // Five lines above the story: the first three of them may go, and
+        // `Sport. More here.` is no match.
+        let head = format!("Home\nNews\nSport. More here.\nTitle\nByline\n\n{story}\n");
+        assert_eq!(run(rules, &head), format!("Sport. More here.\nTitle\nByline\n\n{story}\n"));
+        // Three: a title, a byline and a date, untouched.
+        let short = format!("Title\nByline\nDate\n\n{story}\n");
+        assert_eq!(run(rules, &short), short);
+        // No story line, no zone.
+        assert_eq!(run(rules, "Home\nNews\nSport\nWorld\nTitle\n"), "Home\nNews\nSport\nWorld\nTitle\n");
+        // A banner that reads as story text does not end the zone once
+        // another rule removes it.
+        let banner = "We use cookies to improve your experience and to show you the adverts you may like.";
+        let text = format!("Home\nNews\n{banner}\nSport\nWorld\nTitle\nByline\n\n{story}\n");
+        assert_eq!(run(rules, &text), format!("Title\nByline\n\n{story}\n"));
+    }
+
+    #[test]
+    fn a_tail_zone_keeps_the_lines_next_to_the_story() {
+        let rules = "- id: chrome.x\n  doc: d\n  match: zone\n  side: tail\n  min_lines: 3\n  keep: 1\n  pattern: '^[A-Z][a-z]+$'\n";
+        let story = "The council approved the budget on Tuesday after a four-hour debate, officials said.";
+        assert_eq!(
+            run(rules, &format!("{story}\n\nReporter\nAbout\nJobs\nPrivacy\n")),
+            format!("{story}\n\nReporter\n")
+        );
+        let two = format!("{story}\n\nReporter\nAbout\n");
+        assert_eq!(run(rules, &two), two);
+    }
+
+    #[test]
     fn run_after_an_introduction_is_kept() {
         let rules = "- id: tags.x\n  doc: d\n  match: run\n  pattern: '^[A-Z][a-z]+$'\n  min_lines: 3\n  unless_after: ':$'\n\
                      - id: tags.label\n  doc: d\n  match: line\n  pattern: '^Tags:$'\n";

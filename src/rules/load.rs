@@ -639,6 +639,8 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         ("followed_by", raw.followed_by.is_some()),
         ("min_follows", raw.min_follows.is_some()),
         ("min_lines", raw.min_lines.is_some()),
+        ("side", raw.side.is_some()),
+        ("keep", raw.keep.is_some()),
         ("unless_after", raw.unless_after.is_some()),
         ("min_cards", raw.min_cards.is_some()),
         ("max_lines", raw.max_lines.is_some()),
@@ -683,6 +685,27 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
                 min_lines,
                 unless_after,
             })
+        }
+        RawKind::Zone => {
+            let side = raw.side.unwrap_or_else(|| {
+                problems.push((Some("match"), "a `zone` rule needs `side`: head or tail".into()));
+                super::Side::Head
+            });
+            let min_lines = raw.min_lines.map_or(ZONE_MIN_LINES, NonZeroUsize::get);
+            let keep = raw.keep.unwrap_or(0);
+            // Not in the trigger sets, so compiled here, where a pattern too
+            // big to compile is reported with its rule.
+            need_pattern(raw.pattern, &mut problems)
+                .filter(|p| {
+                    match regex::RegexBuilder::new(p.as_str()).size_limit(Pattern::SIZE_LIMIT).build() {
+                        Ok(_) => true,
+                        Err(e) => {
+                            problems.push((Some("pattern"), format!("invalid regex `{}`: {e}", p.as_str())));
+                            false
+                        }
+                    }
+                })
+                .map(|pattern| Kind::Zone { pattern, side, min_lines, keep })
         }
         RawKind::Cards => need_pattern(raw.pattern, &mut problems).map(|pattern| Kind::Cards {
             pattern,
@@ -825,6 +848,8 @@ struct RawRule {
     followed_by: Option<Re>,
     min_follows: Option<NonZeroUsize>,
     min_lines: Option<NonZeroUsize>,
+    side: Option<super::Side>,
+    keep: Option<usize>,
     unless_after: Option<Re>,
     min_cards: Option<NonZeroUsize>,
     max_lines: Option<NonZeroUsize>,
@@ -920,6 +945,10 @@ impl KindSpec {
     }
 }
 
+/// A `zone` rule's `min_lines` when it gives none: more lines above a
+/// story than a headline, a byline and a standfirst make.
+pub const ZONE_MIN_LINES: usize = 40;
+
 /// Keys every rule has (`id`, `doc`, `match`) or may have.
 pub const COMMON_KEYS: &[&str] = &["id", "doc", "match", "scope", "tests"];
 
@@ -939,6 +968,7 @@ pub const KINDS: &[KindSpec] = &[
         keys: &["pattern", "min_cards", "max_lines", "prose", "unless_title"],
         guards: true,
     },
+    KindSpec { kind: RawKind::Zone, keys: &["pattern", "side", "min_lines", "keep"], guards: true },
     KindSpec { kind: RawKind::Normalize, keys: &["step", "min_chars"], guards: false },
     KindSpec { kind: RawKind::Selector, keys: &["selector"], guards: false },
     KindSpec { kind: RawKind::MainText, keys: &["fallback"], guards: false },
@@ -1375,6 +1405,16 @@ mod tests {
     fn kind_mismatch_points_at_key() {
         let text = "- id: a.b\n  doc: d\n  match: line\n  pattern: x\n  end: eof\n";
         assert_eq!(err(text), "r.yaml:5:3: rule 'a.b': `end` does not apply to a `line` rule");
+    }
+
+    #[test]
+    fn a_zone_names_its_side() {
+        let text = "- id: a.b\n  doc: d\n  match: zone\n  pattern: x\n";
+        assert_eq!(err(text), "r.yaml:3:3: rule 'a.b': a `zone` rule needs `side`: head or tail");
+        let text = "- id: a.b\n  doc: d\n  match: zone\n  side: top\n  pattern: x\n";
+        assert!(err(text).starts_with("r.yaml:4:"), "{}", err(text));
+        let text = "- id: a.b\n  doc: d\n  match: line\n  pattern: x\n  keep: 3\n";
+        assert_eq!(err(text), "r.yaml:5:3: rule 'a.b': `keep` does not apply to a `line` rule");
     }
 
     #[test]

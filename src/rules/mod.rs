@@ -51,7 +51,9 @@ impl Rule {
             re.as_ref().map(|re| (name, re.as_str()))
         }
         let mut out: Vec<(&'static str, &str)> = match &self.kind {
-            Kind::Line { pattern } | Kind::Span { pattern } => vec![("pattern", pattern.as_str())],
+            Kind::Line { pattern } | Kind::Span { pattern } | Kind::Zone { pattern, .. } => {
+                vec![("pattern", pattern.as_str())]
+            }
             Kind::Run { pattern, unless_after, .. } => std::iter::once(("pattern", pattern.as_str()))
                 .chain(optional("unless_after", unless_after))
                 .collect(),
@@ -202,6 +204,13 @@ pub enum Kind {
     /// (comments), a list that closes the page instead. A first line
     /// matching `unless_title` is no title (a numbered item, a time stamp).
     Cards { pattern: Pattern, min_cards: usize, max_lines: usize, prose: bool, unless_title: Option<Regex> },
+    /// The lines matching `pattern` in a page's furniture: above the first
+    /// line the other rules leave that reads as story text (`side: head`),
+    /// or below the last (`tail`), when at least `min_lines` non-blank
+    /// lines lie there; the `keep` of them nearest the story stay (a
+    /// title, a byline, a date). A whole page's text has its menus there,
+    /// an extractor's dump a few lines.
+    Zone { pattern: Pattern, side: Side, min_lines: usize, keep: usize },
     /// A text normalisation step over what the other rules keep.
     Normalize { step: Step, min_chars: usize },
     /// In HTML, the elements matching a CSS selector.
@@ -313,7 +322,11 @@ impl Kind {
             | Kind::Run { pattern, .. }
             | Kind::Cards { pattern, .. } => Some(pattern),
             Kind::Block { start, .. } => Some(start),
-            Kind::Normalize { .. }
+            // Asked only of the lines of a zone that qualifies (see
+            // `engine::claim`): in the trigger sets, a pattern most lines
+            // match would cost every line of every document.
+            Kind::Zone { .. }
+            | Kind::Normalize { .. }
             | Kind::Selector { .. }
             | Kind::MainText { .. }
             | Kind::Repeated { .. }
@@ -351,6 +364,17 @@ pub enum Place {
     Head(usize),
     Tail(usize),
     Body,
+}
+
+/// Which edge of a document a `zone` rule reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, strum::Display)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum Side {
+    /// Above the first line that reads as story text.
+    Head,
+    /// Below the last one.
+    Tail,
 }
 
 /// Which documents a site-specific rule applies to; both parts must hold.
@@ -406,6 +430,8 @@ pub struct RuleSet {
     triggers: Triggers,
     /// The triggers of `block` and `run` rules alone, built on first use.
     extending: std::sync::OnceLock<Triggers>,
+    /// The `zone` rules, which have no triggers.
+    zones: Vec<usize>,
     any_scope: bool,
     /// The fragments the patterns were written with, expanded.
     fragments: Arc<fragments::Fragments>,
@@ -417,7 +443,10 @@ impl RuleSet {
             Triggers::new(rules.iter().enumerate().filter_map(|(i, r)| r.kind.trigger().map(|t| (i, t))))
                 .map_err(|e| too_big(&rules).unwrap_or(SetError { rule: None, error: e }))?;
         let any_scope = rules.iter().any(|r| r.scope.is_some());
+        let zones =
+            rules.iter().enumerate().filter(|(_, r)| matches!(r.kind, Kind::Zone { .. })).map(|(i, _)| i);
         Ok(RuleSet {
+            zones: zones.collect(),
             rules,
             triggers,
             extending: std::sync::OnceLock::new(),
@@ -506,6 +535,11 @@ impl RuleSet {
 
     pub(crate) fn any_scope(&self) -> bool {
         self.any_scope
+    }
+
+    /// The indices of the `zone` rules.
+    pub(crate) fn zones(&self) -> &[usize] {
+        &self.zones
     }
 
     /// Patterns that are valid but slow the trigger sets, one note per
