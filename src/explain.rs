@@ -33,7 +33,7 @@ fn guards(rule: &Rule) -> Vec<String> {
                 g.push(format!("unless_after: {}", re.as_str()));
             }
         }
-        Kind::Zone { side, min_lines, keep, .. } => {
+        Kind::Zone { side, min_lines, keep, min_share, requires, .. } => {
             let edge = match side {
                 crate::rules::Side::Head => "above the first line the other rules leave that reads as story text",
                 crate::rules::Side::Tail => "below the last line the other rules leave that reads as story text",
@@ -41,6 +41,10 @@ fn guards(rule: &Rule) -> Vec<String> {
             g.push(format!("side: {side}: the lines {edge}"));
             g.push(format!("min_lines: {min_lines} non-blank lines there at least"));
             g.push(format!("keep: the {keep} of them nearest the story stay"));
+            g.push(format!("min_share: {min_share} of the zone's lines match, or other rules removed them"));
+            if let Some(re) = requires {
+                g.push(format!("requires: a line of the zone matches {}", re.as_str()));
+            }
         }
         Kind::Cards { min_cards, max_lines, prose, unless_title, .. } => {
             g.push(format!("min_cards: {min_cards}"));

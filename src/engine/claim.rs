@@ -198,28 +198,41 @@ fn claim_runs(rules: &RuleSet, doc: &Doc, hits: &[(usize, usize)], owner: &mut [
 }
 
 /// Claim the lines of `zone` rule `rule` that lie in its zone and match
-/// its pattern and guards. The zone is read off the lines the other rules
-/// leave, so a cookie banner's long sentence above the menus, once
-/// removed, no longer passes for the story's start.
+/// its pattern and guards, when the zone qualifies: `min_share` of its
+/// non-blank lines match or are removed by other rules, and with
+/// `requires` one of them matches that. The zone is read off the lines
+/// the other rules leave, so a cookie banner's long sentence above the
+/// menus, once removed, no longer passes for the story's start.
 fn claim_zone(rules: &RuleSet, doc: &Doc, rule: usize, owner: &mut [Option<usize>]) -> bool {
     let r = &rules.rules()[rule];
-    let Kind::Zone { ref pattern, side, min_lines, keep } = r.kind else { unreachable!("a zone rule") };
+    let Kind::Zone { ref pattern, side, min_lines, keep, min_share, ref requires } = r.kind else {
+        unreachable!("a zone rule")
+    };
     let Some(zone) = zone_of(doc, owner, side, min_lines, keep) else { return false };
-    let mut claimed = false;
-    for i in zone {
-        let content = doc.content(i);
-        if owner[i].is_none()
-            && !doc.blank[i]
-            && guards_ok(r, content)
-            && (r.max_words.is_some() || !holds_a_story(content))
-            && doc.placed(r.place, i)
-            && pattern.regex().is_match(content)
-        {
-            owner[i] = Some(rule);
-            claimed = true;
-        }
+    let lines: Vec<usize> = zone.filter(|&i| !doc.blank[i]).collect();
+    if requires.as_ref().is_some_and(|re| !lines.iter().any(|&i| re.is_match(doc.content(i)))) {
+        return false;
     }
-    claimed
+    let hits: Vec<usize> = lines
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let content = doc.content(i);
+            owner[i].is_none()
+                && guards_ok(r, content)
+                && (r.max_words.is_some() || !holds_a_story(content))
+                && doc.placed(r.place, i)
+                && pattern.regex().is_match(content)
+        })
+        .collect();
+    let removed = lines.iter().filter(|&&i| owner[i].is_some()).count();
+    if ((hits.len() + removed) as f64) < min_share * lines.len() as f64 {
+        return false;
+    }
+    for &i in &hits {
+        owner[i] = Some(rule);
+    }
+    !hits.is_empty()
 }
 
 /// The lines of a document's head (above the first kept line that reads
@@ -240,7 +253,10 @@ fn zone_of(
         Side::Head => {
             let first = (0..n).find(story)?;
             let edge: Vec<usize> = (0..first).filter(kept).collect();
-            (edge.len() >= min_lines.max(keep + 1)).then(|| 0..edge[edge.len() - keep])
+            (edge.len() >= min_lines.max(keep + 1)).then(|| match keep {
+                0 => 0..first,
+                k => 0..edge[edge.len() - k],
+            })
         }
         Side::Tail => {
             let last = (0..n).rev().find(story)?;

@@ -265,6 +265,20 @@ mod tests {
     }
 
     #[test]
+    fn a_zone_that_is_not_a_menu_is_left_alone() {
+        let rules = "- id: chrome.x\n  doc: d\n  match: zone\n  side: head\n  min_lines: 4\n  pattern: '^[A-Z][a-z]+$'\n  min_share: 0.6\n  requires: '^Home$'\n";
+        let story = "The council approved the budget on Tuesday after a four-hour debate, officials said.";
+        let menu = format!("Home\nNews\nSport\nWorld\n\n{story}\n");
+        assert_eq!(run(rules, &menu), format!("{story}\n"));
+        // No menu word: a list of names.
+        let names = format!("Ashdown\nBeacon\nCastle\nDene\n\n{story}\n");
+        assert_eq!(run(rules, &names), names);
+        // Two in five lines match: a table with its figures.
+        let table = format!("Home\nAshdown\n412 votes\n388 votes\n301 votes\n\n{story}\n");
+        assert_eq!(run(rules, &table), table);
+    }
+
+    #[test]
     fn a_tail_zone_keeps_the_lines_next_to_the_story() {
         let rules = "- id: chrome.x\n  doc: d\n  match: zone\n  side: tail\n  min_lines: 3\n  keep: 1\n  pattern: '^[A-Z][a-z]+$'\n";
         let story = "The council approved the budget on Tuesday after a four-hour debate, officials said.";

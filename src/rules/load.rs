@@ -641,6 +641,8 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         ("min_lines", raw.min_lines.is_some()),
         ("side", raw.side.is_some()),
         ("keep", raw.keep.is_some()),
+        ("min_share", raw.min_share.is_some()),
+        ("requires", raw.requires.is_some()),
         ("unless_after", raw.unless_after.is_some()),
         ("min_cards", raw.min_cards.is_some()),
         ("max_lines", raw.max_lines.is_some()),
@@ -693,6 +695,14 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
             });
             let min_lines = raw.min_lines.map_or(ZONE_MIN_LINES, NonZeroUsize::get);
             let keep = raw.keep.unwrap_or(0);
+            let min_share = raw.min_share.unwrap_or(0.0);
+            if !(0.0..=1.0).contains(&min_share) {
+                problems.push((
+                    Some("min_share"),
+                    "`min_share` is a share of the zone's lines, from 0 to 1".into(),
+                ));
+            }
+            let requires = raw.requires.map(|p| p.0);
             // Not in the trigger sets, so compiled here, where a pattern too
             // big to compile is reported with its rule.
             need_pattern(raw.pattern, &mut problems)
@@ -705,7 +715,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
                         }
                     }
                 })
-                .map(|pattern| Kind::Zone { pattern, side, min_lines, keep })
+                .map(|pattern| Kind::Zone { pattern, side, min_lines, keep, min_share, requires })
         }
         RawKind::Cards => need_pattern(raw.pattern, &mut problems).map(|pattern| Kind::Cards {
             pattern,
@@ -850,6 +860,8 @@ struct RawRule {
     min_lines: Option<NonZeroUsize>,
     side: Option<super::Side>,
     keep: Option<usize>,
+    min_share: Option<f64>,
+    requires: Option<Re>,
     unless_after: Option<Re>,
     min_cards: Option<NonZeroUsize>,
     max_lines: Option<NonZeroUsize>,
@@ -968,7 +980,11 @@ pub const KINDS: &[KindSpec] = &[
         keys: &["pattern", "min_cards", "max_lines", "prose", "unless_title"],
         guards: true,
     },
-    KindSpec { kind: RawKind::Zone, keys: &["pattern", "side", "min_lines", "keep"], guards: true },
+    KindSpec {
+        kind: RawKind::Zone,
+        keys: &["pattern", "side", "min_lines", "keep", "min_share", "requires"],
+        guards: true,
+    },
     KindSpec { kind: RawKind::Normalize, keys: &["step", "min_chars"], guards: false },
     KindSpec { kind: RawKind::Selector, keys: &["selector"], guards: false },
     KindSpec { kind: RawKind::MainText, keys: &["fallback"], guards: false },

@@ -44,15 +44,16 @@ pub struct Rule {
 
 impl Rule {
     /// Every regex of the rule as compiled (fragments expanded), by role:
-    /// `pattern`, `start`, `end pattern`, `followed_by`, `unless_after`,
+    /// `pattern`, `start`, `end pattern`, `followed_by`, `unless_after`, `requires`,
     /// `unless_title`, `unless`, `scope.contains`.
     pub fn regexes(&self) -> Vec<(&'static str, &str)> {
         fn optional<'a>(name: &'static str, re: &'a Option<Regex>) -> Option<(&'static str, &'a str)> {
             re.as_ref().map(|re| (name, re.as_str()))
         }
         let mut out: Vec<(&'static str, &str)> = match &self.kind {
-            Kind::Line { pattern } | Kind::Span { pattern } | Kind::Zone { pattern, .. } => {
-                vec![("pattern", pattern.as_str())]
+            Kind::Line { pattern } | Kind::Span { pattern } => vec![("pattern", pattern.as_str())],
+            Kind::Zone { pattern, requires, .. } => {
+                std::iter::once(("pattern", pattern.as_str())).chain(optional("requires", requires)).collect()
             }
             Kind::Run { pattern, unless_after, .. } => std::iter::once(("pattern", pattern.as_str()))
                 .chain(optional("unless_after", unless_after))
@@ -209,8 +210,18 @@ pub enum Kind {
     /// or below the last (`tail`), when at least `min_lines` non-blank
     /// lines lie there; the `keep` of them nearest the story stay (a
     /// title, a byline, a date). A whole page's text has its menus there,
-    /// an extractor's dump a few lines.
-    Zone { pattern: Pattern, side: Side, min_lines: usize, keep: usize },
+    /// an extractor's dump a few lines. The zone is left alone unless at
+    /// least `min_share` of its lines match (or other rules removed them)
+    /// and, with `requires`, one of its lines matches that: a page's
+    /// menu, not a story's table, verse or list.
+    Zone {
+        pattern: Pattern,
+        side: Side,
+        min_lines: usize,
+        keep: usize,
+        min_share: f64,
+        requires: Option<Regex>,
+    },
     /// A text normalisation step over what the other rules keep.
     Normalize { step: Step, min_chars: usize },
     /// In HTML, the elements matching a CSS selector.
