@@ -706,13 +706,11 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
             // Not in the trigger sets, so compiled here, where a pattern too
             // big to compile is reported with its rule.
             need_pattern(raw.pattern, &mut problems)
-                .filter(|p| {
-                    match regex::RegexBuilder::new(p.as_str()).size_limit(Pattern::SIZE_LIMIT).build() {
-                        Ok(_) => true,
-                        Err(e) => {
-                            problems.push((Some("pattern"), format!("invalid regex `{}`: {e}", p.as_str())));
-                            false
-                        }
+                .filter(|p| match p.compiled() {
+                    Ok(_) => true,
+                    Err(e) => {
+                        problems.push((Some("pattern"), format!("invalid regex `{}`: {e}", p.as_str())));
+                        false
                     }
                 })
                 .map(|pattern| Kind::Zone { pattern, side, min_lines, keep, min_share, requires })

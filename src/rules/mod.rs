@@ -301,6 +301,17 @@ impl Pattern {
         &self.hir
     }
 
+    /// The compiled regex, built now, or why it cannot be: for a pattern
+    /// outside the trigger sets, which would otherwise be compiled first
+    /// where no rule can be named.
+    pub(crate) fn compiled(&self) -> Result<&Regex, regex::Error> {
+        if let Some(re) = self.regex.get() {
+            return Ok(re);
+        }
+        let re = regex::RegexBuilder::new(&self.source).size_limit(Self::SIZE_LIMIT).build()?;
+        Ok(self.regex.get_or_init(|| re))
+    }
+
     /// The compiled regex, built on first use and shared by clones.
     pub fn regex(&self) -> &Regex {
         self.regex.get_or_init(|| {
