@@ -69,6 +69,15 @@ def scores(c):
     return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
+def add_families(families, rep):
+    """Add an eval report's words removed per family (noise, story) to
+    `families`."""
+    for fam in rep["families"]:
+        f = families.setdefault(fam["rule"], [0, 0])
+        f[0] += fam["true_removed"]
+        f[1] += fam["false_removed"]
+
+
 def print_worst(rep, n, prefix=""):
     """The first `n` wrongly removed and missed lines of each file."""
     for x in rep["worst"]:
@@ -158,10 +167,7 @@ def main():
         pooled["clean"] += rep["clean_files"]
         pooled["clean_untouched"] += rep["clean_files_untouched"]
         pooled["files"] += rep["files"]
-        for fam in rep["families"]:
-            f = families.setdefault(fam["rule"], [0, 0])
-            f[0] += fam["true_removed"]
-            f[1] += fam["false_removed"]
+        add_families(families, rep)
         if args.misses:
             print_worst(rep, args.misses, f"{ex}/")
     print(f"part: {args.part} (sites split by sha1(host))")

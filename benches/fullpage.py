@@ -33,8 +33,9 @@ import shutil
 import subprocess
 import unicodedata
 
-from corpus import arguments, evaluate, part_of, print_worst, read_set, scores
+from corpus import add_families, arguments, evaluate, part_of, print_worst, read_set, scores
 from labelled import np3k_part
+from snippets import squash
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BLOCK = {
@@ -116,10 +117,6 @@ def pages(args):
             yield "newspaper3k", name[: -len(".html")], os.path.join(np3k, name), gold
 
 
-def squash(text):
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def snippet_pages(args, work):
     """traf-eval's pages as full-page dumps, cleaned and scored by their
     snippets: (must-drop in the dump, removed, must-keep in the dump, kept,
@@ -194,10 +191,7 @@ def main():
         c = rep["counts"]
         p, r, f1 = scores(c)
         print(f"{name:<13}{rep['files']:>6}{p:>8.3f}{r:>8.3f}{f1:>8.3f}  {c['true_removed'] + c['missed']}")
-        for fam in rep["families"]:
-            f = families.setdefault(fam["rule"], [0, 0])
-            f[0] += fam["true_removed"]
-            f[1] += fam["false_removed"]
+        add_families(families, rep)
         if args.misses:
             print_worst(rep, args.misses, f"{name}/")
     print(f"\n{'family':<13}{'noise':>8}{'main':>8}   words removed, both sets")
