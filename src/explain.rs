@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::report::Report;
-use crate::rules::{BlockEnd, Doc, Examples, Kind, Place, Rule, RuleSet, COMMON_KEYS, KINDS, LINE_GUARDS};
+use crate::rules::{
+    BlockEnd, Doc, Examples, Kind, Place, Rule, RuleSet, Side, COMMON_KEYS, KINDS, LINE_GUARDS,
+};
 
 /// The rule's patterns as (name, regex) pairs: its selector, or the
 /// regexes that say what it matches and its `unless` (the others are
@@ -35,12 +37,14 @@ fn guards(rule: &Rule) -> Vec<String> {
         }
         Kind::Zone { side, min_lines, keep, min_share, requires, .. } => {
             let edge = match side {
-                crate::rules::Side::Head => "above the first line the other rules leave that reads as story text",
-                crate::rules::Side::Tail => "below the last line the other rules leave that reads as story text",
+                Side::Head => "above the first line the other rules leave that reads as story text",
+                Side::Tail => "below the last line the other rules leave that reads as story text",
             };
             g.push(format!("side: {side}: the lines {edge}"));
-            g.push(format!("min_lines: {min_lines} non-blank lines there at least"));
-            g.push(format!("keep: the {keep} of them nearest the story stay"));
+            g.push(format!("min_lines: {min_lines} non-blank lines the other rules leave there at least"));
+            if *keep > 0 {
+                g.push(format!("keep: the {keep} of them nearest the story stay"));
+            }
             g.push(format!("min_share: {min_share} of the zone's lines match, or other rules removed them"));
             if let Some(re) = requires {
                 g.push(format!("requires: a line of the zone matches {}", re.as_str()));

@@ -4,7 +4,8 @@
 //! become removals too.
 //!
 //! It works on the matches it is given; it runs no rule pattern but the
-//! `run` grouping and the duplicate-line check.
+//! `run` grouping, the duplicate-line check and the patterns of `zone`
+//! rules, which are asked only of a zone's lines.
 
 use std::ops::Range;
 
@@ -210,6 +211,8 @@ fn claim_zone(rules: &RuleSet, doc: &Doc, rule: usize, owner: &mut [Option<usize
     };
     let Some(zone) = zone_of(doc, owner, side, min_lines, keep) else { return false };
     let lines: Vec<usize> = zone.filter(|&i| !doc.blank[i]).collect();
+    // `where` counts the lines the other rules leave, as for runs.
+    let kept = (r.place != Place::Anywhere).then(|| doc.kept(owner));
     if requires.as_ref().is_some_and(|re| !lines.iter().any(|&i| re.is_match(doc.content(i)))) {
         return false;
     }
@@ -221,7 +224,7 @@ fn claim_zone(rules: &RuleSet, doc: &Doc, rule: usize, owner: &mut [Option<usize
             owner[i].is_none()
                 && guards_ok(r, content)
                 && (r.max_words.is_some() || !holds_a_story(content))
-                && doc.placed(r.place, i)
+                && kept.as_ref().is_none_or(|k| doc.placed_after(r.place, i, k))
                 && pattern.regex().is_match(content)
         })
         .collect();
@@ -237,8 +240,9 @@ fn claim_zone(rules: &RuleSet, doc: &Doc, rule: usize, owner: &mut [Option<usize
 
 /// The lines of a document's head (above the first kept line that reads
 /// as story text) or tail (below the last) whose lines a `zone` rule may
-/// take: none unless `min_lines` kept non-blank lines lie there, and not
-/// the `keep` of them nearest the story.
+/// take: none unless `min_lines` non-blank lines the other rules leave lie
+/// there, and not the `keep` of them nearest the story. Counting the lines
+/// left, not the input's, keeps a second cleaning from finding more.
 fn zone_of(
     doc: &Doc,
     owner: &[Option<usize>],
@@ -247,13 +251,18 @@ fn zone_of(
     keep: usize,
 ) -> Option<Range<usize>> {
     let n = doc.lines.len();
+    // Most documents are too short to hold a zone: no story lines worked out.
+    let needed = min_lines.max(keep.saturating_add(1));
+    if n < needed {
+        return None;
+    }
     let kept = |i: &usize| !doc.blank[*i] && owner[*i].is_none();
     let story = |i: &usize| kept(i) && doc.reads_as_story(*i);
     match side {
         Side::Head => {
             let first = (0..n).find(story)?;
             let edge: Vec<usize> = (0..first).filter(kept).collect();
-            (edge.len() >= min_lines.max(keep + 1)).then(|| match keep {
+            (edge.len() >= needed).then(|| match keep {
                 0 => 0..first,
                 k => 0..edge[edge.len() - k],
             })
@@ -261,7 +270,7 @@ fn zone_of(
         Side::Tail => {
             let last = (0..n).rev().find(story)?;
             let edge: Vec<usize> = (last + 1..n).filter(kept).collect();
-            (edge.len() >= min_lines.max(keep + 1)).then(|| match keep {
+            (edge.len() >= needed).then(|| match keep {
                 0 => last + 1..n,
                 k => edge[k - 1] + 1..n,
             })

@@ -288,6 +288,10 @@ mod tests {
         );
         let two = format!("{story}\n\nReporter\nAbout\n");
         assert_eq!(run(rules, &two), two);
+        // A `keep` no document can hold is no zone, not an overflow.
+        let huge = rules.replace("keep: 1", "keep: 18446744073709551615");
+        let text = format!("{story}\n\nReporter\nAbout\nJobs\nPrivacy\n");
+        assert_eq!(run(&huge, &text), text);
     }
 
     #[test]

@@ -957,7 +957,7 @@ impl KindSpec {
 
 /// A `zone` rule's `min_lines` when it gives none: more lines above a
 /// story than a headline, a byline and a standfirst make.
-pub const ZONE_MIN_LINES: usize = 40;
+const ZONE_MIN_LINES: usize = 40;
 
 /// Keys every rule has (`id`, `doc`, `match`) or may have.
 pub const COMMON_KEYS: &[&str] = &["id", "doc", "match", "scope", "tests"];

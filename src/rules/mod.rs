@@ -208,7 +208,7 @@ pub enum Kind {
     /// The lines matching `pattern` in a page's furniture: above the first
     /// line the other rules leave that reads as story text (`side: head`),
     /// or below the last (`tail`), when at least `min_lines` non-blank
-    /// lines lie there; the `keep` of them nearest the story stay (a
+    /// lines the other rules leave lie there; the `keep` of them nearest the story stay (a
     /// title, a byline, a date). A whole page's text has its menus there,
     /// an extractor's dump a few lines. The zone is left alone unless at
     /// least `min_share` of its lines match (or other rules removed them)
@@ -314,14 +314,9 @@ impl Pattern {
 
     /// The compiled regex, built on first use and shared by clones.
     pub fn regex(&self) -> &Regex {
-        self.regex.get_or_init(|| {
-            regex::RegexBuilder::new(&self.source)
-                .size_limit(Self::SIZE_LIMIT)
-                .build()
-                // It parsed at load, and its NFA fitted in a trigger set
-                // built with the same limit.
-                .expect("trigger patterns compile alone")
-        })
+        // It parsed at load, and its NFA fitted in a trigger set built with
+        // the same limit, or (a zone's) it was compiled there.
+        self.compiled().expect("patterns that loaded compile")
     }
 }
 
