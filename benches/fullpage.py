@@ -35,7 +35,7 @@ import unicodedata
 
 from corpus import add_families, arguments, evaluate, part_of, print_worst, read_set, scores
 from labelled import np3k_part
-from snippets import squash
+from snippets import score_page
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BLOCK = {
@@ -121,7 +121,7 @@ def pages(args):
 def snippet_pages(args, work):
     """traf-eval's pages as full-page dumps, cleaned and scored by their
     snippets: (must-drop in the dump, removed, must-keep in the dump, kept,
-    the must-drop snippets left)."""
+    the must-drop snippets left and must-keep ones lost)."""
     root, records = read_set(args, "traf-eval")
     if root is None:
         return None
@@ -139,23 +139,8 @@ def snippet_pages(args, work):
                    check=False)
     row, left = [0, 0, 0, 0], []
     for pid, rec in pages.items():
-        with open(os.path.join(work, "raw", pid + ".txt"), encoding="utf-8") as f:
-            raw = squash(f.read())
-        try:
-            with open(os.path.join(out, pid + ".txt"), encoding="utf-8") as f:
-                clean = squash(f.read())
-        except FileNotFoundError:
-            clean = ""
-        for s in filter(None, map(squash, rec["without"])):
-            if s in raw:
-                row[0] += 1
-                row[1] += s not in clean
-                if s in clean:
-                    left.append(f"  KEPT traf-eval/{pid}: {s}")
-        for s in filter(None, map(squash, rec["with"])):
-            if s in raw:
-                row[2] += 1
-                row[3] += s in clean
+        name = pid + ".txt"
+        score_page(rec, os.path.join(work, "raw", name), os.path.join(out, name), row, left, f"traf-eval/{name}")
     return len(pages), row, left
 
 

@@ -22,6 +22,33 @@ def squash(text):
     return re.sub(r"\s+", " ", text).strip()
 
 
+def score_page(page, raw_path, clean_path, row, misses, name):
+    """Add one cleaned dump's snippet counts to `row` (must-drop in the
+    raw, removed, must-keep in the raw, kept) and its kept must-drop and
+    lost must-keep snippets to `misses`, named `name`."""
+    with open(raw_path, encoding="utf-8", errors="replace") as f:
+        raw = squash(f.read())
+    try:
+        with open(clean_path, encoding="utf-8", errors="replace") as f:
+            clean = squash(f.read())
+    except FileNotFoundError:
+        clean = ""
+    for s in map(squash, page["without"]):
+        if s and s in raw:
+            row[0] += 1
+            if s not in clean:
+                row[1] += 1
+            else:
+                misses.append(f"  KEPT {name}: {s}")
+    for s in map(squash, page["with"]):
+        if s and s in raw:
+            row[2] += 1
+            if s in clean:
+                row[3] += 1
+            else:
+                misses.append(f"  LOST {name}: {s}")
+
+
 def main():
     args = arguments("/dev/shm/descrape-snippets", "print this many kept noise and lost story snippets")
     root, records = read_set(args, "traf-eval")
@@ -45,28 +72,8 @@ def main():
         subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL)
         row = [0, 0, 0, 0]
         for n in names:
-            page = pages[n[: -len(".txt")]]
-            with open(os.path.join(work, "raw", n), encoding="utf-8", errors="replace") as f:
-                raw = squash(f.read())
-            try:
-                with open(os.path.join(out, n), encoding="utf-8", errors="replace") as f:
-                    clean = squash(f.read())
-            except FileNotFoundError:
-                clean = ""
-            for s in map(squash, page["without"]):
-                if s and s in raw:
-                    row[0] += 1
-                    if s not in clean:
-                        row[1] += 1
-                    else:
-                        misses.append(f"  KEPT {ex}/{n}: {s}")
-            for s in map(squash, page["with"]):
-                if s and s in raw:
-                    row[2] += 1
-                    if s in clean:
-                        row[3] += 1
-                    else:
-                        misses.append(f"  LOST {ex}/{n}: {s}")
+            score_page(pages[n[: -len(".txt")]], os.path.join(work, "raw", n), os.path.join(out, n), row, misses,
+                       f"{ex}/{n}")
         total = [a + b for a, b in zip(total, row)]
         print(report(ex, len(names), row))
     print(report("pooled", None, total))
