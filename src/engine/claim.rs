@@ -211,11 +211,11 @@ fn claim_zone(rules: &RuleSet, doc: &Doc, rule: usize, owner: &mut [Option<usize
     };
     let Some(zone) = zone_of(doc, owner, side, min_lines, keep) else { return false };
     let lines: Vec<usize> = zone.filter(|&i| !doc.blank[i]).collect();
-    // `where` counts the lines the other rules leave, as for runs.
-    let kept = (r.place != Place::Anywhere).then(|| doc.kept(owner));
     if requires.as_ref().is_some_and(|re| !lines.iter().any(|&i| re.is_match(doc.content(i)))) {
         return false;
     }
+    // `where` counts the lines the other rules leave, as for runs.
+    let kept = (r.place != Place::Anywhere).then(|| doc.kept(owner));
     let hits: Vec<usize> = lines
         .iter()
         .copied()
