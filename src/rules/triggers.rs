@@ -74,8 +74,8 @@ struct Part {
 
 #[derive(Debug)]
 struct Leads {
-    /// Finds the lead marks (with SIMD where it can: a loop over every
-    /// byte of every line cost more than the walks).
+    /// Finds the first bytes of the lead marks (with SIMD where it can: a
+    /// loop over every byte of every line cost more than the walks).
     marks: Prefilter,
     /// Whether a pattern can also start at the line's start.
     at_start: bool,
