@@ -60,7 +60,8 @@ use super::Pattern;
 #[derive(Debug)]
 pub struct Triggers {
     parts: [Part; 4],
-    led: Part,
+    /// `None` when no pattern starts at a mark.
+    led: Option<Led>,
 }
 
 #[derive(Debug)]
@@ -68,14 +69,15 @@ struct Part {
     engine: Option<Engine>,
     rules: Vec<usize>,
     anchored: bool,
-    /// For the punctuation-led set: where its walks start.
-    leads: Option<Leads>,
 }
 
+/// The patterns that start at a punctuation mark (or the line's start),
+/// searched anchored from each of them.
 #[derive(Debug)]
-struct Leads {
-    /// Finds the first bytes of the lead marks (with SIMD where it can: a
-    /// loop over every byte of every line cost more than the walks).
+struct Led {
+    part: Part,
+    /// Finds the first bytes of the marks (with SIMD where it can: a loop
+    /// over every byte of every line cost more than the walks).
     marks: Prefilter,
     /// Whether a pattern can also start at the line's start.
     at_start: bool,
@@ -102,30 +104,30 @@ impl Triggers {
         let (mut short, mut long, mut floating, mut words) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let (mut led, mut lead_bytes, mut led_at_start) = (Vec::new(), Vec::new(), false);
         for (rule, p) in patterns {
-            let lead_marks = punctuation_lead(p.hir());
-            let side = if unicode_word_boundary(p.hir()) {
+            let hir = p.hir();
+            let anchored = starts_anchored(hir);
+            let side = if unicode_word_boundary(hir) {
                 &mut words
-            } else if let Some(lead) = lead_marks.filter(|_| !starts_anchored(p.hir())) {
+            } else if let Some(lead) = (!anchored).then(|| punctuation_lead(hir)).flatten() {
                 lead_bytes.extend(lead.marks.iter().map(|m| [m.encode_utf8(&mut [0; 4]).as_bytes()[0]]));
                 led_at_start |= lead.at_start;
                 &mut led
             } else {
-                match (starts_anchored(p.hir()), runs_on(p.hir())) {
+                match (anchored, runs_on(hir)) {
                     (false, _) => &mut floating,
                     (true, false) => &mut short,
                     (true, true) => &mut long,
                 }
             };
-            side.push((rule, p.hir()));
+            side.push((rule, hir));
         }
         lead_bytes.sort_unstable();
         lead_bytes.dedup();
         // First bytes, not whole characters: a `”` found by its first byte
         // starts a walk at every `’` too, which dies at once, but with the
         // marks' many first bytes shared the finder stays fast.
-        let leads = Prefilter::new(MatchKind::LeftmostFirst, &lead_bytes)
-            .map(|marks| Leads { marks, at_start: led_at_start });
-        if leads.is_none() {
+        let marks = Prefilter::new(MatchKind::LeftmostFirst, &lead_bytes);
+        if marks.is_none() {
             // No finder for the marks (none, or a build without literal
             // search): the patterns are searched as written.
             floating.append(&mut led);
@@ -136,8 +138,9 @@ impl Triggers {
         let (short, long, floating, words, led) = std::thread::scope(|s| {
             let others = s.spawn(|| {
                 // Searched unanchored: a `^` in `words` still holds.
-                let led = Part::new(led, true).map(|p| Part { leads, ..p });
-                (Part::new(long, true), Part::new(floating, false), Part::new(words, false), led)
+                let led =
+                    marks.map(|marks| Ok(Led { part: Part::new(led, true)?, marks, at_start: led_at_start }));
+                (Part::new(long, true), Part::new(floating, false), Part::new(words, false), led.transpose())
             });
             let short = Part::new(short, true);
             let (long, floating, words, led) = others.join().expect("compiling a pattern set does not panic");
@@ -154,7 +157,9 @@ impl Triggers {
         Part::in_step_into([short, long, floating], line, out);
         // Apart: its DFA gives up at the first non-ASCII byte by a boundary.
         words.matches_into(line, out);
-        self.led.led_into(line, out);
+        if let Some(led) = &self.led {
+            led.matches_into(line, out);
+        }
         out[start..].sort_unstable();
     }
 
@@ -166,7 +171,9 @@ impl Triggers {
         for part in &self.parts {
             part.matches_into(line, out);
         }
-        self.led.led_into(line, out);
+        if let Some(led) = &self.led {
+            led.matches_into(line, out);
+        }
         out[start..].sort_unstable();
     }
 }
@@ -324,7 +331,7 @@ impl Part {
     fn new(patterns: Vec<(usize, &Hir)>, anchored: bool) -> Result<Part, regex::Error> {
         let rules = patterns.iter().map(|(r, _)| *r).collect();
         if patterns.is_empty() {
-            return Ok(Part { engine: None, rules, anchored, leads: None });
+            return Ok(Part { engine: None, rules, anchored });
         }
         let hirs: Vec<&Hir> = patterns.iter().map(|(_, h)| *h).collect();
         let syntax = |e: &dyn std::fmt::Display| regex::Error::Syntax(e.to_string());
@@ -342,7 +349,7 @@ impl Part {
             .configure(PikeVM::config().match_kind(MatchKind::All))
             .build_from_nfa(nfa.clone())
             .map_err(|e| syntax(&e))?;
-        Ok(Part { engine: Some(Engine::new(lazy_dfa(nfa), vm)), rules, anchored, leads: None })
+        Ok(Part { engine: Some(Engine::new(lazy_dfa(nfa), vm)), rules, anchored })
     }
 
     fn input<'h>(&self, line: &'h str) -> Input<'h> {
@@ -388,61 +395,6 @@ impl Part {
         self.search_into(line, true, out);
     }
 
-    /// The punctuation-led set's patterns that match `line`: an anchored
-    /// walk from each lead mark (and from the line's start when a pattern
-    /// can start there). Walks that run on past the marks after
-    /// theirs could make a line of many marks quadratic, so past a budget
-    /// of four bytes walked per byte of the line (and when the DFA gives
-    /// up) one unanchored PikeVM search over the same patterns answers.
-    fn led_into(&self, line: &str, out: &mut Vec<usize>) {
-        let (Some(engine), Some(leads)) = (&self.engine, &self.leads) else { return };
-        let bytes = line.as_bytes();
-        let mut guard = engine.caches.get();
-        let Caches { dfa: dfa_cache, vm: vm_cache, found } = guard.get_or_insert_with(|| engine.new_caches());
-        found.clear();
-        let walked = match (&engine.dfa, dfa_cache) {
-            (Some(dfa), Some(cache)) => {
-                let mut budget = 4 * bytes.len() + 64;
-                let mut next = leads.at_start.then_some(0);
-                let mut from = usize::from(leads.at_start);
-                let mut starts = std::iter::from_fn(|| {
-                    let at = match next.take() {
-                        Some(at) => at,
-                        None if from < bytes.len() => {
-                            leads.marks.find(bytes, Span::from(from..bytes.len()))?.start
-                        }
-                        None => return None,
-                    };
-                    from = at + 1;
-                    Some(at)
-                });
-                starts.all(|at| {
-                    let input = Input::new(line).span(at..bytes.len()).anchored(Anchored::Yes);
-                    let mut walker = Walker { dfa, cache };
-                    walker.cache.search_start(at);
-                    let mut end = at;
-                    let start = walker.start(&input);
-                    let walk = walker.run(start, bytes, &mut end);
-                    let matched = walker.end(walk);
-                    walker.cache.search_finish(end);
-                    budget = budget.saturating_sub(end - at);
-                    budget > 0
-                        && match matched {
-                            Some(false) => true,
-                            Some(true) => dfa.try_which_overlapping_matches(cache, &input, found).is_ok(),
-                            None => false,
-                        }
-                })
-            }
-            _ => false,
-        };
-        if !walked {
-            found.clear();
-            engine.vm.which_overlapping_matches(vm_cache, &Input::new(line), found);
-        }
-        out.extend(found.iter().map(|p| self.rules[p.as_usize()]));
-    }
-
     /// The patterns that match `line`; `check_first` asks the lazy DFA
     /// whether any does before asking which (a walk in step has asked).
     fn search_into(&self, line: &str, check_first: bool, out: &mut Vec<usize>) {
@@ -469,6 +421,66 @@ impl Part {
             engine.vm.which_overlapping_matches(vm_cache, &input, found);
         }
         out.extend(found.iter().map(|p| self.rules[p.as_usize()]));
+    }
+}
+
+impl Led {
+    /// The patterns that match `line`: an anchored walk from each mark
+    /// (and from the line's start when a pattern can start there). Walks
+    /// that run on past the marks after theirs could make a line of many
+    /// marks quadratic, so past a budget of four bytes walked per byte of
+    /// the line (and when the DFA gives up) one unanchored PikeVM search
+    /// over the same patterns answers.
+    fn matches_into(&self, line: &str, out: &mut Vec<usize>) {
+        let Some(engine) = &self.part.engine else { return };
+        let bytes = line.as_bytes();
+        let mut guard = engine.caches.get();
+        let Caches { dfa: dfa_cache, vm: vm_cache, found } = guard.get_or_insert_with(|| engine.new_caches());
+        found.clear();
+        let walked = match (&engine.dfa, dfa_cache) {
+            (Some(dfa), Some(cache)) => {
+                let mut budget = 4 * bytes.len() + 64;
+                self.starts(bytes).all(|at| {
+                    let input = Input::new(line).span(at..bytes.len()).anchored(Anchored::Yes);
+                    let mut walker = Walker { dfa, cache };
+                    walker.cache.search_start(at);
+                    let mut end = at;
+                    let start = walker.start(&input);
+                    let walk = walker.run(start, bytes, &mut end);
+                    let matched = walker.end(walk);
+                    walker.cache.search_finish(end);
+                    budget = budget.saturating_sub(end - at);
+                    budget > 0
+                        && match matched {
+                            Some(false) => true,
+                            Some(true) => dfa.try_which_overlapping_matches(cache, &input, found).is_ok(),
+                            None => false,
+                        }
+                })
+            }
+            _ => false,
+        };
+        if !walked {
+            found.clear();
+            engine.vm.which_overlapping_matches(vm_cache, &Input::new(line), found);
+        }
+        out.extend(found.iter().map(|p| self.part.rules[p.as_usize()]));
+    }
+
+    /// Where the walks over `bytes` start: the line's start when a pattern
+    /// can start there, then each mark.
+    fn starts<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+        let mut next = self.at_start.then_some(0);
+        let mut from = usize::from(self.at_start);
+        std::iter::from_fn(move || {
+            let at = match next.take() {
+                Some(at) => at,
+                None if from < bytes.len() => self.marks.find(bytes, Span::from(from..bytes.len()))?.start,
+                None => return None,
+            };
+            from = at + 1;
+            Some(at)
+        })
     }
 }
 
@@ -510,15 +522,17 @@ pub(crate) fn unicode_word_boundary(hir: &Hir) -> bool {
     hir.properties().look_set().contains_word_unicode()
 }
 
-/// Where every match of `hir` can start, when that is at one of a few
-/// punctuation marks (`[.!?]`, `\?`, `\(`), which most text is not made
-/// of, or at the line's start (`(?:^|[.!?]\s+)Photo:`).
+/// The marks a pattern's matches start at, and whether they can also
+/// start at the line's start.
 #[derive(Debug, PartialEq, Eq)]
 struct Marks {
     marks: Vec<char>,
     at_start: bool,
 }
 
+/// Where every match of `hir` can start, when that is at one of a few
+/// punctuation marks (`[.!?]`, `\?`, `\(`), which most text is not made
+/// of, or at the line's start (`(?:^|[.!?]\s+)Photo:`).
 fn punctuation_lead(hir: &Hir) -> Option<Marks> {
     fn first(h: &Hir, at_start: &mut bool) -> Option<Vec<char>> {
         let few = |n: usize| n <= 8;
@@ -832,10 +846,7 @@ mod tests {
 
     #[test]
     fn walking_two_sets_in_step_finds_what_each_finds_alone() {
-        let rules = crate::rules::load_paths(&[], true).unwrap();
-        let t =
-            Triggers::new(rules.rules().iter().enumerate().filter_map(|(i, r)| Some((i, r.kind.trigger()?))))
-                .unwrap();
+        let (_, t) = default_triggers();
         let (mut apart, mut together) = (Vec::new(), Vec::new());
         let mut matched = 0;
         for line in varied_lines() {
@@ -854,11 +865,7 @@ mod tests {
         fn lines_of_trigger_words_match_alike_in_step_and_apart(
             line in "(Photo|AFP|Reuters|©|Share|Follow us on|Telegram|Getty Images|All rights reserved|Read more|[a-zA-Zé ]|[.:|/()—]|\\d){0,24}",
         ) {
-            static SET: std::sync::OnceLock<Triggers> = std::sync::OnceLock::new();
-            let t = SET.get_or_init(|| {
-                let rules = crate::rules::load_paths(&[], true).unwrap();
-                Triggers::new(rules.rules().iter().enumerate().filter_map(|(i, r)| Some((i, r.kind.trigger()?)))).unwrap()
-            });
+            let (_, t) = default_triggers();
             let (mut apart, mut together) = (Vec::new(), Vec::new());
             t.matches_apart(&line, &mut apart);
             t.matches_into(&line, &mut together);
@@ -895,7 +902,8 @@ mod tests {
     #[test]
     fn patterns_led_by_punctuation_are_searched_from_their_marks() {
         let (rules, t) = default_triggers();
-        let led: Vec<&str> = t.led.rules.iter().map(|&i| rules.rules()[i].id.as_str()).collect();
+        let led = &t.led.as_ref().expect("default patterns start at marks").part.rules;
+        let led: Vec<&str> = led.iter().map(|&i| rules.rules()[i].id.as_str()).collect();
         for id in [
             "copyright.glued-notice",
             "source.glued-footer",
@@ -924,7 +932,7 @@ mod tests {
         // Each walk from a `.` runs to the line's end: past the budget, one
         // unanchored search answers.
         let t = triggers(&[r"\.[^!]*!$", r"\.\s+Copyright", r"^Photo"]);
-        assert!(t.led.rules == [0, 1]);
+        assert_eq!(t.led.as_ref().unwrap().part.rules, [0, 1]);
         let many = ". ".repeat(5_000);
         assert_eq!(matches(&t, &format!("{many}!")), vec![0]);
         assert_eq!(matches(&t, &format!("{many}. Copyright!")), vec![0, 1]);
