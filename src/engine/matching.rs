@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use super::carry::{Carried, Hits};
 use super::doc::Doc;
-use crate::rules::{BlockEnd, InStory, Kind, Rule, RuleSet};
+use crate::rules::{BlockEnd, Guard, InStory, Kind, Rule, RuleSet};
 
 /// A rule's whole-line match: lines `first..=last`, placed by line
 /// `anchor`; `placed` when its `where` guard held on the input as it is.
@@ -215,7 +215,7 @@ fn followed_block(
     doc: &Doc,
     i: usize,
     end: &BlockEnd,
-    re: &regex::Regex,
+    re: &Guard,
     min: usize,
     chains: &mut [Option<Chain>],
 ) -> Option<usize> {

@@ -21,8 +21,8 @@ use serde::Deserialize;
 
 use super::fragments::{self, Fragment, Fragments};
 use super::{
-    BlockEnd, Doc, Examples, InStory, Kind, Origin, Pattern, Place, RawKind, RemoveExample, Rule, RuleSet,
-    Scope, Step,
+    BlockEnd, Doc, Examples, Guard, InStory, Kind, Origin, Pattern, Place, RawKind, RemoveExample, Rule,
+    RuleSet, Scope, Step,
 };
 
 /// Whether a `main-text` rule without `fallback` lets the extractor fall
@@ -1098,12 +1098,12 @@ where
     d.deserialize_str(V(what, parse))
 }
 
-/// A compiled regex (`unless`, block ends, `scope.contains`).
-struct Re(Regex);
+/// A guard's regex (`unless`, block ends, `scope.contains`), parsed.
+struct Re(Guard);
 
 impl<'de> Deserialize<'de> for Re {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        parse_scalar(d, "a regular expression", |s| check_regex(s, Regex::new).map(Re))
+        parse_scalar(d, "a regular expression", |s| check_regex(s, Guard::new).map(Re))
     }
 }
 
@@ -1582,6 +1582,41 @@ mod tests {
             e.starts_with("r.yaml:1:1: rule 'a.b': `pattern`: invalid regex") && e.contains("size limit"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_guard_too_big_to_compile_is_named_at_load() {
+        let text = "- id: a.b\n  doc: d\n  match: line\n  pattern: 'x'\n  unless: '(?:\\w{1000}){1000}'\n";
+        let e = load_str("r.yaml", text).unwrap_err().to_string();
+        assert!(
+            e.starts_with("r.yaml:5:11: rule 'a.b': `unless`: invalid regex") && e.contains("size limit"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn every_built_in_guard_compiles_and_weighs_its_size() {
+        // The weight's promise (see `Guard::LAZY_WEIGHT`): a unit of it
+        // compiles to under 100 bytes of NFA.
+        for rule in load_default().unwrap().rules() {
+            for (role, guard) in rule.guards() {
+                let weight = super::super::weight(guard.0.hir());
+                assert!(weight <= Guard::LAZY_WEIGHT, "{} `{role}`", rule.id);
+                let nfa = regex_automata::nfa::thompson::NFA::new(guard.as_str()).unwrap();
+                assert!(nfa.memory_usage() < 100 * weight.max(10), "{} `{role}`: {weight}", rule.id);
+                guard.is_match("");
+            }
+        }
+    }
+
+    #[test]
+    fn a_guard_compiles_when_first_asked() {
+        let text =
+            "- id: a.b\n  doc: d\n  match: line\n  pattern: '^Subscribe'\n  unless: '(?i)\\bfree\\b'\n";
+        let set = load_str("r.yaml", text).unwrap();
+        let input = "Subscribe now\nSubscribe, it is FREE\n";
+        let edits = crate::engine::clean(&set, None, input);
+        assert_eq!(crate::text::apply(input, &edits), "Subscribe, it is FREE\n");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::sync::{Arc, OnceLock};
 
 use globset::GlobMatcher;
 use regex::Regex;
-use regex_syntax::hir::Hir;
+use regex_syntax::hir::{Class, Hir, HirKind};
 
 use triggers::Triggers;
 
@@ -34,7 +34,7 @@ pub struct Rule {
     pub min_words: Option<usize>,
     pub max_words: Option<usize>,
     /// The rule does not fire on a line matching this.
-    pub unless: Option<Regex>,
+    pub unless: Option<Guard>,
     /// The places in the story where a `line` rule does not fire.
     pub unless_in: InStory,
     pub scope: Option<Scope>,
@@ -47,35 +47,32 @@ impl Rule {
     /// `pattern`, `start`, `end pattern`, `followed_by`, `unless_after`, `requires`,
     /// `unless_title`, `unless`, `scope.contains`.
     pub fn regexes(&self) -> Vec<(&'static str, &str)> {
-        fn optional<'a>(name: &'static str, re: &'a Option<Regex>) -> Option<(&'static str, &'a str)> {
-            re.as_ref().map(|re| (name, re.as_str()))
-        }
-        let mut out: Vec<(&'static str, &str)> = match &self.kind {
-            Kind::Line { pattern } | Kind::Span { pattern } => vec![("pattern", pattern.as_str())],
-            Kind::Zone { pattern, requires, .. } => {
-                std::iter::once(("pattern", pattern.as_str())).chain(optional("requires", requires)).collect()
-            }
-            Kind::Run { pattern, unless_after, .. } => std::iter::once(("pattern", pattern.as_str()))
-                .chain(optional("unless_after", unless_after))
-                .collect(),
-            Kind::Cards { pattern, unless_title, .. } => std::iter::once(("pattern", pattern.as_str()))
-                .chain(optional("unless_title", unless_title))
-                .collect(),
-            Kind::Block { start, end, followed_by, .. } => {
-                let end = match end {
-                    BlockEnd::Pattern(re) => Some(("end pattern", re.as_str())),
-                    _ => None,
-                };
-                [Some(("start", start.as_str())), end, optional("followed_by", followed_by)]
-                    .into_iter()
-                    .flatten()
-                    .collect()
-            }
-            _ => Vec::new(),
+        let trigger = match &self.kind {
+            Kind::Block { start, .. } => Some(("start", start.as_str())),
+            Kind::Zone { pattern, .. } => Some(("pattern", pattern.as_str())),
+            kind => kind.trigger().map(|p| ("pattern", p.as_str())),
         };
-        out.extend(optional("unless", &self.unless));
-        out.extend(self.scope.as_ref().and_then(|s| optional("scope.contains", &s.contains)));
-        out
+        trigger.into_iter().chain(self.guards().into_iter().map(|(role, g)| (role, g.as_str()))).collect()
+    }
+
+    /// The rule's guards (every regex but the one that fires it), by role.
+    pub fn guards(&self) -> Vec<(&'static str, &Guard)> {
+        let (first, second) = match &self.kind {
+            Kind::Zone { requires, .. } => (requires.as_ref().map(|g| ("requires", g)), None),
+            Kind::Run { unless_after, .. } => (unless_after.as_ref().map(|g| ("unless_after", g)), None),
+            Kind::Cards { unless_title, .. } => (unless_title.as_ref().map(|g| ("unless_title", g)), None),
+            Kind::Block { end, followed_by, .. } => (
+                match end {
+                    BlockEnd::Pattern(g) => Some(("end pattern", g)),
+                    _ => None,
+                },
+                followed_by.as_ref().map(|g| ("followed_by", g)),
+            ),
+            _ => (None, None),
+        };
+        let unless = self.unless.as_ref().map(|g| ("unless", g));
+        let contains = self.scope.as_ref().and_then(|s| s.contains.as_ref()).map(|g| ("scope.contains", g));
+        [first, second, unless, contains].into_iter().flatten().collect()
     }
 }
 
@@ -193,18 +190,18 @@ pub enum Kind {
     /// where one of the next two non-blank lines matches it, and then from
     /// the last of the chain of lines matching it (comment heads under a
     /// `Comments` heading), at least `min_follows` of them.
-    Block { start: Pattern, end: BlockEnd, followed_by: Option<Regex>, min_follows: usize },
+    Block { start: Pattern, end: BlockEnd, followed_by: Option<Guard>, min_follows: usize },
     /// `min_lines` or more consecutive lines that each match `pattern`,
     /// unless the line the other rules leave before the run matches
     /// `unless_after` (a list the story introduces: `You will need:`).
-    Run { pattern: Pattern, min_lines: usize, unless_after: Option<Regex> },
+    Run { pattern: Pattern, min_lines: usize, unless_after: Option<Guard> },
     /// A list of `min_cards` or more cards, each closed by a line matching
     /// `pattern` (a `Read more` link) with one to `max_lines` lines above
     /// it, the first a title: a rail of teasers with their blurbs, under a
     /// heading another rule of the family removes. With `prose`
     /// (comments), a list that closes the page instead. A first line
     /// matching `unless_title` is no title (a numbered item, a time stamp).
-    Cards { pattern: Pattern, min_cards: usize, max_lines: usize, prose: bool, unless_title: Option<Regex> },
+    Cards { pattern: Pattern, min_cards: usize, max_lines: usize, prose: bool, unless_title: Option<Guard> },
     /// The lines matching `pattern` in a page's furniture: above the first
     /// line the other rules leave that reads as story text (`side: head`),
     /// or below the last (`tail`), when at least `min_lines` non-blank
@@ -220,7 +217,7 @@ pub enum Kind {
         min_lines: usize,
         keep: usize,
         min_share: f64,
-        requires: Option<Regex>,
+        requires: Option<Guard>,
     },
     /// A text normalisation step over what the other rules keep.
     Normalize { step: Step, min_chars: usize },
@@ -320,6 +317,67 @@ impl Pattern {
     }
 }
 
+/// A regex that guards or bounds a rule (`unless`, `followed_by`, a
+/// block's end, `scope.contains`): parsed when the rules load, compiled
+/// the first time a line asks it. Guards are asked only of lines their
+/// rule already matched, and many are never asked in a run: compiling
+/// them all at load was a fifth of start-up.
+#[derive(Clone)]
+pub struct Guard(Pattern);
+
+impl Guard {
+    /// The weight (see [`weight`]) above which a guard compiles at load:
+    /// a guard that might not compile is an error there, named by its
+    /// file, not a failure on some later line. A unit of weight compiles
+    /// to under 100 bytes of NFA (the built-in guards' test checks it), so
+    /// a guard under it stays far below [`Pattern::SIZE_LIMIT`]. The
+    /// heaviest built-in guard weighs 21,484.
+    const LAZY_WEIGHT: usize = 1_000_000;
+
+    /// Parses `source`; errors are those `Regex::new` gives.
+    pub fn new(source: &str) -> Result<Guard, regex::Error> {
+        let pattern = Pattern::new(source)?;
+        if weight(pattern.hir()) > Self::LAZY_WEIGHT {
+            pattern.compiled()?;
+        }
+        Ok(Guard(pattern))
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.0.regex().is_match(text)
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl fmt::Debug for Guard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Guard").field(&self.0.source).finish()
+    }
+}
+
+/// A bound on the size of the automaton `hir` compiles to, in units of a
+/// byte's state: literals count their bytes, a class its ranges (each a
+/// few UTF-8 sequences), a counted repeat its copies.
+fn weight(hir: &Hir) -> usize {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 1,
+        HirKind::Literal(lit) => lit.0.len(),
+        HirKind::Class(Class::Unicode(c)) => 4 * c.ranges().len(),
+        HirKind::Class(Class::Bytes(c)) => c.ranges().len(),
+        HirKind::Repetition(r) => {
+            let copies = r.max.unwrap_or(r.min.saturating_add(1)).max(1);
+            weight(&r.sub).saturating_mul(copies as usize)
+        }
+        HirKind::Capture(c) => weight(&c.sub),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().map(weight).fold(0, usize::saturating_add)
+        }
+    }
+}
+
 impl fmt::Debug for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Pattern").field(&self.source).finish()
@@ -359,7 +417,7 @@ pub enum BlockEnd {
     /// Through the line before the next blank line; no blank line, no block.
     Blank,
     /// Through the first later line matching the regex; no match, no block.
-    Pattern(Regex),
+    Pattern(Guard),
     /// N non-blank lines in all, the start line included.
     Lines(usize),
     /// A section after the story: the start needs a story-like line above
@@ -398,7 +456,7 @@ pub enum Side {
 #[derive(Debug, Clone)]
 pub struct Scope {
     pub path: Option<(String, GlobMatcher)>,
-    pub contains: Option<Regex>,
+    pub contains: Option<Guard>,
 }
 
 /// What a `scope.path` glob is checked against.
