@@ -54,6 +54,12 @@ pub(super) fn claim(
     duplicates: Option<(usize, usize)>,
 ) -> (Vec<Option<usize>>, Vec<SpanMatch>) {
     let Found { mut whole, mut spans, run_hits, zones } = found;
+    // In a page's main text as an extractor chose it, the lists and
+    // tables below the last sentence are the story's own (a table of
+    // rates by state, a list of universities): the extractor left the
+    // footer out. Its head still holds furniture it took in (a rating,
+    // a download button), so only tail zones wait.
+    let extracted = claims.main_text_chosen(rules);
     let (text, lines) = (doc.text, doc.lines);
 
     // Claim lines: placed matches first (earliest, then rule order), then
@@ -138,7 +144,7 @@ pub(super) fn claim(
             let ran = claim_runs(rules, doc, &run_hits, &mut owner);
             // Every zone rule is asked, not only until one claims.
             let mut zoned = false;
-            for &rule in &zones {
+            for &rule in zones.iter().filter(|&&r| !extracted || !is_tail(rules, r)) {
                 zoned |= claim_zone(rules, doc, rule, &mut owner);
             }
             let deduped = duplicates.is_some_and(|(rule, min)| claim_duplicates(doc, rule, min, &mut owner));
@@ -196,6 +202,10 @@ fn claim_runs(rules: &RuleSet, doc: &Doc, hits: &[(usize, usize)], owner: &mut [
         };
     }
     claimed
+}
+
+fn is_tail(rules: &RuleSet, rule: usize) -> bool {
+    matches!(rules.rules()[rule].kind, Kind::Zone { side: Side::Tail, .. })
 }
 
 /// Claim the lines of `zone` rule `rule` that lie in its zone and match

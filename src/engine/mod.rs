@@ -62,12 +62,13 @@ impl<'a> Cleaner<'a> {
         // onto the next pass's (see `carry`).
         let mut prev_text = std::borrow::Cow::Borrowed(text);
         let mut last: Option<Vec<Edit>> = None;
+        let later = Claims { ranges: Vec::new(), main_text_chosen: claims.main_text_chosen(self.rules) };
         for _ in 1..MAX_PASSES {
             if edits.is_empty() {
                 break;
             }
             let prev = Prev { pass: &pass, text: &prev_text, edits: last.as_deref().unwrap_or(&edits) };
-            let (more, next) = clean_pass(*self, path, &output, &Claims::default(), Some(prev));
+            let (more, next) = clean_pass(*self, path, &output, &later, Some(prev));
             if more.is_empty() {
                 break;
             }
@@ -98,6 +99,25 @@ pub fn clean(rules: &RuleSet, path: Option<&str>, text: &str) -> Vec<Edit> {
 #[derive(Debug, Default, Clone)]
 pub struct Claims {
     pub ranges: Vec<(Range<usize>, usize)>,
+    /// Set for the passes after the first, whose text has no claimed
+    /// ranges left, when the first one's held a `main-text` rule's.
+    main_text_chosen: bool,
+}
+
+impl Claims {
+    pub fn new(ranges: Vec<(Range<usize>, usize)>) -> Claims {
+        Claims { ranges, main_text_chosen: false }
+    }
+
+    /// Whether an extractor chose the page's main text: a `main-text`
+    /// rule claimed what lies around it.
+    pub(super) fn main_text_chosen(&self, rules: &RuleSet) -> bool {
+        self.main_text_chosen
+            || self
+                .ranges
+                .iter()
+                .any(|&(_, r)| matches!(rules.rules()[r].kind, crate::rules::Kind::MainText { .. }))
+    }
 }
 
 /// [`clean`], with the document's path as `scope` globs see it.
@@ -292,6 +312,23 @@ mod tests {
         let huge = rules.replace("keep: 1", "keep: 18446744073709551615");
         let text = format!("{story}\n\nReporter\nAbout\nJobs\nPrivacy\n");
         assert_eq!(run(&huge, &text), text);
+    }
+
+    #[test]
+    fn a_tail_zone_waits_where_an_extractor_chose_the_main_text() {
+        let rules = "- id: html.main\n  doc: d\n  match: main-text\n\
+                     - id: chrome.x\n  doc: d\n  match: zone\n  side: tail\n  min_lines: 3\n  pattern: '^[A-Z][a-z]+$'\n\
+                     - id: chrome.y\n  doc: d\n  match: zone\n  side: head\n  min_lines: 3\n  pattern: '^[A-Z][a-z]+$'\n";
+        let set = load_str("t.yaml", rules).unwrap();
+        let story = "The council approved the budget on Tuesday after a four-hour debate, officials said.";
+        let text = format!("Menu\nHome\nNews\nSport\n\n{story}\n\nAshdown\nBeacon\nCastle\n");
+        // Text alone: both edges are furniture.
+        assert_eq!(apply(&text, &clean(&set, None, &text)), format!("{story}\n"));
+        // The page's main text starts after `Menu`: the head still goes,
+        // the list after the story is the story's own.
+        let claims = Claims::new(vec![(0..5, 0)]);
+        let edits = clean_with(&set, DocPath::Unknown, &text, &claims);
+        assert_eq!(apply(&text, &edits), format!("{story}\n\nAshdown\nBeacon\nCastle\n"));
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub struct Rendered {
 
 impl Rendered {
     pub fn claims(&self) -> Claims {
-        Claims { ranges: self.regions.iter().map(|r| (r.range.clone(), r.rule)).collect() }
+        Claims::new(self.regions.iter().map(|r| (r.range.clone(), r.rule)).collect())
     }
 }
 

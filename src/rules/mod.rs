@@ -210,7 +210,8 @@ pub enum Kind {
     /// an extractor's dump a few lines. The zone is left alone unless at
     /// least `min_share` of its lines match (or other rules removed them)
     /// and, with `requires`, one of its lines matches that: a page's
-    /// menu, not a story's table, verse or list.
+    /// menu, not a story's table, verse or list. A tail zone waits in a
+    /// page's main text that an extractor chose.
     Zone {
         pattern: Pattern,
         side: Side,
