@@ -1594,15 +1594,41 @@ mod tests {
     #[test]
     fn every_built_in_guard_compiles_and_weighs_its_size() {
         // The weight's promise (see `Guard::LAZY_WEIGHT`): a unit of it
-        // compiles to under 100 bytes of NFA.
+        // takes under 100 bytes to compile, forward and reverse.
+        use regex_automata::nfa::thompson::{Compiler, Config, WhichCaptures};
         for rule in load_default().unwrap().rules() {
             for (role, guard) in rule.guards() {
-                let weight = super::super::weight(guard.0.hir());
-                assert!(weight <= Guard::LAZY_WEIGHT, "{} `{role}`", rule.id);
-                let nfa = regex_automata::nfa::thompson::NFA::new(guard.as_str()).unwrap();
-                assert!(nfa.memory_usage() < 100 * weight.max(10), "{} `{role}`: {weight}", rule.id);
+                assert!(guard.weight <= Guard::LAZY_WEIGHT, "{} `{role}`", rule.id);
+                let limit = Some(100 * guard.weight);
+                for reverse in [false, true] {
+                    let captures = if reverse { WhichCaptures::None } else { WhichCaptures::All };
+                    let config =
+                        Config::new().nfa_size_limit(limit).reverse(reverse).which_captures(captures);
+                    let built = Compiler::new().configure(config).build(guard.as_str());
+                    assert!(built.is_ok(), "{} `{role}` weighs {}", rule.id, guard.weight);
+                }
                 guard.is_match("");
             }
+        }
+    }
+
+    #[test]
+    fn a_guard_that_might_not_compile_is_named_at_load() {
+        // Each would pass the size limit; each weighs more than the lazy
+        // bound (captures, empty classes, optional copies and wide ranges
+        // all weigh), so each is an error at load, never on a line.
+        for big in [
+            r"(?:((((a))))){1000000}",
+            r"(?:(?:[^\s\S]){1000}){10000}",
+            r"(?:(?:(?:(?:a?)?)?)?){1000000}",
+            r"(?:[\x{801}-\x{10FFFE}]){250000}",
+        ] {
+            let text = format!("- id: a.b\n  doc: d\n  match: line\n  pattern: '^S'\n  unless: '{big}'\n");
+            let e = load_str("r.yaml", &text).unwrap_err().to_string();
+            assert!(
+                e.starts_with("r.yaml:5:11: rule 'a.b': `unless`: invalid regex") && e.contains("size limit"),
+                "{e}"
+            );
         }
     }
 

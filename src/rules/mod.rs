@@ -319,64 +319,85 @@ impl Pattern {
 }
 
 /// A regex that guards or bounds a rule (`unless`, `followed_by`, a
-/// block's end, `scope.contains`): parsed when the rules load, compiled
-/// the first time a line asks it. Guards are asked only of lines their
-/// rule already matched, and many are never asked in a run: compiling
-/// them all at load was a fifth of start-up.
+/// block's end, `requires`, `unless_after`, `unless_title`,
+/// `scope.contains`): parsed when the rules load, compiled the first time
+/// it is asked. Most are asked of few lines (a guard, of the lines its
+/// rule matched), many never in a run: compiling them all at load was a
+/// fifth of start-up.
 #[derive(Clone)]
-pub struct Guard(Pattern);
+pub struct Guard {
+    source: String,
+    weight: usize,
+    regex: Arc<OnceLock<Regex>>,
+}
 
 impl Guard {
-    /// The weight (see [`weight`]) above which a guard compiles at load:
-    /// a guard that might not compile is an error there, named by its
-    /// file, not a failure on some later line. A unit of weight compiles
-    /// to under 100 bytes of NFA (the built-in guards' test checks it), so
-    /// a guard under it stays far below [`Pattern::SIZE_LIMIT`]. The
-    /// heaviest built-in guard weighs 21,484.
-    const LAZY_WEIGHT: usize = 1_000_000;
+    /// The size limit of a guard's regex: `regex`'s own default, as when
+    /// guards were compiled with `Regex::new`.
+    const SIZE_LIMIT: usize = 10 << 20;
+
+    /// The weight (see [`weight`]) above which a guard compiles at load: a
+    /// guard that might pass [`Self::SIZE_LIMIT`] is an error there, named
+    /// by its file, not a failure on some later line. A unit of weight
+    /// takes under 100 bytes to compile, forward or reverse (the built-in
+    /// guards' test checks it), so a guard under this weight stays under
+    /// half the limit.
+    const LAZY_WEIGHT: usize = 50_000;
 
     /// Parses `source`; errors are those `Regex::new` gives.
     pub fn new(source: &str) -> Result<Guard, regex::Error> {
-        let pattern = Pattern::new(source)?;
-        if weight(pattern.hir()) > Self::LAZY_WEIGHT {
-            pattern.compiled()?;
+        let hir =
+            regex_syntax::Parser::new().parse(source).map_err(|e| regex::Error::Syntax(e.to_string()))?;
+        let guard = Guard { source: source.to_string(), weight: weight(&hir), regex: Arc::default() };
+        if guard.weight > Self::LAZY_WEIGHT {
+            let regex = guard.build()?;
+            guard.regex.get_or_init(|| regex);
         }
-        Ok(Guard(pattern))
+        Ok(guard)
+    }
+
+    fn build(&self) -> Result<Regex, regex::Error> {
+        regex::RegexBuilder::new(&self.source).size_limit(Self::SIZE_LIMIT).build()
     }
 
     pub fn is_match(&self, text: &str) -> bool {
-        self.0.regex().is_match(text)
+        // Compiled once: a second thread that asks meanwhile waits.
+        self.regex
+            .get_or_init(|| self.build().expect("a guard under the lazy weight compiles"))
+            .is_match(text)
     }
 
     pub fn as_str(&self) -> &str {
-        self.0.as_str()
+        &self.source
     }
 }
 
 impl fmt::Debug for Guard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Guard").field(&self.0.source).finish()
+        f.debug_tuple("Guard").field(&self.source).finish()
     }
 }
 
-/// A bound on the size of the automaton `hir` compiles to, in units of a
-/// byte's state: literals count their bytes, a class its ranges (each a
-/// few UTF-8 sequences), a counted repeat its copies.
+/// A bound on the memory `hir` takes to compile, in units of a few dozen
+/// bytes: every node counts, a literal its bytes, a Unicode class four per
+/// range (a range compiles to a few UTF-8 sequences), a capture and each
+/// copy of a counted repeat their own states.
 fn weight(hir: &Hir) -> usize {
-    match hir.kind() {
+    let own = match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => 1,
         HirKind::Literal(lit) => lit.0.len(),
         HirKind::Class(Class::Unicode(c)) => 4 * c.ranges().len(),
-        HirKind::Class(Class::Bytes(c)) => c.ranges().len(),
+        HirKind::Class(Class::Bytes(c)) => 2 * c.ranges().len(),
         HirKind::Repetition(r) => {
             let copies = r.max.unwrap_or(r.min.saturating_add(1)).max(1);
-            weight(&r.sub).saturating_mul(copies as usize)
+            weight(&r.sub).saturating_add(2).saturating_mul(copies as usize)
         }
-        HirKind::Capture(c) => weight(&c.sub),
+        HirKind::Capture(c) => weight(&c.sub).saturating_add(2),
         HirKind::Concat(subs) | HirKind::Alternation(subs) => {
-            subs.iter().map(weight).fold(0, usize::saturating_add)
+            subs.iter().map(weight).fold(subs.len(), usize::saturating_add)
         }
-    }
+    };
+    own.max(1)
 }
 
 impl fmt::Debug for Pattern {

@@ -5,16 +5,18 @@
 //! instead of scanned to its end; the others go in two unanchored sets. One
 //! unanchored set over all patterns made the lazy DFA build states for every
 //! combination of partial matches and ran at a third of the speed on real
-//! dumps; with the unanchored patterns in one set still, building states
-//! was a third of a run's instructions on the corpus dumps, and halving the
-//! set cut that by a fifth. Each thread builds its own states, so at `-j2`
-//! the run took 5.8% fewer instructions and 7% less time; on the bench's
-//! tree of copies, where the automata are warm, the time is the same. For the same reason the few anchored patterns that can run on
+//! dumps. For the same reason the few anchored patterns that can run on
 //! across words (`^[^.!?]+ is not responsible for`, `^.*[.!] download our
 //! app`) get a set of their own: mixed with the rest, every state they pass
 //! through was built again for each combination with the others' states.
 //! On the corpus dumps that halved the states built for the anchored
-//! patterns and the time spent building them.
+//! patterns and the time spent building them. And for the same reason the
+//! unanchored patterns are halved: in one set, building its states was
+//! the largest part of the third of a run's instructions on the corpus
+//! dumps that went to building states, and two halves build a fifth
+//! fewer in all. Each thread builds its own states, so at `-j2` the run
+//! took 5.8% fewer instructions and 7% less time; on the bench's tree of
+//! copies, where the automata are warm, the time is the same.
 //!
 //! A pattern with a Unicode word boundary (`\b` without `(?-u:…)`) goes
 //! in a set of its own, searched unanchored: the lazy DFA gives up on such
@@ -332,8 +334,8 @@ fn quad(
 
 /// Whether any pattern of each set matches `line`, the sets walked in
 /// step from `at` (their walks so far in `walks`); `None` for a set
-/// without a walker (no lazy DFA) or whose DFA gave up, `Some(false)` for
-/// an empty set.
+/// without a walker (no lazy DFA, an empty set too) or whose DFA gave
+/// up.
 fn in_step(
     walkers: [&mut Option<Walker>; 3],
     mut walks: [Walk; 3],
@@ -376,9 +378,8 @@ fn in_step(
 fn in_step4(walkers: &mut [Option<Walker>; 4], walks: [Walk; 4], bytes: &[u8]) -> [Option<bool>; 4] {
     let [w0, w1, w2, w3] = walkers;
     let (mut walks, mut at) = (walks, 0);
-    // A walk returns at a tagged state; one that is neither a match, a
-    // dead nor a quit state (a start state, where those are marked) lets
-    // the four go on.
+    // The four walk until one settles (a match, a dead or a quit state)
+    // or the line ends.
     while at < bytes.len() {
         let [Walk::On(s0), Walk::On(s1), Walk::On(s2), Walk::On(s3)] = walks else { break };
         walks = quad([on(w0), on(w1), on(w2), on(w3)], [s0, s1, s2, s3], bytes, &mut at);
@@ -393,7 +394,7 @@ fn in_step4(walkers: &mut [Option<Walker>; 4], walks: [Walk; 4], bytes: &[u8]) -
         2 => (w2, [w0, w1, w3], [0, 1, 3]),
         _ => (w3, [w0, w1, w2], [0, 1, 2]),
     };
-    found[settled.min(3)] = one.as_mut().and_then(|w| w.end(walks[settled.min(3)]));
+    found[settled] = one.as_mut().and_then(|w| w.end(walks[settled]));
     let rest = in_step(three, others.map(|i| walks[i]), bytes, at);
     for (i, f) in others.into_iter().zip(rest) {
         found[i] = f;
@@ -924,7 +925,7 @@ mod tests {
     }
 
     #[test]
-    fn walking_two_sets_in_step_finds_what_each_finds_alone() {
+    fn walking_sets_in_step_finds_what_each_finds_alone() {
         let (_, t) = default_triggers();
         let (mut apart, mut together) = (Vec::new(), Vec::new());
         let mut matched = 0;
