@@ -1633,6 +1633,27 @@ mod tests {
     }
 
     #[test]
+    fn the_extending_rules_answer_the_same_through_the_whole_trigger_set() {
+        // The fallback when their own set does not compile.
+        let set = load_default().unwrap();
+        let text = ["samples/raw", "tests/fixtures/corpus/raw"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(d).unwrap())
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect::<String>();
+        let (mut own, mut by_all, mut seen) = (Vec::new(), Vec::new(), 0);
+        for line in text.lines() {
+            own.clear();
+            by_all.clear();
+            set.triggered_extending(line, &mut own);
+            set.triggered_extending_by_all(line, &mut by_all);
+            assert_eq!(own, by_all, "{line}");
+            seen += own.len();
+        }
+        assert!(seen > 10, "the lines fire few extending rules: {seen}");
+    }
+
+    #[test]
     fn a_guard_compiles_when_first_asked() {
         let text =
             "- id: a.b\n  doc: d\n  match: line\n  pattern: '^Subscribe'\n  unless: '(?i)\\bfree\\b'\n";

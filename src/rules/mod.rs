@@ -411,6 +411,11 @@ impl Kind {
         RawKind::from(self).into()
     }
 
+    /// Whether a match can reach lines past the one it starts on.
+    pub fn extends(&self) -> bool {
+        matches!(self, Kind::Block { .. } | Kind::Run { .. } | Kind::Cards { .. })
+    }
+
     /// The pattern that decides whether the rule fires on a line, if any.
     pub fn trigger(&self) -> Option<&Pattern> {
         match self {
@@ -526,7 +531,8 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     triggers: Triggers,
     /// The triggers of `block` and `run` rules alone, built on first use.
-    extending: std::sync::OnceLock<Triggers>,
+    /// `None` when the subset would not compile: see [`Self::triggered_extending`].
+    extending: std::sync::OnceLock<Option<Triggers>>,
     /// The `zone` rules, which have no triggers.
     zones: Vec<usize>,
     any_scope: bool,
@@ -617,17 +623,31 @@ impl RuleSet {
     /// HTML element removal covers, only a match that reaches other lines
     /// can change anything.
     pub(crate) fn triggered_extending(&self, line: &str, out: &mut Vec<usize>) {
-        self.extending
-            .get_or_init(|| {
-                let extending = self.rules.iter().enumerate().filter_map(|(i, r)| match r.kind {
-                    Kind::Block { .. } | Kind::Run { .. } | Kind::Cards { .. } => {
-                        Some((i, r.kind.trigger()?))
-                    }
-                    _ => None,
-                });
-                Triggers::new(extending).expect("a subset of a set that compiled compiles")
-            })
-            .matches_into(line, out)
+        let subset = self.extending.get_or_init(|| {
+            let rules = self.rules.iter().enumerate().filter(|(_, r)| r.kind.extends());
+            // A subset's unanchored half can mix patterns from both of the
+            // full set's halves, so near the size limit it may not compile
+            // where the full set did; the full set, filtered, answers then.
+            Triggers::new(rules.filter_map(|(i, r)| Some((i, r.kind.trigger()?)))).ok()
+        });
+        match subset {
+            Some(triggers) => triggers.matches_into(line, out),
+            None => self.triggered_extending_by_all(line, out),
+        }
+    }
+
+    /// [`Self::triggered_extending`] through the whole trigger set.
+    fn triggered_extending_by_all(&self, line: &str, out: &mut Vec<usize>) {
+        let from = out.len();
+        self.triggers.matches_into(line, out);
+        let mut kept = from;
+        for i in from..out.len() {
+            if self.rules[out[i]].kind.extends() {
+                out[kept] = out[i];
+                kept += 1;
+            }
+        }
+        out.truncate(kept);
     }
 
     pub(crate) fn any_scope(&self) -> bool {
