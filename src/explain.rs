@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::report::Report;
 use crate::rules::{
-    BlockEnd, Doc, Examples, Kind, Place, Rule, RuleSet, Side, COMMON_KEYS, KINDS, LINE_GUARDS,
+    BlockEnd, Doc, Examples, Kind, Place, Rule, RuleSet, Edge, Side, COMMON_KEYS, KINDS, LINE_GUARDS,
 };
 
 /// The rule's patterns as (name, regex) pairs: its selector, or the
@@ -35,17 +35,25 @@ fn guards(rule: &Rule) -> Vec<String> {
                 g.push(format!("unless_after: {}", re.as_str()));
             }
         }
-        Kind::Zone { side, min_lines, keep, min_share, requires, .. } => {
-            let edge = match side {
-                Side::Head => "above the first line the other rules leave that reads as story text",
-                Side::Tail => "below the last line the other rules leave that reads as story text",
+        Kind::Zone { side, edge, min_lines, keep, min_share, share_pattern, requires, .. } => {
+            let at = match (side, edge) {
+                (Side::Head, Edge::Story) => "above the first line the other rules leave that reads as story text",
+                (Side::Tail, Edge::Story) => "below the last line the other rules leave that reads as story text",
+                (Side::Head, Edge::Body) => "above the body (the stretch where the story lines' words most outweigh the other lines)",
+                (Side::Tail, Edge::Body) => "below the body (the stretch where the story lines' words most outweigh the other lines)",
             };
-            g.push(format!("side: {side}: the lines {edge}"));
+            g.push(format!("side: {side}, edge: {edge}: the lines {at}"));
             g.push(format!("min_lines: {min_lines} non-blank lines the other rules leave there at least"));
             if *keep > 0 {
                 g.push(format!("keep: the {keep} of them nearest the story stay"));
             }
-            g.push(format!("min_share: {min_share} of the zone's lines match, or other rules removed them"));
+            g.push(match share_pattern {
+                Some(re) => format!(
+                    "min_share: {min_share} of the zone's lines match {}, or other rules removed them",
+                    re.as_str()
+                ),
+                None => format!("min_share: {min_share} of the zone's lines match, or other rules removed them"),
+            });
             if let Some(re) = requires {
                 g.push(format!("requires: a line of the zone matches {}", re.as_str()));
             }

@@ -13,7 +13,7 @@ use super::doc::{is_blank, Doc, Kept};
 use super::matching::{guards_ok, holds_a_story, Found, LineMatch, SpanMatch};
 use super::normalize;
 use super::Claims;
-use crate::rules::{Kind, Place, RuleSet, Side};
+use crate::rules::{Edge, Kind, Place, RuleSet, Side};
 use crate::text::line_span;
 
 /// The lines whose whole text a claim (an HTML element removal) covers:
@@ -144,7 +144,7 @@ pub(super) fn claim(
             let ran = claim_runs(rules, doc, &run_hits, &mut owner);
             // Every zone rule is asked, not only until one claims.
             let mut zoned = false;
-            for &rule in zones.iter().filter(|&&r| !extracted || !is_tail(rules, r)) {
+            for &rule in zones.iter().filter(|&&r| !extracted || !waits_in_main_text(rules, r)) {
                 zoned |= claim_zone(rules, doc, rule, &mut owner);
             }
             let deduped = duplicates.is_some_and(|(rule, min)| claim_duplicates(doc, rule, min, &mut owner));
@@ -204,22 +204,30 @@ fn claim_runs(rules: &RuleSet, doc: &Doc, hits: &[(usize, usize)], owner: &mut [
     claimed
 }
 
-fn is_tail(rules: &RuleSet, rule: usize) -> bool {
-    matches!(rules.rules()[rule].kind, Kind::Zone { side: Side::Tail, .. })
+/// A zone that waits in a page's main text an extractor chose: a tail
+/// (the lists below its last sentence are the story's own, the footer is
+/// already left out) and a zone bounded by the body (the extractor has
+/// judged where the body is; a recipe's title and ingredients above its
+/// method are not a header).
+fn waits_in_main_text(rules: &RuleSet, rule: usize) -> bool {
+    matches!(rules.rules()[rule].kind, Kind::Zone { side: Side::Tail, .. } | Kind::Zone { edge: Edge::Body, .. })
 }
 
 /// Claim the lines of `zone` rule `rule` that lie in its zone and match
 /// its pattern and guards, when the zone qualifies: `min_share` of its
-/// non-blank lines match or are removed by other rules, and with
-/// `requires` one of them matches that. The zone is read off the lines
-/// the other rules leave, so a cookie banner's long sentence above the
-/// menus, once removed, no longer passes for the story's start.
+/// non-blank lines match (`share_pattern` when given, else `pattern`) or
+/// are removed by other rules, and with `requires` one of them matches
+/// that. The zone is read off the lines the other rules leave, so a
+/// cookie banner's long sentence above the menus, once removed, no longer
+/// passes for the story's start.
 fn claim_zone(rules: &RuleSet, doc: &Doc, rule: usize, owner: &mut [Option<usize>]) -> bool {
     let r = &rules.rules()[rule];
-    let Kind::Zone { ref pattern, side, min_lines, keep, min_share, ref requires } = r.kind else {
+    let Kind::Zone { ref pattern, side, edge, min_lines, keep, min_share, ref share_pattern, ref requires } =
+        r.kind
+    else {
         unreachable!("a zone rule")
     };
-    let Some(zone) = zone_of(doc, owner, side, min_lines, keep) else { return false };
+    let Some(zone) = zone_of(doc, owner, side, edge, min_lines, keep) else { return false };
     let lines: Vec<usize> = zone.filter(|&i| !doc.blank[i]).collect();
     if requires.as_ref().is_some_and(|re| !lines.iter().any(|&i| re.is_match(doc.content(i)))) {
         return false;
@@ -232,6 +240,9 @@ fn claim_zone(rules: &RuleSet, doc: &Doc, rule: usize, owner: &mut [Option<usize
         .filter(|&i| {
             let content = doc.content(i);
             owner[i].is_none()
+                // Past the first story line (`edge: body`), a sentence of
+                // the story's own may stand in the zone.
+                && !(edge == Edge::Body && doc.reads_as_story(i))
                 && guards_ok(r, content)
                 && (r.max_words.is_some() || !holds_a_story(content))
                 && kept.as_ref().is_none_or(|k| doc.placed_after(r.place, i, k))
@@ -239,7 +250,11 @@ fn claim_zone(rules: &RuleSet, doc: &Doc, rule: usize, owner: &mut [Option<usize
         })
         .collect();
     let removed = lines.iter().filter(|&&i| owner[i].is_some()).count();
-    if ((hits.len() + removed) as f64) < min_share * lines.len() as f64 {
+    let counted = match share_pattern {
+        Some(re) => lines.iter().filter(|&&i| owner[i].is_none() && re.is_match(doc.content(i))).count(),
+        None => hits.len(),
+    };
+    if ((counted + removed) as f64) < min_share * lines.len() as f64 {
         return false;
     }
     for &i in &hits {
@@ -249,7 +264,8 @@ fn claim_zone(rules: &RuleSet, doc: &Doc, rule: usize, owner: &mut [Option<usize
 }
 
 /// The lines of a document's head (above the first kept line that reads
-/// as story text) or tail (below the last) whose lines a `zone` rule may
+/// as story text, or with `edge: body` above the body, see [`body`]) or
+/// tail (below the last, or below the body) whose lines a `zone` rule may
 /// take: none unless `min_lines` non-blank lines the other rules leave lie
 /// there, and not the `keep` of them nearest the story. Counting the lines
 /// left, not the input's, keeps a second cleaning from finding more.
@@ -257,6 +273,7 @@ fn zone_of(
     doc: &Doc,
     owner: &[Option<usize>],
     side: Side,
+    edge: Edge,
     min_lines: usize,
     keep: usize,
 ) -> Option<Range<usize>> {
@@ -268,9 +285,15 @@ fn zone_of(
     }
     let kept = |i: &usize| !doc.blank[*i] && owner[*i].is_none();
     let story = |i: &usize| kept(i) && doc.reads_as_story(*i);
+    let (first, last) = match edge {
+        Edge::Story => match side {
+            Side::Head => ((0..n).find(story)?, n),
+            Side::Tail => (0, (0..n).rev().find(story)?),
+        },
+        Edge::Body => body(doc, owner)?,
+    };
     match side {
         Side::Head => {
-            let first = (0..n).find(story)?;
             let edge: Vec<usize> = (0..first).filter(kept).collect();
             (edge.len() >= needed).then(|| match keep {
                 0 => 0..first,
@@ -278,7 +301,6 @@ fn zone_of(
             })
         }
         Side::Tail => {
-            let last = (0..n).rev().find(story)?;
             let edge: Vec<usize> = (last + 1..n).filter(kept).collect();
             (edge.len() >= needed).then(|| match keep {
                 0 => last + 1..n,
@@ -286,6 +308,26 @@ fn zone_of(
             })
         }
     }
+}
+
+/// The first and last line of a document's body, among the lines the
+/// other rules leave: the stretch in which the words of the lines that
+/// read as story text, less one for every other non-blank line, sum
+/// highest (Body Text Extraction's maximum-sum segment, by lines). None
+/// without a story line.
+fn body(doc: &Doc, owner: &[Option<usize>]) -> Option<(usize, usize)> {
+    let (mut best, mut at) = (0, None);
+    let (mut sum, mut start) = (0, 0);
+    for i in (0..doc.lines.len()).filter(|&i| !doc.blank[i] && owner[i].is_none()) {
+        if sum <= 0 {
+            (sum, start) = (0, i);
+        }
+        sum += if doc.reads_as_story(i) { crate::text::word_count(doc.content(i)) as i64 } else { -1 };
+        if sum > best {
+            (best, at) = (sum, Some((start, i)));
+        }
+    }
+    at
 }
 
 /// Claim the runs of `run` rule `rule` among its matching `lines`: those

@@ -332,6 +332,53 @@ mod tests {
     }
 
     #[test]
+    fn a_zone_bounded_by_the_body_reaches_past_a_sentence_of_the_header() {
+        let rules = |edge: &str| {
+            format!(
+                "- id: chrome.x\n  doc: d\n  match: zone\n  side: head\n  edge: {edge}\n  min_lines: 4\n  pattern: '^[A-Z][a-z]+$'\n"
+            )
+        };
+        let story = "The council approved the budget on Tuesday after a four-hour debate, officials said.";
+        let more = "The mayor said the new rules for the port would take effect next month after a review.";
+        let cookie = "We use cookies to improve your experience and to show you the adverts you may like.";
+        let menu = "Business\nTravel\nWeather\nMarkets\nScience\nHealth\nMotoring\nProperty\nJobs\n\
+                    Puzzles\nPodcasts\nVideo\nPictures\nLetters\nObituaries\nArchive\nEvents\nShop\n";
+        let text = format!("Home\nNews\nSport\nWorld\n{cookie}\n{menu}\n{story}\n\n{more}\n");
+        // The notice reads as story text, so the story's zone ends at it.
+        assert_eq!(run(&rules("story"), &text), format!("{cookie}\n{menu}\n{story}\n\n{more}\n"));
+        // The body (the two paragraphs) starts below the menus, where the
+        // story's words outweigh the lines above it; the notice, a
+        // sentence, is never taken by a zone.
+        assert_eq!(run(&rules("body"), &text), format!("{cookie}\n\n{story}\n\n{more}\n"));
+    }
+
+    #[test]
+    fn a_zone_can_count_its_share_by_a_pattern_of_its_own() {
+        let rules = "- id: chrome.x\n  doc: d\n  match: zone\n  side: tail\n  min_lines: 4\n  pattern: '^[^0-9]+$'\n  min_share: 0.6\n  share_pattern: '^[A-Z][a-z]+$'\n";
+        let story = "The council approved the budget on Tuesday after a four-hour debate, officials said.";
+        // Three in five lines are menu items: every line without figures goes.
+        let footer = format!("{story}\n\nHome\nNews\nSport\nabout our site\nTel 0123 456\n");
+        assert_eq!(run(rules, &footer), format!("{story}\n\nTel 0123 456\n"));
+        // Two in five: a list of the story's own stays.
+        let list = format!("{story}\n\nAshdown\nBeacon\nthe old mill\nthe harbour\nthe quay\n");
+        assert_eq!(run(rules, &list), list);
+    }
+
+    #[test]
+    fn a_zone_bounded_by_the_body_waits_where_an_extractor_chose_the_main_text() {
+        let rules = "- id: html.main\n  doc: d\n  match: main-text\n\
+                     - id: chrome.x\n  doc: d\n  match: zone\n  side: head\n  edge: body\n  min_lines: 3\n  pattern: '^[A-Z][a-z]+$'\n";
+        let set = load_str("t.yaml", rules).unwrap();
+        let story = "The council approved the budget on Tuesday after a four-hour debate, officials said.";
+        let text = format!("Menu\nMuffins\nFlour\nSugar\nButter\n\n{story}\n");
+        assert_eq!(apply(&text, &clean(&set, None, &text)), format!("{story}\n"));
+        // The page's main text starts after `Menu`: a recipe's title and
+        // ingredients above its method are the story's own there.
+        let edits = clean_with(&set, DocPath::Unknown, &text, &Claims::new(vec![(0..5, 0)]));
+        assert_eq!(apply(&text, &edits), format!("Muffins\nFlour\nSugar\nButter\n\n{story}\n"));
+    }
+
+    #[test]
     fn run_after_an_introduction_is_kept() {
         let rules = "- id: tags.x\n  doc: d\n  match: run\n  pattern: '^[A-Z][a-z]+$'\n  min_lines: 3\n  unless_after: ':$'\n\
                      - id: tags.label\n  doc: d\n  match: line\n  pattern: '^Tags:$'\n";

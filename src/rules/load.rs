@@ -640,6 +640,8 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         ("min_follows", raw.min_follows.is_some()),
         ("min_lines", raw.min_lines.is_some()),
         ("side", raw.side.is_some()),
+        ("edge", raw.edge.is_some()),
+        ("share_pattern", raw.share_pattern.is_some()),
         ("keep", raw.keep.is_some()),
         ("min_share", raw.min_share.is_some()),
         ("requires", raw.requires.is_some()),
@@ -703,6 +705,8 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
                 ));
             }
             let requires = raw.requires.map(|p| p.0);
+            let share_pattern = raw.share_pattern.map(|p| p.0);
+            let edge = raw.edge.unwrap_or_default();
             // Not in the trigger sets, so compiled here, where a pattern too
             // big to compile is reported with its rule.
             need_pattern(raw.pattern, &mut problems)
@@ -713,7 +717,16 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
                         false
                     }
                 })
-                .map(|pattern| Kind::Zone { pattern, side, min_lines, keep, min_share, requires })
+                .map(|pattern| Kind::Zone {
+                    pattern,
+                    side,
+                    edge,
+                    min_lines,
+                    keep,
+                    min_share,
+                    share_pattern,
+                    requires,
+                })
         }
         RawKind::Cards => need_pattern(raw.pattern, &mut problems).map(|pattern| Kind::Cards {
             pattern,
@@ -857,6 +870,8 @@ struct RawRule {
     min_follows: Option<NonZeroUsize>,
     min_lines: Option<NonZeroUsize>,
     side: Option<super::Side>,
+    edge: Option<super::Edge>,
+    share_pattern: Option<Re>,
     keep: Option<usize>,
     min_share: Option<f64>,
     requires: Option<Re>,
@@ -980,7 +995,7 @@ pub const KINDS: &[KindSpec] = &[
     },
     KindSpec {
         kind: RawKind::Zone,
-        keys: &["pattern", "side", "min_lines", "keep", "min_share", "requires"],
+        keys: &["pattern", "side", "edge", "min_lines", "keep", "min_share", "share_pattern", "requires"],
         guards: true,
     },
     KindSpec { kind: RawKind::Normalize, keys: &["step", "min_chars"], guards: false },
@@ -1429,6 +1444,19 @@ mod tests {
         assert!(err(text).starts_with("r.yaml:4:"), "{}", err(text));
         let text = "- id: a.b\n  doc: d\n  match: line\n  pattern: x\n  keep: 3\n";
         assert_eq!(err(text), "r.yaml:5:3: rule 'a.b': `keep` does not apply to a `line` rule");
+    }
+
+    #[test]
+    fn a_zone_edge_is_story_or_body() {
+        let text = "- id: a.b\n  doc: d\n  match: zone\n  side: head\n  edge: middle\n  pattern: x\n";
+        let e = err(text);
+        assert!(e.starts_with("r.yaml:5:") && e.contains("story") && e.contains("body"), "{e}");
+        let text = "- id: a.b\n  doc: d\n  match: run\n  pattern: x\n  edge: body\n";
+        assert_eq!(err(text), "r.yaml:5:3: rule 'a.b': `edge` does not apply to a `run` rule");
+        let text = "- id: a.b\n  doc: d\n  match: zone\n  side: tail\n  pattern: x\n  share_pattern: '(x'\n";
+        assert!(err(text).starts_with("r.yaml:6:"), "{}", err(text));
+        let text = "- id: a.b\n  doc: d\n  match: zone\n  side: tail\n  edge: body\n  pattern: x\n  share_pattern: '^[A-Z]'\n";
+        assert!(load_str("r.yaml", text).is_ok());
     }
 
     #[test]

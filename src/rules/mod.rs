@@ -58,7 +58,9 @@ impl Rule {
     /// The rule's guards (every regex but the one that fires it), by role.
     pub fn guards(&self) -> Vec<(&'static str, &Guard)> {
         let (first, second) = match &self.kind {
-            Kind::Zone { requires, .. } => (requires.as_ref().map(|g| ("requires", g)), None),
+            Kind::Zone { requires, share_pattern, .. } => {
+                (requires.as_ref().map(|g| ("requires", g)), share_pattern.as_ref().map(|g| ("share_pattern", g)))
+            }
             Kind::Run { unless_after, .. } => (unless_after.as_ref().map(|g| ("unless_after", g)), None),
             Kind::Cards { unless_title, .. } => (unless_title.as_ref().map(|g| ("unless_title", g)), None),
             Kind::Block { end, followed_by, .. } => (
@@ -212,12 +214,18 @@ pub enum Kind {
     /// and, with `requires`, one of its lines matches that: a page's
     /// menu, not a story's table, verse or list. A tail zone waits in a
     /// page's main text that an extractor chose.
+    ///
+    /// With `edge: body` the zone ends at the body's edge instead (see
+    /// [`Edge`]), and with `share_pattern` the share counts the lines that
+    /// match it rather than `pattern`.
     Zone {
         pattern: Pattern,
         side: Side,
+        edge: Edge,
         min_lines: usize,
         keep: usize,
         min_share: f64,
+        share_pattern: Option<Guard>,
         requires: Option<Guard>,
     },
     /// A text normalisation step over what the other rules keep.
@@ -477,6 +485,22 @@ pub enum Side {
     Head,
     /// Below the last one.
     Tail,
+}
+
+/// Where a `zone` rule's zone ends on the story's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, strum::Display)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum Edge {
+    /// At the first (head) or last (tail) line that reads as story text.
+    #[default]
+    Story,
+    /// At the body's first or last line: the stretch of lines in which
+    /// the story lines' words most outweigh the other lines, one each (the
+    /// maximum-sum stretch of Body Text Extraction). A page's header and
+    /// footer hold a sentence or two of their own (a cookie notice, a
+    /// teaser's summary) that would end a zone at the first story line.
+    Body,
 }
 
 /// Which documents a site-specific rule applies to; both parts must hold.
