@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::report::Report;
 use crate::rules::{
-    BlockEnd, Doc, Examples, Kind, Place, Rule, RuleSet, Edge, Side, COMMON_KEYS, KINDS, LINE_GUARDS,
+    BlockEnd, Doc, Edge, Examples, Kind, Place, Rule, RuleSet, Side, COMMON_KEYS, KINDS, LINE_GUARDS,
 };
 
 /// The rule's patterns as (name, regex) pairs: its selector, or the

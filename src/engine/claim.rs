@@ -210,7 +210,10 @@ fn claim_runs(rules: &RuleSet, doc: &Doc, hits: &[(usize, usize)], owner: &mut [
 /// judged where the body is; a recipe's title and ingredients above its
 /// method are not a header).
 fn waits_in_main_text(rules: &RuleSet, rule: usize) -> bool {
-    matches!(rules.rules()[rule].kind, Kind::Zone { side: Side::Tail, .. } | Kind::Zone { edge: Edge::Body, .. })
+    matches!(
+        rules.rules()[rule].kind,
+        Kind::Zone { side: Side::Tail, .. } | Kind::Zone { edge: Edge::Body, .. }
+    )
 }
 
 /// Claim the lines of `zone` rule `rule` that lie in its zone and match

@@ -58,9 +58,10 @@ impl Rule {
     /// The rule's guards (every regex but the one that fires it), by role.
     pub fn guards(&self) -> Vec<(&'static str, &Guard)> {
         let (first, second) = match &self.kind {
-            Kind::Zone { requires, share_pattern, .. } => {
-                (requires.as_ref().map(|g| ("requires", g)), share_pattern.as_ref().map(|g| ("share_pattern", g)))
-            }
+            Kind::Zone { requires, share_pattern, .. } => (
+                requires.as_ref().map(|g| ("requires", g)),
+                share_pattern.as_ref().map(|g| ("share_pattern", g)),
+            ),
             Kind::Run { unless_after, .. } => (unless_after.as_ref().map(|g| ("unless_after", g)), None),
             Kind::Cards { unless_title, .. } => (unless_title.as_ref().map(|g| ("unless_title", g)), None),
             Kind::Block { end, followed_by, .. } => (
