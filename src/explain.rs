@@ -35,12 +35,12 @@ fn guards(rule: &Rule) -> Vec<String> {
                 g.push(format!("unless_after: {}", re.as_str()));
             }
         }
-        Kind::Zone { side, edge, min_lines, keep, min_share, share_pattern, requires, .. } => {
+        Kind::Zone { side, edge, min_lines, keep, min_share, share_pattern, requires, requires_lines, .. } => {
             let at = match (side, edge) {
                 (Side::Head, Edge::Story) => "above the first line the other rules leave that reads as story text",
                 (Side::Tail, Edge::Story) => "below the last line the other rules leave that reads as story text",
-                (Side::Head, Edge::Body) => "above the body (the stretch where the story lines' words most outweigh the other lines)",
-                (Side::Tail, Edge::Body) => "below the body (the stretch where the story lines' words most outweigh the other lines)",
+                (Side::Head, Edge::Body) => "above the body (the stretch where the story lines' words most outweigh the other lines) and the story's own lines above it, which end where five lines the pattern takes stand in a row",
+                (Side::Tail, Edge::Body) => "below the body (the stretch where the story lines' words most outweigh the other lines) and the story's own lines below it, which end where five lines the pattern takes stand in a row",
             };
             g.push(format!("side: {side}, edge: {edge}: the lines {at}"));
             g.push(format!("min_lines: {min_lines} non-blank lines the other rules leave there at least"));
@@ -54,8 +54,10 @@ fn guards(rule: &Rule) -> Vec<String> {
                 ),
                 None => format!("min_share: {min_share} of the zone's lines match, or other rules removed them"),
             });
-            if let Some(re) = requires {
-                g.push(format!("requires: a line of the zone matches {}", re.as_str()));
+            match (requires, requires_lines) {
+                (Some(re), 1) => g.push(format!("requires: a line of the zone matches {}", re.as_str())),
+                (Some(re), n) => g.push(format!("requires: {n} lines of the zone match {}", re.as_str())),
+                (None, _) => {}
             }
         }
         Kind::Cards { min_cards, max_lines, prose, unless_title, .. } => {

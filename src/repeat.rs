@@ -619,12 +619,13 @@ pub fn long_sentences(text: &str, cap: usize) -> usize {
 
 /// Han and kana characters in `line`, counted up to twenty.
 fn wide_chars(line: &str) -> usize {
-    line.chars()
-        .filter(|&c| {
-            matches!(c, '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}')
-        })
-        .take(20)
-        .count()
+    line.chars().filter(|&c| is_wide(c)).take(20).count()
+}
+
+/// Whether `c` is a Han or kana character: Chinese and Japanese write
+/// words without spaces between them.
+pub(crate) fn is_wide(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}')
 }
 
 /// Whether `line` holds `"`, `“` or `”`: a byte search for `"` and the

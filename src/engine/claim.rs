@@ -58,7 +58,9 @@ pub(super) fn claim(
     // tables below the last sentence are the story's own (a table of
     // rates by state, a list of universities): the extractor left the
     // footer out. Its head still holds furniture it took in (a rating,
-    // a download button), so only tail zones wait.
+    // a download button), so of the head zones only those bounded by the
+    // body wait: the extractor has judged where the body is, and a
+    // recipe's title and ingredients above its method are its own.
     let extracted = claims.main_text_chosen(rules);
     let (text, lines) = (doc.text, doc.lines);
 
@@ -239,33 +241,43 @@ fn claim_zone(
     body: &mut Option<Option<(usize, usize)>>,
 ) -> bool {
     let r = &rules.rules()[rule];
-    let Kind::Zone { ref pattern, side, edge, min_lines, keep, min_share, ref share_pattern, ref requires } =
-        r.kind
+    let Kind::Zone {
+        ref pattern,
+        side,
+        edge,
+        min_lines,
+        keep,
+        min_share,
+        ref share_pattern,
+        ref requires,
+        requires_lines,
+    } = r.kind
     else {
         unreachable!("a zone rule")
     };
-    let Some(zone) = zone_of(doc, owner, side, edge, min_lines, keep, body) else { return false };
-    let lines: Vec<usize> = zone.filter(|&i| !doc.blank[i]).collect();
-    if requires.as_ref().is_some_and(|re| !lines.iter().any(|&i| re.is_match(doc.content(i)))) {
-        return false;
-    }
     // `where` counts the lines the other rules leave, as for runs.
     let kept = (r.place != Place::Anywhere).then(|| doc.kept(owner));
-    let hits: Vec<usize> = lines
-        .iter()
-        .copied()
-        .filter(|&i| {
-            let content = doc.content(i);
-            owner[i].is_none()
-                // Past the first story line (`edge: body`), a sentence of
-                // the story's own may stand in the zone.
-                && !(edge == Edge::Body && doc.reads_as_story(i))
-                && guards_ok(r, content)
-                && (r.max_words.is_some() || !holds_a_story(content))
-                && kept.as_ref().is_none_or(|k| doc.placed_after(r.place, i, k))
-                && pattern.regex().is_match(content)
-        })
-        .collect();
+    let takes = |i: usize| {
+        let content = doc.content(i);
+        owner[i].is_none()
+            // Beyond the body (`edge: body`), a sentence may stand in the
+            // zone: a header's cookie notice, or the story's own.
+            && !(edge == Edge::Body && doc.reads_as_story(i))
+            && guards_ok(r, content)
+            && (r.max_words.is_some() || !holds_a_story(content))
+            && kept.as_ref().is_none_or(|k| doc.placed_after(r.place, i, k))
+            && pattern.regex().is_match(content)
+    };
+    let Some(zone) = zone_of(doc, owner, side, edge, min_lines, keep, body, &takes) else { return false };
+    let lines: Vec<usize> = zone.filter(|&i| !doc.blank[i]).collect();
+    if let Some(re) = requires {
+        if lines.iter().filter(|&&i| re.is_match(doc.content(i))).take(requires_lines).count()
+            < requires_lines
+        {
+            return false;
+        }
+    }
+    let hits: Vec<usize> = lines.iter().copied().filter(|&i| takes(i)).collect();
     let removed = lines.iter().filter(|&&i| owner[i].is_some()).count();
     let counted = match share_pattern {
         Some(re) => lines.iter().filter(|&&i| owner[i].is_none() && re.is_match(doc.content(i))).count(),
@@ -281,11 +293,15 @@ fn claim_zone(
 }
 
 /// The lines of a document's head (above the first kept line that reads
-/// as story text, or with `edge: body` above the body, see [`body`]) or
-/// tail (below the last, or below the body) whose lines a `zone` rule may
+/// as story text) or tail (below the last) whose lines a `zone` rule may
 /// take: none unless `min_lines` non-blank lines the other rules leave lie
 /// there, and not the `keep` of them nearest the story. Counting the lines
 /// left, not the input's, keeps a second cleaning from finding more.
+///
+/// With `edge: body` the zone lies beyond the body (see [`body`]) and
+/// beyond the story's own lines next to it (see [`furniture_edge`]); the
+/// `keep` lines nearest those stay.
+#[allow(clippy::too_many_arguments)]
 fn zone_of(
     doc: &Doc,
     owner: &[Option<usize>],
@@ -294,6 +310,7 @@ fn zone_of(
     min_lines: usize,
     keep: usize,
     body_cache: &mut Option<Option<(usize, usize)>>,
+    takes: &dyn Fn(usize) -> bool,
 ) -> Option<Range<usize>> {
     let n = doc.lines.len();
     // Most documents are too short to hold a zone: no story lines worked out.
@@ -308,7 +325,13 @@ fn zone_of(
             Side::Head => ((0..n).find(story)?, n),
             Side::Tail => (0, (0..n).rev().find(story)?),
         },
-        Edge::Body => (*body_cache.get_or_insert_with(|| body(doc, owner)))?,
+        Edge::Body => {
+            let (first, last) = (*body_cache.get_or_insert_with(|| body(doc, owner)))?;
+            match side {
+                Side::Head => (furniture_edge((0..first).rev().filter(kept), takes).unwrap_or(first), last),
+                Side::Tail => (first, furniture_edge((last + 1..n).filter(kept), takes).unwrap_or(last)),
+            }
+        }
     };
     match side {
         Side::Head => {
@@ -328,6 +351,31 @@ fn zone_of(
     }
 }
 
+/// Lines the zone rule would take, in a row, that start a page's
+/// furniture: fewer between the story's own lines are its headings.
+const FURNITURE_RUN: usize = 5;
+
+/// Walking out from the body over the lines left (`lines`), the last
+/// line before [`FURNITURE_RUN`] lines in a row that the zone rule takes
+/// (`takes`): the story's own lines beside the body (a title's standfirst,
+/// ingredients with their quantities, a table's rows, a closing sentence,
+/// and the headings between them) end there. None when the furniture
+/// starts at the body.
+fn furniture_edge(lines: impl Iterator<Item = usize>, takes: &dyn Fn(usize) -> bool) -> Option<usize> {
+    let (mut edge, mut run) = (None, 0);
+    for i in lines {
+        if takes(i) {
+            run += 1;
+            if run == FURNITURE_RUN {
+                break;
+            }
+        } else {
+            (edge, run) = (Some(i), 0);
+        }
+    }
+    edge
+}
+
 /// The first and last line of a document's body, among the lines the
 /// other rules leave: the stretch in which the words (counted by their
 /// spaces) of the lines that read as story text, less one for every other
@@ -341,8 +389,15 @@ fn body(doc: &Doc, owner: &[Option<usize>]) -> Option<(usize, usize)> {
             (sum, start) = (0, i);
         }
         // A weight, not a count: words by Unicode's white space cost a
-        // run on the corpus dumps 3%.
-        let words = || memchr::memchr_iter(b' ', doc.content(i).as_bytes()).count() as i64 + 1;
+        // run on the corpus dumps 3%. Chinese and Japanese put no spaces
+        // between words: two characters count as one there.
+        let words = || {
+            let line = doc.content(i);
+            let spaces = memchr::memchr_iter(b' ', line.as_bytes()).count();
+            let wide =
+                if spaces < 4 { line.chars().filter(|&c| crate::repeat::is_wide(c)).count() / 2 } else { 0 };
+            (spaces + 1).max(wide) as i64
+        };
         sum += if doc.reads_as_story(i) { words() } else { -1 };
         if sum > best {
             (best, at) = (sum, Some((start, i)));

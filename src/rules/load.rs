@@ -642,6 +642,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         ("side", raw.side.is_some()),
         ("edge", raw.edge.is_some()),
         ("share_pattern", raw.share_pattern.is_some()),
+        ("requires_lines", raw.requires_lines.is_some()),
         ("keep", raw.keep.is_some()),
         ("min_share", raw.min_share.is_some()),
         ("requires", raw.requires.is_some()),
@@ -706,6 +707,13 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
             }
             let requires = raw.requires.map(|p| p.0);
             let share_pattern = raw.share_pattern.map(|p| p.0);
+            let requires_lines = raw.requires_lines.map_or(1, NonZeroUsize::get);
+            if raw.requires_lines.is_some() && requires.is_none() {
+                problems.push((
+                    Some("requires_lines"),
+                    "`requires_lines` counts the lines that match `requires`: give `requires`".into(),
+                ));
+            }
             let edge = raw.edge.unwrap_or_default();
             // Not in the trigger sets, so compiled here, where a pattern too
             // big to compile is reported with its rule.
@@ -726,6 +734,7 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
                     min_share,
                     share_pattern,
                     requires,
+                    requires_lines,
                 })
         }
         RawKind::Cards => need_pattern(raw.pattern, &mut problems).map(|pattern| Kind::Cards {
@@ -872,6 +881,7 @@ struct RawRule {
     side: Option<super::Side>,
     edge: Option<super::Edge>,
     share_pattern: Option<Re>,
+    requires_lines: Option<NonZeroUsize>,
     keep: Option<usize>,
     min_share: Option<f64>,
     requires: Option<Re>,
@@ -995,7 +1005,17 @@ pub const KINDS: &[KindSpec] = &[
     },
     KindSpec {
         kind: RawKind::Zone,
-        keys: &["pattern", "side", "edge", "min_lines", "keep", "min_share", "share_pattern", "requires"],
+        keys: &[
+            "pattern",
+            "side",
+            "edge",
+            "min_lines",
+            "keep",
+            "min_share",
+            "share_pattern",
+            "requires",
+            "requires_lines",
+        ],
         guards: true,
     },
     KindSpec { kind: RawKind::Normalize, keys: &["step", "min_chars"], guards: false },
@@ -1457,6 +1477,11 @@ mod tests {
         assert!(err(text).starts_with("r.yaml:6:"), "{}", err(text));
         let text = "- id: a.b\n  doc: d\n  match: zone\n  side: tail\n  edge: body\n  pattern: x\n  share_pattern: '^[A-Z]'\n";
         assert!(load_str("r.yaml", text).is_ok());
+        let text = "- id: a.b\n  doc: d\n  match: zone\n  side: tail\n  pattern: x\n  requires_lines: 2\n";
+        assert_eq!(
+            err(text),
+            "r.yaml:6:3: rule 'a.b': `requires_lines` counts the lines that match `requires`: give `requires`"
+        );
     }
 
     #[test]

@@ -216,9 +216,12 @@ pub enum Kind {
     /// menu, not a story's table, verse or list. A tail zone waits in a
     /// page's main text that an extractor chose.
     ///
-    /// With `edge: body` the zone ends at the body's edge instead (see
-    /// [`Edge`]), and with `share_pattern` the share counts the lines that
-    /// match it rather than `pattern`.
+    /// With `edge: body` the zone lies beyond the body instead (see
+    /// [`Edge`]) and beyond the story's own lines next to it (the lines up
+    /// to five of the pattern's in a row), and waits in main text too, head
+    /// or tail; the lines in it that read as story text stay; with `share_pattern` the share
+    /// counts the lines that match it rather than `pattern`; with
+    /// `requires_lines` that many lines must match `requires`.
     Zone {
         pattern: Pattern,
         side: Side,
@@ -228,6 +231,7 @@ pub enum Kind {
         min_share: f64,
         share_pattern: Option<Guard>,
         requires: Option<Guard>,
+        requires_lines: usize,
     },
     /// A text normalisation step over what the other rules keep.
     Normalize { step: Step, min_chars: usize },
@@ -496,11 +500,14 @@ pub enum Edge {
     /// At the first (head) or last (tail) line that reads as story text.
     #[default]
     Story,
-    /// At the body's first or last line: the stretch of lines in which
-    /// the story lines' words most outweigh the other lines, one each (the
-    /// maximum-sum stretch of Body Text Extraction). A page's header and
-    /// footer hold a sentence or two of their own (a cookie notice, a
-    /// teaser's summary) that would end a zone at the first story line.
+    /// Beyond the body: the stretch of lines in which the story lines'
+    /// words (by their spaces, or two Han or kana characters to a word)
+    /// most outweigh the other lines, one each (the maximum-sum stretch of
+    /// Body Text Extraction), and beyond the story's own lines next to it,
+    /// which end where five lines the rule takes stand in a row. A page's
+    /// header and footer hold a sentence or two of their own (a cookie
+    /// notice, a teaser's summary) that would end a zone at the first
+    /// story line.
     Body,
 }
 
