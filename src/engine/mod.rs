@@ -353,6 +353,24 @@ mod tests {
     }
 
     #[test]
+    fn a_zone_bounded_by_the_body_leaves_the_story_s_own_lines_beside_it() {
+        let rules = "- id: chrome.x\n  doc: d\n  match: zone\n  side: tail\n  edge: body\n  min_lines: 4\n  pattern: '^[A-Z][a-z]+(?: [A-Z][a-z]+)*$'\n  requires: '^(?:Home|Contact)$'\n  requires_lines: 2\n";
+        let story = "The council approved the budget on Tuesday after a four-hour debate, officials said.";
+        let more = "The mayor said the new rules for the port would take effect next month after a review.";
+        // Short closing sentences and a heading between them, then the
+        // footer: five lines the rule takes in a row start the footer.
+        let closing = "Police have appealed for witnesses.\nWhat Happens Next\nThe plan goes out in May.";
+        let footer = "Home\nNews\nSport\nWorld\nBusiness\nContact";
+        let text = format!("{story}\n\n{more}\n\n{closing}\n{footer}\n");
+        assert_eq!(run(rules, &text), format!("{story}\n\n{more}\n\n{closing}\n"));
+        // One line with a menu word is not enough: a track list with a
+        // song called `Contact`.
+        let tracks = "Home\nGet Lucky\nInstant Crush\nTouch\nBeyond\nMotherboard";
+        let text = format!("{story}\n\n{more}\n\n{tracks}\n");
+        assert_eq!(run(rules, &text), text);
+    }
+
+    #[test]
     fn a_zone_can_count_its_share_by_a_pattern_of_its_own() {
         let rules = "- id: chrome.x\n  doc: d\n  match: zone\n  side: tail\n  min_lines: 4\n  pattern: '^[^0-9]+$'\n  min_share: 0.6\n  share_pattern: '^[A-Z][a-z]+$'\n";
         let story = "The council approved the budget on Tuesday after a four-hour debate, officials said.";
