@@ -288,7 +288,7 @@ pub enum Step {
 pub struct Pattern {
     source: String,
     hir: Arc<Hir>,
-    regex: Arc<OnceLock<Regex>>,
+    regex: Arc<OnceLock<Result<Regex, regex::Error>>>,
 }
 
 impl Pattern {
@@ -316,11 +316,12 @@ impl Pattern {
     /// outside the trigger sets, which would otherwise be compiled first
     /// where no rule can be named.
     pub(crate) fn compiled(&self) -> Result<&Regex, regex::Error> {
-        if let Some(re) = self.regex.get() {
-            return Ok(re);
-        }
-        let re = regex::RegexBuilder::new(&self.source).size_limit(Self::SIZE_LIMIT).build()?;
-        Ok(self.regex.get_or_init(|| re))
+        // Compiled inside the lock: a second worker waits for the first
+        // rather than compiling the same pattern again.
+        self.regex
+            .get_or_init(|| regex::RegexBuilder::new(&self.source).size_limit(Self::SIZE_LIMIT).build())
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// The compiled regex, built on first use and shared by clones.
