@@ -39,8 +39,8 @@ fn guards(rule: &Rule) -> Vec<String> {
             let at = match (side, edge) {
                 (Side::Head, Edge::Story) => "above the first line the other rules leave that reads as story text",
                 (Side::Tail, Edge::Story) => "below the last line the other rules leave that reads as story text",
-                (Side::Head, Edge::Body) => "above the body (the stretch where the story lines' words most outweigh the other lines) and the story's own lines above it, which end where five lines the pattern takes stand in a row",
-                (Side::Tail, Edge::Body) => "below the body (the stretch where the story lines' words most outweigh the other lines) and the story's own lines below it, which end where five lines the pattern takes stand in a row",
+                (Side::Head, Edge::Body) => "above the body (the stretch where the story lines' words most outweigh the other lines) and the story's own lines above it, which end where five lines the pattern takes stand in a row, up to the last line `requires` matches",
+                (Side::Tail, Edge::Body) => "below the body (the stretch where the story lines' words most outweigh the other lines) and the story's own lines below it, which end where five lines the pattern takes stand in a row, from the first line `requires` matches",
             };
             g.push(format!("side: {side}, edge: {edge}: the lines {at}"));
             g.push(format!("min_lines: {min_lines} non-blank lines the other rules leave there at least"));

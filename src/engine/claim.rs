@@ -268,7 +268,11 @@ fn claim_zone(
             && kept.as_ref().is_none_or(|k| doc.placed_after(r.place, i, k))
             && pattern.regex().is_match(content)
     };
-    let Some(zone) = zone_of(doc, owner, side, edge, min_lines, keep, body, &takes) else { return false };
+    let marks = |i: usize| requires.as_ref().is_some_and(|re| re.is_match(doc.content(i)));
+    let marked = requires.as_ref().map(|_| &marks as &dyn Fn(usize) -> bool);
+    let Some(zone) = zone_of(doc, owner, side, edge, min_lines, keep, body, &takes, marked) else {
+        return false;
+    };
     let lines: Vec<usize> = zone.filter(|&i| !doc.blank[i]).collect();
     if let Some(re) = requires {
         if lines.iter().filter(|&&i| re.is_match(doc.content(i))).take(requires_lines).count()
@@ -300,7 +304,8 @@ fn claim_zone(
 ///
 /// With `edge: body` the zone lies beyond the body (see [`body`]) and
 /// beyond the story's own lines next to it (see [`furniture_edge`]); the
-/// `keep` lines nearest those stay.
+/// `keep` lines nearest those stay; and with `marks` (the rule's
+/// `requires`) it ends at the marked line nearest the story.
 #[allow(clippy::too_many_arguments)]
 fn zone_of(
     doc: &Doc,
@@ -311,6 +316,7 @@ fn zone_of(
     keep: usize,
     body_cache: &mut Option<Option<(usize, usize)>>,
     takes: &dyn Fn(usize) -> bool,
+    marks: Option<&dyn Fn(usize) -> bool>,
 ) -> Option<Range<usize>> {
     let n = doc.lines.len();
     // Most documents are too short to hold a zone: no story lines worked out.
@@ -333,7 +339,7 @@ fn zone_of(
             }
         }
     };
-    match side {
+    let zone = match side {
         Side::Head => {
             let edge: Vec<usize> = (0..first).filter(kept).collect();
             (edge.len() >= needed).then(|| match keep {
@@ -348,6 +354,18 @@ fn zone_of(
                 k => edge[k - 1] + 1..n,
             })
         }
+    }?;
+    // Beyond the body, a page's furniture starts at its menu (a line
+    // `requires` matches): what lies between the story and the menu
+    // nearest it (a key points box, a line-up, a closing list) stays.
+    match (edge, marks) {
+        (Edge::Body, Some(marks)) => match side {
+            Side::Head => {
+                (0..first).rev().find(|&i| kept(&i) && marks(i)).map(|m| zone.start..zone.end.min(m + 1))
+            }
+            Side::Tail => (last + 1..n).find(|&i| kept(&i) && marks(i)).map(|m| zone.start.max(m)..zone.end),
+        },
+        _ => Some(zone),
     }
 }
 

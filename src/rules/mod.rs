@@ -218,8 +218,10 @@ pub enum Kind {
     ///
     /// With `edge: body` the zone lies beyond the body instead (see
     /// [`Edge`]) and beyond the story's own lines next to it (the lines up
-    /// to five of the pattern's in a row), and waits in main text too, head
-    /// or tail; the lines in it that read as story text stay; with `share_pattern` the share
+    /// to five of the pattern's in a row), and with `requires` it ends at
+    /// its line nearest the story that matches it (a page's menu); it
+    /// waits in main text too, head or tail, and the lines in it that read
+    /// as story text stay; with `share_pattern` the share
     /// counts the lines that match it rather than `pattern`; with
     /// `requires_lines` that many lines must match `requires`.
     Zone {
