@@ -226,8 +226,8 @@ fn waits_in_main_text(rules: &RuleSet, rule: usize) -> bool {
 /// Claim the lines of `zone` rule `rule` that lie in its zone and match
 /// its pattern and guards, when the zone qualifies: `min_share` of its
 /// non-blank lines match (`share_pattern` when given, else `pattern`) or
-/// are removed by other rules, and with `requires` one of them matches
-/// that. The zone is read off the lines the other rules leave, so a
+/// are removed by other rules, and with `requires` `requires_lines` of
+/// them match that. The zone is read off the lines the other rules leave, so a
 /// cookie banner's long sentence above the menus, once removed, no longer
 /// passes for the story's start.
 ///
