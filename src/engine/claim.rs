@@ -274,12 +274,9 @@ fn claim_zone(
         return false;
     };
     let lines: Vec<usize> = zone.filter(|&i| !doc.blank[i]).collect();
-    if let Some(re) = requires {
-        if lines.iter().filter(|&&i| re.is_match(doc.content(i))).take(requires_lines).count()
-            < requires_lines
-        {
-            return false;
-        }
+    if requires.is_some() && lines.iter().filter(|&&i| marks(i)).take(requires_lines).count() < requires_lines
+    {
+        return false;
     }
     let hits: Vec<usize> = lines.iter().copied().filter(|&i| takes(i)).collect();
     let removed = lines.iter().filter(|&&i| owner[i].is_some()).count();
