@@ -4,6 +4,12 @@
 //! run left behind are found by their name and removed by the next run.
 //! Below an output directory, a directory that is a symbolic link is not
 //! written through: it could lead back into the inputs.
+//!
+//! A single output named by the user ([`AtomicWriter::create`]) may be a
+//! device or a pipe (`--changes /dev/null`, a FIFO): it is written in place,
+//! since renaming a file over it would replace the device node itself. A
+//! symbolic link to a regular file is followed, and the file it leads to is
+//! replaced, so the link stays a link.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -151,35 +157,78 @@ fn default_permissions() -> Option<Permissions> {
     None
 }
 
-/// A buffered file that appears at its path only when [`AtomicWriter::commit`] runs.
+/// A buffered file that appears at its path only when [`AtomicWriter::commit`]
+/// runs; a device or a pipe is written as the bytes come.
 pub struct AtomicWriter {
     path: PathBuf,
-    inner: BufWriter<NamedTempFile>,
+    inner: Target,
+}
+
+enum Target {
+    Temp(BufWriter<NamedTempFile>),
+    InPlace(BufWriter<std::fs::File>),
 }
 
 impl AtomicWriter {
     pub fn create(path: &Path) -> io::Result<AtomicWriter> {
-        Ok(AtomicWriter { path: path.to_path_buf(), inner: BufWriter::new(temp_beside(path, None)?) })
+        let (path, inner) = match std::fs::metadata(path) {
+            Ok(found) if !found.is_file() && !found.is_dir() => {
+                let file = std::fs::OpenOptions::new().write(true).open(path)?;
+                (path.to_path_buf(), Target::InPlace(BufWriter::new(file)))
+            }
+            _ => {
+                let path = link_target(path)?;
+                let tmp = temp_beside(&path, None)?;
+                (path, Target::Temp(BufWriter::new(tmp)))
+            }
+        };
+        Ok(AtomicWriter { path, inner })
     }
 
     /// [`Self::create`] at `root/rel`, no directory below `root` a link.
     pub fn create_in(root: &Path, rel: &str) -> io::Result<AtomicWriter> {
         let path = root.join(rel);
-        let inner = BufWriter::new(temp_beside(&path, Some(root))?);
+        let inner = Target::Temp(BufWriter::new(temp_beside(&path, Some(root))?));
         Ok(AtomicWriter { path, inner })
     }
 
     pub fn commit(self) -> io::Result<()> {
-        let tmp = self.inner.into_inner().map_err(|e| e.into_error())?;
-        finish(tmp, &self.path)
+        match self.inner {
+            Target::Temp(w) => finish(w.into_inner().map_err(|e| e.into_error())?, &self.path),
+            Target::InPlace(mut w) => w.flush(),
+        }
     }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match &mut self.inner {
+            Target::Temp(w) => w,
+            Target::InPlace(w) => w,
+        }
+    }
+}
+
+/// The path at the end of `path`'s chain of symbolic links (a dangling
+/// link's target too), or `path` itself when it is no link.
+fn link_target(path: &Path) -> io::Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    // As many hops as the kernel follows before it gives up (ELOOP).
+    for _ in 0..40 {
+        match std::fs::read_link(&path) {
+            Ok(next) => path = path.parent().map_or(next.clone(), |dir| dir.join(&next)),
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput || e.kind() == io::ErrorKind::NotFound => {
+                return Ok(path);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other(format!("`{}`: too many levels of symbolic links", path.display())))
 }
 
 impl Write for AtomicWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf)
+        self.writer().write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+        self.writer().flush()
     }
 }

@@ -385,3 +385,49 @@ fn a_run_leaves_the_temporaries_of_another_run_writing_into_the_same_output() {
     assert!(out.join(&live).exists(), "another run's temporary was removed");
     assert!(!out.join(&finished).exists());
 }
+
+/// A change log sent to a pipe is written into the pipe; renaming a file
+/// over it, as for a regular file, would replace the pipe (or, as root,
+/// `/dev/null` itself) with a plain file.
+#[cfg(unix)]
+#[test]
+fn a_change_log_to_a_pipe_goes_through_it_and_the_pipe_stays() {
+    use std::os::unix::fs::FileTypeExt;
+    let tmp = TempDir::new().unwrap();
+    let input = write(tmp.path(), "in/a.txt", "First story.\n\nCulled from Presstv\n");
+    let fifo = tmp.path().join("log.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    descrape()
+        .args(["clean", "-q"])
+        .arg(&input)
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .arg("--changes")
+        .arg(&fifo)
+        .assert()
+        .success();
+    // Before the join: had the pipe been replaced, its reader would wait forever.
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    let log = reader.join().unwrap();
+    assert!(log.contains("\"rule\":\"source.culled\""), "{log}");
+}
+
+/// `-o link.jsonl` where the link leads to a file: the file gets the
+/// output and the link stays a link.
+#[cfg(unix)]
+#[test]
+fn an_output_behind_a_link_replaces_the_linked_file_and_the_link_stays() {
+    let tmp = TempDir::new().unwrap();
+    let input =
+        write(tmp.path(), "in.jsonl", "{\"id\":\"a\",\"text\":\"A story.\\n\\nShare this story!\"}\n");
+    let target = write(tmp.path(), "kept/real.jsonl", "old\n");
+    let link = tmp.path().join("out.jsonl");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    descrape().args(["clean", "-q"]).arg(&input).arg("-o").arg(&link).assert().success();
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "{\"id\":\"a\",\"text\":\"A story.\"}\n");
+}
