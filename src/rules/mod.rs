@@ -288,9 +288,8 @@ pub enum Step {
 /// compiling every Unicode pattern twice was a third of the start-up.
 #[derive(Clone)]
 pub struct Pattern {
-    source: String,
     hir: Arc<Hir>,
-    regex: Arc<OnceLock<Result<Regex, regex::Error>>>,
+    regex: LazyRegex,
 }
 
 impl Pattern {
@@ -301,13 +300,12 @@ impl Pattern {
     /// Parses `source` with the syntax `regex` uses; errors are those
     /// `Regex::new` gives.
     pub fn new(source: &str) -> Result<Pattern, regex::Error> {
-        let hir =
-            regex_syntax::Parser::new().parse(source).map_err(|e| regex::Error::Syntax(e.to_string()))?;
-        Ok(Pattern { source: source.to_string(), hir: Arc::new(hir), regex: Arc::default() })
+        let hir = parse(source)?;
+        Ok(Pattern { hir: Arc::new(hir), regex: LazyRegex::new(source, Self::SIZE_LIMIT) })
     }
 
     pub fn as_str(&self) -> &str {
-        &self.source
+        &self.regex.source
     }
 
     pub(crate) fn hir(&self) -> &Hir {
@@ -318,12 +316,7 @@ impl Pattern {
     /// outside the trigger sets, which would otherwise be compiled first
     /// where no rule can be named.
     pub(crate) fn compiled(&self) -> Result<&Regex, regex::Error> {
-        // Compiled inside the lock: a second worker waits for the first
-        // rather than compiling the same pattern again.
-        self.regex
-            .get_or_init(|| regex::RegexBuilder::new(&self.source).size_limit(Self::SIZE_LIMIT).build())
-            .as_ref()
-            .map_err(Clone::clone)
+        self.regex.get()
     }
 
     /// The compiled regex, built on first use and shared by clones.
@@ -331,6 +324,35 @@ impl Pattern {
         // It parsed at load, and its NFA fitted in a trigger set built with
         // the same limit, or (a zone's) it was compiled there.
         self.compiled().expect("patterns that loaded compile")
+    }
+}
+
+/// `source` parsed with the syntax `regex` uses; errors are those
+/// `Regex::new` gives.
+fn parse(source: &str) -> Result<Hir, regex::Error> {
+    regex_syntax::Parser::new().parse(source).map_err(|e| regex::Error::Syntax(e.to_string()))
+}
+
+/// A regex compiled the first time it is asked, once for all clones: a
+/// second worker that asks meanwhile waits for the first rather than
+/// compiling it again. An error is kept as the regex would be.
+#[derive(Clone)]
+struct LazyRegex {
+    source: String,
+    size_limit: usize,
+    cell: Arc<OnceLock<Result<Regex, regex::Error>>>,
+}
+
+impl LazyRegex {
+    fn new(source: &str, size_limit: usize) -> LazyRegex {
+        LazyRegex { source: source.to_string(), size_limit, cell: Arc::default() }
+    }
+
+    fn get(&self) -> Result<&Regex, regex::Error> {
+        self.cell
+            .get_or_init(|| regex::RegexBuilder::new(&self.source).size_limit(self.size_limit).build())
+            .as_ref()
+            .map_err(Clone::clone)
     }
 }
 
@@ -342,9 +364,8 @@ impl Pattern {
 /// fifth of start-up.
 #[derive(Clone)]
 pub struct Guard {
-    source: String,
     weight: usize,
-    regex: Arc<OnceLock<Regex>>,
+    regex: LazyRegex,
 }
 
 impl Guard {
@@ -362,35 +383,26 @@ impl Guard {
 
     /// Parses `source`; errors are those `Regex::new` gives.
     pub fn new(source: &str) -> Result<Guard, regex::Error> {
-        let hir =
-            regex_syntax::Parser::new().parse(source).map_err(|e| regex::Error::Syntax(e.to_string()))?;
-        let guard = Guard { source: source.to_string(), weight: weight(&hir), regex: Arc::default() };
+        let guard =
+            Guard { weight: weight(&parse(source)?), regex: LazyRegex::new(source, Self::SIZE_LIMIT) };
         if guard.weight > Self::LAZY_WEIGHT {
-            let regex = guard.build()?;
-            guard.regex.get_or_init(|| regex);
+            guard.regex.get()?;
         }
         Ok(guard)
     }
 
-    fn build(&self) -> Result<Regex, regex::Error> {
-        regex::RegexBuilder::new(&self.source).size_limit(Self::SIZE_LIMIT).build()
-    }
-
     pub fn is_match(&self, text: &str) -> bool {
-        // Compiled once: a second thread that asks meanwhile waits.
-        self.regex
-            .get_or_init(|| self.build().expect("a guard under the lazy weight compiles"))
-            .is_match(text)
+        self.regex.get().expect("a guard under the lazy weight compiles").is_match(text)
     }
 
     pub fn as_str(&self) -> &str {
-        &self.source
+        &self.regex.source
     }
 }
 
 impl fmt::Debug for Guard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Guard").field(&self.source).finish()
+        f.debug_tuple("Guard").field(&self.as_str()).finish()
     }
 }
 
@@ -418,7 +430,7 @@ fn weight(hir: &Hir) -> usize {
 
 impl fmt::Debug for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Pattern").field(&self.source).finish()
+        f.debug_tuple("Pattern").field(&self.as_str()).finish()
     }
 }
 
@@ -812,7 +824,7 @@ impl std::error::Error for SetError {}
 fn too_big(rules: &[Rule]) -> Option<SetError> {
     rules.iter().find_map(|r| {
         let p = r.kind.trigger()?;
-        let e = regex::RegexBuilder::new(p.as_str()).size_limit(Pattern::SIZE_LIMIT).build().err()?;
+        let e = p.compiled().err()?;
         let error = regex::Error::Syntax(format!("`pattern`: invalid regex `{}`: {e}", p.as_str()));
         Some(SetError { rule: Some((r.id.clone(), r.origin.clone())), error })
     })
