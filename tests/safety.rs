@@ -17,6 +17,7 @@ use crate::util::{clean_quiet, descrape, gzip, records, repo, tree, write};
 const MARKER: &str = "PANIC-MARKER-7f3a";
 
 #[test]
+#[cfg_attr(not(debug_assertions), ignore = "the test panic (`DESCRAPE_TEST_PANIC`) is in debug builds only")]
 fn a_panicking_file_fails_alone_and_the_rest_are_written() {
     let tmp = TempDir::new().unwrap();
     let input = tmp.path().join("in");
@@ -48,6 +49,7 @@ fn a_panicking_file_fails_alone_and_the_rest_are_written() {
 }
 
 #[test]
+#[cfg_attr(not(debug_assertions), ignore = "the test panic (`DESCRAPE_TEST_PANIC`) is in debug builds only")]
 fn a_panicking_json_lines_record_fails_alone() {
     let tmp = TempDir::new().unwrap();
     let lines = format!(
