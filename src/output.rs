@@ -213,15 +213,19 @@ fn link_target(path: &Path) -> io::Result<PathBuf> {
     let mut path = path.to_path_buf();
     // As many hops as the kernel follows before it gives up (ELOOP).
     for _ in 0..40 {
-        match std::fs::read_link(&path) {
-            Ok(next) => path = path.parent().map_or(next.clone(), |dir| dir.join(&next)),
-            Err(e) if e.kind() == io::ErrorKind::InvalidInput || e.kind() == io::ErrorKind::NotFound => {
-                return Ok(path);
+        match std::fs::symlink_metadata(&path) {
+            Ok(found) if found.file_type().is_symlink() => {
+                let next = std::fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(dir) => dir.join(next),
+                    None => next,
+                };
             }
-            Err(e) => return Err(e),
+            // Not there, or no link: the temporary's creation tells any error.
+            _ => return Ok(path),
         }
     }
-    Err(io::Error::other(format!("`{}`: too many levels of symbolic links", path.display())))
+    Err(io::Error::other("too many levels of symbolic links"))
 }
 
 impl Write for AtomicWriter {
