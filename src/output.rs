@@ -7,9 +7,11 @@
 //!
 //! A single output named by the user ([`AtomicWriter::create`]) may be a
 //! device or a pipe (`--changes /dev/null`, a FIFO): it is written in place,
-//! since renaming a file over it would replace the device node itself. A
-//! symbolic link to a regular file is followed, and the file it leads to is
-//! replaced, so the link stays a link.
+//! since renaming a file over it would replace the device node itself. One
+//! of the run's own descriptors (`-o /dev/stdout >> all.jsonl`, `/dev/fd/3`)
+//! gets the bytes at its end, as the shell's `>>` would. Any other link is
+//! replaced by the new file, never followed: it could lead into the inputs,
+//! or out of the output directory.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -171,18 +173,14 @@ enum Target {
 
 impl AtomicWriter {
     pub fn create(path: &Path) -> io::Result<AtomicWriter> {
-        let (path, inner) = match std::fs::metadata(path) {
-            Ok(found) if !found.is_file() && !found.is_dir() => {
-                let file = std::fs::OpenOptions::new().write(true).open(path)?;
-                (path.to_path_buf(), Target::InPlace(BufWriter::new(file)))
+        let inner = match in_place(path) {
+            Some(append) => {
+                let file = std::fs::OpenOptions::new().write(true).append(append).open(path)?;
+                Target::InPlace(BufWriter::new(file))
             }
-            _ => {
-                let path = link_target(path)?;
-                let tmp = temp_beside(&path, None)?;
-                (path, Target::Temp(BufWriter::new(tmp)))
-            }
+            None => Target::Temp(BufWriter::new(temp_beside(path, None)?)),
         };
-        Ok(AtomicWriter { path, inner })
+        Ok(AtomicWriter { path: path.to_path_buf(), inner })
     }
 
     /// [`Self::create`] at `root/rel`, no directory below `root` a link.
@@ -207,25 +205,38 @@ impl AtomicWriter {
     }
 }
 
-/// The path at the end of `path`'s chain of symbolic links (a dangling
-/// link's target too), or `path` itself when it is no link.
-fn link_target(path: &Path) -> io::Result<PathBuf> {
+/// Whether [`AtomicWriter::create`] writes `path` in place, and if so
+/// whether at its end: a device or a pipe in place (`Some(false)`); a file
+/// reached through one of the process's descriptors (`/dev/stdout`,
+/// `/dev/fd/N`, `/proc/self/fd/N`) at its end (`Some(true)`), since a
+/// renamed file would replace the descriptor's link, or the file the shell
+/// opened, earlier lines and all; anything else not (`None`).
+pub fn in_place(path: &Path) -> Option<bool> {
+    match std::fs::metadata(path) {
+        Ok(found) if !found.is_file() && !found.is_dir() => Some(false),
+        Ok(found) if found.is_file() && through_descriptor(path) => Some(true),
+        _ => None,
+    }
+}
+
+/// Whether `path` or a link on the way from it lies in `/proc` or
+/// `/dev/fd`, where links name open descriptors, not files.
+fn through_descriptor(path: &Path) -> bool {
     let mut path = path.to_path_buf();
     // As many hops as the kernel follows before it gives up (ELOOP).
     for _ in 0..40 {
-        match std::fs::symlink_metadata(&path) {
-            Ok(found) if found.file_type().is_symlink() => {
-                let next = std::fs::read_link(&path)?;
-                path = match path.parent() {
-                    Some(dir) => dir.join(next),
-                    None => next,
-                };
-            }
-            // Not there, or no link: the temporary's creation tells any error.
-            _ => return Ok(path),
+        if path.starts_with("/proc") || path.starts_with("/dev/fd") {
+            return true;
         }
+        let Ok(next) = std::fs::read_link(&path) else {
+            return false;
+        };
+        path = match path.parent() {
+            Some(dir) => dir.join(next),
+            None => next,
+        };
     }
-    Err(io::Error::other("too many levels of symbolic links"))
+    false
 }
 
 impl Write for AtomicWriter {

@@ -310,8 +310,16 @@ fn found(root: &Path, prefix: &str, entry: walkdir::Result<DirEntry>) -> Option<
 }
 
 /// Refuse a file the run writes (`what`: "change log", "report", …) when it
-/// is an input, lies inside an input directory, or is one of `others`.
+/// is an input, lies inside an input directory, or is one of `others`. A
+/// device or a pipe (`/dev/null`) holds nothing to overwrite, and several
+/// outputs may go there.
 pub fn refuse_overlap(what: &str, path: &Path, inputs: &[PathBuf], others: &[&Path]) -> Result<()> {
+    if crate::output::in_place(path) == Some(false) {
+        return Ok(());
+    }
+    if path.is_dir() {
+        bail!("the {what} `{}` is a directory: name a file", path.display());
+    }
     let abs = absolute(path)?;
     for input in inputs.iter().filter(|p| *p != Path::new("-")) {
         let input_abs = absolute(input)?;
@@ -355,5 +363,23 @@ pub fn absolute(path: &Path) -> Result<PathBuf> {
             }
             _ => return Ok(abs),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_may_take_several_outputs_and_a_file_may_not() {
+        let tmp = tempfile::TempDir::new().unwrap();
+        let fifo = tmp.path().join("log.fifo");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        assert!(refuse_overlap("report", &fifo, &[], &[&fifo]).is_ok());
+        let file = tmp.path().join("log.jsonl");
+        std::fs::write(&file, "").unwrap();
+        let e = refuse_overlap("report", &file, &[], &[&file]).unwrap_err().to_string();
+        assert!(e.contains("is also the output"), "{e}");
     }
 }

@@ -663,3 +663,19 @@ fn a_flat_folder_groups_files_by_the_host_their_names_start_with() {
         assert_eq!(text.contains("the mayor said"), n < 5, "{name}: {text}");
     }
 }
+
+#[test]
+fn a_counts_file_named_as_an_input_is_refused_before_anything_is_written() {
+    let tmp = TempDir::new().unwrap();
+    let input =
+        write(tmp.path(), "site.jsonl", "{\"id\":\"a\",\"text\":\"A story.\\n\\nShare this story!\"}\n");
+    let before = std::fs::read(&input).unwrap();
+    descrape()
+        .args(["suggest", "--save-counts"])
+        .arg(&input)
+        .arg(&input)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the counts file").and(predicate::str::contains("would overwrite")));
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+}

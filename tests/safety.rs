@@ -418,18 +418,52 @@ fn a_change_log_to_a_pipe_goes_through_it_and_the_pipe_stays() {
     assert!(log.contains("\"rule\":\"source.culled\""), "{log}");
 }
 
-/// `-o link.jsonl` where the link leads to a file: the file gets the
-/// output and the link stays a link.
+/// A link where an output goes is replaced by the output, never followed:
+/// it could lead into the inputs (a change log linked to one) or anywhere.
 #[cfg(unix)]
 #[test]
-fn an_output_behind_a_link_replaces_the_linked_file_and_the_link_stays() {
+fn an_output_that_is_a_link_replaces_the_link_and_leaves_its_file() {
+    let tmp = TempDir::new().unwrap();
+    let input = write(tmp.path(), "in/a.txt", "First story.\n\nCulled from Presstv\n");
+    let elsewhere = write(tmp.path(), "kept/real.jsonl", "old\n");
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(out.join(".descrape")).unwrap();
+    let links = [(out.join(".descrape/changes.jsonl"), &input), (tmp.path().join("o.jsonl"), &elsewhere)];
+    for (link, target) in &links {
+        std::os::unix::fs::symlink(target, link).unwrap();
+    }
+    clean_quiet(input.parent().unwrap(), &out).success();
+    let jsonl =
+        write(tmp.path(), "in.jsonl", "{\"id\":\"a\",\"text\":\"A story.\\n\\nShare this story!\"}\n");
+    clean_quiet(&jsonl, &links[1].0).success();
+    for (link, _) in &links {
+        assert!(std::fs::symlink_metadata(link).unwrap().is_file(), "{}", link.display());
+    }
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), "First story.\n\nCulled from Presstv\n");
+    assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "old\n");
+    assert_eq!(std::fs::read_to_string(&links[1].0).unwrap(), "{\"id\":\"a\",\"text\":\"A story.\"}\n");
+}
+
+/// `-o /dev/stdout >> all.jsonl` appends, as the shell was asked to: a
+/// file renamed over the descriptor's link would replace the shell's file,
+/// earlier lines and all.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_output_through_the_runs_own_stdout_is_appended_to_its_file() {
     let tmp = TempDir::new().unwrap();
     let input =
         write(tmp.path(), "in.jsonl", "{\"id\":\"a\",\"text\":\"A story.\\n\\nShare this story!\"}\n");
-    let target = write(tmp.path(), "kept/real.jsonl", "old\n");
-    let link = tmp.path().join("out.jsonl");
-    std::os::unix::fs::symlink(&target, &link).unwrap();
-    descrape().args(["clean", "-q"]).arg(&input).arg("-o").arg(&link).assert().success();
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
-    assert_eq!(std::fs::read_to_string(&target).unwrap(), "{\"id\":\"a\",\"text\":\"A story.\"}\n");
+    let all = write(tmp.path(), "all.jsonl", "{\"id\":\"earlier\",\"text\":\"Kept.\"}\n");
+    let appending = std::fs::OpenOptions::new().append(true).open(&all).unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_descrape"))
+        .args(["clean", "-q", "--output-format", "jsonl", "-o", "/dev/stdout"])
+        .arg(&input)
+        .stdout(Stdio::from(appending))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        std::fs::read_to_string(&all).unwrap(),
+        "{\"id\":\"earlier\",\"text\":\"Kept.\"}\n{\"id\":\"a\",\"text\":\"A story.\"}\n"
+    );
 }

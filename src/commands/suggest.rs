@@ -13,6 +13,11 @@ use crate::suggest;
 pub fn run(args: SuggestArgs, out: &mut impl Write) -> Result<Outcome> {
     let rules = super::load_rules(&args.rules)?;
     let reading = args.format.reading(args.inputs, args.threads.jobs);
+    // Before the count, which takes as long as the run: a counts file
+    // saved over an input would destroy it.
+    if let Some(path) = &args.save_counts {
+        crate::walk::refuse_overlap("counts file", path, &reading.paths, &[])?;
+    }
     let counts = suggest::count(
         &rules,
         reading.inputs(None)?,
