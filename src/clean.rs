@@ -216,16 +216,21 @@ pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str
         output::remove_stale_temporaries(dir)
             .with_context(|| format!("cannot remove old temporary files in `{}`", dir.display()))?;
     }
-    let changes_path = match (&opts.changes, &target) {
-        (Some(p), _) => Some(p.clone()),
-        (None, Target::Tree(dir) | Target::Shards(dir)) => Some(dir.join(DEFAULT_CHANGES)),
-        (None, Target::Stream(_)) => None,
+    // The default log is made like the outputs beside it, through no link
+    // below the output directory: a linked `.descrape` could lead into the
+    // inputs.
+    let (changes_path, log) = match (&opts.changes, &target) {
+        (Some(p), _) => (Some(p.clone()), Some(AtomicWriter::create(p))),
+        (None, Target::Tree(dir) | Target::Shards(dir)) => {
+            (Some(dir.join(DEFAULT_CHANGES)), Some(AtomicWriter::create_in(dir, DEFAULT_CHANGES)))
+        }
+        (None, Target::Stream(_)) => (None, None),
     };
-    let mut log = match &changes_path {
-        Some(p) => Some(
-            AtomicWriter::create(p).with_context(|| format!("cannot create change log `{}`", p.display()))?,
-        ),
-        None => None,
+    let mut log = match (log, &changes_path) {
+        (Some(made), Some(p)) => {
+            Some(made.with_context(|| format!("cannot create change log `{}`", p.display()))?)
+        }
+        _ => None,
     };
     let mut totals = Totals::new(rules);
     totals.files.records = inputs.format == Format::Jsonl;

@@ -7,11 +7,12 @@
 //!
 //! A single output named by the user ([`AtomicWriter::create`]) may be a
 //! device or a pipe (`--changes /dev/null`, a FIFO): it is written in place,
-//! since renaming a file over it would replace the device node itself. One
-//! of the run's own descriptors (`-o /dev/stdout >> all.jsonl`, `/dev/fd/3`)
-//! gets the bytes at its end, as the shell's `>>` would. Any other link is
-//! replaced by the new file, never followed: it could lead into the inputs,
-//! or out of the output directory.
+//! since renaming a file over it would replace the device node itself. A
+//! name for one of the run's own descriptors (`/dev/stdout`, `/dev/fd/3`)
+//! that leads to a file is refused: a second handle on that file would
+//! write over what the shell writes through its own, and a renamed file
+//! would replace the link. Any other link is replaced by the new file, never
+//! followed: it could lead into the inputs, or out of the output directory.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -173,12 +174,15 @@ enum Target {
 
 impl AtomicWriter {
     pub fn create(path: &Path) -> io::Result<AtomicWriter> {
-        let inner = match in_place(path) {
-            Some(append) => {
-                let file = std::fs::OpenOptions::new().write(true).append(append).open(path)?;
-                Target::InPlace(BufWriter::new(file))
-            }
-            None => Target::Temp(BufWriter::new(temp_beside(path, None)?)),
+        let inner = if in_place(path) {
+            Target::InPlace(BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?))
+        } else if names_descriptor(path) {
+            return Err(io::Error::other(
+                "it names one of the run's own descriptors, which leads to a file or to nothing here: \
+                 name the file, or use `-o -` for standard output",
+            ));
+        } else {
+            Target::Temp(BufWriter::new(temp_beside(path, None)?))
         };
         Ok(AtomicWriter { path: path.to_path_buf(), inner })
     }
@@ -205,38 +209,30 @@ impl AtomicWriter {
     }
 }
 
-/// Whether [`AtomicWriter::create`] writes `path` in place, and if so
-/// whether at its end: a device or a pipe in place (`Some(false)`); a file
-/// reached through one of the process's descriptors (`/dev/stdout`,
-/// `/dev/fd/N`, `/proc/self/fd/N`) at its end (`Some(true)`), since a
-/// renamed file would replace the descriptor's link, or the file the shell
-/// opened, earlier lines and all; anything else not (`None`).
-pub fn in_place(path: &Path) -> Option<bool> {
-    match std::fs::metadata(path) {
-        Ok(found) if !found.is_file() && !found.is_dir() => Some(false),
-        Ok(found) if found.is_file() && through_descriptor(path) => Some(true),
-        _ => None,
-    }
+/// Whether [`AtomicWriter::create`] writes `path` in place: a device or a
+/// pipe, as far as links lead.
+pub fn in_place(path: &Path) -> bool {
+    matches!(std::fs::metadata(path), Ok(found) if !found.is_file() && !found.is_dir())
 }
 
-/// Whether `path` or a link on the way from it lies in `/proc` or
-/// `/dev/fd`, where links name open descriptors, not files.
-fn through_descriptor(path: &Path) -> bool {
-    let mut path = path.to_path_buf();
-    // As many hops as the kernel follows before it gives up (ELOOP).
-    for _ in 0..40 {
-        if path.starts_with("/proc") || path.starts_with("/dev/fd") {
-            return true;
-        }
-        let Ok(next) = std::fs::read_link(&path) else {
-            return false;
-        };
-        path = match path.parent() {
-            Some(dir) => dir.join(next),
-            None => next,
-        };
+/// Whether `path` is a name for one of the process's open descriptors:
+/// `/dev/stdout`, `/dev/stderr`, `/dev/stdin`, `/dev/fd/N` or
+/// `/proc/{self,thread-self,PID}/fd/N`, by its text alone, so that without
+/// `/proc` (where these links dangle) it is still known.
+fn names_descriptor(path: &Path) -> bool {
+    let Some(text) = path.to_str() else {
+        return false;
+    };
+    let number = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+    if matches!(text, "/dev/stdout" | "/dev/stderr" | "/dev/stdin") {
+        return true;
     }
-    false
+    if let Some(n) = text.strip_prefix("/dev/fd/") {
+        return number(n);
+    }
+    text.strip_prefix("/proc/")
+        .and_then(|rest| rest.split_once("/fd/"))
+        .is_some_and(|(proc, n)| (proc == "self" || proc == "thread-self" || number(proc)) && number(n))
 }
 
 impl Write for AtomicWriter {

@@ -311,10 +311,10 @@ fn found(root: &Path, prefix: &str, entry: walkdir::Result<DirEntry>) -> Option<
 
 /// Refuse a file the run writes (`what`: "change log", "report", …) when it
 /// is an input, lies inside an input directory, or is one of `others`. A
-/// device or a pipe (`/dev/null`) holds nothing to overwrite, and several
-/// outputs may go there.
+/// character device (`/dev/null`, a terminal) holds nothing to overwrite,
+/// and several outputs may go there; a pipe may be an input.
 pub fn refuse_overlap(what: &str, path: &Path, inputs: &[PathBuf], others: &[&Path]) -> Result<()> {
-    if crate::output::in_place(path) == Some(false) {
+    if is_char_device(path) {
         return Ok(());
     }
     if path.is_dir() {
@@ -337,6 +337,17 @@ pub fn refuse_overlap(what: &str, path: &Path, inputs: &[PathBuf], others: &[&Pa
         }
     }
     Ok(())
+}
+
+#[cfg(unix)]
+fn is_char_device(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path).is_ok_and(|m| m.file_type().is_char_device())
+}
+
+#[cfg(not(unix))]
+fn is_char_device(_: &Path) -> bool {
+    false
 }
 
 /// `path` made absolute and free of symlinks as far as it exists.
@@ -372,14 +383,23 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn a_pipe_may_take_several_outputs_and_a_file_may_not() {
+    fn a_null_device_may_take_several_outputs_and_a_pipe_or_a_file_may_not() {
+        // A null device (character device 1:3) may be made only by root.
         let tmp = tempfile::TempDir::new().unwrap();
+        let null = tmp.path().join("null");
+        let made = std::process::Command::new("mknod").arg(&null).args(["c", "1", "3"]).status();
+        if made.is_ok_and(|s| s.success()) {
+            assert!(refuse_overlap("report", &null, std::slice::from_ref(&null), &[&null]).is_ok());
+        }
         let fifo = tmp.path().join("log.fifo");
         assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-        assert!(refuse_overlap("report", &fifo, &[], &[&fifo]).is_ok());
         let file = tmp.path().join("log.jsonl");
         std::fs::write(&file, "").unwrap();
-        let e = refuse_overlap("report", &file, &[], &[&file]).unwrap_err().to_string();
-        assert!(e.contains("is also the output"), "{e}");
+        for path in [&fifo, &file] {
+            let e = refuse_overlap("report", path, &[], &[path]).unwrap_err().to_string();
+            assert!(e.contains("is also the output"), "{e}");
+            let e = refuse_overlap("report", path, std::slice::from_ref(path), &[]).unwrap_err().to_string();
+            assert!(e.contains("would overwrite"), "{e}");
+        }
     }
 }

@@ -442,28 +442,45 @@ fn an_output_that_is_a_link_replaces_the_link_and_leaves_its_file() {
     assert_eq!(std::fs::read_to_string(&input).unwrap(), "First story.\n\nCulled from Presstv\n");
     assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "old\n");
     assert_eq!(std::fs::read_to_string(&links[1].0).unwrap(), "{\"id\":\"a\",\"text\":\"A story.\"}\n");
+    // A `.descrape` that links to the inputs, one of which is named as the
+    // log: the run stops before it writes anything.
+    let named = write(tmp.path(), "in2/changes.jsonl", "{\"id\":\"c\",\"text\":\"Kept.\"}\n");
+    let linked = tmp.path().join("linked");
+    std::fs::create_dir(&linked).unwrap();
+    std::os::unix::fs::symlink(named.parent().unwrap(), linked.join(".descrape")).unwrap();
+    clean_quiet(named.parent().unwrap(), &linked).code(2).stderr(predicate::str::contains("symbolic link"));
+    assert_eq!(std::fs::read_to_string(&named).unwrap(), "{\"id\":\"c\",\"text\":\"Kept.\"}\n");
 }
 
-/// `-o /dev/stdout >> all.jsonl` appends, as the shell was asked to: a
-/// file renamed over the descriptor's link would replace the shell's file,
-/// earlier lines and all.
+/// `-o /dev/stdout` into a pipe writes into the pipe; into a file it is
+/// refused, and the file keeps its bytes: a second handle on the file would
+/// write over what the shell writes through its own, and a renamed file
+/// would replace the descriptor's link.
 #[cfg(target_os = "linux")]
 #[test]
-fn an_output_through_the_runs_own_stdout_is_appended_to_its_file() {
+fn the_runs_own_stdout_by_name_takes_a_pipe_and_refuses_a_file() {
     let tmp = TempDir::new().unwrap();
     let input =
         write(tmp.path(), "in.jsonl", "{\"id\":\"a\",\"text\":\"A story.\\n\\nShare this story!\"}\n");
+    descrape()
+        .args(["clean", "-q", "--output-format", "jsonl", "-o", "/dev/stdout"])
+        .arg(&input)
+        .assert()
+        .success()
+        .stdout("{\"id\":\"a\",\"text\":\"A story.\"}\n");
     let all = write(tmp.path(), "all.jsonl", "{\"id\":\"earlier\",\"text\":\"Kept.\"}\n");
     let appending = std::fs::OpenOptions::new().append(true).open(&all).unwrap();
-    let status = Command::new(env!("CARGO_BIN_EXE_descrape"))
+    let out = Command::new(env!("CARGO_BIN_EXE_descrape"))
         .args(["clean", "-q", "--output-format", "jsonl", "-o", "/dev/stdout"])
         .arg(&input)
         .stdout(Stdio::from(appending))
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success());
-    assert_eq!(
-        std::fs::read_to_string(&all).unwrap(),
-        "{\"id\":\"earlier\",\"text\":\"Kept.\"}\n{\"id\":\"a\",\"text\":\"A story.\"}\n"
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("use `-o -`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
+    assert_eq!(std::fs::read_to_string(&all).unwrap(), "{\"id\":\"earlier\",\"text\":\"Kept.\"}\n");
 }
