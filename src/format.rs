@@ -80,7 +80,9 @@ pub fn of_stdin(reader: &mut impl BufRead) -> Result<(Format, Vec<u8>)> {
 pub fn of_output(out: Option<&Path>, input: Format) -> Result<Format> {
     let Some(out) = out.filter(|p| *p != Path::new("-")) else { return Ok(input) };
     let name = out.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-    if is_jsonl_name(&name) {
+    // Records into a device or a pipe (`/dev/null`, `/dev/stdout | …`) stay
+    // records: no directory can be made there.
+    if is_jsonl_name(&name) || (input == Format::Jsonl && crate::output::in_place(out)) {
         return Ok(Format::Jsonl);
     }
     let file_like =

@@ -462,8 +462,9 @@ fn the_runs_own_stdout_by_name_takes_a_pipe_and_refuses_a_file() {
     let tmp = TempDir::new().unwrap();
     let input =
         write(tmp.path(), "in.jsonl", "{\"id\":\"a\",\"text\":\"A story.\\n\\nShare this story!\"}\n");
+    // Records stay records there without `--output-format`.
     descrape()
-        .args(["clean", "-q", "--output-format", "jsonl", "-o", "/dev/stdout"])
+        .args(["clean", "-q", "-o", "/dev/stdout"])
         .arg(&input)
         .assert()
         .success()
