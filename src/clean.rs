@@ -216,21 +216,25 @@ pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str
         output::remove_stale_temporaries(dir)
             .with_context(|| format!("cannot remove old temporary files in `{}`", dir.display()))?;
     }
-    // The default log is made like the outputs beside it, through no link
-    // below the output directory: a linked `.descrape` could lead into the
-    // inputs.
-    let (changes_path, log) = match (&opts.changes, &target) {
-        (Some(p), _) => (Some(p.clone()), Some(AtomicWriter::create(p))),
-        (None, Target::Tree(dir) | Target::Shards(dir)) => {
-            (Some(dir.join(DEFAULT_CHANGES)), Some(AtomicWriter::create_in(dir, DEFAULT_CHANGES)))
-        }
-        (None, Target::Stream(_)) => (None, None),
+    let changes_path = match (&opts.changes, &target) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Target::Tree(dir) | Target::Shards(dir)) => Some(dir.join(DEFAULT_CHANGES)),
+        (None, Target::Stream(_)) => None,
     };
-    let mut log = match (log, &changes_path) {
-        (Some(made), Some(p)) => {
+    let mut log = match &changes_path {
+        Some(p) => {
+            // The default log is made like the outputs beside it, through no
+            // link below the output directory: a linked `.descrape` could
+            // lead into the inputs.
+            let made = match (&opts.changes, &target) {
+                (None, Target::Tree(dir) | Target::Shards(dir)) => {
+                    AtomicWriter::create_in(dir, DEFAULT_CHANGES)
+                }
+                _ => AtomicWriter::create(p),
+            };
             Some(made.with_context(|| format!("cannot create change log `{}`", p.display()))?)
         }
-        _ => None,
+        None => None,
     };
     let mut totals = Totals::new(rules);
     totals.files.records = inputs.format == Format::Jsonl;
