@@ -151,13 +151,23 @@ fn resolve_target(opts: &CleanOptions, stdin: bool) -> Result<Target> {
         Format::Jsonl => Ok(Target::Stream(
             Sink::create(&out).with_context(|| format!("cannot create `{}`", out.display()))?,
         )),
-        Format::Text if out == Path::new("-") => {
-            if !(stdin && opts.reading.format == Some(Format::Text)) {
+        // One document's text into a stream: standard output, a device or
+        // a pipe (`-o /dev/stdout | …`), where no directory can be made.
+        Format::Text if out == Path::new("-") || output::in_place(&out) => {
+            let one_file = opts.reading.paths.len() == 1 && opts.reading.paths[0].is_file();
+            if !((stdin || one_file) && opts.reading.format == Some(Format::Text)) {
+                let into = match out == Path::new("-") {
+                    true => "standard output".to_string(),
+                    false => format!("`{}`", out.display()),
+                };
                 bail!(
-                    "text output to stdout needs text input on stdin; give -o DIR for a tree of text files"
+                    "text output into {into} takes one document (a text file or standard input); \
+                     give -o DIR for a tree of text files, or --output-format jsonl"
                 );
             }
-            Ok(Target::Stream(Sink::create(&out)?))
+            Ok(Target::Stream(
+                Sink::create(&out).with_context(|| format!("cannot write `{}`", out.display()))?,
+            ))
         }
         Format::Text => {
             std::fs::create_dir_all(&out)
@@ -379,7 +389,12 @@ fn refuse_shard_collisions(walk: &walk::Walk, to: Compression) -> Result<()> {
 
 /// The change log and the report must not land on an input or the output.
 fn check_side_files(opts: &CleanOptions, out: Option<&Path>, walk: &walk::Walk) -> Result<()> {
-    let jsonl_out: Vec<&Path> = out.filter(|_| opts.output() == Format::Jsonl).into_iter().collect();
+    let mut outputs: Vec<&Path> =
+        out.filter(|o| opts.output() == Format::Jsonl || output::in_place(o)).into_iter().collect();
+    // `-o -`, or no `-o` with standard input: the output is standard output.
+    if out.is_none() {
+        outputs.push(Path::new("-"));
+    }
     // Below an output directory, a side file where an input's output goes
     // would overwrite it, or be overwritten.
     let tree = out.filter(|o| o.is_dir() || opts.output() == Format::Text);
@@ -406,10 +421,10 @@ fn check_side_files(opts: &CleanOptions, out: Option<&Path>, walk: &walk::Walk) 
         }
     }
     if let Some(changes) = &opts.changes {
-        walk::refuse_overlap("change log", changes, &opts.reading.paths, &jsonl_out)?;
+        walk::refuse_overlap("change log", changes, &opts.reading.paths, &outputs)?;
     }
     if let Some(report) = &opts.report {
-        let mut others = jsonl_out.clone();
+        let mut others = outputs.clone();
         others.extend(opts.changes.as_deref());
         walk::refuse_overlap("report", report, &opts.reading.paths, &others)?;
     }

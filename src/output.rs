@@ -106,8 +106,12 @@ fn level(at: &Path) -> io::Result<()> {
 /// that is still running is another run writing into the same directory,
 /// and stays.
 pub fn remove_stale_temporaries(dir: &Path) -> io::Result<usize> {
+    remove_stale_below(dir, usize::MAX)
+}
+
+fn remove_stale_below(dir: &Path, depth: usize) -> io::Result<usize> {
     let mut removed = 0;
-    for entry in walkdir::WalkDir::new(dir) {
+    for entry in walkdir::WalkDir::new(dir).max_depth(depth) {
         let entry = entry.map_err(io::Error::other)?;
         let name = entry.file_name().to_string_lossy();
         let Some(middle) = name.strip_prefix(TEMP_PREFIX).and_then(|n| n.strip_suffix(TEMP_SUFFIX)) else {
@@ -182,6 +186,12 @@ impl AtomicWriter {
                  name the file, or use `-o -` for standard output",
             ));
         } else {
+            // What a killed run left beside this output, else nothing ever
+            // removes it; best effort: an output can be written without.
+            let _ = remove_stale_below(
+                path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")),
+                1,
+            );
             Target::Temp(BufWriter::new(temp_beside(path, None)?))
         };
         Ok(AtomicWriter { path: path.to_path_buf(), inner })

@@ -332,11 +332,42 @@ pub fn refuse_overlap(what: &str, path: &Path, inputs: &[PathBuf], others: &[&Pa
         }
     }
     for other in others {
-        if absolute(other)? == abs {
+        if *other == Path::new("-") {
+            if same_file(path, None) {
+                bail!(
+                    "the {what} `{}` is standard output, where the output goes: name a file",
+                    path.display()
+                );
+            }
+        } else if absolute(other)? == abs || same_file(path, Some(other)) {
             bail!("the {what} `{}` is also the output `{}`", path.display(), other.display());
         }
     }
     Ok(())
+}
+
+/// Whether `path` leads to the same file, pipe or device as `other`
+/// (standard output when `None`): another name or a hard link for it.
+#[cfg(unix)]
+fn same_file(path: &Path, other: Option<&Path>) -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let other = match other {
+        Some(p) => std::fs::metadata(p),
+        None => match std::io::stdout().as_fd().try_clone_to_owned() {
+            Ok(fd) => std::fs::File::from(fd).metadata(),
+            Err(e) => Err(e),
+        },
+    };
+    match (std::fs::metadata(path), other) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &Path, _: Option<&Path>) -> bool {
+    false
 }
 
 #[cfg(unix)]

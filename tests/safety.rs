@@ -367,7 +367,7 @@ fn diff_into_a_closed_pipe_exits_quietly() {
 
 #[cfg(target_os = "linux")]
 #[test]
-fn a_run_leaves_the_temporaries_of_another_run_writing_into_the_same_output() {
+fn a_run_removes_a_killed_runs_temporaries_and_leaves_those_of_a_run_writing_beside_it() {
     let tmp = TempDir::new().unwrap();
     let input = tmp.path().join("in");
     write(&input, "a.txt", "Body text.\n");
@@ -386,6 +386,16 @@ fn a_run_leaves_the_temporaries_of_another_run_writing_into_the_same_output() {
     clean_quiet(&input, &out).success();
     assert!(out.join(&live).exists(), "another run's temporary was removed");
     assert!(!out.join(&finished).exists());
+    // Beside a single output (`-o out.jsonl`, a change log) likewise, in
+    // that directory only.
+    let side = tmp.path().join("side");
+    write(&side, &live, "in progress");
+    write(&side, &finished, "half");
+    write(&side, &format!("deeper/{finished}"), "not beside it");
+    descrape().args(["clean", "-q", "-o"]).arg(side.join("out.jsonl")).arg(&input).assert().success();
+    assert!(side.join(&live).exists(), "another run's temporary was removed");
+    assert!(!side.join(&finished).exists());
+    assert!(side.join("deeper").join(&finished).exists());
 }
 
 /// A change log sent to a pipe is written into the pipe; renaming a file
@@ -484,4 +494,37 @@ fn the_runs_own_stdout_by_name_takes_a_pipe_and_refuses_a_file() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(std::fs::read_to_string(&all).unwrap(), "{\"id\":\"earlier\",\"text\":\"Kept.\"}\n");
+}
+
+/// One text document goes to standard output or a pipe as its text; a tree
+/// cannot, and a change log named for standard output under `-o -` would be
+/// mixed into the output, so both are refused before anything is read.
+#[cfg(target_os = "linux")]
+#[test]
+fn one_text_file_streams_and_a_log_is_not_mixed_into_standard_output() {
+    let tmp = TempDir::new().unwrap();
+    let input = write(tmp.path(), "in/story.txt", "A story.\n\nShare this story!\n");
+    for out in ["-", "/dev/stdout"] {
+        descrape().args(["clean", "-q", "-o", out]).arg(&input).assert().success().stdout("A story.\n");
+    }
+    descrape()
+        .args(["clean", "-q", "-o", "-"])
+        .arg(input.parent().unwrap())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("takes one document"));
+    let records = write(tmp.path(), "in.jsonl", "{\"id\":\"a\",\"text\":\"A story.\"}\n");
+    for (out, log, says) in [
+        ("-", "/dev/stdout", "is standard output"),
+        ("-", "/dev/fd/1", "is standard output"),
+        ("/dev/stdout", "/dev/fd/1", "is also the output"),
+    ] {
+        descrape()
+            .args(["clean", "-q", "-o", out, "--changes", log])
+            .arg(&records)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(says));
+    }
 }
