@@ -128,7 +128,9 @@ fn test_panic(text: &str) {
 fn test_panic(_: &str) {}
 
 /// Render a page and clean its text; `path` is what scope globs see.
-fn clean_page(cleaner: Cleaner, page: &str, path: Option<&str>) -> (String, Vec<Edit>, Page) {
+/// `Err` names why a page is not parsed at all.
+fn clean_page(cleaner: Cleaner, page: &str, path: Option<&str>) -> Result<(String, Vec<Edit>, Page), String> {
+    html::nesting::check(page)?;
     let at = path.map_or(DocPath::Unknown, DocPath::Known);
     let memo = match (cleaner.pages, cleaner.counts) {
         (Some(pages), _) => html::Memo::Store(pages),
@@ -137,7 +139,7 @@ fn clean_page(cleaner: Cleaner, page: &str, path: Option<&str>) -> (String, Vec<
     };
     let rendered = html::render_with(cleaner.rules, page, at, memo);
     let edits = cleaner.clean(at, &rendered.text, &rendered.claims());
-    (
+    Ok((
         rendered.text,
         edits,
         Page {
@@ -146,7 +148,7 @@ fn clean_page(cleaner: Cleaner, page: &str, path: Option<&str>) -> (String, Vec<
             main_rule: rendered.main_rule,
             source: page.to_string(),
         },
-    )
+    ))
 }
 
 /// The edits another rule set makes to the same document (same text).
@@ -156,7 +158,8 @@ pub fn reclean(cleaner: Cleaner, c: &Cleaned) -> Vec<Edit> {
     let group = cleaner.counts.zip(c.fields.as_ref()).and_then(|(k, f)| repeat::record_group(f, &k.group_by));
     let cleaner = Cleaner { group: group.as_deref(), ..cleaner };
     match &c.html {
-        Some(page) => clean_page(cleaner, &page.source, Some(path)).1,
+        // It was cleaned once, so it passes the same check again.
+        Some(page) => clean_page(cleaner, &page.source, Some(path)).map(|p| p.1).unwrap_or_default(),
         None => clean_text(cleaner, Some(path), &c.text),
     }
 }
@@ -178,7 +181,10 @@ pub fn clean_bytes(cleaner: Cleaner, bytes: Vec<u8>, rel: String, is_page: bool)
         Decoded::Text { text, source } => {
             test_panic(&text);
             let (text, edits, html) = if is_page {
-                let (text, edits, page) = clean_page(cleaner, &text, path);
+                let (text, edits, page) = match clean_page(cleaner, &text, path) {
+                    Ok(cleaned) => cleaned,
+                    Err(error) => return Item::Failed { error: format!("`{rel}`: {error}"), rel },
+                };
                 (text, edits, Some(page))
             } else {
                 let edits = clean_text(cleaner, path, &text);
@@ -203,7 +209,14 @@ pub fn clean_file(
         Ok(bytes) => {
             *read = bytes.len() as u64;
             let page = is_html(input_type, &path, &bytes);
-            clean_bytes(cleaner, bytes, rel, page)
+            match clean_bytes(cleaner, bytes, rel, page) {
+                // Named by its path, as the run's other failures are.
+                Item::Failed { rel, error } => {
+                    let reason = error.strip_prefix(&format!("`{rel}`: ")).unwrap_or(&error);
+                    Item::Failed { error: format!("`{}`: {reason}", path.display()), rel }
+                }
+                item => item,
+            }
         }
         Err(e) => Item::Failed { error: format!("cannot read `{}`: {e}", path.display()), rel },
     }
@@ -261,7 +274,15 @@ pub fn clean_line(
             let group = cleaner.counts.and_then(|c| repeat::record_group(&doc.fields, &c.group_by));
             let cleaner = Cleaner { group: group.as_deref(), ..cleaner };
             let (text, edits, html) = if page {
-                let (text, edits, page) = clean_page(cleaner, &doc.text, Some(path));
+                let (text, edits, page) = match clean_page(cleaner, &doc.text, Some(path)) {
+                    Ok(cleaned) => cleaned,
+                    Err(error) => {
+                        return Item::Failed {
+                            rel: rel.into(),
+                            error: format!("`{rel}` line {line}: {error}"),
+                        }
+                    }
+                };
                 (text, edits, Some(page))
             } else {
                 let edits = clean_text(cleaner, Some(path), &doc.text);

@@ -319,3 +319,40 @@ fn a_page_in_a_jsonl_record_gets_the_extractors_choice_and_its_log() {
     assert!(html["reason"].as_str().unwrap().starts_with("kept the main text the extractor chose"));
     assert!(recs.iter().any(|r| r["rule"] == "html.main-text" && r["element"] == "outside the main text"));
 }
+
+/// Markup nested tens of thousands deep costs the HTML5 tree builder time
+/// in the square of its depth (100,000 nested `<div>`s: about 20 s, one
+/// worker held): such a page fails alone before it is parsed, named in
+/// the log, and the others are cleaned.
+#[test]
+fn a_page_nested_too_deep_to_parse_fails_alone() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    let deep = format!("<html><body>{}<p>Story.</p></body></html>", "<div>".repeat(100_000));
+    write(&input, "deep.html", &deep);
+    write(&input, "fine.html", "<html><body><p>A fine page with its story.</p></body></html>");
+    let out = tmp.path().join("out");
+    clean_quiet(&input, &out)
+        .code(1)
+        .stderr(predicate::str::contains("deep.html`: its markup nests too deep"));
+    assert_eq!(tree(&out).keys().collect::<Vec<_>>(), ["fine.html.txt"]);
+    let log = records(&out.join(".descrape/changes.jsonl"));
+    assert!(log.iter().any(|r| r["type"] == "failed" && r["file"] == "deep.html"), "{log:?}");
+    // A record holding such a page fails alone too.
+    let jsonl = write(
+        tmp.path(),
+        "pages.jsonl",
+        format!(
+            "{}\n{}\n",
+            serde_json::json!({"id": "deep", "text": deep}),
+            serde_json::json!({"id": "fine", "text": "<html><body><p>Fine.</p></body></html>"})
+        ),
+    );
+    descrape()
+        .args(["clean", "-q", "--input-type", "html", "-o", "-"])
+        .arg(&jsonl)
+        .assert()
+        .code(1)
+        .stdout("{\"id\":\"fine\",\"text\":\"Fine.\\n\"}\n")
+        .stderr(predicate::str::contains("line 1: its markup nests too deep"));
+}

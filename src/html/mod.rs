@@ -10,6 +10,7 @@
 
 mod extract;
 mod memo;
+pub mod nesting;
 mod prefilter;
 mod render;
 
