@@ -112,10 +112,13 @@ pub fn document_records(rules: &RuleSet, c: &Cleaned) -> Vec<Record> {
         out.push(Record::Html {
             file: file.clone(),
             id: c.id.clone(),
-            reason: page.main.as_ref().map_or_else(
-                || "the extractor found no main text: the whole body is kept".to_string(),
-                |m| format!("kept {}", m.reason),
-            ),
+            reason: match (&page.main, page.main_skipped) {
+                (Some(m), _) => format!("kept {}", m.reason),
+                (None, true) => {
+                    "the page nests too deep for the extractor: the whole body is kept".to_string()
+                }
+                (None, false) => "the extractor found no main text: the whole body is kept".to_string(),
+            },
         });
     }
     let mut edits = edit_records(rules, &file, c.id.as_deref(), &c.text, &c.edits);

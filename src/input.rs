@@ -146,6 +146,7 @@ fn clean_page(cleaner: Cleaner, page: &str, path: Option<&str>) -> Result<(Strin
             regions: rendered.regions,
             main: rendered.main,
             main_rule: rendered.main_rule,
+            main_skipped: rendered.main_skipped,
             source: page.to_string(),
         },
     ))

@@ -9,6 +9,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Decoded::Text { text, .. } = descrape::decode::decode_page(data.to_vec()) else { return };
+    // As `clean` does: a page that would take too long to parse fails unparsed.
+    if descrape::html::nesting::check(&text).is_err() {
+        return;
+    }
     let rules = descrape_fuzz::default_rules();
     let rendered = descrape::html::render(rules, &text, DocPath::Unknown);
     let edits = descrape::engine::clean_with(rules, DocPath::Unknown, &rendered.text, &rendered.claims());

@@ -26,8 +26,16 @@ pub struct MainChoice {
 }
 
 /// Text length (bytes) inside `<p>` under every element, computed in one
-/// pass over the page, and whether its markup nests beyond [`MAX_DEPTH`].
-pub(super) struct Weights(HashMap<ego_tree::NodeId, usize>, bool);
+/// pass over the page, whether its markup nests beyond [`MAX_DEPTH`], and
+/// the depth of every node summed.
+pub(super) struct Weights(HashMap<ego_tree::NodeId, usize>, bool, u64);
+
+/// The nodes' summed depth past which the extractor is not run. It holds
+/// each candidate's markup as text, so its memory grows with that sum:
+/// 320,000 nodes in chains 800 deep (a 25 kB page of unclosed `<b>`s that
+/// the parser reopens in each paragraph) took it 4 GB. The 683 real pages
+/// of the corpus sum to at most 120,000, none past [`MAX_DEPTH`].
+const EXTRACT_BUDGET: u64 = 10_000_000;
 
 impl Weights {
     pub(super) fn of(doc: &Html) -> Weights {
@@ -37,7 +45,9 @@ impl Weights {
             depth: usize,
             map: &mut HashMap<ego_tree::NodeId, usize>,
             deep: &mut bool,
+            work: &mut u64,
         ) -> usize {
+            *work += depth as u64;
             if depth > MAX_DEPTH {
                 *deep = true;
                 // Deeper markup counts flat, without recursing.
@@ -55,17 +65,17 @@ impl Weights {
                 }
                 Node::Element(el) => {
                     let p = in_p || el.name() == "p";
-                    let sum = node.children().map(|c| visit(c, p, depth + 1, map, deep)).sum();
+                    let sum = node.children().map(|c| visit(c, p, depth + 1, map, deep, work)).sum();
                     map.insert(node.id(), sum);
                     sum
                 }
-                _ => node.children().map(|c| visit(c, in_p, depth + 1, map, deep)).sum(),
+                _ => node.children().map(|c| visit(c, in_p, depth + 1, map, deep, work)).sum(),
             }
         }
         let mut map = HashMap::new();
-        let mut deep = false;
-        visit(doc.tree.root(), false, 0, &mut map, &mut deep);
-        Weights(map, deep)
+        let (mut deep, mut work) = (false, 0);
+        visit(doc.tree.root(), false, 0, &mut map, &mut deep, &mut work);
+        Weights(map, deep, work)
     }
 
     /// Paragraph text under the element `node`.
@@ -73,9 +83,10 @@ impl Weights {
         self.0.get(&node).copied().unwrap_or(0)
     }
 
-    /// Whether the markup nests beyond [`MAX_DEPTH`].
-    pub(super) fn too_deep(&self) -> bool {
-        self.1
+    /// Whether the page's nodes lie too deep, taken together, for the
+    /// extractor to run in bounded memory.
+    pub(super) fn too_crowded(&self) -> bool {
+        self.1 || self.2 > EXTRACT_BUDGET
     }
 }
 

@@ -49,6 +49,8 @@ pub struct Rendered {
     pub main: Option<MainChoice>,
     /// Whether a `main-text` rule applied to the page and looked for a container.
     pub main_rule: bool,
+    /// Whether the page nests too deep for the extractor to be run on it.
+    pub main_skipped: bool,
 }
 
 impl Rendered {
@@ -131,10 +133,11 @@ fn render_page(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
         text.push('\n');
     }
     let lines = crate::text::lines(&text);
-    // The extractor's fallbacks recurse over the tree: on pathologically deep
-    // markup they would overflow a worker's stack, so they stay off there.
-    let chosen = main_rule.and_then(|(_, fallback)| {
-        let fallback = fallback && !weights.too_deep();
+    // The extractor recurses over the tree and holds each candidate's markup
+    // as text: on pathologically deep markup it would overflow a worker's
+    // stack or take gigabytes, so the page is kept whole there.
+    let main_skipped = main_rule.is_some() && weights.too_crowded();
+    let chosen = main_rule.filter(|_| !main_skipped).and_then(|(_, fallback)| {
         // The extractor takes the page as parsed here: one parse, not two.
         let extracted = extract::extract_main(doc, html, &text, fallback)?;
         Some(extract::main_lines(&text, &lines, &extracted, r.title_range.as_ref()))
@@ -191,7 +194,7 @@ fn render_page(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
             regions.push(Region { range, rule, element: "outside the main text".into() });
         }
     }
-    Rendered { text, regions, main, main_rule: main_rule.is_some() }
+    Rendered { text, regions, main, main_rule: main_rule.is_some(), main_skipped }
 }
 
 #[cfg(test)]
