@@ -154,7 +154,8 @@ fn resolve_target(opts: &CleanOptions, stdin: bool) -> Result<Target> {
         // One document's text into a stream: standard output, a device or
         // a pipe (`-o /dev/stdout | …`), where no directory can be made.
         Format::Text if out == Path::new("-") || output::in_place(&out) => {
-            let one_file = opts.reading.paths.len() == 1 && opts.reading.paths[0].is_file();
+            // A file, or a pipe (`<(…)`): one document either way.
+            let one_file = opts.reading.paths.len() == 1 && !opts.reading.paths[0].is_dir();
             if !((stdin || one_file) && opts.reading.format == Some(Format::Text)) {
                 let into = match out == Path::new("-") {
                     true => "standard output".to_string(),
@@ -389,11 +390,15 @@ fn refuse_shard_collisions(walk: &walk::Walk, to: Compression) -> Result<()> {
 
 /// The change log and the report must not land on an input or the output.
 fn check_side_files(opts: &CleanOptions, out: Option<&Path>, walk: &walk::Walk) -> Result<()> {
-    let mut outputs: Vec<&Path> =
-        out.filter(|o| opts.output() == Format::Jsonl || output::in_place(o)).into_iter().collect();
+    let mut outputs: Vec<(&str, &Path)> = out
+        .filter(|o| opts.output() == Format::Jsonl || output::in_place(o))
+        .map(|o| ("output", o))
+        .into_iter()
+        .collect();
     // `-o -`, or no `-o` with standard input: the output is standard output.
     if out.is_none() {
-        outputs.push(Path::new("-"));
+        outputs.push(("output", Path::new("-")));
+        walk::refuse_stdout_input(&opts.reading.paths)?;
     }
     // Below an output directory, a side file where an input's output goes
     // would overwrite it, or be overwritten.
@@ -425,7 +430,7 @@ fn check_side_files(opts: &CleanOptions, out: Option<&Path>, walk: &walk::Walk) 
     }
     if let Some(report) = &opts.report {
         let mut others = outputs.clone();
-        others.extend(opts.changes.as_deref());
+        others.extend(opts.changes.as_deref().map(|c| ("change log", c)));
         walk::refuse_overlap("report", report, &opts.reading.paths, &others)?;
     }
     Ok(())

@@ -40,7 +40,7 @@ fn temp_beside(path: &Path, root: Option<&Path>) -> io::Result<NamedTempFile> {
     if let Some(perms) = default_permissions() {
         builder.permissions(perms);
     }
-    match builder.tempfile_in(dir) {
+    let tmp = match builder.tempfile_in(dir) {
         // Removed since this thread saw it (a library caller between runs).
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             MADE.with(|m| m.borrow_mut().remove(dir));
@@ -48,7 +48,17 @@ fn temp_beside(path: &Path, root: Option<&Path>) -> io::Result<NamedTempFile> {
             builder.tempfile_in(dir)
         }
         result => result,
-    }
+    }?;
+    // Locked while it is written: a run in another PID namespace (a
+    // container sharing the volume), where the id in its name means
+    // nothing, sees it is in use. Best effort: not every file system locks.
+    let _ = tmp.as_file().try_lock();
+    Ok(tmp)
+}
+
+/// Whether another process holds the lock of the temporary at `path`.
+fn in_use(path: &Path) -> bool {
+    std::fs::File::open(path).is_ok_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)))
 }
 
 thread_local! {
@@ -103,8 +113,8 @@ fn level(at: &Path) -> io::Result<()> {
 
 /// Remove the temporaries (`.descrape-PID-*.tmp`) an earlier, killed run
 /// left anywhere under `dir`; returns how many. A temporary of a process
-/// that is still running is another run writing into the same directory,
-/// and stays.
+/// that is still running, or that another process holds locked, is
+/// another run writing into the same directory, and stays.
 pub fn remove_stale_temporaries(dir: &Path) -> io::Result<usize> {
     remove_stale_below(dir, usize::MAX)
 }
@@ -118,7 +128,7 @@ fn remove_stale_below(dir: &Path, depth: usize) -> io::Result<usize> {
             continue;
         };
         let owner = middle.split_once('-').and_then(|(pid, _)| pid.parse::<u32>().ok());
-        if entry.file_type().is_file() && !owner.is_some_and(running) {
+        if entry.file_type().is_file() && !owner.is_some_and(running) && !in_use(entry.path()) {
             // Gone already: its run finished it meanwhile.
             match std::fs::remove_file(entry.path()) {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}

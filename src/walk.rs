@@ -313,7 +313,9 @@ fn found(root: &Path, prefix: &str, entry: walkdir::Result<DirEntry>) -> Option<
 /// is an input, lies inside an input directory, or is one of `others`. A
 /// character device (`/dev/null`, a terminal) holds nothing to overwrite,
 /// and several outputs may go there; a pipe may be an input.
-pub fn refuse_overlap(what: &str, path: &Path, inputs: &[PathBuf], others: &[&Path]) -> Result<()> {
+/// `others` are what else the run writes, each with what it is (`output`,
+/// `change log`); `-` is standard output.
+pub fn refuse_overlap(what: &str, path: &Path, inputs: &[PathBuf], others: &[(&str, &Path)]) -> Result<()> {
     if is_char_device(path) {
         return Ok(());
     }
@@ -331,8 +333,8 @@ pub fn refuse_overlap(what: &str, path: &Path, inputs: &[PathBuf], others: &[&Pa
             );
         }
     }
-    for other in others {
-        if *other == Path::new("-") {
+    for &(other_what, other) in others {
+        if other == Path::new("-") {
             if same_file(path, None) {
                 bail!(
                     "the {what} `{}` is standard output, where the output goes: name a file",
@@ -340,10 +342,42 @@ pub fn refuse_overlap(what: &str, path: &Path, inputs: &[PathBuf], others: &[&Pa
                 );
             }
         } else if absolute(other)? == abs || same_file(path, Some(other)) {
-            bail!("the {what} `{}` is also the output `{}`", path.display(), other.display());
+            bail!("the {what} `{}` is also the {other_what} `{}`", path.display(), other.display());
         }
     }
     Ok(())
+}
+
+/// Refuse a run whose standard output, the output of `-o -`, is a file
+/// that is one of the inputs or lies inside an input directory: the run
+/// would write into what it reads (`descrape clean a.txt -o - >> a.txt`).
+pub fn refuse_stdout_input(inputs: &[PathBuf]) -> Result<()> {
+    for input in inputs.iter().filter(|p| *p != Path::new("-")) {
+        let inside =
+            input.is_dir() && stdout_path().is_some_and(|o| absolute(input).is_ok_and(|i| o.starts_with(i)));
+        if inside || (!input.is_dir() && same_file(input, None) && !is_char_device(input)) {
+            let is = if inside { "a file inside" } else { "also" };
+            bail!(
+                "standard output is {is} the input `{}`: the run would write into what it reads; name another file",
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Where standard output leads, when it is a file and `/proc` tells.
+#[cfg(target_os = "linux")]
+fn stdout_path() -> Option<PathBuf> {
+    use std::os::fd::AsFd;
+    let fd = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
+    std::fs::File::from(fd).metadata().ok().filter(|m| m.is_file())?;
+    std::fs::read_link("/proc/self/fd/1").ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stdout_path() -> Option<PathBuf> {
+    None
 }
 
 /// Whether `path` leads to the same file, pipe or device as `other`
@@ -420,14 +454,16 @@ mod tests {
         let null = tmp.path().join("null");
         let made = std::process::Command::new("mknod").arg(&null).args(["c", "1", "3"]).status();
         if made.is_ok_and(|s| s.success()) {
-            assert!(refuse_overlap("report", &null, std::slice::from_ref(&null), &[&null]).is_ok());
+            assert!(
+                refuse_overlap("report", &null, std::slice::from_ref(&null), &[("output", &null)]).is_ok()
+            );
         }
         let fifo = tmp.path().join("log.fifo");
         assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
         let file = tmp.path().join("log.jsonl");
         std::fs::write(&file, "").unwrap();
         for path in [&fifo, &file] {
-            let e = refuse_overlap("report", path, &[], &[path]).unwrap_err().to_string();
+            let e = refuse_overlap("report", path, &[], &[("output", path)]).unwrap_err().to_string();
             assert!(e.contains("is also the output"), "{e}");
             let e = refuse_overlap("report", path, std::slice::from_ref(path), &[]).unwrap_err().to_string();
             assert!(e.contains("would overwrite"), "{e}");

@@ -396,6 +396,16 @@ fn a_run_removes_a_killed_runs_temporaries_and_leaves_those_of_a_run_writing_bes
     assert!(side.join(&live).exists(), "another run's temporary was removed");
     assert!(!side.join(&finished).exists());
     assert!(side.join("deeper").join(&finished).exists());
+    // A run in another PID namespace (a container sharing the volume) has
+    // an id that means nothing here; the lock it holds says it is writing.
+    let locked = write(&side, &finished, "being written");
+    let held = std::fs::File::open(&locked).unwrap();
+    held.lock().unwrap();
+    descrape().args(["clean", "-q", "-o"]).arg(side.join("out.jsonl")).arg(&input).assert().success();
+    assert!(locked.exists(), "a locked temporary was removed");
+    drop(held);
+    descrape().args(["clean", "-q", "-o"]).arg(side.join("out.jsonl")).arg(&input).assert().success();
+    assert!(!locked.exists());
 }
 
 /// A change log sent to a pipe is written into the pipe; renaming a file
@@ -513,6 +523,37 @@ fn one_text_file_streams_and_a_log_is_not_mixed_into_standard_output() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("takes one document"));
+    // Standard output that is the input, or a file inside an input
+    // directory, would be written into while it is read.
+    for (input, says) in
+        [(&input, "is also the input"), (&input.parent().unwrap().to_path_buf(), "a file inside")]
+    {
+        let appending =
+            std::fs::OpenOptions::new().append(true).open(tmp.path().join("in/story.txt")).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_descrape"))
+            .args(["clean", "-q", "--output-format", "jsonl", "-o", "-"])
+            .arg(input)
+            .stdout(Stdio::from(appending))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(tmp.path().join("in/story.txt")).unwrap(),
+            "A story.\n\nShare this story!\n"
+        );
+    }
+    // One document from a pipe (`<(…)`, `/dev/stdin`) is one document.
+    descrape()
+        .args(["clean", "-q", "--input-format", "text", "-o", "-", "/dev/stdin"])
+        .write_stdin("A story.\n\nShare this story!\n")
+        .assert()
+        .success()
+        .stdout("A story.\n");
     let records = write(tmp.path(), "in.jsonl", "{\"id\":\"a\",\"text\":\"A story.\"}\n");
     for (out, log, says) in [
         ("-", "/dev/stdout", "is standard output"),

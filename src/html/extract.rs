@@ -34,7 +34,7 @@ pub(super) struct Weights(HashMap<ego_tree::NodeId, usize>, bool, u64);
 /// each candidate's markup as text, so its memory grows with that sum:
 /// 320,000 nodes in chains 800 deep (a 25 kB page of unclosed `<b>`s that
 /// the parser reopens in each paragraph) took it 4 GB. The 683 real pages
-/// of the corpus sum to at most 120,000, none past [`MAX_DEPTH`].
+/// of the corpus sum to at most 120,000.
 const EXTRACT_BUDGET: u64 = 10_000_000;
 
 impl Weights {
@@ -83,10 +83,15 @@ impl Weights {
         self.0.get(&node).copied().unwrap_or(0)
     }
 
+    /// Whether the markup nests beyond [`MAX_DEPTH`].
+    pub(super) fn too_deep(&self) -> bool {
+        self.1
+    }
+
     /// Whether the page's nodes lie too deep, taken together, for the
     /// extractor to run in bounded memory.
     pub(super) fn too_crowded(&self) -> bool {
-        self.1 || self.2 > EXTRACT_BUDGET
+        self.2 > EXTRACT_BUDGET
     }
 }
 

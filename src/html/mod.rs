@@ -133,11 +133,13 @@ fn render_page(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
         text.push('\n');
     }
     let lines = crate::text::lines(&text);
-    // The extractor recurses over the tree and holds each candidate's markup
-    // as text: on pathologically deep markup it would overflow a worker's
-    // stack or take gigabytes, so the page is kept whole there.
+    // The extractor holds each candidate's markup as text: on pages whose
+    // nodes lie deep, taken together, that takes gigabytes, so the page is
+    // kept whole there. Its fallbacks recurse over the tree: on markup
+    // nested deeper still they would overflow a worker's stack.
     let main_skipped = main_rule.is_some() && weights.too_crowded();
     let chosen = main_rule.filter(|_| !main_skipped).and_then(|(_, fallback)| {
+        let fallback = fallback && !weights.too_deep();
         // The extractor takes the page as parsed here: one parse, not two.
         let extracted = extract::extract_main(doc, html, &text, fallback)?;
         Some(extract::main_lines(&text, &lines, &extracted, r.title_range.as_ref()))
