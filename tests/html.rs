@@ -339,12 +339,18 @@ fn a_page_nested_too_deep_to_parse_fails_alone() {
     let log = records(&out.join(".descrape/changes.jsonl"));
     assert!(log.iter().any(|r| r["type"] == "failed" && r["file"] == "deep.html"), "{log:?}");
     // A record holding such a page fails alone too.
+    a_page_record_fails_alone(tmp.path(), &deep, "line 1: its markup nests too deep");
+}
+
+/// `page` as the first of two JSON Lines records: it fails with `says`,
+/// and the second is cleaned and written.
+fn a_page_record_fails_alone(dir: &std::path::Path, page: &str, says: &str) {
     let jsonl = write(
-        tmp.path(),
+        dir,
         "pages.jsonl",
         format!(
             "{}\n{}\n",
-            serde_json::json!({"id": "deep", "text": deep}),
+            serde_json::json!({"id": "bad", "text": page}),
             serde_json::json!({"id": "fine", "text": "<html><body><p>Fine.</p></body></html>"})
         ),
     );
@@ -354,7 +360,7 @@ fn a_page_nested_too_deep_to_parse_fails_alone() {
         .assert()
         .code(1)
         .stdout("{\"id\":\"fine\",\"text\":\"Fine.\\n\"}\n")
-        .stderr(predicate::str::contains("line 1: its markup nests too deep"));
+        .stderr(predicate::str::contains(says));
 }
 
 /// Unclosed formatting tags that the parser reopens in every later
@@ -386,20 +392,5 @@ fn a_page_whose_open_tags_would_be_reopened_into_millions_fails_alone() {
     let tmp = TempDir::new().unwrap();
     let open: String = (0..800).map(|i| format!("<b class=c{i}>")).collect();
     let page = format!("<html><body><p>{open}{}</body></html>", "<p>x".repeat(100_000));
-    let jsonl = write(
-        tmp.path(),
-        "pages.jsonl",
-        format!(
-            "{}\n{}\n",
-            serde_json::json!({"id": "hostile", "text": page}),
-            serde_json::json!({"id": "fine", "text": "<html><body><p>Fine.</p></body></html>"})
-        ),
-    );
-    descrape()
-        .args(["clean", "-q", "--input-type", "html", "-o", "-"])
-        .arg(&jsonl)
-        .assert()
-        .code(1)
-        .stdout("{\"id\":\"fine\",\"text\":\"Fine.\\n\"}\n")
-        .stderr(predicate::str::contains("line 1: its markup"));
+    a_page_record_fails_alone(tmp.path(), &page, "line 1: its markup");
 }
