@@ -130,14 +130,13 @@ fn test_panic(_: &str) {}
 /// Render a page and clean its text; `path` is what scope globs see.
 /// `Err` names why a page is not parsed at all.
 fn clean_page(cleaner: Cleaner, page: &str, path: Option<&str>) -> Result<(String, Vec<Edit>, Page), String> {
-    html::nesting::check(page)?;
     let at = path.map_or(DocPath::Unknown, DocPath::Known);
     let memo = match (cleaner.pages, cleaner.counts) {
         (Some(pages), _) => html::Memo::Store(pages),
         (None, Some(counts)) => html::Memo::Take(&counts.pages),
         (None, None) => html::Memo::Off,
     };
-    let rendered = html::render_with(cleaner.rules, page, at, memo);
+    let rendered = html::render_with(cleaner.rules, page, at, memo)?;
     let edits = cleaner.clean(at, &rendered.text, &rendered.claims());
     Ok((
         rendered.text,

@@ -68,13 +68,16 @@ pub enum Memo<'a> {
     Take(&'a PageMemo),
 }
 
-/// Render a page and find what the HTML rules remove from it.
+/// Render a page and find what the HTML rules remove from it, whatever
+/// parsing it costs (a rule's examples, small by nature).
 pub fn render(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
-    render_with(rules, html, path, Memo::Off)
+    render_page(rules, html, path)
 }
 
-/// [`render`], keeping the render or reusing a kept one as `memo` says.
-pub fn render_with(rules: &RuleSet, html: &str, path: DocPath, memo: Memo) -> Rendered {
+/// [`render`], keeping the render or reusing a kept one as `memo` says;
+/// `Err` says why a page is not parsed at all ([`nesting::check`], asked
+/// only when the page is parsed here: a kept render passed it).
+pub fn render_with(rules: &RuleSet, html: &str, path: DocPath, memo: Memo) -> Result<Rendered, String> {
     let key = || {
         // A scoped HTML rule makes the render depend on the path too.
         let scoped = rules
@@ -88,17 +91,18 @@ pub fn render_with(rules: &RuleSet, html: &str, path: DocPath, memo: Memo) -> Re
         };
         PageMemo::key(html, &place)
     };
+    let parsed = || nesting::check(html).map(|()| render_page(rules, html, path));
     match memo {
-        Memo::Off => render_page(rules, html, path),
+        Memo::Off => parsed(),
         Memo::Store(m) => {
-            let page = render_page(rules, html, path);
+            let page = parsed()?;
             m.store(key(), || memo::Stored::new(&page, rules));
-            page
+            Ok(page)
         }
-        Memo::Take(m) => m
-            .take(key())
-            .and_then(|s| s.into_rendered(rules))
-            .unwrap_or_else(|| render_page(rules, html, path)),
+        Memo::Take(m) => match m.take(key()).and_then(|s| s.into_rendered(rules)) {
+            Some(page) => Ok(page),
+            None => parsed(),
+        },
     }
 }
 
@@ -246,14 +250,14 @@ mod tests {
         let html_only =
             set.subset(|r| matches!(r.kind, Kind::Selector { .. } | Kind::MainText { .. })).unwrap();
         assert!(html_only.len() < set.len() && !plain.regions.is_empty());
-        render_with(&html_only, &page, DocPath::Unknown, Memo::Store(&memo));
-        render_with(&html_only, &page, DocPath::Unknown, Memo::Store(&memo));
-        let counted = render_with(&set, &page, DocPath::Unknown, Memo::Off);
-        let cleaned = render_with(&set, &page, DocPath::Unknown, Memo::Take(&memo));
-        let copy = render_with(&set, &page, DocPath::Unknown, Memo::Take(&memo));
+        render_with(&html_only, &page, DocPath::Unknown, Memo::Store(&memo)).unwrap();
+        render_with(&html_only, &page, DocPath::Unknown, Memo::Store(&memo)).unwrap();
+        let counted = render_with(&set, &page, DocPath::Unknown, Memo::Off).unwrap();
+        let cleaned = render_with(&set, &page, DocPath::Unknown, Memo::Take(&memo)).unwrap();
+        let copy = render_with(&set, &page, DocPath::Unknown, Memo::Take(&memo)).unwrap();
         assert_eq!(format!("{memo:?}"), "PageMemo(0 bytes)");
         // Used up: a further render extracts again.
-        let again = render_with(&set, &page, DocPath::Unknown, Memo::Take(&memo));
+        let again = render_with(&set, &page, DocPath::Unknown, Memo::Take(&memo)).unwrap();
         for r in [&counted, &cleaned, &copy, &again] {
             assert_eq!(r.text, plain.text);
             assert_eq!(r.main, plain.main);
