@@ -25,11 +25,13 @@ use tempfile::NamedTempFile;
 const TEMP_PREFIX: &str = ".descrape-";
 const TEMP_SUFFIX: &str = ".tmp";
 
+/// The directory `path` lies in: `.` for a bare name.
+fn dir_of(path: &Path) -> &Path {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
 fn temp_beside(path: &Path, root: Option<&Path>) -> io::Result<NamedTempFile> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = dir_of(path);
     ensure_dir(dir, root)?;
     let mut builder = tempfile::Builder::new();
     // The process id in the name tells the next run whose temporary it is.
@@ -198,10 +200,7 @@ impl AtomicWriter {
         } else {
             // What a killed run left beside this output, else nothing ever
             // removes it; best effort: an output can be written without.
-            let _ = remove_stale_below(
-                path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")),
-                1,
-            );
+            let _ = remove_stale_below(dir_of(path), 1);
             Target::Temp(BufWriter::new(temp_beside(path, None)?))
         };
         Ok(AtomicWriter { path: path.to_path_buf(), inner })

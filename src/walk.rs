@@ -369,10 +369,15 @@ pub fn refuse_stdout_input(inputs: &[PathBuf]) -> Result<()> {
 /// Where standard output leads, when it is a file and `/proc` tells.
 #[cfg(target_os = "linux")]
 fn stdout_path() -> Option<PathBuf> {
-    use std::os::fd::AsFd;
-    let fd = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
-    std::fs::File::from(fd).metadata().ok().filter(|m| m.is_file())?;
+    stdout_metadata().ok().filter(|m| m.is_file())?;
     std::fs::read_link("/proc/self/fd/1").ok()
+}
+
+/// What standard output is: a file, a pipe, a device.
+#[cfg(unix)]
+fn stdout_metadata() -> std::io::Result<std::fs::Metadata> {
+    use std::os::fd::AsFd;
+    std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?).metadata()
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -384,14 +389,10 @@ fn stdout_path() -> Option<PathBuf> {
 /// (standard output when `None`): another name or a hard link for it.
 #[cfg(unix)]
 fn same_file(path: &Path, other: Option<&Path>) -> bool {
-    use std::os::fd::AsFd;
     use std::os::unix::fs::MetadataExt;
     let other = match other {
         Some(p) => std::fs::metadata(p),
-        None => match std::io::stdout().as_fd().try_clone_to_owned() {
-            Ok(fd) => std::fs::File::from(fd).metadata(),
-            Err(e) => Err(e),
-        },
+        None => stdout_metadata(),
     };
     match (std::fs::metadata(path), other) {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),

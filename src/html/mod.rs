@@ -10,7 +10,7 @@
 
 mod extract;
 mod memo;
-pub mod nesting;
+mod nesting;
 mod prefilter;
 mod render;
 

@@ -15,6 +15,7 @@
 //! pages hold.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use memchr::{memchr, memmem};
 
@@ -240,6 +241,41 @@ const BREAKOUT: &[&str] = &[
 
 const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
 
+/// What an open element is to the searches that stop at it, as bits of
+/// its frame: looked up once when it is pushed, not per search.
+const IS_SPECIAL: u8 = 1;
+const IS_SCOPE: u8 = 2;
+/// `button`: the scope of a `</p>`.
+const IS_BUTTON: u8 = 4;
+/// `ol`, `ul`: the scope of a `</li>`.
+const IS_LIST: u8 = 8;
+/// `address`, `div`, `p`: a list item's start looks past these three.
+const IS_ITEM_PASSABLE: u8 = 16;
+/// Where a block's start stops looking for an open `<p>`.
+const IS_BLOCK_STOP: u8 = 32;
+
+fn kind(name: u64) -> u8 {
+    static KINDS: OnceLock<HashMap<u64, u8>> = OnceLock::new();
+    let kinds = KINDS.get_or_init(|| {
+        let mut kinds = HashMap::new();
+        let sets: [(&[&str], u8); 6] = [
+            (SPECIAL, IS_SPECIAL),
+            (SCOPE, IS_SCOPE),
+            (&["button"], IS_BUTTON),
+            (&["ol", "ul"], IS_LIST),
+            (&["address", "div", "p"], IS_ITEM_PASSABLE),
+            (&["table", "td", "th", "button", "applet", "caption", "marquee", "object"], IS_BLOCK_STOP),
+        ];
+        for (names, bit) in sets {
+            for n in names {
+                *kinds.entry(id(n)).or_default() |= bit;
+            }
+        }
+        kinds
+    });
+    kinds.get(&name).copied().unwrap_or(0)
+}
+
 /// How far back in the list of formatting elements a lookup goes: real
 /// pages hold a few, and a bound keeps the pass linear.
 const REACH: usize = 64;
@@ -247,11 +283,6 @@ const REACH: usize = 64;
 /// `Err` with the reason when parsing `html` would cost more than
 /// [`WORK_BUDGET`] or create more than [`NODE_BUDGET`] elements.
 pub fn check(html: &str) -> Result<(), String> {
-    measure(html).map(|_| ())
-}
-
-/// The work and the elements [`check`] estimates, or why it stops.
-fn measure(html: &str) -> Result<(u64, u64), String> {
     let mut scan = Scan::default();
     let b = html.as_bytes();
     let mut i = 0;
@@ -316,7 +347,7 @@ fn measure(html: &str) -> Result<(u64, u64), String> {
             return Err(format!("its markup would make over {NODE_BUDGET} elements: not cleaned"));
         }
     }
-    Ok((scan.work, scan.nodes))
+    Ok(())
 }
 
 /// A comment's end from just after `<!--`: `-->`, `--!>`, or at once for
@@ -403,6 +434,8 @@ fn id(name: &str) -> u64 {
 
 struct Frame {
     name: u64,
+    /// Its `IS_…` bits.
+    kind: u8,
     /// The active formatting entry this element is, if any.
     entry: Option<usize>,
     foreign: bool,
@@ -441,7 +474,7 @@ impl Scan {
         self.nodes += 1;
         self.foreign += u32::from(foreign);
         *self.counts.entry(name).or_default() += 1;
-        self.stack.push(Frame { name, entry, foreign, marker });
+        self.stack.push(Frame { name, kind: kind(name), entry, foreign, marker });
         self.deepest = self.deepest.max(self.stack.len());
     }
 
@@ -480,10 +513,11 @@ impl Scan {
     /// bounds it.
     fn close(&mut self, names: &[&str], stop: &[&str]) -> bool {
         let stop: Vec<u64> = stop.iter().map(|n| id(n)).collect();
-        self.close_unless(names, |f| stop.contains(&f))
+        self.close_unless(names, |f| stop.contains(&f.name))
     }
 
-    fn close_unless(&mut self, names: &[&str], stop: impl Fn(u64) -> bool) -> bool {
+    /// [`Self::close`], stopping at the first element `stop` says.
+    fn close_unless(&mut self, names: &[&str], stop: impl Fn(&Frame) -> bool) -> bool {
         if !names.iter().any(|n| self.is_open(id(n))) {
             return false;
         }
@@ -495,7 +529,7 @@ impl Scan {
                 found = true;
                 break;
             }
-            if stop(f.name) {
+            if stop(f) {
                 break;
             }
         }
@@ -600,19 +634,14 @@ impl Scan {
             return;
         }
         if BLOCK.contains(&name) {
-            self.close(&["p"], &["table", "td", "th", "button", "applet", "caption", "marquee", "object"]);
+            self.close_unless(&["p"], |f| f.kind & IS_BLOCK_STOP != 0);
         }
         match name {
             // An open item above the nearest special element other than
             // these three is closed.
             "li" | "dd" | "dt" => {
                 let items: &[&str] = if name == "li" { &["li"] } else { &["dd", "dt"] };
-                let special: Vec<u64> = SPECIAL
-                    .iter()
-                    .filter(|n| !matches!(**n, "address" | "div" | "p"))
-                    .map(|n| id(n))
-                    .collect();
-                self.close_unless(items, |f| special.contains(&f));
+                self.close_unless(items, |f| f.kind & (IS_SPECIAL | IS_ITEM_PASSABLE) == IS_SPECIAL);
             }
             "option" => self.close_top(&["option"]),
             "optgroup" => {
@@ -685,23 +714,20 @@ impl Scan {
             // with none open.
             "br" => self.nodes += 1,
             "p" => {
-                let scope: Vec<u64> = SCOPE.iter().chain(&["button"]).map(|n| id(n)).collect();
-                if !self.close_unless(&["p"], |f| scope.contains(&f)) {
+                if !self.close_unless(&["p"], |f| f.kind & (IS_SCOPE | IS_BUTTON) != 0) {
                     self.nodes += 1;
                 }
             }
             // An element in scope, else nothing.
             _ if SPECIAL.contains(&name) => {
-                let lists: &[&str] = if name == "li" { &["ol", "ul"] } else { &[] };
-                let scope: Vec<u64> = SCOPE.iter().chain(lists).map(|n| id(n)).collect();
+                let scope = if name == "li" { IS_SCOPE | IS_LIST } else { IS_SCOPE };
                 let names: &[&str] = if HEADINGS.contains(&name) { HEADINGS } else { &[name] };
-                self.close_unless(names, |f| scope.contains(&f));
+                self.close_unless(names, |f| f.kind & scope != 0);
             }
             // The nearest open element of the name, unless a special one
             // lies above it.
             _ => {
-                let special: Vec<u64> = SPECIAL.iter().map(|n| id(n)).collect();
-                self.close_unless(&[name], |f| special.contains(&f));
+                self.close_unless(&[name], |f| f.kind & IS_SPECIAL != 0);
             }
         }
     }
