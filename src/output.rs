@@ -197,6 +197,10 @@ impl AtomicWriter {
                 "it names one of the run's own descriptors, which leads to a file or to nothing here: \
                  name the file, or use `-o -` for standard output",
             ));
+        } else if path.as_os_str().as_encoded_bytes().ends_with(b"/") || path.is_dir() {
+            // Refused now: the rename over it would fail only once the run
+            // had done all its work.
+            return Err(io::Error::other("it names a directory, and one file is written here"));
         } else {
             // What a killed run left beside this output, else nothing ever
             // removes it; best effort: an output can be written without.

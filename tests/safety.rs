@@ -254,6 +254,32 @@ fn an_output_named_jsonl_is_a_json_lines_file_not_a_directory() {
 }
 
 #[test]
+fn a_single_output_that_names_a_directory_is_refused_before_any_work() {
+    // The rename over it failed only at the end of the run, and the message
+    // named no path.
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    std::fs::write(&input, "{\"text\":\"Story.\\nShare this story!\"}\n").unwrap();
+    let slash = |name: &str| format!("{}/", tmp.path().join(name).display());
+    let runs = [
+        (vec!["-o".to_string(), slash("out.jsonl")], "out.jsonl/"),
+        (vec!["-o".into(), "-".into(), "--changes".into(), slash("log")], "change log"),
+        (vec!["-o".into(), "-".into(), "--report".into(), slash("report")], "report"),
+    ];
+    for (args, named) in runs {
+        descrape()
+            .arg("clean")
+            .arg(&input)
+            .args(args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(named).and(predicate::str::contains("names a directory")));
+    }
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "nothing is left beside the input");
+}
+
+#[test]
 fn utf8_with_stray_windows_1252_bytes_stays_utf8() {
     let tmp = TempDir::new().unwrap();
     let mut bytes = "The café’s owner said “we stay open” on Monday.\n".as_bytes().to_vec();
