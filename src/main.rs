@@ -19,6 +19,11 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(outcome) => exit_codes::of(outcome),
         Err(err) if viewer && is_broken_pipe(&err) => ExitCode::SUCCESS,
+        // Stopped by Ctrl-C before the run began (waiting for a FIFO's reader).
+        Err(err) if is_interrupted(&err) => {
+            eprintln!("descrape: {err:#}");
+            ExitCode::from(descrape::interrupt::EXIT_CODE)
+        }
         Err(err) => {
             match err.downcast_ref::<RulesError>() {
                 // As `check` shows them, with the source line and a caret,
@@ -36,6 +41,14 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// Whether the error is a wait that a stop request ended.
+fn is_interrupted(err: &anyhow::Error) -> bool {
+    descrape::interrupt::requested()
+        && err.chain().any(|e| {
+            e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::Interrupted)
+        })
 }
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {

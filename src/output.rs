@@ -191,7 +191,7 @@ enum Target {
 impl AtomicWriter {
     pub fn create(path: &Path) -> io::Result<AtomicWriter> {
         let inner = if in_place(path) {
-            Target::InPlace(BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?))
+            Target::InPlace(BufWriter::new(open_in_place(path)?))
         } else if names_descriptor(path) {
             return Err(io::Error::other(
                 "it names one of the run's own descriptors, which leads to a file or to nothing here: \
@@ -234,6 +234,37 @@ impl AtomicWriter {
 
 /// Whether [`AtomicWriter::create`] writes `path` in place: a device or a
 /// pipe, as far as links lead.
+/// Opens a device or a pipe for writing. Opening a FIFO waits for its
+/// reader, and the signal handler only asks the run to stop, so the wait
+/// is done on a thread of its own and given up when a stop is asked:
+/// before, the first Ctrl-C did nothing there.
+fn open_in_place(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::FileTypeExt;
+    let open = |path: &Path| std::fs::OpenOptions::new().write(true).open(path);
+    if !std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo()) {
+        return open(path);
+    }
+    let (sent, opened) = std::sync::mpsc::channel();
+    let fifo = path.to_path_buf();
+    // Left blocked if the run stops first; the process ends soon after.
+    std::thread::spawn(move || sent.send(open(&fifo)));
+    loop {
+        match opened.recv_timeout(std::time::Duration::from_millis(50)) {
+            Ok(file) => return file,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if crate::interrupt::requested() => {
+                return Err(io::Error::new(
+                    io::ErrorKind::Interrupted,
+                    "stopped while waiting for its reader",
+                ));
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(io::Error::other("the thread opening it ended"));
+            }
+        }
+    }
+}
+
 pub fn in_place(path: &Path) -> bool {
     matches!(std::fs::metadata(path), Ok(found) if !found.is_file() && !found.is_dir())
 }

@@ -434,6 +434,23 @@ fn a_run_removes_a_killed_runs_temporaries_and_leaves_those_of_a_run_writing_bes
     assert!(!locked.exists());
 }
 
+/// A story with a removable line in `in/`, and a FIFO `log.fifo` beside it.
+#[cfg(unix)]
+fn story_and_fifo(tmp: &TempDir) -> (std::path::PathBuf, std::path::PathBuf) {
+    let input = write(tmp.path(), "in/a.txt", "First story.\n\nCulled from Presstv\n");
+    let fifo = tmp.path().join("log.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    (input, fifo)
+}
+
+/// `clean -q input -o tmp/out --changes log`.
+#[cfg(unix)]
+fn clean_logging_to(tmp: &TempDir, input: &Path, log: &Path) -> Command {
+    let mut clean = Command::new(assert_cmd::cargo::cargo_bin("descrape"));
+    clean.args(["clean", "-q"]).arg(input).arg("-o").arg(tmp.path().join("out")).arg("--changes").arg(log);
+    clean
+}
+
 /// A change log sent to a pipe is written into the pipe; renaming a file
 /// over it, as for a regular file, would replace the pipe (or, as root,
 /// `/dev/null` itself) with a plain file.
@@ -442,26 +459,50 @@ fn a_run_removes_a_killed_runs_temporaries_and_leaves_those_of_a_run_writing_bes
 fn a_change_log_to_a_pipe_goes_through_it_and_the_pipe_stays() {
     use std::os::unix::fs::FileTypeExt;
     let tmp = TempDir::new().unwrap();
-    let input = write(tmp.path(), "in/a.txt", "First story.\n\nCulled from Presstv\n");
-    let fifo = tmp.path().join("log.fifo");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let (input, fifo) = story_and_fifo(&tmp);
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
     };
-    descrape()
-        .args(["clean", "-q"])
-        .arg(&input)
-        .arg("-o")
-        .arg(tmp.path().join("out"))
-        .arg("--changes")
-        .arg(&fifo)
-        .assert()
-        .success();
+    assert_cmd::assert::OutputAssertExt::assert(&mut clean_logging_to(&tmp, &input, &fifo)).success();
     // Before the join: had the pipe been replaced, its reader would wait forever.
     assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
     let log = reader.join().unwrap();
     assert!(log.contains("\"rule\":\"source.culled\""), "{log}");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_ends_a_wait_for_a_pipes_reader() {
+    // Opening a FIFO waits for its reader; the first Ctrl-C used to do
+    // nothing there, and only a second one ended the run.
+    let tmp = TempDir::new().unwrap();
+    let (input, fifo) = story_and_fifo(&tmp);
+    let mut child = clean_logging_to(&tmp, &input, &fifo).stderr(Stdio::piped()).spawn().unwrap();
+    // The output directory is made after the handler is set and before
+    // the change log is opened.
+    let out = tmp.path().join("out");
+    let started = Instant::now();
+    while !out.exists() && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let _ = Command::new("kill").arg("-INT").arg(child.id().to_string()).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("one Ctrl-C did not end the wait for the pipe's reader");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("stopped while waiting for its reader"), "{stderr}");
 }
 
 /// A link where an output goes is replaced by the output, never followed:
