@@ -426,6 +426,24 @@ pub fn absolute(path: &Path) -> Result<PathBuf> {
     } else {
         std::env::current_dir().context("cannot read the current directory")?.join(path)
     };
+    // `..` taken by name would leave `typo/../in` unlike `in`, and the
+    // checks that compare paths would let an output land on the inputs.
+    let mut resolved = PathBuf::new();
+    for part in abs.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                // As the kernel does: the parent of where a link leads; of
+                // what does not exist (yet), the parent by name.
+                if let Ok(real) = resolved.canonicalize() {
+                    resolved = real;
+                }
+                resolved.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => resolved.push(other),
+        }
+    }
+    let abs = resolved;
     let mut existing = abs.as_path();
     let mut rest = Vec::new();
     loop {
@@ -449,6 +467,22 @@ pub fn absolute(path: &Path) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_parent_step_is_taken_as_the_kernel_takes_it() {
+        let tmp = tempfile::TempDir::new().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("in/sub")).unwrap();
+        std::os::unix::fs::symlink(root.join("in/sub"), root.join("link")).unwrap();
+        let abs = |p: &str| absolute(&root.join(p)).unwrap();
+        // Through a directory that does not exist yet.
+        assert_eq!(abs("typo/../in"), root.join("in"));
+        assert_eq!(abs("typo/deeper/../../in/./a.txt"), root.join("in/a.txt"));
+        // Through a link: the parent of its target.
+        assert_eq!(abs("link/../a.txt"), root.join("in/a.txt"));
+        assert_eq!(abs("new/out"), root.join("new/out"));
+    }
 
     #[cfg(unix)]
     #[test]

@@ -280,6 +280,31 @@ fn a_single_output_that_names_a_directory_is_refused_before_any_work() {
 }
 
 #[test]
+fn an_output_that_reaches_an_input_through_a_parent_step_is_refused() {
+    // `typo/../in` named no existing path, so the checks compared it by
+    // name and let the run overwrite `in` (the reviewer's finding).
+    let tmp = TempDir::new().unwrap();
+    let story = "Hello.\nShare this story!\n";
+    write(tmp.path(), "in/a.txt", story);
+    write(tmp.path(), "d.jsonl", "{\"text\":\"Hello.\\nShare this story!\"}\n");
+    let runs: [&[&str]; 5] = [
+        &["in", "-o", "typo/../in"],
+        &["in", "-o", "x", "--changes", "typo/../in/a.txt"],
+        &["in", "-o", "y", "--report", "typo/../in/a.txt"],
+        &["in/a.txt", "-o", "typo/../in"],
+        &["d.jsonl", "-o", "typo/../d.jsonl"],
+    ];
+    for args in runs {
+        descrape().current_dir(tmp.path()).arg("clean").args(args).arg("-q").assert().code(2);
+    }
+    assert_eq!(std::fs::read_to_string(tmp.path().join("in/a.txt")).unwrap(), story);
+    assert!(std::fs::read_to_string(tmp.path().join("d.jsonl")).unwrap().contains("Share this story!"));
+    let mut left: Vec<_> = tree(tmp.path()).into_keys().collect();
+    left.sort();
+    assert_eq!(left, ["d.jsonl", "in/a.txt"]);
+}
+
+#[test]
 fn utf8_with_stray_windows_1252_bytes_stays_utf8() {
     let tmp = TempDir::new().unwrap();
     let mut bytes = "The café’s owner said “we stay open” on Monday.\n".as_bytes().to_vec();
