@@ -128,20 +128,17 @@ pub(super) fn claim(
     }
     // Until nothing changes: deferred matches, runs and duplicates over the
     // lines left, then spans, whose emptied lines become removals too.
+    let mut waves = 0;
     let spans = loop {
         loop {
             let before = deferred.len();
             if !deferred.is_empty() {
-                let kept = doc.kept(&owner);
-                deferred.retain(|m| {
-                    let place = rules.rules()[m.rule].place;
-                    if doc.placed_after(place, m.anchor, &kept) {
-                        claim(&mut owner, m);
-                        false
-                    } else {
-                        true
-                    }
-                });
+                waves += 1;
+                if waves <= SNAPSHOT_WAVES {
+                    claim_placed(rules, doc, &mut deferred, &mut owner, &claim);
+                } else {
+                    claim_deferred(rules, doc, &mut deferred, &mut owner, &claim);
+                }
             }
             let ran = claim_runs(rules, doc, &run_hits, &mut owner);
             // Every zone rule is asked, not only until one claims.
@@ -175,6 +172,102 @@ pub(super) fn claim(
         }
     };
     (owner, spans)
+}
+
+/// Rounds of deferred claims taken as they stand after each round (with
+/// runs, zones and duplicates asked between rounds) before the sweep
+/// takes over. Real documents settle in a few; the rounds decide which
+/// rule a line two rules match goes to, as the rules' examples expect.
+const SNAPSHOT_WAVES: usize = 16;
+
+/// Claims the deferred matches placed among the lines left now, in order,
+/// and drops them from `deferred`: one round.
+fn claim_placed(
+    rules: &RuleSet,
+    doc: &Doc,
+    deferred: &mut Vec<LineMatch>,
+    owner: &mut [Option<usize>],
+    claim: &dyn Fn(&mut [Option<usize>], &LineMatch),
+) {
+    let kept = doc.kept(owner);
+    deferred.retain(|m| {
+        let place = rules.rules()[m.rule].place;
+        if doc.placed_after(place, m.anchor, &kept) {
+            claim(owner, m);
+            false
+        } else {
+            true
+        }
+    });
+}
+
+/// Claims the deferred matches that removals bring into place, and drops
+/// them from `deferred`. A claim can bring the next match into place (a
+/// tail line removed makes the line above it the last), so each side is
+/// swept once with the count of kept lines beside the sweep kept up to
+/// date: from the end for tail places, from the start for head places.
+/// Rounds that ask every match again after each claim made a document of
+/// N lines that a `where: tail` rule takes one at a time cost N passes
+/// over it (100,000 such lines: over a minute), so past
+/// [`SNAPSHOT_WAVES`] rounds the sweep claims the rest. It claims the
+/// same lines as further rounds would; which of two rules gets a line
+/// both match may differ.
+fn claim_deferred(
+    rules: &RuleSet,
+    doc: &Doc,
+    deferred: &mut Vec<LineMatch>,
+    owner: &mut [Option<usize>],
+    claim: &dyn Fn(&mut [Option<usize>], &LineMatch),
+) {
+    let kept = |owner: &[Option<usize>], i: usize| !doc.blank[i] && owner[i].is_none();
+    let place = |m: &LineMatch| rules.rules()[m.rule].place;
+    let mut claimed = vec![false; deferred.len()];
+    // Claims `m`; how many kept lines of `counted` (those the count holds) it took.
+    let taken = |owner: &mut [Option<usize>], m: &LineMatch, counted: Range<usize>| {
+        let was: Vec<usize> = counted.filter(|&i| kept(owner, i)).collect();
+        claim(owner, m);
+        was.into_iter().filter(|&i| !kept(owner, i)).count()
+    };
+    // Head places: kept lines above the anchor, counted going down.
+    let mut heads: Vec<usize> =
+        (0..deferred.len()).filter(|&k| matches!(place(&deferred[k]), Place::Head(_))).collect();
+    heads.sort_by_key(|&k| (deferred[k].anchor, deferred[k].first, deferred[k].rule));
+    let (mut above, mut next) = (0, 0);
+    for k in heads {
+        let m = &deferred[k];
+        let Place::Head(n) = place(m) else { unreachable!("head places only") };
+        while next < m.anchor {
+            above += usize::from(kept(owner, next));
+            next += 1;
+        }
+        if above < n {
+            above -= taken(owner, m, m.first..next.min(m.last + 1));
+            claimed[k] = true;
+        }
+    }
+    // Tail places: kept lines below the anchor, counted going up; a claim
+    // takes lines at and below its anchor, some of them counted already.
+    let mut tails: Vec<usize> =
+        (0..deferred.len()).filter(|&k| matches!(place(&deferred[k]), Place::Tail(_))).collect();
+    tails.sort_by_key(|&k| (std::cmp::Reverse(deferred[k].anchor), deferred[k].first, deferred[k].rule));
+    let (mut below, mut next) = (0, doc.lines.len());
+    for k in tails {
+        let m = &deferred[k];
+        let Place::Tail(n) = place(m) else { unreachable!("tail places only") };
+        while next > m.anchor + 1 {
+            next -= 1;
+            below += usize::from(kept(owner, next));
+        }
+        if below < n {
+            below -= taken(owner, m, next.max(m.first)..m.last + 1);
+            claimed[k] = true;
+        }
+    }
+    let mut k = 0;
+    deferred.retain(|_| {
+        k += 1;
+        !claimed[k - 1]
+    });
 }
 
 /// Claim later copies of a kept line of at least `min_chars` characters.
@@ -641,4 +734,108 @@ fn resolve_spans(doc: &Doc, mut spans: Vec<SpanMatch>, owner: &mut [Option<usize
     }
     kept.retain(|s| owner[s.line].is_none());
     kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::normalize::Steps;
+    use crate::rules::load_str;
+    use crate::text::lines;
+
+    /// Rules placed at the head and tail, one to three lines deep.
+    fn placed_rules() -> RuleSet {
+        let mut yaml = String::new();
+        for side in ["head", "tail"] {
+            for within in 1..=3 {
+                yaml.push_str(&format!(
+                    "- id: t.{side}-{within}\n  doc: d\n  match: line\n  pattern: 'x'\n  where: {side}\n  within: {within}\n"
+                ));
+            }
+        }
+        load_str("t.yaml", &yaml).unwrap()
+    }
+
+    /// What asking every deferred match again after each round of claims
+    /// leaves: the sweep must claim the same lines.
+    fn rounds(rules: &RuleSet, doc: &Doc, mut deferred: Vec<LineMatch>, owner: &mut [Option<usize>]) {
+        loop {
+            let kept = doc.kept(owner);
+            let placed: Vec<LineMatch> = deferred
+                .iter()
+                .filter(|m| doc.placed_after(rules.rules()[m.rule].place, m.anchor, &kept))
+                .cloned()
+                .collect();
+            if placed.is_empty() {
+                return;
+            }
+            for m in &placed {
+                owner[m.first..=m.last].iter_mut().for_each(|o| _ = o.get_or_insert(m.rule));
+            }
+            deferred.retain(|m| !placed.iter().any(|p| p.first == m.first && p.rule == m.rule));
+        }
+    }
+
+    #[test]
+    fn one_sweep_claims_what_rounds_of_claims_do() {
+        let rules = placed_rules();
+        let steps = Steps::of(&rules, |_| true);
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..2_000 {
+            let n = 1 + next(14);
+            let text: String = (0..n).map(|_| if next(4) == 0 { "\n" } else { "x\n" }).collect();
+            let lines = lines(&text);
+            let doc = Doc::new(&text, &lines, &steps);
+            let mut deferred = Vec::new();
+            for _ in 0..next(10) {
+                let first = next(n);
+                let last = (first + next(3)).min(n - 1);
+                deferred.push(LineMatch { first, last, anchor: first, rule: next(6), placed: false });
+            }
+            deferred.sort_by_key(|m| (m.first, m.rule));
+            deferred.dedup_by_key(|m| (m.first, m.rule));
+            let mut want = vec![None; n];
+            rounds(&rules, &doc, deferred.clone(), &mut want);
+            let mut got = vec![None; n];
+            let plain = |owner: &mut [Option<usize>], m: &LineMatch| {
+                owner[m.first..=m.last].iter_mut().for_each(|o| _ = o.get_or_insert(m.rule));
+            };
+            // As `claim` does: again while a sweep claims (a tail claim can
+            // bring a head match into place).
+            let mut left = usize::MAX;
+            while deferred.len() < left {
+                left = deferred.len();
+                claim_deferred(&rules, &doc, &mut deferred, &mut got, &plain);
+            }
+            let taken =
+                |o: &[Option<usize>]| (0..n).filter(|&i| !doc.blank[i] && o[i].is_some()).collect::<Vec<_>>();
+            assert_eq!(taken(&got), taken(&want), "{text:?} {deferred:?}");
+        }
+    }
+
+    #[test]
+    fn a_tail_rule_takes_a_long_run_of_last_lines_in_one_sweep() {
+        // Each removal makes the line above the last: asked again after
+        // every claim, 100,000 such lines took over a minute.
+        let rules = placed_rules();
+        let steps = Steps::of(&rules, |_| true);
+        let text = format!("Story.\n{}", "x\n".repeat(50_000));
+        let lines = lines(&text);
+        let doc = Doc::new(&text, &lines, &steps);
+        let tail_1 = 3;
+        let mut deferred: Vec<LineMatch> = (1..lines.len())
+            .map(|i| LineMatch { first: i, last: i, anchor: i, rule: tail_1, placed: false })
+            .collect();
+        let mut owner = vec![None; lines.len()];
+        let plain = |owner: &mut [Option<usize>], m: &LineMatch| owner[m.first] = Some(m.rule);
+        claim_deferred(&rules, &doc, &mut deferred, &mut owner, &plain);
+        assert!(deferred.is_empty());
+        assert_eq!(owner.iter().filter(|o| o.is_some()).count(), 50_000);
+    }
 }

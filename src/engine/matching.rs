@@ -13,6 +13,7 @@ use crate::rules::{BlockEnd, Guard, InStory, Kind, Rule, RuleSet};
 
 /// A rule's whole-line match: lines `first..=last`, placed by line
 /// `anchor`; `placed` when its `where` guard held on the input as it is.
+#[derive(Debug, Clone)]
 pub(super) struct LineMatch {
     pub first: usize,
     pub last: usize,
