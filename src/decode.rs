@@ -134,31 +134,6 @@ fn decode_with(enc: &'static Encoding, bytes: &[u8], bom: bool, detected: bool) 
     Decoded::Text { text: text.into_owned(), source }
 }
 
-/// The charset a `<meta>` in the first 1024 bytes declares, as browsers
-/// read it (a UTF-16 label means UTF-8, since the bytes are ASCII-compatible).
-fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).to_ascii_lowercase();
-    let mut rest = head.as_str();
-    while let Some(i) = rest.find("<meta") {
-        rest = &rest[i + 5..];
-        let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
-        // A `charset` without a usable value (in a description, an unknown
-        // label) does not end the scan.
-        let declared = tag.find("charset").and_then(|j| {
-            let value = tag[j + 7..].trim_start().strip_prefix('=')?.trim_start();
-            let value = value.trim_start_matches(['"', '\'']);
-            let end = value
-                .find(|c: char| c == '"' || c == '\'' || c == ';' || c.is_whitespace())
-                .unwrap_or(value.len());
-            Encoding::for_label(&value.as_bytes()[..end])
-        });
-        if let Some(enc) = declared {
-            return Some(if enc == UTF_16LE || enc == UTF_16BE { UTF_8 } else { enc });
-        }
-    }
-    None
-}
-
 /// Decode a page: BOM, then `<meta charset>`, then as a text file.
 /// (`encoding_rs` already reads an ISO-8859-1 label as Windows-1252, as
 /// browsers do.)
@@ -169,7 +144,7 @@ pub fn decode_page(bytes: Vec<u8>) -> Decoded {
     if let Some(nul_at) = memchr::memchr(0, &bytes) {
         return Decoded::Binary { nul_at };
     }
-    match meta_charset(&bytes) {
+    match crate::prescan::prescan(&bytes) {
         Some(enc) => decode_with(enc, &bytes, false, false),
         None => undeclared(bytes),
     }

@@ -36,6 +36,7 @@ pub mod jsonl;
 pub mod mojibake;
 pub mod output;
 pub mod pipeline;
+mod prescan;
 pub mod repeat;
 pub mod report;
 pub mod rules;
