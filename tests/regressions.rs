@@ -242,6 +242,44 @@ fn a_meta_without_a_charset_value_does_not_hide_a_later_declaration() {
 }
 
 #[test]
+fn only_a_meta_charset_the_browser_reads_decides_a_pages_encoding() {
+    // A `charset=` in a description, a commented-out `<meta>` or a
+    // `data-charset` attribute was taken as the declaration, and a UTF-8
+    // page came out as KOI8-R (the reviewer's finding); x-user-defined is
+    // read as Windows-1252, as browsers do.
+    let tmp = TempDir::new().unwrap();
+    let story = "<p>Café crème brûlée is a dessert many people enjoy every day of the week.</p>";
+    for (i, decoy) in [
+        "<meta name=\"description\" content=\"How to set charset=koi8-r in Apache\">",
+        "<!-- old: <meta charset=\"koi8-r\"> -->",
+        "<meta name=\"x\" data-charset=\"koi8-r\">",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let head = format!("{decoy}<meta charset=\"utf-8\">");
+        write(
+            tmp.path(),
+            &format!("in/{i}.html"),
+            format!("<html><head>{head}</head><body>{story}</body></html>"),
+        );
+    }
+    let latin1: Vec<u8> = "<html><head><meta charset=\"x-user-defined\"></head><body><p>Café crème is served here every day.</p></body></html>"
+        .chars()
+        .map(|c| c as u8)
+        .collect();
+    write(tmp.path(), "in/x.html", latin1);
+    let out = tmp.path().join("out");
+    clean_quiet(tmp.path().join("in"), &out).success();
+    let pages: Vec<_> = tree(&out).into_iter().filter(|(n, _)| n.ends_with(".txt")).collect();
+    assert_eq!(pages.len(), 4);
+    for (name, text) in pages {
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("Café crème"), "{name}: {text}");
+    }
+}
+
+#[test]
 fn removing_an_inline_element_leaves_single_spacing() {
     let tmp = TempDir::new().unwrap();
     let rules =
@@ -670,6 +708,32 @@ fn a_rules_file_that_is_not_utf8_is_pointed_at_its_bad_byte() {
         b"- id: a.b\n  doc: x\n  match: line\n  pattern: \"caf\xe9\"\n".as_slice(),
     );
     check_refuses(&rules, "bad.yaml:4:16: not valid UTF-8 (byte 0xE9)");
+}
+
+#[test]
+fn a_rules_directory_skips_hidden_files_and_a_file_named_twice_loads_once() {
+    // An editor's lock file or macOS's `._` copy in a rules directory
+    // failed the run; a file named both alone and through its directory
+    // was reported as defining each of its ids twice.
+    let tmp = TempDir::new().unwrap();
+    let rule = "- id: site.x\n  doc: d\n  match: line\n  pattern: '^x$'\n";
+    let file = write(tmp.path(), "rules/site.yaml", rule);
+    write(tmp.path(), "rules/._site.yaml", b"\x00\x05\x16\x07 not yaml".as_slice());
+    write(tmp.path(), "rules/.#site.yaml", "broken: [");
+    write(tmp.path(), "rules/MORE.YAML", "- id: site.y\n  doc: d\n  match: line\n  pattern: '^y$'\n");
+    let dir = tmp.path().join("rules");
+    let out = descrape()
+        .arg("check")
+        .arg(&dir)
+        .arg(&file)
+        .arg("--json")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["rules"], 2, "{report}");
 }
 
 /// `check --rules FILE` fails with exit 2 and `message` on stderr.

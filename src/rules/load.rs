@@ -133,6 +133,7 @@ pub fn load_paths(paths: &[PathBuf], with_default: bool) -> Result<RuleSet, Rule
         sources.extend(default_sources().map(|(n, t)| (n.to_string(), t.to_string())));
     }
     let mut diagnostics = Vec::new();
+    let mut loaded = std::collections::HashSet::new();
     for path in paths {
         if let Some(name) = path.to_str().and_then(|p| p.strip_prefix('@')) {
             match built_in_set(name) {
@@ -157,6 +158,12 @@ pub fn load_paths(paths: &[PathBuf], with_default: bool) -> Result<RuleSet, Rule
         match rule_files(path) {
             Ok(files) => {
                 for file in files {
+                    // A file named twice (itself and in its directory, or
+                    // by two paths) is loaded once, not reported as
+                    // defining each of its ids twice.
+                    if !loaded.insert(file.canonicalize().unwrap_or_else(|_| file.clone())) {
+                        continue;
+                    }
                     let name = file.display().to_string();
                     match std::fs::read(&file) {
                         Ok(bytes) => match String::from_utf8(bytes) {
@@ -211,8 +218,12 @@ fn rule_files(path: &Path) -> Result<Vec<PathBuf>, String> {
     let entries = std::fs::read_dir(path).map_err(|e| format!("cannot read rules directory: {e}"))?;
     for entry in entries {
         let p = entry.map_err(|e| e.to_string())?.path();
-        let is_yaml = p.extension().is_some_and(|e| e == "yaml" || e == "yml");
-        if is_yaml && p.is_file() {
+        let is_yaml =
+            p.extension().is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+        // Hidden files are an editor's or a file manager's (`.#rules.yaml`,
+        // macOS's `._rules.yaml`), not rules.
+        let hidden = p.file_name().is_some_and(|n| n.as_encoded_bytes().starts_with(b"."));
+        if is_yaml && !hidden && p.is_file() {
             files.push(p);
         }
     }
