@@ -26,7 +26,7 @@ use crate::format;
 use crate::input::{Inputs, Reading};
 use crate::interrupt;
 use crate::jsonl::{self, Compression, Sink};
-use crate::output::{self, AtomicWriter};
+use crate::output;
 use crate::pipeline::{self, Feed, Progress, Settings};
 use crate::report::{Summary, Totals};
 use crate::rules::RuleSet;
@@ -237,11 +237,11 @@ pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str
             // The default log is made like the outputs beside it, through no
             // link below the output directory: a linked `.descrape` could
             // lead into the inputs.
+            // Compressed as its name says (`changes.jsonl.gz`), and `-`
+            // is standard output, as for the JSON Lines output.
             let made = match (&opts.changes, &target) {
-                (None, Target::Tree(dir) | Target::Shards(dir)) => {
-                    AtomicWriter::create_in(dir, DEFAULT_CHANGES)
-                }
-                _ => AtomicWriter::create(p),
+                (None, Target::Tree(dir) | Target::Shards(dir)) => Sink::create_in(dir, DEFAULT_CHANGES),
+                _ => Sink::create(p),
             };
             Some(made.with_context(|| format!("cannot create change log `{}`", p.display()))?)
         }
@@ -325,7 +325,7 @@ pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str
         sink.finish().context("cannot write the output")?;
     }
     if let (Some(log), Some(path)) = (log, &changes_path) {
-        log.commit().with_context(|| format!("cannot write change log `{}`", path.display()))?;
+        log.finish().with_context(|| format!("cannot write change log `{}`", path.display()))?;
     }
     let mut summary = totals.summary(started.elapsed());
     summary.interrupted = interrupt::requested();
@@ -335,11 +335,11 @@ pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str
         summary.left_behind = Some(left_behind(dir, &names, &side)?);
     }
     if let Some(path) = &opts.report {
-        let mut w = AtomicWriter::create(path)
-            .with_context(|| format!("cannot create report `{}`", path.display()))?;
+        let mut w =
+            Sink::create(path).with_context(|| format!("cannot create report `{}`", path.display()))?;
         serde_json::to_writer_pretty(&mut w, &summary)?;
         w.write_all(b"\n")?;
-        w.commit().with_context(|| format!("cannot write report `{}`", path.display()))?;
+        w.finish().with_context(|| format!("cannot write report `{}`", path.display()))?;
     }
     Ok(summary)
 }
@@ -446,6 +446,13 @@ pub fn check_paths(opts: &CleanOptions) -> Result<Option<Inputs>> {
         true => None,
         false => Some(opts.reading.inputs(out_path.as_deref())?),
     };
+    if let Some(found) =
+        inputs.as_ref().filter(|i| opts.output_format.is_none() && !writes_shards(opts, false, i.format))
+    {
+        // An output name that says neither format, refused before a
+        // counting pass reads every input.
+        format::of_output(opts.out.as_deref(), found.format)?;
+    }
     let walk = inputs.as_ref().map(|i| i.walk.clone()).unwrap_or_default();
     check_side_files(opts, out_path.as_deref(), &walk)?;
     Ok(inputs)

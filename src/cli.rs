@@ -386,11 +386,12 @@ pub struct CleanArgs {
     pub rules: RulesArgs,
     #[command(flatten)]
     pub count: CountArgs,
-    /// Change log (JSON Lines) [default: OUT/.descrape/changes.jsonl for text output and shards;
-    /// none for one JSON Lines output].
+    /// Change log (JSON Lines; `-` is standard output, a `.gz` or `.zst` name is compressed)
+    /// [default: OUT/.descrape/changes.jsonl for text output and shards; none for one JSON Lines
+    /// output].
     #[arg(long, value_name = "FILE")]
     pub changes: Option<PathBuf>,
-    /// Also write the run summary as JSON to FILE.
+    /// Also write the run summary as JSON to FILE (`-` is standard output).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     #[command(flatten)]

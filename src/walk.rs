@@ -316,6 +316,14 @@ fn found(root: &Path, prefix: &str, entry: walkdir::Result<DirEntry>) -> Option<
 /// `others` are what else the run writes, each with what it is (`output`,
 /// `change log`); `-` is standard output.
 pub fn refuse_overlap(what: &str, path: &Path, inputs: &[PathBuf], others: &[(&str, &Path)]) -> Result<()> {
+    if path == Path::new("-") {
+        // Standard output, which nothing else of the run may share.
+        if let Some((other_what, _)) = others.iter().find(|(_, o)| *o == Path::new("-") || same_file(o, None))
+        {
+            bail!("the {what} `-` is standard output, where the {other_what} goes: name a file");
+        }
+        return refuse_stdout_input(inputs);
+    }
     if is_char_device(path) {
         return Ok(());
     }

@@ -305,6 +305,61 @@ fn an_output_that_reaches_an_input_through_a_parent_step_is_refused() {
 }
 
 #[test]
+fn a_change_log_goes_to_standard_output_as_dash_and_is_compressed_by_its_name() {
+    // `--changes -` made a file named `-`, and a `.gz` log held plain text.
+    let tmp = TempDir::new().unwrap();
+    let input = write(tmp.path(), "in/a.txt", "First story.\n\nCulled from Presstv\n");
+    let out = tmp.path().join("out");
+    let on_stdout = descrape()
+        .current_dir(tmp.path())
+        .args(["clean", "-q"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(["--changes", "-"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8(on_stdout).unwrap().contains("\"rule\":\"source.culled\""));
+    assert!(!tmp.path().join("-").exists());
+    let gz = tmp.path().join("log.jsonl.gz");
+    descrape()
+        .args(["clean", "-q"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .arg("--changes")
+        .arg(&gz)
+        .assert()
+        .success();
+    let mut log = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap()).read_to_string(&mut log).unwrap();
+    assert!(log.contains("\"rule\":\"source.culled\""), "{log}");
+    // Not beside the output on standard output.
+    descrape()
+        .args(["clean", "-q"])
+        .arg(&input)
+        .args(["-o", "-", "--changes", "-"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("the change log `-` is standard output, where the output goes"));
+}
+
+#[test]
+fn an_output_name_that_says_no_format_is_refused_before_the_counting_pass() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    write(&input, "a.txt", "Story one.\n");
+    descrape().arg("clean").arg(&input).arg("-o").arg(tmp.path().join("out.txt")).assert().code(2).stderr(
+        predicate::str::contains("looks like a file").and(predicate::str::contains("site repetition").not()),
+    );
+    assert!(!tmp.path().join("out.txt").exists());
+}
+
+#[test]
 fn utf8_with_stray_windows_1252_bytes_stays_utf8() {
     let tmp = TempDir::new().unwrap();
     let mut bytes = "The café’s owner said “we stay open” on Monday.\n".as_bytes().to_vec();
