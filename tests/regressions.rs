@@ -736,6 +736,21 @@ fn a_rules_directory_skips_hidden_files_and_a_file_named_twice_loads_once() {
     assert_eq!(report["rules"], 2, "{report}");
 }
 
+#[test]
+fn eval_names_a_gold_path_it_cannot_read() {
+    // It said "eval needs two directories" for a gold path that did not exist.
+    let tmp = TempDir::new().unwrap();
+    write(tmp.path(), "raw/a.txt", "Story.\n");
+    descrape()
+        .arg("eval")
+        .arg(tmp.path().join("raw"))
+        .arg("--gold")
+        .arg(tmp.path().join("glod"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read gold").and(predicate::str::contains("glod")));
+}
+
 /// `check --rules FILE` fails with exit 2 and `message` on stderr.
 fn check_refuses(rules: &std::path::Path, message: &str) {
     descrape()

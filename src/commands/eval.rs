@@ -17,6 +17,9 @@ pub fn run(args: EvalArgs, out: &mut impl Write) -> Result<Outcome> {
     let reading = args.format.reading(vec![args.input.clone()], args.threads.jobs);
     let counts = prepare_counts(&rules, &args.count, &reading, None, true)?;
     let inputs = reading.inputs(None)?;
+    if let Err(e) = std::fs::metadata(&args.gold) {
+        bail!("cannot read gold `{}`: {e}", args.gold.display());
+    }
     let gold = match inputs.format {
         Format::Text if !args.input.is_dir() || !args.gold.is_dir() => bail!(
             "eval needs two directories, or JSON Lines input: `{}` and `{}`",
