@@ -721,7 +721,11 @@ impl Scan {
             }
         }
         match name {
-            "body" | "html" => {}
+            // Searched for down the stack (body in scope), never popped here.
+            "body" | "html" => {
+                let body = id("body");
+                self.close_in_scope(&[], |f| f.kind & IS_SCOPE != 0 || f.name == body);
+            }
             // The parser makes a `<br>` of it, and an empty `<p>` of a `</p>`
             // with none open.
             "br" => self.nodes += 1,
@@ -739,7 +743,7 @@ impl Scan {
             // The nearest open element of the name, unless a special one
             // lies above it.
             _ => {
-                self.close_unless(&[name], |f| f.kind & IS_SPECIAL != 0);
+                self.close_in_scope(&[name], |f| f.kind & IS_SPECIAL != 0);
             }
         }
     }
@@ -783,8 +787,14 @@ mod tests {
         // A stray end tag of a special element or of a paragraph is
         // searched for down to the nearest scope element before it is
         // ignored: 200,000 under 20,000 open elements took 13 s to parse.
-        for stray in ["</section>", "</p>", "</li>", "</h2>"] {
+        for stray in ["</section>", "</p>", "</li>", "</h2>", "</body>", "</html>"] {
             let deep = page(&format!("{}{}", "<div>".repeat(20_000), stray.repeat(200_000)));
+            assert!(check(&deep).is_err(), "{stray}");
+        }
+        // Any other end tag is searched for down to the nearest special
+        // element, a formatting one with none open too.
+        for stray in ["</x>", "</b>"] {
+            let deep = page(&format!("{}{}", "<span>".repeat(20_000), stray.repeat(200_000)));
             assert!(check(&deep).is_err(), "{stray}");
         }
         // Distinct formatting elements left open, reopened in each paragraph.
