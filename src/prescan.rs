@@ -53,6 +53,8 @@ pub fn prescan(bytes: &[u8]) -> Option<&'static Encoding> {
 /// any. The outer `None` is running out of bytes.
 fn meta(b: &[u8], p: &mut usize) -> Option<Option<&'static Encoding>> {
     let mut seen: Vec<Vec<u8>> = Vec::new();
+    // `charset` is `None` (null), `Some(None)` (failure: an unknown label,
+    // which a later `content` does not replace) or `Some(Some(encoding))`.
     let (mut got_pragma, mut need_pragma, mut charset) = (false, None, None);
     while let Some((name, value)) = attribute(b, p)? {
         if seen.contains(&name) {
@@ -62,12 +64,12 @@ fn meta(b: &[u8], p: &mut usize) -> Option<Option<&'static Encoding>> {
             b"http-equiv" => got_pragma |= value == b"content-type",
             b"content" => {
                 if let (Some(found), None) = (from_content(&value), charset) {
-                    charset = Some(found);
+                    charset = Some(Some(found));
                     need_pragma = Some(true);
                 }
             }
             b"charset" => {
-                charset = Encoding::for_label(&value);
+                charset = Some(Encoding::for_label(&value));
                 need_pragma = Some(false);
             }
             _ => {}
@@ -76,7 +78,7 @@ fn meta(b: &[u8], p: &mut usize) -> Option<Option<&'static Encoding>> {
     }
     let declared = match need_pragma {
         Some(true) if !got_pragma => None,
-        Some(_) => charset,
+        Some(_) => charset.flatten(),
         None => None,
     };
     Some(declared.map(|enc| match enc {
@@ -230,6 +232,9 @@ mod tests {
         // The first of two `charset` attributes counts; an unknown label is none.
         assert_eq!(prescan(&page("<meta charset=koi8-r charset=utf-8>")), Some(KOI8_R));
         assert_eq!(prescan(&page("<meta charset=no-such-thing>")), None);
+        // An unknown label is a failure that a later `content` does not undo.
+        let failed = "<meta charset=bogus content=\"text/html; charset=koi8-r\" http-equiv=content-type>";
+        assert_eq!(prescan(&page(failed)), None);
         assert_eq!(prescan(b"<p>No declaration at all.</p>"), None);
     }
 
