@@ -134,11 +134,10 @@ pub(super) fn claim(
             let before = deferred.len();
             if !deferred.is_empty() {
                 waves += 1;
-                if waves <= SNAPSHOT_WAVES {
-                    claim_placed(rules, doc, &mut deferred, &mut owner, &claim);
-                } else {
+                if waves > SNAPSHOT_WAVES {
                     claim_deferred(rules, doc, &mut deferred, &mut owner, &claim);
                 }
+                claim_placed(rules, doc, &mut deferred, &mut owner, &claim);
             }
             let ran = claim_runs(rules, doc, &run_hits, &mut owner);
             // Every zone rule is asked, not only until one claims.
@@ -201,17 +200,22 @@ fn claim_placed(
     });
 }
 
-/// Claims the deferred matches that removals bring into place, and drops
-/// them from `deferred`. A claim can bring the next match into place (a
-/// tail line removed makes the line above it the last), so each side is
-/// swept once with the count of kept lines beside the sweep kept up to
-/// date: from the end for tail places, from the start for head places.
-/// Rounds that ask every match again after each claim made a document of
-/// N lines that a `where: tail` rule takes one at a time cost N passes
-/// over it (100,000 such lines: over a minute), so past
-/// [`SNAPSHOT_WAVES`] rounds the sweep claims the rest. It claims the
-/// same lines as further rounds would; which of two rules gets a line
-/// both match may differ.
+/// Claims the deferred one-line matches that removals bring into place,
+/// and drops them from `deferred`. A claim can bring the next match into
+/// place (a tail line removed makes the line above it the last), so each
+/// side is swept once with the count of kept lines beside the sweep kept
+/// up to date: from the end for tail places, from the start for head
+/// places. Rounds that ask every match again after each claim made a
+/// document of N lines that a `where: tail` rule takes one at a time cost
+/// N passes over it (100,000 such lines: over a minute), so past
+/// [`SNAPSHOT_WAVES`] rounds the sweep claims the rest. Among deferred
+/// matches alone it claims the lines further rounds would; which of two
+/// rules gets a line both match may differ, and so may what a run, a
+/// zone or a card list between them takes (an `unless_after` reads the
+/// line above, a card list its heading's rule): the price of bounding a
+/// document that takes more rounds than real ones do. Blocks stay with
+/// the rounds: swept from the end, each block that runs to the end of the
+/// document walked the rest of it again.
 fn claim_deferred(
     rules: &RuleSet,
     doc: &Doc,
@@ -222,16 +226,14 @@ fn claim_deferred(
     let kept = |owner: &[Option<usize>], i: usize| !doc.blank[i] && owner[i].is_none();
     let place = |m: &LineMatch| rules.rules()[m.rule].place;
     let mut claimed = vec![false; deferred.len()];
-    // Claims `m`; how many kept lines of `counted` (those the count holds) it took.
-    let taken = |owner: &mut [Option<usize>], m: &LineMatch, counted: Range<usize>| {
-        let was: Vec<usize> = counted.filter(|&i| kept(owner, i)).collect();
-        claim(owner, m);
-        was.into_iter().filter(|&i| !kept(owner, i)).count()
+    let on = |side: fn(Place) -> bool| -> Vec<usize> {
+        let one_line = |m: &LineMatch| m.first == m.anchor && m.last == m.anchor;
+        (0..deferred.len()).filter(|&k| one_line(&deferred[k]) && side(place(&deferred[k]))).collect()
     };
-    // Head places: kept lines above the anchor, counted going down.
-    let mut heads: Vec<usize> =
-        (0..deferred.len()).filter(|&k| matches!(place(&deferred[k]), Place::Head(_))).collect();
-    heads.sort_by_key(|&k| (deferred[k].anchor, deferred[k].first, deferred[k].rule));
+    // Head places: kept lines above the anchor, counted going down; a
+    // claim takes only its anchor, not yet counted.
+    let mut heads = on(|p| matches!(p, Place::Head(_)));
+    heads.sort_by_key(|&k| (deferred[k].anchor, deferred[k].rule));
     let (mut above, mut next) = (0, 0);
     for k in heads {
         let m = &deferred[k];
@@ -241,15 +243,13 @@ fn claim_deferred(
             next += 1;
         }
         if above < n {
-            above -= taken(owner, m, m.first..next.min(m.last + 1));
+            claim(owner, m);
             claimed[k] = true;
         }
     }
-    // Tail places: kept lines below the anchor, counted going up; a claim
-    // takes lines at and below its anchor, some of them counted already.
-    let mut tails: Vec<usize> =
-        (0..deferred.len()).filter(|&k| matches!(place(&deferred[k]), Place::Tail(_))).collect();
-    tails.sort_by_key(|&k| (std::cmp::Reverse(deferred[k].anchor), deferred[k].first, deferred[k].rule));
+    // Tail places: kept lines below the anchor, counted going up.
+    let mut tails = on(|p| matches!(p, Place::Tail(_)));
+    tails.sort_by_key(|&k| (std::cmp::Reverse(deferred[k].anchor), deferred[k].rule));
     let (mut below, mut next) = (0, doc.lines.len());
     for k in tails {
         let m = &deferred[k];
@@ -259,7 +259,7 @@ fn claim_deferred(
             below += usize::from(kept(owner, next));
         }
         if below < n {
-            below -= taken(owner, m, next.max(m.first)..m.last + 1);
+            claim(owner, m);
             claimed[k] = true;
         }
     }
@@ -812,6 +812,7 @@ mod tests {
             while deferred.len() < left {
                 left = deferred.len();
                 claim_deferred(&rules, &doc, &mut deferred, &mut got, &plain);
+                claim_placed(&rules, &doc, &mut deferred, &mut got, &plain);
             }
             let taken =
                 |o: &[Option<usize>]| (0..n).filter(|&i| !doc.blank[i] && o[i].is_some()).collect::<Vec<_>>();
