@@ -197,7 +197,7 @@ impl AtomicWriter {
                 "it names one of the run's own descriptors, which leads to a file or to nothing here: \
                  name the file, or use `-o -` for standard output",
             ));
-        } else if path.as_os_str().as_encoded_bytes().ends_with(b"/") || path.is_dir() {
+        } else if names_a_directory(path) {
             // Refused now: the rename over it would fail only once the run
             // had done all its work.
             return Err(io::Error::other("it names a directory, and one file is written here"));
@@ -234,6 +234,17 @@ impl AtomicWriter {
 
 /// Whether [`AtomicWriter::create`] writes `path` in place: a device or a
 /// pipe, as far as links lead.
+/// Whether `path` can only be a directory: it is one (not through a link,
+/// which the output replaces), or its name ends in `/`, `/.` or `/..`.
+pub fn names_a_directory(path: &Path) -> bool {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    bytes.ends_with(b"/")
+        || bytes.ends_with(b"/.")
+        || bytes.ends_with(b"/..")
+        || matches!(bytes, b"." | b"..")
+        || std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+}
+
 /// Opens a device or a pipe for writing. Opening a FIFO waits for its
 /// reader, and the signal handler only asks the run to stop, so the wait
 /// is done on a thread of its own and given up when a stop is asked:
@@ -244,6 +255,9 @@ fn open_in_place(path: &Path) -> io::Result<std::fs::File> {
     if !std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo()) {
         return open(path);
     }
+    // A stop asked before the wait began (the change log and report are
+    // opened as an interrupted run ends) does not end it.
+    let asked_before = crate::interrupt::requested();
     let (sent, opened) = std::sync::mpsc::channel();
     let fifo = path.to_path_buf();
     // Left blocked if the run stops first; the process ends soon after.
@@ -251,7 +265,9 @@ fn open_in_place(path: &Path) -> io::Result<std::fs::File> {
     loop {
         match opened.recv_timeout(std::time::Duration::from_millis(50)) {
             Ok(file) => return file,
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if crate::interrupt::requested() => {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                if !asked_before && crate::interrupt::requested() =>
+            {
                 return Err(io::Error::new(
                     io::ErrorKind::Interrupted,
                     "stopped while waiting for its reader",
@@ -296,4 +312,16 @@ impl Write for AtomicWriter {
     fn flush(&mut self) -> io::Result<()> {
         self.writer().flush()
     }
+}
+
+/// File names stop at 255 bytes on most file systems: a longer name keeps
+/// its first 200 bytes and ends in a hash of the whole, so ids that share
+/// a long beginning still get names of their own.
+pub fn within_name_limit(name: String) -> String {
+    const KEEP: usize = 200;
+    if name.len() <= KEEP + 20 {
+        return name;
+    }
+    let cut = (0..=KEEP).rev().find(|&i| name.is_char_boundary(i)).unwrap_or(0);
+    format!("{}-{:016x}", &name[..cut], xxhash_rust::xxh3::xxh3_64(name.as_bytes()))
 }

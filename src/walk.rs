@@ -330,7 +330,7 @@ pub fn refuse_overlap(what: &str, path: &Path, inputs: &[PathBuf], others: &[(&s
     if path.is_dir() {
         bail!("the {what} `{}` is a directory: name a file", path.display());
     }
-    if path.as_os_str().as_encoded_bytes().ends_with(b"/") {
+    if crate::output::names_a_directory(path) {
         bail!("the {what} `{}` names a directory: name a file", path.display());
     }
     let abs = absolute(path)?;
