@@ -554,19 +554,7 @@ fn record_file_name(c: &Cleaned) -> String {
         None => String::new(),
     };
     let base = if base.is_empty() { format!("line-{}", c.line.unwrap_or(0)) } else { base };
-    format!("{stem}/{}.txt", within_name_limit(base))
-}
-
-/// File names stop at 255 bytes on most file systems: a longer name keeps
-/// its first 200 bytes and ends in a hash of the whole, so ids that share
-/// a long beginning still get names of their own.
-fn within_name_limit(name: String) -> String {
-    const KEEP: usize = 200;
-    if name.len() <= KEEP + 20 {
-        return name;
-    }
-    let cut = (0..=KEEP).rev().find(|&i| name.is_char_boundary(i)).unwrap_or(0);
-    format!("{}-{:016x}", &name[..cut], xxhash_rust::xxh3::xxh3_64(name.as_bytes()))
+    format!("{stem}/{}.txt", output::within_name_limit(base))
 }
 
 /// What the `descrape` field of an annotated record says.

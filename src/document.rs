@@ -70,11 +70,20 @@ impl Cleaned {
     /// Where its text output goes in a tree: a page's path with `.txt`
     /// added (`a.html` → `a.html.txt`, so it cannot collide with an
     /// `a.txt` beside it), unless it already ends in `.txt`.
+    /// A name that `.txt` would take past the file system's 255 bytes
+    /// is shortened as a record's id is.
     pub fn text_rel(&self) -> String {
         if self.html.is_none() || self.rel.ends_with(".txt") {
-            self.rel.clone()
-        } else {
-            format!("{}.txt", self.rel)
+            return self.rel.clone();
+        }
+        let (dir, name) = self.rel.rsplit_once('/').map_or(("", self.rel.as_str()), |(d, n)| (d, n));
+        let name = match name.len() + ".txt".len() > 255 {
+            true => crate::output::within_name_limit(name.to_string()),
+            false => name.to_string(),
+        };
+        match dir {
+            "" => format!("{name}.txt"),
+            _ => format!("{dir}/{name}.txt"),
         }
     }
 

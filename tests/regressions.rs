@@ -751,6 +751,20 @@ fn eval_names_a_gold_path_it_cannot_read() {
         .stderr(predicate::str::contains("cannot read gold").and(predicate::str::contains("glod")));
 }
 
+#[test]
+fn a_page_whose_name_is_near_the_limit_gets_a_shortened_output_name() {
+    // `.txt` took a 250-byte page name past the file system's 255 bytes:
+    // "File name too long".
+    let tmp = TempDir::new().unwrap();
+    let name = format!("{}.html", "a".repeat(250));
+    write(tmp.path(), &format!("in/{name}"), "<html><body><p>A story about the council.</p></body></html>");
+    let out = tmp.path().join("out");
+    clean_quiet(tmp.path().join("in"), &out).success();
+    let written: Vec<String> = tree(&out).into_keys().filter(|n| n.ends_with(".txt")).collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert!(written[0].len() <= 255 && written[0].starts_with("aaaa"), "{written:?}");
+}
+
 /// `check --rules FILE` fails with exit 2 and `message` on stderr.
 fn check_refuses(rules: &std::path::Path, message: &str) {
     descrape()
