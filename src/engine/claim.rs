@@ -128,7 +128,7 @@ pub(super) fn claim(
     }
     // Until nothing changes: deferred matches, runs and duplicates over the
     // lines left, then spans, whose emptied lines become removals too.
-    let mut waves = 0;
+    let (mut waves, mut span_rounds) = (0, 0);
     let spans = loop {
         loop {
             let before = deferred.len();
@@ -154,6 +154,10 @@ pub(super) fn claim(
             if deferred.len() == before && !ran && !zoned && !deduped {
                 break;
             }
+        }
+        span_rounds += 1;
+        if span_rounds > SNAPSHOT_WAVES && spans.iter().any(|s| !s.placed) {
+            sweep_spans(rules, doc, &spans, &mut owner);
         }
         let kept = spans.iter().any(|s| !s.placed).then(|| doc.kept(&owner));
         let candidates: Vec<SpanMatch> = spans
@@ -268,6 +272,70 @@ fn claim_deferred(
         k += 1;
         !claimed[k - 1]
     });
+}
+
+/// Lines that the spans placed on them cut to nothing, claimed in a sweep
+/// from each edge: a span at the tail that empties the last line brings
+/// the one above into place, and a round of the claim loop per line made
+/// 37,000 copies of a closing disclaimer (2 MB) take 46 s. Each line is
+/// resolved with every span placed on it at the time, as a round would
+/// resolve it; the rounds that follow find the rest.
+fn sweep_spans(rules: &RuleSet, doc: &Doc, spans: &[SpanMatch], owner: &mut [Option<usize>]) {
+    let mut lines: Vec<usize> = spans.iter().map(|s| s.line).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    let kept = |owner: &[Option<usize>], i: usize| !doc.blank[i] && owner[i].is_none();
+    // Spans sorted by line, so each line's are found by a binary search.
+    let mut sorted: Vec<&SpanMatch> = spans.iter().collect();
+    sorted.sort_by_key(|s| s.line);
+    let of_line = |line: usize| {
+        let from = sorted.partition_point(|s| s.line < line);
+        let to = sorted.partition_point(|s| s.line <= line);
+        sorted[from..to].iter().copied()
+    };
+    // Which of a line's spans are placed, given the kept lines above and below it.
+    let placed = |s: &SpanMatch, above: usize, below: usize| {
+        s.placed
+            || match rules.rules()[s.rule].place {
+                Place::Head(n) => above < n,
+                Place::Tail(n) => below < n,
+                Place::Anywhere | Place::Body => false,
+            }
+    };
+    // From the end: lines taken below the sweep do not change the count above it.
+    let counts = doc.kept(owner);
+    let (mut below, mut next) = (0, doc.lines.len());
+    for &line in lines.iter().rev() {
+        while next > line + 1 {
+            next -= 1;
+            below += usize::from(kept(owner, next));
+        }
+        if owner[line].is_some() {
+            continue;
+        }
+        let above = counts.above(line);
+        let candidates: Vec<SpanMatch> = of_line(line).filter(|s| placed(s, above, below)).cloned().collect();
+        if !candidates.is_empty() {
+            resolve_spans(doc, candidates, owner);
+        }
+    }
+    // From the start, likewise.
+    let counts = doc.kept(owner);
+    let (mut above, mut next) = (0, 0);
+    for &line in &lines {
+        while next < line {
+            above += usize::from(kept(owner, next));
+            next += 1;
+        }
+        if owner[line].is_some() {
+            continue;
+        }
+        let below = counts.below(line);
+        let candidates: Vec<SpanMatch> = of_line(line).filter(|s| placed(s, above, below)).cloned().collect();
+        if !candidates.is_empty() {
+            resolve_spans(doc, candidates, owner);
+        }
+    }
 }
 
 /// Claim later copies of a kept line of at least `min_chars` characters.

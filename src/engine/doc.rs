@@ -32,6 +32,16 @@ impl Kept {
         before.push(n);
         Kept { before }
     }
+
+    /// Kept lines above `line`.
+    pub(super) fn above(&self, line: usize) -> usize {
+        self.before[line]
+    }
+
+    /// Kept lines below `line`.
+    pub(super) fn below(&self, line: usize) -> usize {
+        self.before[self.before.len() - 1] - self.before[line + 1]
+    }
 }
 
 /// Per-document view the guards need.
