@@ -302,6 +302,16 @@ fn sweep_spans(rules: &RuleSet, doc: &Doc, spans: &[SpanMatch], owner: &mut [Opt
                 Place::Anywhere | Place::Body => false,
             }
     };
+    // A line not yet taken, resolved with the spans placed on it.
+    let resolve = |owner: &mut [Option<usize>], line: usize, above: usize, below: usize| {
+        if owner[line].is_none() {
+            let candidates: Vec<SpanMatch> =
+                of_line(line).filter(|s| placed(s, above, below)).cloned().collect();
+            if !candidates.is_empty() {
+                resolve_spans(doc, candidates, owner);
+            }
+        }
+    };
     // From the end: lines taken below the sweep do not change the count above it.
     let counts = doc.kept(owner);
     let (mut below, mut next) = (0, doc.lines.len());
@@ -310,14 +320,7 @@ fn sweep_spans(rules: &RuleSet, doc: &Doc, spans: &[SpanMatch], owner: &mut [Opt
             next -= 1;
             below += usize::from(kept(owner, next));
         }
-        if owner[line].is_some() {
-            continue;
-        }
-        let above = counts.above(line);
-        let candidates: Vec<SpanMatch> = of_line(line).filter(|s| placed(s, above, below)).cloned().collect();
-        if !candidates.is_empty() {
-            resolve_spans(doc, candidates, owner);
-        }
+        resolve(owner, line, counts.above(line), below);
     }
     // From the start, likewise.
     let counts = doc.kept(owner);
@@ -327,14 +330,7 @@ fn sweep_spans(rules: &RuleSet, doc: &Doc, spans: &[SpanMatch], owner: &mut [Opt
             above += usize::from(kept(owner, next));
             next += 1;
         }
-        if owner[line].is_some() {
-            continue;
-        }
-        let below = counts.below(line);
-        let candidates: Vec<SpanMatch> = of_line(line).filter(|s| placed(s, above, below)).cloned().collect();
-        if !candidates.is_empty() {
-            resolve_spans(doc, candidates, owner);
-        }
+        resolve(owner, line, above, counts.below(line));
     }
 }
 
