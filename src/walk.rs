@@ -209,6 +209,23 @@ impl Files {
     }
 }
 
+/// Whether `inner` is `outer` or lies inside it, by device and inode of
+/// `inner` and its parents (those that exist).
+fn within_by_id(inner: &Path, outer: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let id = |p: &Path| std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()));
+        let Some(target) = id(outer) else { return false };
+        inner.ancestors().any(|a| id(a) == Some(target))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (inner, outer);
+        false
+    }
+}
+
 /// Hidden entries (`.git`, the change log's `.descrape/`) are never inputs;
 /// a root named by the user is walked whatever its name.
 fn visible(e: &DirEntry) -> bool {
@@ -240,6 +257,24 @@ pub fn discover(inputs: &[PathBuf], out: Option<&Path>) -> Result<Walk> {
             if abs.starts_with(out_abs) {
                 bail!(
                     "the input `{}` is inside the output `{}`: outputs could overwrite inputs",
+                    input.display(),
+                    out.unwrap().display()
+                );
+            }
+            // The same checks by device and inode: a bind mount (`mount
+            // --bind in inb`) names one directory by two paths.
+            if meta.is_dir() && within_by_id(out_abs, &abs) {
+                bail!(
+                    "the output `{}` is the input directory `{}`, or inside it, under another name: \
+                     choose an output outside it",
+                    out.unwrap().display(),
+                    input.display()
+                );
+            }
+            if within_by_id(&abs, out_abs) {
+                bail!(
+                    "the input `{}` is the output `{}`, or inside it, under another name: outputs could \
+                     overwrite inputs",
                     input.display(),
                     out.unwrap().display()
                 );
