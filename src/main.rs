@@ -38,17 +38,17 @@ fn main() -> ExitCode {
 
 /// Whether the error is standard output closed by its reader.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| {
-        e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    has_io_error(err, std::io::ErrorKind::BrokenPipe)
 }
 
 /// Whether the error is a wait that a stop request ended.
 fn is_interrupted(err: &anyhow::Error) -> bool {
-    descrape::interrupt::requested()
-        && err.chain().any(|e| {
-            e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::Interrupted)
-        })
+    descrape::interrupt::requested() && has_io_error(err, std::io::ErrorKind::Interrupted)
+}
+
+/// Whether an I/O error of `kind` is among the error's causes.
+fn has_io_error(err: &anyhow::Error, kind: std::io::ErrorKind) -> bool {
+    err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == kind))
 }
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {

@@ -232,8 +232,6 @@ impl AtomicWriter {
     }
 }
 
-/// Whether [`AtomicWriter::create`] writes `path` in place: a device or a
-/// pipe, as far as links lead.
 /// Whether `path` can only be a directory: it is one (not through a link,
 /// which the output replaces), or its name ends in `/`, `/.` or `/..`.
 pub fn names_a_directory(path: &Path) -> bool {
@@ -281,6 +279,8 @@ fn open_in_place(path: &Path) -> io::Result<std::fs::File> {
     }
 }
 
+/// Whether [`AtomicWriter::create`] writes `path` in place: a device or a
+/// pipe, as far as links lead.
 pub fn in_place(path: &Path) -> bool {
     matches!(std::fs::metadata(path), Ok(found) if !found.is_file() && !found.is_dir())
 }

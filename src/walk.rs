@@ -212,18 +212,7 @@ impl Files {
 /// Whether `inner` is `outer` or lies inside it, by device and inode of
 /// `inner` and its parents (those that exist).
 fn within_by_id(inner: &Path, outer: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let id = |p: &Path| std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()));
-        let Some(target) = id(outer) else { return false };
-        inner.ancestors().any(|a| id(a) == Some(target))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (inner, outer);
-        false
-    }
+    outer.exists() && inner.ancestors().any(|a| same_file(a, Some(outer)))
 }
 
 /// Hidden entries (`.git`, the change log's `.descrape/`) are never inputs;

@@ -281,13 +281,12 @@ fn claim_deferred(
 /// resolved with every span placed on it at the time, as a round would
 /// resolve it; the rounds that follow find the rest.
 fn sweep_spans(rules: &RuleSet, doc: &Doc, spans: &[SpanMatch], owner: &mut [Option<usize>]) {
-    let mut lines: Vec<usize> = spans.iter().map(|s| s.line).collect();
-    lines.sort_unstable();
-    lines.dedup();
     let kept = |owner: &[Option<usize>], i: usize| !doc.blank[i] && owner[i].is_none();
     // Spans sorted by line, so each line's are found by a binary search.
     let mut sorted: Vec<&SpanMatch> = spans.iter().collect();
     sorted.sort_by_key(|s| s.line);
+    let mut lines: Vec<usize> = sorted.iter().map(|s| s.line).collect();
+    lines.dedup();
     let of_line = |line: usize| {
         let from = sorted.partition_point(|s| s.line < line);
         let to = sorted.partition_point(|s| s.line <= line);

@@ -156,8 +156,8 @@ impl<'a> Doc<'a> {
     pub(super) fn placed_after(&self, place: Place, line: usize, kept: &Kept) -> bool {
         match place {
             Place::Anywhere => true,
-            Place::Head(n) => kept.before[line] < n,
-            Place::Tail(n) => kept.before[kept.before.len() - 1] - kept.before[line + 1] < n,
+            Place::Head(n) => kept.above(line) < n,
+            Place::Tail(n) => kept.below(line) < n,
             // The input's lines: removals never move the story's first line.
             Place::Body => self.story_above(line),
         }
