@@ -173,10 +173,15 @@ fn in_story(doc: &Doc, i: usize, places: InStory) -> bool {
 }
 
 /// A table cell that is a number, an amount or a share: `68%`, `$1,299.99`,
-/// `12,410`, `-0.4 points`.
+/// `12,410`, `-0.4 points`; not a numbered item's heading (`2. SONY A7
+/// IV`), which starts the next section of a list.
 fn is_figure(line: &str) -> bool {
     let t = line.trim_start().trim_start_matches(['-', '+', '−', '(', '$', '€', '£', '¥']);
-    t.starts_with(|c: char| c.is_ascii_digit()) && crate::text::words_up_to(line, 7) <= 6
+    let digits = t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let numbered = t[digits..].strip_prefix(['.', ')']).is_some_and(|rest| {
+        rest.starts_with(char::is_whitespace) && rest.trim_start().starts_with(char::is_alphabetic)
+    });
+    digits > 0 && !numbered && crate::text::words_up_to(line, 7) <= 6
 }
 
 /// Byte ranges (relative to the line) a span pattern removes: its `cut`

@@ -272,6 +272,15 @@ mod tests {
         assert_eq!(run(rules, table), table);
         // At the edge of the story, or above more of its kind, it goes.
         assert_eq!(run(rules, &format!("{story}\n\nFacebook\nPrint\n")), format!("{story}\n"));
+        // Above a numbered item's heading it is the item's button, not a
+        // table's label (a listicle's `WHERE TO BUY` before `2. SONY A7 IV`).
+        for item in ["2. SONY A7 IV", "10) Leica SL2-S"] {
+            assert_eq!(run(rules, &format!("{story}\nPrint\n{item}\n")), format!("{story}\n{item}\n"));
+        }
+        for figure in ["2.5 million", "3. 41%", "2025 revenue"] {
+            let labelled = format!("{story}\nPrint\n{figure}\n");
+            assert_eq!(run(rules, &labelled), labelled);
+        }
     }
 
     #[test]
