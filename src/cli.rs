@@ -48,7 +48,10 @@ fn parse_group_by(s: &str) -> Result<GroupBy, String> {
         "dir" => Ok(GroupBy::Dir),
         "none" => Ok(GroupBy::None),
         _ => match s.strip_prefix("field:") {
-            Some(name) if !name.is_empty() => Ok(GroupBy::Field(name.to_string())),
+            Some(name) if !name.split('.').any(str::is_empty) => Ok(GroupBy::Field(name.to_string())),
+            Some(name) if !name.is_empty() => {
+                Err(format!("`{s}` names no field: a nested field is `field:a.b`, no part empty"))
+            }
             _ => Err(format!("`{s}` is not auto, dir, none or field:NAME")),
         },
     }
@@ -126,9 +129,10 @@ pub struct CountArgs {
     /// by the host its name starts with, `reuters.com3.txt`; JSON Lines records by the host
     /// of a `url`, `link`, `source_url`, … or `domain` field, also under `metadata`), dir
     /// (top-level directory), none (all together) or field:NAME (JSON Lines records by a
-    /// field, `a.b` for a nested one; a URL by its host).
-    #[arg(long, value_parser = parse_group_by, default_value = "auto", value_name = "HOW")]
-    pub group_by: GroupBy,
+    /// field, `a.b` for a nested one; a URL by its host) [default: auto, or with `--counts`
+    /// the grouping the counts were made with].
+    #[arg(long, value_parser = parse_group_by, value_name = "HOW")]
+    pub group_by: Option<GroupBy>,
 }
 
 #[derive(Debug, Args)]

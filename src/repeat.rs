@@ -28,6 +28,18 @@ pub enum GroupBy {
     Field(String),
 }
 
+/// As typed after `--group-by`.
+impl std::fmt::Display for GroupBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GroupBy::Auto => f.write_str("auto"),
+            GroupBy::Dir => f.write_str("dir"),
+            GroupBy::None => f.write_str("none"),
+            GroupBy::Field(name) => write!(f, "field:{name}"),
+        }
+    }
+}
+
 /// The group a document belongs to by its path: its top-level directory
 /// (`.` for files at the top; by default, a file at the top whose name
 /// starts with a site's host is in that site's group, see

@@ -77,20 +77,35 @@ pub fn count(
 
 /// The counts the rule set's `repeated` rules need (none when no rule
 /// needs them): from `file` when given, else from a counting pass over
-/// `inputs()`; and a note on where repetition is off.
+/// `inputs()` grouped by `group_by` (by default `auto`); and a note on
+/// where repetition is off. A file's counts keep the grouping they were
+/// made with, and a `group_by` asked for that differs is an error, not
+/// ignored.
 pub fn prepare(
     rules: &RuleSet,
     file: Option<&std::path::Path>,
     read_once: Option<String>,
     inputs: impl FnOnce() -> Result<Inputs>,
-    group_by: GroupBy,
+    group_by: Option<GroupBy>,
     jobs: usize,
 ) -> Result<(Option<Counts>, Option<String>)> {
     if !rules.needs_counts() {
         return Ok((None, None));
     }
     let counts = match (file, read_once) {
-        (Some(f), _) => crate::counts_file::load(f)?,
+        (Some(f), _) => {
+            let counts = crate::counts_file::load(f)?;
+            if let Some(asked) = group_by.filter(|g| *g != counts.group_by) {
+                anyhow::bail!(
+                    "`{}` counts documents grouped by `{}`, not `--group-by {asked}`: \
+                     save the counts again with `descrape suggest --group-by {asked} --save-counts`, \
+                     or leave `--group-by` out",
+                    f.display(),
+                    counts.group_by
+                );
+            }
+            counts
+        }
         // Checked before `inputs()`, which reads the first bytes of standard
         // input to tell its format: those bytes would be lost to the run. A
         // pipe given by name would be emptied by the count.
@@ -103,7 +118,9 @@ pub fn prepare(
                 )),
             ));
         }
-        (None, None) => count(rules, inputs()?, group_by, jobs, Counted::Removable, true)?,
+        (None, None) => {
+            count(rules, inputs()?, group_by.unwrap_or(GroupBy::Auto), jobs, Counted::Removable, true)?
+        }
     };
     let small = counts.groups.values().filter(|g| g.docs < crate::repeat::MIN_GROUP_DOCS).count();
     let note = (small > 0).then(|| {

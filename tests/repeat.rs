@@ -273,6 +273,46 @@ fn a_counts_file_keyed_by_an_older_hash_is_refused() {
         .stderr(predicate::str::contains("old.json").and(predicate::str::contains("save the counts again")));
 }
 
+#[test]
+fn a_group_by_that_differs_from_the_counts_files_is_refused() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("sites");
+    multisite(&input);
+    let counts = tmp.path().join("counts.json");
+    descrape()
+        .args(["suggest", "--group-by", "dir", "--save-counts"])
+        .arg(&counts)
+        .arg(&input)
+        .assert()
+        .success();
+    let clean = |extra: &[&str]| {
+        let mut cmd = descrape();
+        cmd.arg("clean").arg(&input).arg("-o").arg(tmp.path().join("out")).arg("--counts").arg(&counts);
+        cmd.args(extra).assert()
+    };
+    // Before, `--group-by` was ignored beside `--counts`: the counts' own
+    // grouping ran without a word.
+    clean(&["--group-by", "none"]).code(2).stderr(
+        predicate::str::contains("counts.json")
+            .and(predicate::str::contains("grouped by `dir`, not `--group-by none`")),
+    );
+    assert!(!tmp.path().join("out").exists());
+    clean(&["--group-by", "dir"]).success();
+    clean(&[]).success();
+}
+
+#[test]
+fn a_group_by_field_with_an_empty_part_is_refused() {
+    for how in ["field:a..b", "field:.a", "field:a.", "field:"] {
+        descrape()
+            .args(["suggest", "-", "--group-by", how])
+            .write_stdin("x\n")
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--group-by"));
+    }
+}
+
 /// The multisite articles as one JSON Lines file, each record with a `url`:
 /// the 12 alpha articles at `www.Alpha.example`, 8 bravo ones at
 /// `bravo.example`, interleaved, ids without a directory.

@@ -93,7 +93,7 @@ pub fn prepare_counts(
             Some(inputs) => Ok(inputs),
             None => reading.inputs(None),
         },
-        args.group_by.clone().into(),
+        args.group_by.clone().map(Into::into),
         reading.jobs,
     )?;
     if let (Some(note), false) = (note, quiet) {
