@@ -314,12 +314,21 @@ pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str
         }
         Ok(())
     };
-    match &shard_dir {
+    let ran = match &shard_dir {
         Some(dir) => {
             let shard = |s: &walk::SourceFile, feed: Feed<Done>| write_shard(opts, dir, s, feed);
-            pipeline::run_shards(inputs, cleaner, opts.settings(), map, shard, sink)?
+            pipeline::run_shards(inputs, cleaner, opts.settings(), map, shard, sink)
         }
-        None => pipeline::run(inputs, cleaner, opts.settings(), map, sink)?,
+        None => pipeline::run(inputs, cleaner, opts.settings(), map, sink),
+    };
+    if let Err(e) = ran {
+        // A run stopped by `--strict` keeps the files and shards it wrote,
+        // each in place once whole: its log lists them. A stream's output
+        // is not committed, nor its log.
+        if let (Target::Tree(_) | Target::Shards(_), Some(log)) = (&target, log) {
+            let _ = log.finish();
+        }
+        return Err(e);
     }
     if let Target::Stream(sink) = target {
         sink.finish().context("cannot write the output")?;
@@ -433,6 +442,13 @@ fn check_side_files(opts: &CleanOptions, out: Option<&Path>, walk: &walk::Walk) 
         others.extend(opts.changes.as_deref().map(|c| ("change log", c)));
         walk::refuse_overlap("report", report, &opts.reading.paths, &others)?;
     }
+    if opts.reading.paths.iter().any(|p| p == Path::new("-")) {
+        let mut written = outputs;
+        written.extend(out.filter(|o| o.is_dir()).map(|o| ("output", o)));
+        written.extend(opts.changes.as_deref().map(|c| ("change log", c)));
+        written.extend(opts.report.as_deref().map(|r| ("report", r)));
+        walk::refuse_stdin_overlap(&written)?;
+    }
     Ok(())
 }
 
@@ -525,8 +541,14 @@ fn write_shard(opts: &CleanOptions, dir: &Path, s: &walk::SourceFile, feed: Feed
         }
         Ok(())
     });
-    if stopped || interrupt::requested() {
-        return dones;
+    // A shard not moved into place logs no edits: the log lists exactly
+    // the outputs written. Under `--strict` its malformed line stays, to
+    // stop the run and be reported.
+    if stopped {
+        return dones.into_iter().filter(|d| matches!(d.status, Status::Malformed(_))).collect();
+    }
+    if interrupt::requested() {
+        return Vec::new();
     }
     let read = dones.iter().map(|d| d.size).sum();
     match fed {

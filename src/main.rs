@@ -46,9 +46,13 @@ fn is_interrupted(err: &anyhow::Error) -> bool {
     descrape::interrupt::requested() && has_io_error(err, std::io::ErrorKind::Interrupted)
 }
 
-/// Whether an I/O error of `kind` is among the error's causes.
+/// Whether an I/O error of `kind` is among the error's causes, also one
+/// that JSON output met writing (`rules --json | head -c1`).
 fn has_io_error(err: &anyhow::Error, kind: std::io::ErrorKind) -> bool {
-    err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == kind))
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == kind)
+            || e.downcast_ref::<serde_json::Error>().is_some_and(|e| e.io_error_kind() == Some(kind))
+    })
 }
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {

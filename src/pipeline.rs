@@ -388,7 +388,10 @@ where
                 })
                 .collect()
         });
-        for r in results.into_iter().flatten() {
+        // Records after one a stop kept from starting are dropped though
+        // they finished: what is written stays a prefix of the input, so
+        // a stopped run resumes after the records it wrote.
+        for r in results.into_iter().map_while(|r| r) {
             sink(r, bar)?;
         }
         if failure.is_some() {

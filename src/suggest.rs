@@ -44,8 +44,11 @@ fn page_rules(rules: &RuleSet) -> RuleSet {
 
 /// Count the documents each `counted` line appears in, per group. Pages
 /// are rendered with the HTML rules first; nothing else is cleaned. With
-/// `keep_pages`, the renders are kept in the counts for the cleaning
-/// pass.
+/// `keep_pages`, the renders are kept in the counts for a second pass.
+/// With `report`, when no later pass reports on the inputs (`suggest`),
+/// an input that cannot be read and a malformed JSON Lines line are
+/// reported on stderr here; either way they are counted in the second
+/// value returned.
 pub fn count(
     rules: &RuleSet,
     inputs: Inputs,
@@ -53,26 +56,39 @@ pub fn count(
     jobs: usize,
     counted: Counted,
     keep_pages: bool,
-) -> Result<Counts> {
+    report: bool,
+) -> Result<(Counts, u64)> {
     let html_only = page_rules(rules);
     let mut counts = Counts::new(group_by.clone());
     let pages = std::sync::Arc::clone(&counts.pages);
+    let mut unread = 0;
     pipeline::run(
         inputs,
         Cleaner { pages: keep_pages.then_some(&*pages), ..Cleaner::new(&html_only) },
         Settings { jobs, progress: false },
         |item| match item {
-            Item::Cleaned(c) => Some((doc_group(&c, &group_by), repeat::doc_keys(&c.output(), counted))),
-            _ => None,
+            Item::Cleaned(c) => Ok((doc_group(&c, &group_by), repeat::doc_keys(&c.output(), counted))),
+            Item::Failed { error, .. } => Err(Some(error)),
+            Item::Malformed { rel, line, error, .. } => {
+                Err(Some(format!("{rel}:{line}: {error} (not counted)")))
+            }
+            Item::Skipped { .. } => Err(None),
         },
         |r, _| {
-            if let Some((group, doc)) = r {
-                counts.add(&group, &doc);
+            match r {
+                Ok((group, doc)) => counts.add(&group, &doc),
+                Err(Some(problem)) => {
+                    unread += 1;
+                    if report {
+                        eprintln!("descrape: {problem}");
+                    }
+                }
+                Err(_) => {}
             }
             Ok(())
         },
     )?;
-    Ok(counts)
+    Ok((counts, unread))
 }
 
 /// The counts the rule set's `repeated` rules need (none when no rule
@@ -119,7 +135,8 @@ pub fn prepare(
             ));
         }
         (None, None) => {
-            count(rules, inputs()?, group_by.unwrap_or(GroupBy::Auto), jobs, Counted::Removable, true)?
+            count(rules, inputs()?, group_by.unwrap_or(GroupBy::Auto), jobs, Counted::Removable, true, false)?
+                .0
         }
     };
     let small = counts.groups.values().filter(|g| g.docs < crate::repeat::MIN_GROUP_DOCS).count();
@@ -202,21 +219,50 @@ fn yaml_quote(s: &str) -> String {
 /// The path glob that scopes a suggested rule to its group: the group's
 /// directory, or for a flat folder's files grouped by the host their
 /// names start with ([`repeat::host_prefix`], `reuters.com3.txt`) the
-/// files whose names start with it.
-fn scope_glob(group: &str, examples: &[String]) -> String {
+/// files whose names start with it; the group's name escaped, so that
+/// `a[b]` is that directory and not a class. `None` for a group that no
+/// path names, JSON Lines records grouped by their page's host: a path
+/// glob sees their ids, which do not hold it.
+fn scope_glob(group: &str, examples: &[String]) -> Option<String> {
     let by_name = |e: &String| !e.contains('/') && repeat::host_prefix(e) == Some(group);
+    let escaped: String = group
+        .chars()
+        .flat_map(|c| match c {
+            '*' | '?' | '[' | ']' | '{' | '}' | '\\' | '!' => vec!['\\', c],
+            _ => vec![c],
+        })
+        .collect();
     match group {
-        "." => "*".to_string(),
-        _ if examples.iter().any(by_name) => format!("{group}*"),
-        _ => format!("{group}/**"),
+        "." => Some("*".to_string()),
+        _ if examples.iter().any(by_name) => Some(format!("{escaped}*")),
+        _ if examples.iter().any(|e| e.strip_prefix(group).is_some_and(|r| r.starts_with('/'))) => {
+            Some(format!("{escaped}/**"))
+        }
+        _ => None,
     }
 }
 
-fn rule_yaml(group: &str, n: usize, s: &Suggestion, total: u64) -> String {
-    let slug: String =
+/// The id stem of a group's suggested rules: its name in lower-case ASCII
+/// letters, digits and dashes, made unique among the groups' (`news one`
+/// and `News_One` would both be `news-one`) by a number.
+fn slug(group: &str, taken: &mut std::collections::HashSet<String>) -> String {
+    let base: String =
         group.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
-    let slug = slug.trim_matches('-');
-    let slug = if slug.is_empty() { "site" } else { slug };
+    let base = match base.trim_matches('-') {
+        "" => "site".to_string(),
+        b => b.to_string(),
+    };
+    let mut slug = base.clone();
+    for n in 2.. {
+        if taken.insert(slug.clone()) {
+            break;
+        }
+        slug = format!("{base}-{n}");
+    }
+    slug
+}
+
+fn rule_yaml(group: &str, slug: &str, n: usize, s: &Suggestion, total: u64) -> String {
     // A block becomes one exact line rule per line: a `block` rule from its
     // first line to its last could swallow a story that merely starts and
     // ends with those lines.
@@ -228,8 +274,8 @@ fn rule_yaml(group: &str, n: usize, s: &Suggestion, total: u64) -> String {
             format!("Repeated in {} of {} documents of `{group}`: {}", s.docs, total, shorten(line, 60));
         let _ = writeln!(y, "  doc: {}", yaml_quote(&doc));
         let _ = writeln!(y, "  match: line\n  pattern: {}", yaml_quote(&line_pattern(line)));
-        if group != "*" {
-            let _ = writeln!(y, "  scope:\n    path: {}", yaml_quote(&scope_glob(group, &s.examples)));
+        if let Some(glob) = scope_glob(group, &s.examples).filter(|_| group != "*") {
+            let _ = writeln!(y, "  scope:\n    path: {}", yaml_quote(&glob));
         }
     }
     y
@@ -374,6 +420,7 @@ pub fn suggest(
         }
     };
     let mut groups: BTreeMap<String, GroupReport> = BTreeMap::new();
+    let mut slugs = std::collections::HashSet::new();
     for (name, g) in &counts.groups {
         let min = min_docs.unwrap_or_else(|| repeat::default_min_docs(g.docs));
         let mut list: Vec<Suggestion> = Vec::new();
@@ -412,9 +459,10 @@ pub fn suggest(
             b.docs.cmp(&a.docs).then(b.lines.len().cmp(&a.lines.len())).then(a.lines.cmp(&b.lines))
         });
         list.truncate(limit);
+        let slug = slug(name, &mut slugs);
         for (i, s) in list.iter_mut().enumerate() {
             if !s.story_like {
-                s.rule = Some(rule_yaml(name, i + 1, s, g.docs));
+                s.rule = Some(rule_yaml(name, &slug, i + 1, s, g.docs));
             }
         }
         let long_line_min_docs = (min_docs.is_none() && min > repeat::FEW_DOCS).then_some(repeat::FEW_DOCS);

@@ -401,6 +401,44 @@ pub fn refuse_stdout_input(inputs: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// Refuse a run that reads standard input from a file it would also
+/// write: `descrape clean - -o in.jsonl < in.jsonl` (or `--changes`,
+/// `--report` on it, or `>> in.jsonl` under `-o -`) would replace or grow
+/// the input as it reads it. `outputs` are the run's outputs, `-` for
+/// standard output; an output directory must not hold standard input's
+/// file either.
+#[cfg(unix)]
+pub fn refuse_stdin_overlap(outputs: &[(&str, &Path)]) -> Result<()> {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let stdin = std::io::stdin().as_fd().try_clone_to_owned().map(std::fs::File::from);
+    let Some(input) = stdin.and_then(|f| f.metadata()).ok().filter(|m| m.is_file()) else {
+        return Ok(());
+    };
+    let is_input = |m: &std::fs::Metadata| m.dev() == input.dev() && m.ino() == input.ino();
+    let stdin_path = std::fs::read_link("/proc/self/fd/0").ok();
+    for &(what, path) in outputs {
+        let (same, name) = if path == Path::new("-") {
+            (stdout_metadata().is_ok_and(|m| is_input(&m)), "standard output".to_string())
+        } else {
+            let inside = path.is_dir()
+                && stdin_path.as_ref().is_some_and(|i| absolute(path).is_ok_and(|d| i.starts_with(d)));
+            (inside || std::fs::metadata(path).is_ok_and(|m| is_input(&m)), format!("`{}`", path.display()))
+        };
+        if same {
+            bail!(
+                "{name}, where the {what} goes, is standard input's file: the run would write into what it reads; name another file"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+pub fn refuse_stdin_overlap(_: &[(&str, &Path)]) -> Result<()> {
+    Ok(())
+}
+
 /// Where standard output leads, when it is a file and `/proc` tells.
 #[cfg(target_os = "linux")]
 fn stdout_path() -> Option<PathBuf> {

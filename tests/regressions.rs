@@ -825,3 +825,62 @@ fn an_empty_input_directory_beside_others_is_warned_of() {
                 .and(predicate::str::contains("is empty")),
         );
 }
+
+#[cfg(unix)]
+#[test]
+fn an_output_on_standard_inputs_file_is_refused() {
+    // `descrape clean - -o in.jsonl < in.jsonl` replaced the input with
+    // its output, `--changes in.jsonl` with the log, and `>> in.jsonl`
+    // under `-o -` read its own output back until the disk filled.
+    let tmp = TempDir::new().unwrap();
+    let body = "{\"id\":\"a\",\"text\":\"A story.\\nShare this story!\\n\"}\n";
+    let input = write(tmp.path(), "in.jsonl", body);
+    let run = |args: &[&str], stdout: std::process::Stdio| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_descrape"))
+            .current_dir(tmp.path())
+            .args(["clean", "-", "-q"])
+            .args(args)
+            .stdin(std::fs::File::open(&input).unwrap())
+            .stdout(stdout)
+            .output()
+            .unwrap()
+    };
+    let appending = || std::fs::OpenOptions::new().append(true).open(&input).unwrap().into();
+    for (args, stdout) in [
+        (&["-o", "in.jsonl"][..], std::process::Stdio::null()),
+        (&["-o", "out.jsonl", "--changes", "in.jsonl"][..], std::process::Stdio::null()),
+        (&["-o", "out.jsonl", "--report", "in.jsonl"][..], std::process::Stdio::null()),
+        (&["-o", "-"][..], appending()),
+        (&[][..], appending()),
+    ] {
+        let out = run(args, stdout);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is standard input's file"), "{args:?}: {err}");
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), body, "{args:?}");
+    }
+    assert!(!tmp.path().join("out.jsonl").exists());
+    // Another file, or a pipe, is fine.
+    assert!(run(&["-o", "out.jsonl"], std::process::Stdio::null()).status.success());
+}
+
+#[test]
+fn a_strict_stop_logs_the_text_files_it_wrote() {
+    // The files before the malformed line were written, but the log was
+    // dropped: an earlier run's log stayed beside them, or none at all.
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    let old =
+        write(tmp.path(), "old/edge.jsonl", "{\"id\":\"a\",\"text\":\"old text\\nShare this story!\"}\n");
+    clean_quiet(&old, &out).success();
+    let input = write(
+        tmp.path(),
+        "edge.jsonl",
+        "{\"id\":\"a\",\"text\":\"A story.\\nFollow us on Twitter\\n\"}\n{\"id\":\"b\",\"text\":\"\\ud800\"}\n",
+    );
+    descrape().arg("clean").arg(&input).arg("-o").arg(&out).args(["--strict", "-q"]).assert().code(2);
+    assert_eq!(std::fs::read_to_string(out.join("edge/a.txt")).unwrap(), "A story.\n");
+    let log = records(&out.join(".descrape/changes.jsonl"));
+    let removed: Vec<&str> = log.iter().filter_map(|r| r["removed"].as_str()).collect();
+    assert_eq!(removed, ["Follow us on Twitter\n"]);
+}

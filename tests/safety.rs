@@ -512,6 +512,29 @@ fn diff_into_a_closed_pipe_exits_quietly() {
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
 }
 
+#[cfg(unix)]
+#[test]
+fn json_output_into_a_closed_pipe_exits_quietly() {
+    // The JSON modes wrote through serde_json, whose error hid the broken
+    // pipe: `rules --json | head -c1` exited 2 with "Broken pipe".
+    // The rules' JSON (700 kB) overfills the pipe.
+    {
+        let args = ["rules", "--json"];
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("descrape"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 1];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        let status = child.wait().unwrap();
+        let mut stderr = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        assert_eq!((status.code(), stderr.as_str()), (Some(0), ""), "{args:?}");
+    }
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn a_run_removes_a_killed_runs_temporaries_and_leaves_those_of_a_run_writing_beside_it() {
@@ -755,5 +778,78 @@ fn one_text_file_streams_and_a_log_is_not_mixed_into_standard_output() {
             .code(2)
             .stdout("")
             .stderr(predicate::str::contains(says));
+    }
+}
+
+/// Run `descrape ARGS` on a JSON Lines workload at `-j 2`, send SIGINT
+/// `after` it starts writing into `dir` (its handler is set by then), and
+/// return its exit code.
+#[cfg(unix)]
+fn interrupted_after(args: &[&std::ffi::OsStr], dir: &Path, after: Duration) -> Option<i32> {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("descrape"))
+        .args(["clean", "-q", "-j", "2"])
+        .args(args)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let writing = || {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(".descrape-"))
+    };
+    let started = Instant::now();
+    while !writing() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    std::thread::sleep(after);
+    let _ = Command::new("kill").arg("-INT").arg(child.id().to_string()).status().unwrap();
+    child.wait().unwrap().code()
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_json_lines_run_writes_a_prefix_and_logs_only_what_it_wrote() {
+    let tmp = TempDir::new().unwrap();
+    let body = "The council met on Monday to approve the budget for the coming year.\n".repeat(30);
+    let record = |i: usize| {
+        let text = format!("{body}Share this story!\n");
+        format!("{}\n", serde_json::json!({"id": format!("r{i:06}"), "text": text}))
+    };
+    let stream: String = (0..30_000).map(record).collect();
+    let input = write(tmp.path(), "in.jsonl", &stream);
+    // Records a stop kept from starting were skipped while later ones in
+    // the same batch were written: a hole in the middle of the output.
+    for (n, after) in [20, 60, 120].into_iter().enumerate() {
+        let out = tmp.path().join(format!("run{n}/out.jsonl"));
+        std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+        let log = tmp.path().join(format!("log{n}.jsonl"));
+        let (o, l) = (out.as_os_str(), log.as_os_str());
+        let args = [input.as_os_str(), "-o".as_ref(), o, "--changes".as_ref(), l];
+        let code = interrupted_after(&args, out.parent().unwrap(), Duration::from_millis(after));
+        if code != Some(130) || !out.exists() {
+            continue;
+        }
+        let ids: Vec<String> = records(&out).iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
+        let prefix: Vec<String> = (0..ids.len()).map(|i| format!("r{i:06}")).collect();
+        assert_eq!(ids, prefix, "the output is not a prefix of the input");
+        let edits = records(&log).iter().filter(|r| r["type"] == "edit").count();
+        assert_eq!(edits, ids.len());
+    }
+    // Shards: an interrupted shard is not written, and its edits are not
+    // logged either.
+    let shards = tmp.path().join("shards");
+    let lines: Vec<&str> = stream.lines().collect();
+    for (k, chunk) in lines.chunks(3_000).enumerate() {
+        write(&shards, &format!("part-{k:02}.jsonl"), chunk.join("\n") + "\n");
+    }
+    let out = tmp.path().join("shards-out");
+    std::fs::create_dir_all(&out).unwrap();
+    let args = [shards.as_os_str(), "-o".as_ref(), out.as_os_str()];
+    if interrupted_after(&args, &out, Duration::from_millis(60)) == Some(130) {
+        for r in records(&out.join(".descrape/changes.jsonl")) {
+            let file = r["file"].as_str().unwrap();
+            assert!(out.join(file).exists(), "{file} is in the change log but was not written");
+        }
     }
 }

@@ -258,6 +258,23 @@ fn an_empty_rules_file_is_a_warning() {
 }
 
 #[test]
+fn a_rules_file_named_twice_is_not_called_empty() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let file = tmp.path().join("r.yaml");
+    std::fs::write(&file, "- id: site.a\n  doc: d\n  match: line\n  pattern: '^abc'\n").unwrap();
+    let dotted = tmp.path().join(".").join("r.yaml");
+    descrape()
+        .args(["check", "--no-default-rules", "--rules"])
+        .arg(&file)
+        .arg("--rules")
+        .arg(&dotted)
+        .assert()
+        .success()
+        .stdout("1 rule in 1 file: ok\n")
+        .stderr("");
+}
+
+#[test]
 fn rules_help_lists_every_built_in_set() {
     let help = descrape().args(["clean", "--help"]).output().unwrap().stdout;
     let help = String::from_utf8(help).unwrap();

@@ -107,14 +107,15 @@ pub fn prepare_counts(
 /// with a warning: it is more often a mistake than meant.
 pub fn load_rules(args: &crate::cli::RulesArgs) -> Result<RuleSet, crate::rules::RulesError> {
     let rules = crate::rules::load_paths(&args.rules, !args.no_default_rules)?;
-    let defines = |file: &str| {
-        rules.rules().iter().any(|r| r.origin.file == file)
-            || rules.fragments().iter().any(|f| f.origin.file == file)
-    };
+    // By the file, not its name: a file named twice (`x.yaml`,
+    // `./x.yaml`) is loaded once, under the first name.
+    let real = |p: &std::path::Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let origins =
+        rules.rules().iter().map(|r| &r.origin.file).chain(rules.fragments().iter().map(|f| &f.origin.file));
+    let defining: std::collections::HashSet<_> = origins.map(|f| real(std::path::Path::new(f))).collect();
     for path in &args.rules {
-        let name = path.display().to_string();
-        if path.is_file() && !defines(&name) {
-            eprintln!("descrape: warning: rules file `{name}` holds no rules");
+        if path.is_file() && !defining.contains(&real(path)) {
+            eprintln!("descrape: warning: rules file `{}` holds no rules", path.display());
         }
     }
     Ok(rules)

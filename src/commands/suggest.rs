@@ -17,17 +17,37 @@ pub fn run(args: SuggestArgs, out: &mut impl Write) -> Result<Outcome> {
     // saved over an input would destroy it.
     if let Some(path) = &args.save_counts {
         crate::walk::refuse_overlap("counts file", path, &reading.paths, &[])?;
+        if reading.paths.iter().any(|p| p == std::path::Path::new("-")) {
+            crate::walk::refuse_stdin_overlap(&[("counts file", path)])?;
+        }
     }
-    let counts = suggest::count(
+    // The suggestions read the inputs again for the lines' text and
+    // examples, which a stream cannot give: counting alone is what it can.
+    let read_once = reading.read_once();
+    if let (Some(what), None) = (&read_once, &args.save_counts) {
+        anyhow::bail!(
+            "`suggest` reads its inputs twice (to count lines, then for their text): {what} cannot be read twice; \
+             save it to a file first, or give `--save-counts FILE` to save only the counts"
+        );
+    }
+    let (counts, unread) = suggest::count(
         &rules,
         reading.inputs(None)?,
         args.group_by.into(),
         args.threads.jobs,
         crate::repeat::Counted::All,
         true,
+        true,
     )?;
     if let Some(path) = &args.save_counts {
         crate::counts_file::save(&counts, path)?;
+    }
+    let outcome = if unread > 0 { Outcome::InputsFailed } else { Outcome::Success };
+    if let Some(what) = read_once {
+        eprintln!(
+            "descrape: counts saved; no suggestions: {what} cannot be read twice to find the lines' text"
+        );
+        return Ok(outcome);
     }
     let report = suggest::suggest(
         &rules,
@@ -38,5 +58,5 @@ pub fn run(args: SuggestArgs, out: &mut impl Write) -> Result<Outcome> {
         args.threads.jobs,
     )?;
     print(&report, args.json, out)?;
-    Ok(Outcome::Success)
+    Ok(outcome)
 }
