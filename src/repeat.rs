@@ -209,17 +209,12 @@ fn fold_into(line: &str, out: &mut String) {
             if !bytes.is_empty() {
                 bytes.push(b' ');
             }
-            if word.iter().any(u8::is_ascii_digit) {
-                let mut digit = false;
-                for &b in word {
-                    let after_digit = std::mem::replace(&mut digit, b.is_ascii_digit());
-                    if !(digit && after_digit) {
-                        bytes.push(ASCII_FOLD[usize::from(b)]);
-                    }
-                }
-            } else {
-                bytes.extend(word.iter().map(|&b| ASCII_FOLD[usize::from(b)]));
-            }
+            bytes.extend(word.iter().map(|&b| ASCII_FOLD[usize::from(b)]));
+        }
+        // Only digits fold to `0`: a run of them is one `0`. Most lines
+        // hold no two digits in a row and are not walked again.
+        if memchr::memchr_iter(b'0', &bytes).any(|i| bytes.get(i + 1) == Some(&b'0')) {
+            bytes.dedup_by(|b, prev| *b == b'0' && *prev == b'0');
         }
         *out = String::from_utf8(bytes).expect("ASCII in, ASCII out");
     } else {
