@@ -488,6 +488,24 @@ fn cleaning_the_reproducers_twice_changes_nothing() {
     }
 }
 
+/// Run `descrape ARGS`, read a little of its output, as `head` does, then
+/// close the pipe: the run must end quietly with exit code 0.
+#[cfg(unix)]
+fn assert_quiet_into_a_closed_pipe(args: &[&std::ffi::OsStr]) {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("descrape"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 1];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert_eq!((status.code(), stderr.as_str()), (Some(0), ""), "{args:?}");
+}
+
 #[cfg(unix)]
 #[test]
 fn diff_into_a_closed_pipe_exits_quietly() {
@@ -496,43 +514,17 @@ fn diff_into_a_closed_pipe_exits_quietly() {
     for i in 0..400 {
         write(&input, &format!("{i:04}.txt"), "Story text that stays.\n\nCulled from Presstv\n".repeat(4));
     }
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("descrape"))
-        .args(["diff", "-j", "1", "--color", "never"])
-        .arg(&input)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Read a little, as `head` does, then close the pipe.
-    let mut first = [0u8; 64];
-    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-    assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
+    let args = ["diff", "-j", "1", "--color", "never"].map(std::ffi::OsStr::new);
+    assert_quiet_into_a_closed_pipe(&[&args[..], &[input.as_os_str()]].concat());
 }
 
 #[cfg(unix)]
 #[test]
 fn json_output_into_a_closed_pipe_exits_quietly() {
     // The JSON modes wrote through serde_json, whose error hid the broken
-    // pipe: `rules --json | head -c1` exited 2 with "Broken pipe".
-    // The rules' JSON (700 kB) overfills the pipe.
-    {
-        let args = ["rules", "--json"];
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("descrape"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = [0u8; 1];
-        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
-        let status = child.wait().unwrap();
-        let mut stderr = String::new();
-        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-        assert_eq!((status.code(), stderr.as_str()), (Some(0), ""), "{args:?}");
-    }
+    // pipe: `rules --json | head -c1` exited 2 with "Broken pipe". The
+    // rules' JSON (700 kB) overfills the pipe.
+    assert_quiet_into_a_closed_pipe(&["rules", "--json"].map(std::ffi::OsStr::new));
 }
 
 #[cfg(target_os = "linux")]
