@@ -442,7 +442,7 @@ fn check_side_files(opts: &CleanOptions, out: Option<&Path>, walk: &walk::Walk) 
         others.extend(opts.changes.as_deref().map(|c| ("change log", c)));
         walk::refuse_overlap("report", report, &opts.reading.paths, &others)?;
     }
-    if opts.reading.paths.iter().any(|p| p == Path::new("-")) {
+    if opts.reading.is_stdin() {
         let mut written = outputs;
         written.extend(out.filter(|o| o.is_dir()).map(|o| ("output", o)));
         written.extend(opts.changes.as_deref().map(|c| ("change log", c)));

@@ -28,7 +28,7 @@ fn quiet(jobs: usize) -> Settings {
 }
 
 /// Count an item that is not a cleaned document; true when it failed.
-fn count_other(files: &mut FileCounts, item: &Item, err: &mut impl Write) -> std::io::Result<()> {
+pub(crate) fn count_other(files: &mut FileCounts, item: &Item, err: &mut impl Write) -> std::io::Result<()> {
     match item {
         Item::Skipped { .. } => files.skipped += 1,
         Item::Failed { error, .. } => {

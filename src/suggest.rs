@@ -43,52 +43,45 @@ fn page_rules(rules: &RuleSet) -> RuleSet {
 }
 
 /// Count the documents each `counted` line appears in, per group. Pages
-/// are rendered with the HTML rules first; nothing else is cleaned. With
-/// `keep_pages`, the renders are kept in the counts for a second pass.
-/// With `report`, when no later pass reports on the inputs (`suggest`),
-/// an input that cannot be read and a malformed JSON Lines line are
-/// reported on stderr here; either way they are counted in the second
-/// value returned.
+/// are rendered with the HTML rules first, and the renders kept in the
+/// counts for a second pass; nothing else is cleaned. With `report`, when
+/// no later pass reports on the inputs (`suggest`), an input that cannot
+/// be read and a malformed JSON Lines line are reported on stderr here as
+/// `stats` reports them; either way they are counted in the second value
+/// returned.
 pub fn count(
     rules: &RuleSet,
     inputs: Inputs,
     group_by: GroupBy,
     jobs: usize,
     counted: Counted,
-    keep_pages: bool,
     report: bool,
 ) -> Result<(Counts, u64)> {
     let html_only = page_rules(rules);
     let mut counts = Counts::new(group_by.clone());
     let pages = std::sync::Arc::clone(&counts.pages);
-    let mut unread = 0;
+    let mut files = crate::report::FileCounts::default();
     pipeline::run(
         inputs,
-        Cleaner { pages: keep_pages.then_some(&*pages), ..Cleaner::new(&html_only) },
+        Cleaner { pages: Some(&*pages), ..Cleaner::new(&html_only) },
         Settings { jobs, progress: false },
         |item| match item {
             Item::Cleaned(c) => Ok((doc_group(&c, &group_by), repeat::doc_keys(&c.output(), counted))),
-            Item::Failed { error, .. } => Err(Some(error)),
-            Item::Malformed { rel, line, error, .. } => {
-                Err(Some(format!("{rel}:{line}: {error} (not counted)")))
-            }
-            Item::Skipped { .. } => Err(None),
+            // Boxed: a cleaned document is large and most items are one.
+            other => Err(Box::new(other)),
         },
         |r, _| {
             match r {
                 Ok((group, doc)) => counts.add(&group, &doc),
-                Err(Some(problem)) => {
-                    unread += 1;
-                    if report {
-                        eprintln!("descrape: {problem}");
-                    }
+                Err(item) if report => {
+                    crate::inspect::count_other(&mut files, &item, &mut std::io::stderr())?
                 }
-                Err(_) => {}
+                Err(item) => crate::inspect::count_other(&mut files, &item, &mut std::io::sink())?,
             }
             Ok(())
         },
     )?;
-    Ok((counts, unread))
+    Ok((counts, files.failed + files.malformed))
 }
 
 /// The counts the rule set's `repeated` rules need (none when no rule
@@ -135,8 +128,7 @@ pub fn prepare(
             ));
         }
         (None, None) => {
-            count(rules, inputs()?, group_by.unwrap_or(GroupBy::Auto), jobs, Counted::Removable, true, false)?
-                .0
+            count(rules, inputs()?, group_by.unwrap_or(GroupBy::Auto), jobs, Counted::Removable, false)?.0
         }
     };
     let small = counts.groups.values().filter(|g| g.docs < crate::repeat::MIN_GROUP_DOCS).count();
@@ -225,13 +217,8 @@ fn yaml_quote(s: &str) -> String {
 /// glob sees their ids, which do not hold it.
 fn scope_glob(group: &str, examples: &[String]) -> Option<String> {
     let by_name = |e: &String| !e.contains('/') && repeat::host_prefix(e) == Some(group);
-    let escaped: String = group
-        .chars()
-        .flat_map(|c| match c {
-            '*' | '?' | '[' | ']' | '{' | '}' | '\\' | '!' => vec!['\\', c],
-            _ => vec![c],
-        })
-        .collect();
+    // A backslash escapes in a rule's glob; the rest, `globset` escapes.
+    let escaped = globset::escape(&group.replace('\\', "\\\\"));
     match group {
         "." => Some("*".to_string()),
         _ if examples.iter().any(by_name) => Some(format!("{escaped}*")),

@@ -410,20 +410,18 @@ pub fn refuse_stdout_input(inputs: &[PathBuf]) -> Result<()> {
 #[cfg(unix)]
 pub fn refuse_stdin_overlap(outputs: &[(&str, &Path)]) -> Result<()> {
     use std::os::fd::AsFd;
-    use std::os::unix::fs::MetadataExt;
-    let stdin = std::io::stdin().as_fd().try_clone_to_owned().map(std::fs::File::from);
-    let Some(input) = stdin.and_then(|f| f.metadata()).ok().filter(|m| m.is_file()) else {
+    let Some(input) = descriptor_metadata(std::io::stdin().as_fd()).ok().filter(|m| m.is_file()) else {
         return Ok(());
     };
-    let is_input = |m: &std::fs::Metadata| m.dev() == input.dev() && m.ino() == input.ino();
-    let stdin_path = std::fs::read_link("/proc/self/fd/0").ok();
+    let is_input = |m: std::io::Result<std::fs::Metadata>| m.is_ok_and(|m| same_id(&m, &input));
+    let stdin_path = descriptor_path(0);
     for &(what, path) in outputs {
         let (same, name) = if path == Path::new("-") {
-            (stdout_metadata().is_ok_and(|m| is_input(&m)), "standard output".to_string())
+            (is_input(stdout_metadata()), "standard output".to_string())
         } else {
             let inside = path.is_dir()
                 && stdin_path.as_ref().is_some_and(|i| absolute(path).is_ok_and(|d| i.starts_with(d)));
-            (inside || std::fs::metadata(path).is_ok_and(|m| is_input(&m)), format!("`{}`", path.display()))
+            (inside || is_input(std::fs::metadata(path)), format!("`{}`", path.display()))
         };
         if same {
             bail!(
@@ -440,35 +438,52 @@ pub fn refuse_stdin_overlap(_: &[(&str, &Path)]) -> Result<()> {
 }
 
 /// Where standard output leads, when it is a file and `/proc` tells.
-#[cfg(target_os = "linux")]
 fn stdout_path() -> Option<PathBuf> {
     stdout_metadata().ok().filter(|m| m.is_file())?;
-    std::fs::read_link("/proc/self/fd/1").ok()
+    descriptor_path(1)
 }
 
-/// What standard output is: a file, a pipe, a device.
-#[cfg(unix)]
-fn stdout_metadata() -> std::io::Result<std::fs::Metadata> {
-    use std::os::fd::AsFd;
-    std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?).metadata()
+/// Where one of the run's descriptors leads, as `/proc` tells.
+#[cfg(target_os = "linux")]
+fn descriptor_path(fd: u8) -> Option<PathBuf> {
+    std::fs::read_link(format!("/proc/self/fd/{fd}")).ok()
 }
 
 #[cfg(not(target_os = "linux"))]
-fn stdout_path() -> Option<PathBuf> {
+fn descriptor_path(_: u8) -> Option<PathBuf> {
     None
+}
+
+/// What one of the run's descriptors is: a file, a pipe, a device.
+#[cfg(unix)]
+fn descriptor_metadata(fd: std::os::fd::BorrowedFd) -> std::io::Result<std::fs::Metadata> {
+    std::fs::File::from(fd.try_clone_to_owned()?).metadata()
+}
+
+/// What standard output is.
+#[cfg(unix)]
+fn stdout_metadata() -> std::io::Result<std::fs::Metadata> {
+    use std::os::fd::AsFd;
+    descriptor_metadata(std::io::stdout().as_fd())
+}
+
+/// Whether two files are one: the same device and inode.
+#[cfg(unix)]
+fn same_id(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
 }
 
 /// Whether `path` leads to the same file, pipe or device as `other`
 /// (standard output when `None`): another name or a hard link for it.
 #[cfg(unix)]
 fn same_file(path: &Path, other: Option<&Path>) -> bool {
-    use std::os::unix::fs::MetadataExt;
     let other = match other {
         Some(p) => std::fs::metadata(p),
         None => stdout_metadata(),
     };
     match (std::fs::metadata(path), other) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        (Ok(a), Ok(b)) => same_id(&a, &b),
         _ => false,
     }
 }

@@ -110,9 +110,17 @@ pub fn load_rules(args: &crate::cli::RulesArgs) -> Result<RuleSet, crate::rules:
     // By the file, not its name: a file named twice (`x.yaml`,
     // `./x.yaml`) is loaded once, under the first name.
     let real = |p: &std::path::Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-    let origins =
-        rules.rules().iter().map(|r| &r.origin.file).chain(rules.fragments().iter().map(|f| &f.origin.file));
-    let defining: std::collections::HashSet<_> = origins.map(|f| real(std::path::Path::new(f))).collect();
+    let origins: std::collections::HashSet<&str> = match args.rules.is_empty() {
+        true => Default::default(),
+        false => rules
+            .rules()
+            .iter()
+            .map(|r| &*r.origin.file)
+            .chain(rules.fragments().iter().map(|f| &*f.origin.file))
+            .collect(),
+    };
+    let defining: std::collections::HashSet<_> =
+        origins.into_iter().map(|f| real(std::path::Path::new(f))).collect();
     for path in &args.rules {
         if path.is_file() && !defining.contains(&real(path)) {
             eprintln!("descrape: warning: rules file `{}` holds no rules", path.display());

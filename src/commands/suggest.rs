@@ -17,7 +17,7 @@ pub fn run(args: SuggestArgs, out: &mut impl Write) -> Result<Outcome> {
     // saved over an input would destroy it.
     if let Some(path) = &args.save_counts {
         crate::walk::refuse_overlap("counts file", path, &reading.paths, &[])?;
-        if reading.paths.iter().any(|p| p == std::path::Path::new("-")) {
+        if reading.is_stdin() {
             crate::walk::refuse_stdin_overlap(&[("counts file", path)])?;
         }
     }
@@ -36,7 +36,6 @@ pub fn run(args: SuggestArgs, out: &mut impl Write) -> Result<Outcome> {
         args.group_by.into(),
         args.threads.jobs,
         crate::repeat::Counted::All,
-        true,
         true,
     )?;
     if let Some(path) = &args.save_counts {

@@ -227,7 +227,6 @@ fn claim_deferred(
     owner: &mut [Option<usize>],
     claim: &dyn Fn(&mut [Option<usize>], &LineMatch),
 ) {
-    let kept = |owner: &[Option<usize>], i: usize| !doc.blank[i] && owner[i].is_none();
     let place = |m: &LineMatch| rules.rules()[m.rule].place;
     let mut claimed = vec![false; deferred.len()];
     let on = |side: fn(Place) -> bool| -> Vec<usize> {
@@ -238,15 +237,11 @@ fn claim_deferred(
     // claim takes only its anchor, not yet counted.
     let mut heads = on(|p| matches!(p, Place::Head(_)));
     heads.sort_by_key(|&k| (deferred[k].anchor, deferred[k].rule));
-    let (mut above, mut next) = (0, 0);
+    let mut down = EdgeCount::from_start();
     for k in heads {
         let m = &deferred[k];
         let Place::Head(n) = place(m) else { unreachable!("head places only") };
-        while next < m.anchor {
-            above += usize::from(kept(owner, next));
-            next += 1;
-        }
-        if above < n {
+        if down.above(doc, owner, m.anchor) < n {
             claim(owner, m);
             claimed[k] = true;
         }
@@ -254,15 +249,11 @@ fn claim_deferred(
     // Tail places: kept lines below the anchor, counted going up.
     let mut tails = on(|p| matches!(p, Place::Tail(_)));
     tails.sort_by_key(|&k| (std::cmp::Reverse(deferred[k].anchor), deferred[k].rule));
-    let (mut below, mut next) = (0, doc.lines.len());
+    let mut up = EdgeCount::from_end(doc);
     for k in tails {
         let m = &deferred[k];
         let Place::Tail(n) = place(m) else { unreachable!("tail places only") };
-        while next > m.anchor + 1 {
-            next -= 1;
-            below += usize::from(kept(owner, next));
-        }
-        if below < n {
+        if up.below(doc, owner, m.anchor) < n {
             claim(owner, m);
             claimed[k] = true;
         }
@@ -281,7 +272,6 @@ fn claim_deferred(
 /// resolved with every span placed on it at the time, as a round would
 /// resolve it; the rounds that follow find the rest.
 fn sweep_spans(rules: &RuleSet, doc: &Doc, spans: &[SpanMatch], owner: &mut [Option<usize>]) {
-    let kept = |owner: &[Option<usize>], i: usize| !doc.blank[i] && owner[i].is_none();
     // Spans sorted by line, so each line's are found by a binary search.
     let mut sorted: Vec<&SpanMatch> = spans.iter().collect();
     sorted.sort_by_key(|s| s.line);
@@ -313,23 +303,54 @@ fn sweep_spans(rules: &RuleSet, doc: &Doc, spans: &[SpanMatch], owner: &mut [Opt
     };
     // From the end: lines taken below the sweep do not change the count above it.
     let counts = doc.kept(owner);
-    let (mut below, mut next) = (0, doc.lines.len());
+    let mut up = EdgeCount::from_end(doc);
     for &line in lines.iter().rev() {
-        while next > line + 1 {
-            next -= 1;
-            below += usize::from(kept(owner, next));
-        }
+        let below = up.below(doc, owner, line);
         resolve(owner, line, counts.above(line), below);
     }
     // From the start, likewise.
     let counts = doc.kept(owner);
-    let (mut above, mut next) = (0, 0);
+    let mut down = EdgeCount::from_start();
     for &line in &lines {
-        while next < line {
-            above += usize::from(kept(owner, next));
-            next += 1;
-        }
+        let above = down.above(doc, owner, line);
         resolve(owner, line, above, counts.below(line));
+    }
+}
+
+/// Kept lines counted from one edge of a document as a sweep moves away
+/// from it: each line is counted once, when the sweep passes it, so a
+/// claim at the sweep's line changes no count already taken.
+struct EdgeCount {
+    count: usize,
+    /// The next line to count.
+    next: usize,
+}
+
+impl EdgeCount {
+    fn from_start() -> EdgeCount {
+        EdgeCount { count: 0, next: 0 }
+    }
+
+    fn from_end(doc: &Doc) -> EdgeCount {
+        EdgeCount { count: 0, next: doc.lines.len() }
+    }
+
+    /// Kept lines above `line`, the sweep going down.
+    fn above(&mut self, doc: &Doc, owner: &[Option<usize>], line: usize) -> usize {
+        while self.next < line {
+            self.count += usize::from(!doc.blank[self.next] && owner[self.next].is_none());
+            self.next += 1;
+        }
+        self.count
+    }
+
+    /// Kept lines below `line`, the sweep going up.
+    fn below(&mut self, doc: &Doc, owner: &[Option<usize>], line: usize) -> usize {
+        while self.next > line + 1 {
+            self.next -= 1;
+            self.count += usize::from(!doc.blank[self.next] && owner[self.next].is_none());
+        }
+        self.count
     }
 }
 
