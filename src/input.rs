@@ -95,7 +95,7 @@ impl Inputs {
     ) -> Result<Inputs> {
         let (format, stdin_head) = match (format, stdin) {
             (Some(f), _) => (f, Vec::new()),
-            (None, true) => crate::format::of_stdin(&mut std::io::stdin().lock())?,
+            (None, true) => crate::format::of_stdin(&mut crate::interrupt::stdin())?,
             (None, false) => (crate::format::of_files(&walk)?, Vec::new()),
         };
         Ok(Inputs { walk, stdin, stdin_head, format, fields, input_type })
@@ -268,8 +268,14 @@ pub fn clean_line(
     };
     let trimmed = text.trim_end_matches(['\n', '\r']);
     match jsonl::parse(trimmed, fields) {
-        Ok(doc) => {
+        Ok(mut doc) => {
             test_panic(&doc.text);
+            // A tool that read a file with its BOM left it in the text; it is
+            // not text, and line-start rules would not see the first line.
+            let bom = doc.text.starts_with('\u{feff}');
+            if bom {
+                doc.text.drain(..'\u{feff}'.len_utf8());
+            }
             let path = doc.id.as_deref().unwrap_or(rel);
             let group = cleaner.counts.and_then(|c| repeat::record_group(&doc.fields, &c.group_by));
             let cleaner = Cleaner { group: group.as_deref(), ..cleaner };
@@ -293,7 +299,7 @@ pub fn clean_line(
                 id: doc.id,
                 line: Some(line),
                 fields: Some(doc.fields),
-                source: Source::utf8(),
+                source: Source { bom, ..Source::utf8() },
                 text,
                 edits,
                 html,

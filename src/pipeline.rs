@@ -124,7 +124,12 @@ where
     let result = match (stdin, format) {
         (true, Format::Text) => {
             let mut bytes = stdin_head;
-            std::io::stdin().lock().read_to_end(&mut bytes)?;
+            interrupt::stdin().read_to_end(&mut bytes)?;
+            // A stop may have cut the text short: nothing is written.
+            if interrupt::requested() {
+                bar.bar.finish_and_clear();
+                return Ok(());
+            }
             let page = input::is_html(input_type, std::path::Path::new("-"), &bytes);
             sink(
                 clean_guarded(&map, "-", "`-`".into(), || {
@@ -134,7 +139,7 @@ where
             )
         }
         (true, Format::Jsonl) => {
-            let stdin = std::io::Cursor::new(stdin_head).chain(std::io::stdin().lock());
+            let stdin = std::io::Cursor::new(stdin_head).chain(interrupt::stdin());
             let read = run_lines(&pool, cleaner, (&fields, pages), "-", stdin, &bar, &map, &mut sink);
             read_failure_fails("-", read, &map, &mut sink, &bar)
         }
@@ -346,7 +351,7 @@ where
         let mut bytes = 0;
         // A read error ends the file after the lines already read are cleaned.
         let mut failure = None;
-        while batch.len() < BATCH_LINES && bytes < BATCH_BYTES {
+        while batch.len() < BATCH_LINES && bytes < BATCH_BYTES && !interrupt::requested() {
             let mut buf = Vec::new();
             let n = match reader.read_until(b'\n', &mut buf) {
                 Ok(n) => n,
@@ -355,7 +360,9 @@ where
                     break;
                 }
             };
-            if n == 0 {
+            // A stop ends a read of standard input that would wait (see
+            // `interrupt::stdin`); a line it cut short is not a record.
+            if n == 0 || interrupt::requested() && !buf.ends_with(b"\n") {
                 break;
             }
             line_no += 1;
@@ -370,32 +377,34 @@ where
                 batch.push((line_no, buf));
             }
         }
-        if batch.is_empty() && bytes == 0 && failure.is_none() || interrupt::requested() {
+        // The records read before a stop are cleaned and written (a
+        // stream cannot give them again), and no more are read: what is
+        // written is a prefix of the input, so a stopped run resumes after
+        // the records it wrote.
+        let stopped = interrupt::requested();
+        if batch.is_empty() && (bytes == 0 || stopped) && failure.is_none() {
             return Ok(None);
         }
         bar.bar.inc(bytes as u64);
-        let results: Vec<Option<T>> = pool.install(|| {
+        let results: Vec<T> = pool.install(|| {
             batch
                 .into_par_iter()
                 .map(|(line, buf)| {
-                    if interrupt::requested() {
-                        return None;
-                    }
                     let what = format!("`{rel}` line {line}");
-                    Some(clean_guarded(map, rel, what, || {
+                    clean_guarded(map, rel, what, || {
                         input::clean_line(cleaner, fields, rel, line, buf, pages)
-                    }))
+                    })
                 })
                 .collect()
         });
-        // Records after one a stop kept from starting are dropped though
-        // they finished: what is written stays a prefix of the input, so
-        // a stopped run resumes after the records it wrote.
-        for r in results.into_iter().map_while(|r| r) {
+        for r in results {
             sink(r, bar)?;
         }
         if failure.is_some() {
             return Ok(failure);
+        }
+        if stopped {
+            return Ok(None);
         }
     }
 }

@@ -884,3 +884,34 @@ fn a_strict_stop_logs_the_text_files_it_wrote() {
     let removed: Vec<&str> = log.iter().filter_map(|r| r["removed"].as_str()).collect();
     assert_eq!(removed, ["Follow us on Twitter\n"]);
 }
+
+#[test]
+fn a_records_leading_bom_is_taken_off_and_logged() {
+    let tmp = TempDir::new().unwrap();
+    let input = write(
+        tmp.path(),
+        "in.jsonl",
+        "{\"id\":\"a\",\"text\":\"\\ufeffShare this article\\nThe minister said on Monday that the budget would be cut.\"}\n",
+    );
+    let out = tmp.path().join("out");
+    descrape()
+        .args(["clean", "-q", "--output-format", "text"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(out.join("in/a.txt")).unwrap();
+    assert_eq!(text, "The minister said on Monday that the budget would be cut.");
+    let log = records(&out.join(".descrape/changes.jsonl"));
+    assert_eq!(log[0]["type"], "decoded");
+    assert_eq!(
+        (&log[0]["id"], &log[0]["bom"], &log[0]["encoding"]),
+        (&"a".into(), &true.into(), &"UTF-8".into())
+    );
+    assert_eq!(log[1]["rule"], "cta.share");
+    // Cleaning the output again changes nothing.
+    let again = tmp.path().join("again");
+    clean_quiet(&out, &again).success();
+    assert_eq!(std::fs::read_to_string(again.join("in/a.txt")).unwrap(), text);
+}

@@ -4,7 +4,7 @@
 //! mojibake, cleaning an output again changes nothing, and a closed pipe
 //! ends a viewer quietly.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -844,4 +844,51 @@ fn an_interrupted_json_lines_run_writes_a_prefix_and_logs_only_what_it_wrote() {
             assert!(out.join(file).exists(), "{file} is in the change log but was not written");
         }
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_ends_a_wait_for_standard_input_and_writes_the_records_read() {
+    // A stalled pipe kept the run waiting past Ctrl-C, and the records it
+    // had read were never written.
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out.jsonl");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("descrape"))
+        .args(["clean", "-q", "-", "-o"])
+        .arg(&out)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for i in 0..3 {
+        let text = "The council approved the budget on Monday.\nShare this story!";
+        writeln!(stdin, "{}", serde_json::json!({"id": format!("r{i}"), "text": text})).unwrap();
+    }
+    stdin.flush().unwrap();
+    // The output's temporary appears once the run has started; the pipe stays open.
+    let started = Instant::now();
+    let writing = || std::fs::read_dir(tmp.path()).unwrap().flatten().any(|e| e.file_name() != "out.jsonl");
+    while !writing() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = Command::new("kill").arg("-INT").arg(child.id().to_string()).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("one Ctrl-C did not end the wait for standard input");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(stdin);
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    let texts: Vec<_> = records(&out).iter().map(|r| r["text"].clone()).collect();
+    assert_eq!(texts, vec![serde_json::json!("The council approved the budget on Monday."); 3]);
 }
