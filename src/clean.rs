@@ -564,7 +564,7 @@ fn write_shard(opts: &CleanOptions, dir: &Path, s: &walk::SourceFile, feed: Feed
 /// A file name for a JSON Lines record written as text: its id, made safe,
 /// under a directory named after the JSONL file.
 fn record_file_name(c: &Cleaned) -> String {
-    let stem = c.rel.trim_end_matches(".gz").trim_end_matches(".zst").trim_end_matches(".jsonl");
+    let stem = crate::format::jsonl_stem(&c.rel);
     let stem = if stem == "-" { "stdin" } else { stem };
     let base = match &c.id {
         Some(id) => id

@@ -13,19 +13,35 @@ use anyhow::{bail, Result};
 use crate::document::Format;
 use crate::walk::Walk;
 
-/// Whether a file name says JSON Lines.
-pub fn is_jsonl_name(name: &str) -> bool {
-    // Asked of every file a walk finds: no lower-cased copy.
-    let ends = |s: &str, suffix: &str| {
-        s.len() >= suffix.len()
-            && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
-    };
-    let (base, compressed) = match [".gz", ".zst", ".zstd"].iter().find(|c| ends(name, c)) {
+/// Whether `s` ends with the ASCII `suffix`, in any case.
+fn ends(s: &str, suffix: &str) -> bool {
+    s.len() >= suffix.len() && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+}
+
+/// A name without its compression suffix, and whether it had one.
+fn uncompressed(name: &str) -> (&str, bool) {
+    match [".gz", ".zst", ".zstd"].iter().find(|c| ends(name, c)) {
         // The suffix is ASCII, so the cut is at a character boundary.
         Some(c) => (&name[..name.len() - c.len()], true),
         None => (name, false),
-    };
+    }
+}
+
+/// Whether a file name says JSON Lines.
+pub fn is_jsonl_name(name: &str) -> bool {
+    // Asked of every file a walk finds: no lower-cased copy.
+    let (base, compressed) = uncompressed(name);
     ends(base, ".jsonl") || ends(base, ".ndjson") || (compressed && ends(base, ".json"))
+}
+
+/// A JSON Lines file's name without the suffixes that say so
+/// (`a.jsonl.gz`, `a.ndjson`, `a.json.zst` → `a`).
+pub fn jsonl_stem(name: &str) -> &str {
+    let (base, _) = uncompressed(name);
+    match [".jsonl", ".ndjson", ".json"].iter().find(|e| ends(base, e)) {
+        Some(e) => &base[..base.len() - e.len()],
+        None => base,
+    }
 }
 
 /// The format of the files a walk found: JSON Lines when every file's name
@@ -109,6 +125,16 @@ mod tests {
         for no in ["a.json", "a.txt", "a.gz", "jsonl", "a.jsonl.txt"] {
             assert!(!is_jsonl_name(no), "{no}");
         }
+    }
+
+    #[test]
+    fn a_jsonl_stem_has_none_of_the_suffixes() {
+        for name in
+            ["d/a.jsonl", "d/a.NDJSON", "d/a.jsonl.gz", "d/a.json.gz", "d/a.jsonl.zstd", "d/a.json.zst"]
+        {
+            assert_eq!(jsonl_stem(name), "d/a", "{name}");
+        }
+        assert_eq!(jsonl_stem("-"), "-");
     }
 
     #[test]

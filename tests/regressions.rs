@@ -915,3 +915,23 @@ fn a_records_leading_bom_is_taken_off_and_logged() {
     clean_quiet(&out, &again).success();
     assert_eq!(std::fs::read_to_string(again.join("in/a.txt")).unwrap(), text);
 }
+
+#[test]
+fn json_lines_written_as_text_go_under_the_stem_without_json() {
+    // `a.json.gz` made a directory `a.json/`, `b.ndjson` one `b.ndjson/`.
+    let tmp = TempDir::new().unwrap();
+    let record = "{\"id\":\"r1\",\"text\":\"The council met on Monday.\"}\n";
+    let input = tmp.path().join("in");
+    write(&input, "a.json.gz", crate::util::gzip(record.as_bytes()));
+    write(&input, "b.ndjson", record);
+    let out = tmp.path().join("out");
+    descrape()
+        .args(["clean", "-q", "--output-format", "text"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let files: Vec<String> = tree(&out).into_keys().collect();
+    assert_eq!(files, ["a/r1.txt", "b/r1.txt"]);
+}

@@ -255,6 +255,12 @@ fn an_empty_rules_file_is_a_warning() {
     descrape().arg("check").arg(&empty).assert().success().stderr(
         predicate::str::contains("warning: rules file").and(predicate::str::contains("holds no rules")),
     );
+    // As JSON the warning is in the document, and the file is counted.
+    let out = descrape().args(["check", "--json"]).arg(&empty).assert().success().get_output().clone();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["files"], 1);
+    assert_eq!(report["warnings"][0]["message"], "the file holds no rules");
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
@@ -648,4 +654,18 @@ fn readme_examples_show_real_output() {
             );
         }
     }
+}
+
+#[test]
+fn yes_and_no_in_a_rules_file_are_text() {
+    // `doc: y` was read as a YAML 1.1 boolean and refused.
+    let tmp = tempfile::TempDir::new().unwrap();
+    let file = tmp.path().join("r.yaml");
+    std::fs::write(
+        &file,
+        "- id: site.a\n  doc: y\n  match: line\n  pattern: (?i)^no$\n  tests:\n    remove: [no, No]\n    keep: [yes, on]\n",
+    )
+    .unwrap();
+    descrape().arg("check").arg(&file).assert().success().stdout("1 rule in 1 file: ok\n");
+    descrape().args(["test", "--no-default-rules", "--rules"]).arg(&file).assert().success();
 }

@@ -36,9 +36,9 @@ pub struct CheckReport {
 pub struct CheckWarning {
     pub file: String,
     pub line: usize,
-    /// The rule, or the fragment, the warning is on.
-    #[serde(flatten)]
-    pub subject: LintSubject,
+    /// The rule or the fragment the warning is on; none for a file that holds no rules.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<LintSubject>,
     pub message: String,
 }
 
@@ -71,25 +71,28 @@ impl Report for CheckReport {
 
 pub fn run(args: CheckArgs, out: &mut impl Write) -> Result<Outcome> {
     let json = args.json;
-    let report = match super::load_rules(&args.selected()) {
-        Ok(rules) => {
+    let selected = args.selected();
+    let report = match super::load_rules_and_empty_files(&selected) {
+        Ok((rules, empty)) => {
             let files: BTreeSet<&str> = rules.rules().iter().map(|r| r.origin.file.as_str()).collect();
-            let warnings = rules
-                .lints()
-                .into_iter()
-                .map(|l| CheckWarning {
-                    file: l.origin.file,
-                    line: l.origin.line,
-                    subject: l.subject,
-                    message: l.message,
-                })
-                .collect();
+            let empty_files = empty.iter().map(|path| CheckWarning {
+                file: path.display().to_string(),
+                line: 1,
+                subject: None,
+                message: "the file holds no rules".to_string(),
+            });
+            let lints = rules.lints().into_iter().map(|l| CheckWarning {
+                file: l.origin.file,
+                line: l.origin.line,
+                subject: Some(l.subject),
+                message: l.message,
+            });
             CheckReport {
                 ok: true,
                 rules: Some(rules.len()),
-                files: Some(files.len()),
+                files: Some(files.len() + empty.len()),
                 errors: Vec::new(),
-                warnings,
+                warnings: empty_files.chain(lints).collect(),
             }
         }
         Err(RulesError { diagnostics }) => CheckReport {
@@ -113,7 +116,12 @@ pub fn run(args: CheckArgs, out: &mut impl Write) -> Result<Outcome> {
     if !json {
         // Beside the verdict, not in it: the rules are valid.
         for w in &report.warnings {
-            eprintln!("descrape: warning: {}:{}: {}: {}", w.file, w.line, w.subject, w.message);
+            match &w.subject {
+                Some(subject) => {
+                    eprintln!("descrape: warning: {}:{}: {subject}: {}", w.file, w.line, w.message)
+                }
+                None => eprintln!("descrape: warning: rules file `{}` holds no rules", w.file),
+            }
         }
     }
     if json || report.ok {

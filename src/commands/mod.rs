@@ -106,6 +106,17 @@ pub fn prepare_counts(
 /// `--rules`. A rules file that holds no rule and no fragment is loaded,
 /// with a warning: it is more often a mistake than meant.
 pub fn load_rules(args: &crate::cli::RulesArgs) -> Result<RuleSet, crate::rules::RulesError> {
+    let (rules, empty) = load_rules_and_empty_files(args)?;
+    for path in empty {
+        eprintln!("descrape: warning: rules file `{}` holds no rules", path.display());
+    }
+    Ok(rules)
+}
+
+/// The rule set, and the rules files named that hold no rule and no fragment.
+pub fn load_rules_and_empty_files(
+    args: &crate::cli::RulesArgs,
+) -> Result<(RuleSet, Vec<&std::path::Path>), crate::rules::RulesError> {
     let rules = crate::rules::load_paths(&args.rules, !args.no_default_rules)?;
     // By the file, not its name: a file named twice (`x.yaml`,
     // `./x.yaml`) is loaded once, under the first name.
@@ -121,10 +132,7 @@ pub fn load_rules(args: &crate::cli::RulesArgs) -> Result<RuleSet, crate::rules:
     };
     let defining: std::collections::HashSet<_> =
         origins.into_iter().map(|f| real(std::path::Path::new(f))).collect();
-    for path in &args.rules {
-        if path.is_file() && !defining.contains(&real(path)) {
-            eprintln!("descrape: warning: rules file `{}` holds no rules", path.display());
-        }
-    }
-    Ok(rules)
+    let empty =
+        args.rules.iter().filter(|p| p.is_file() && !defining.contains(&real(p))).map(|p| p.as_path());
+    Ok((rules, empty.collect()))
 }

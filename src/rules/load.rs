@@ -1296,9 +1296,17 @@ mod yaml {
         (loc.line() as usize, loc.column() as usize)
     }
 
+    /// YAML 1.2's booleans: `true` and `false` only, so `doc: yes` or a
+    /// `y` is text, as it is in any other field.
+    fn options() -> serde_saphyr::Options {
+        let mut options = serde_saphyr::Options::default();
+        options.strict_booleans = true;
+        options
+    }
+
     /// The file's items, or its first syntax error.
     pub fn outline(text: &str) -> Result<Vec<Item>, Error> {
-        let items = serde_saphyr::from_str::<Option<Vec<Spanned<Keys>>>>(text)
+        let items = serde_saphyr::from_str_with_options::<Option<Vec<Spanned<Keys>>>>(text, options())
             .map_err(|e| error(&e, None))?
             .unwrap_or_default();
         Ok(items
@@ -1316,7 +1324,7 @@ mod yaml {
     /// Deserialise `text` as a `T`.
     pub fn typed<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
         let mut track = serde_path_to_error::Track::new();
-        serde_saphyr::with_deserializer_from_str(text, |d| {
+        serde_saphyr::with_deserializer_from_str_with_options(text, options(), |d| {
             T::deserialize(serde_path_to_error::Deserializer::new(d, &mut track))
         })
         .map_err(|e| error(&e, Some(&track.path())))
