@@ -45,13 +45,15 @@ pub enum Record {
         reason: String,
     },
     /// The input was not plain UTF-8; `encoding` is what it was decoded from.
-    /// For a JSON Lines record (`id`): its text began with a BOM, taken off.
+    /// For a JSON Lines record (`id`, `line`): its text began with a BOM, taken off.
     /// `stray_bytes`: in UTF-8 text, bytes that were not UTF-8, decoded on
     /// their own (Windows-1252, or U+FFFD when `lossy`).
     Decoded {
         file: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        line: Option<usize>,
         encoding: String,
         bom: bool,
         detected: bool,
@@ -110,7 +112,8 @@ pub fn edit_records(
 /// choice of a page, and its edits (with the element a selector removed).
 pub fn document_records(rules: &RuleSet, c: &Cleaned) -> Vec<Record> {
     let file = c.rel.clone();
-    let mut out: Vec<Record> = decoded_record(&file, c.id.as_deref(), &c.source).into_iter().collect();
+    let mut out: Vec<Record> =
+        decoded_record(&file, c.id.as_deref(), c.line, &c.source).into_iter().collect();
     if let Some(page) = c.html.as_ref().filter(|p| p.main_rule) {
         out.push(Record::Html {
             file: file.clone(),
@@ -140,10 +143,11 @@ pub fn document_records(rules: &RuleSet, c: &Cleaned) -> Vec<Record> {
     out
 }
 
-pub fn decoded_record(file: &str, id: Option<&str>, source: &Source) -> Option<Record> {
+pub fn decoded_record(file: &str, id: Option<&str>, line: Option<usize>, source: &Source) -> Option<Record> {
     (!source.is_plain_utf8()).then(|| Record::Decoded {
         file: file.to_string(),
         id: id.map(str::to_string),
+        line,
         encoding: source.encoding.to_string(),
         bom: source.bom,
         detected: source.detected,

@@ -215,6 +215,9 @@ pub fn run(cleaner: Cleaner, mut opts: CleanOptions, mut notice: impl FnMut(&str
     if let (true, Some(c)) = (shards, opts.compression) {
         refuse_shard_collisions(&inputs.walk, c)?;
     }
+    if inputs.format == Format::Jsonl && !stdin && output_format == Format::Text {
+        refuse_stem_collisions(&inputs.walk)?;
+    }
     let mut target = match (shards, &out_path) {
         (true, Some(dir)) => {
             std::fs::create_dir_all(dir)
@@ -379,6 +382,22 @@ fn left_behind(dir: &Path, written: &HashSet<String>, side: &[&Path]) -> Result<
         }
     }
     Ok(left)
+}
+
+/// Two JSON Lines files whose records would go under one directory of a
+/// text tree (`a.jsonl` and `a.ndjson` both under `a/`) are refused before
+/// anything is written.
+fn refuse_stem_collisions(walk: &walk::Walk) -> Result<()> {
+    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for f in walk {
+        if let walk::Found::File(s) = f {
+            let stem = crate::format::jsonl_stem(&s.rel).to_string();
+            if let Some(other) = seen.insert(stem.clone(), s.rel.clone()) {
+                bail!("`{other}` and `{}` would both be written as text under `{stem}/`", s.rel);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Two input shards whose output names are the same once recompressed

@@ -2,8 +2,8 @@
 //!
 //! The raw text and the gold text are aligned line by line (patience diff),
 //! then word by word inside differing lines (Myers diff over whitespace-
-//! separated words, cut first at unique words when the lines are long and
-//! differ much, see `match_words`); a raw word the gold lacks is noise. Which
+//! separated words, bounded for long lines that differ much: see `align`);
+//! a raw word the gold lacks is noise. Which
 //! raw words the rules removed is known exactly from the edits. Precision
 //! is the share of removed words that were noise, recall the share of noise
 //! words removed; with nothing removed precision is 1, with no noise recall
@@ -121,96 +121,12 @@ fn noise_words(raw: &str, gold: &str) -> Vec<bool> {
             DiffOp::Replace { old_index, old_len, new_index, new_len } => {
                 let g = line_words(&gold_lines[old_index..old_index + old_len]);
                 let r = line_words(&raw_lines[new_index..new_index + new_len]);
-                let mut flags = vec![true; r.len()];
-                match_words(&g, &r, &mut flags, true);
-                noise.extend(flags);
+                let (_, kept) = crate::align::matched(&g, &r, crate::align::Whole::Myers);
+                noise.extend(kept.into_iter().map(|k| !k));
             }
         }
     }
     noise
-}
-
-/// Words of a differing stretch that Myers diff aligns whole: its cost
-/// grows with the product of the lengths when the stretches differ much,
-/// and real lines stay far below this.
-const MYERS_CELLS: usize = 2000 * 2000;
-
-/// The side of the windows a stretch with no anchors is cut into.
-const WINDOW: usize = 500;
-
-/// Mark `false` the words of `r` that align with words of `g`. A stretch
-/// too long for Myers (a long line against a gold that differs from it
-/// throughout) is first cut at the words that occur once in each side, in
-/// order (patience), and, in `top` only, the parts between them aligned
-/// the same way; what is still too long is aligned in windows of matching
-/// shares of both sides. The result depends on the text alone, and the
-/// work is bounded.
-fn match_words(g: &[&str], r: &[&str], flags: &mut [bool], top: bool) {
-    if g.len().saturating_mul(r.len()) <= MYERS_CELLS {
-        for op in capture_diff_slices(Algorithm::Myers, g, r) {
-            if let DiffOp::Equal { new_index, len, .. } = op {
-                flags[new_index..new_index + len].iter_mut().for_each(|n| *n = false);
-            }
-        }
-        return;
-    }
-    let anchors = if top { unique_anchors(g, r) } else { Vec::new() };
-    if anchors.is_empty() {
-        let n = r.len().max(g.len()).div_ceil(WINDOW);
-        for k in 0..n {
-            let (gs, rs) = (g.len() * k / n..g.len() * (k + 1) / n, r.len() * k / n..r.len() * (k + 1) / n);
-            match_words(&g[gs], &r[rs.clone()], &mut flags[rs], false);
-        }
-        return;
-    }
-    let (mut gi, mut ri) = (0, 0);
-    for (ga, ra) in anchors.into_iter().chain([(g.len(), r.len())]) {
-        match_words(&g[gi..ga], &r[ri..ra], &mut flags[ri..ra], false);
-        if ra < r.len() {
-            flags[ra] = false;
-        }
-        (gi, ri) = (ga + 1, ra + 1);
-    }
-}
-
-/// The longest run, increasing in both sides, of pairs of positions of
-/// words that occur exactly once in `g` and once in `r`.
-fn unique_anchors(g: &[&str], r: &[&str]) -> Vec<(usize, usize)> {
-    let mut seen: std::collections::HashMap<&str, (usize, usize, usize, usize)> = Default::default();
-    for (i, w) in g.iter().enumerate() {
-        let e = seen.entry(w).or_default();
-        (e.0, e.1) = (e.0 + 1, i);
-    }
-    for (i, w) in r.iter().enumerate() {
-        if let Some(e) = seen.get_mut(w) {
-            (e.2, e.3) = (e.2 + 1, i);
-        }
-    }
-    let mut pairs: Vec<(usize, usize)> =
-        seen.into_values().filter(|e| e.0 == 1 && e.2 == 1).map(|e| (e.1, e.3)).collect();
-    pairs.sort_unstable();
-    // Longest increasing run of `r` positions, by patience sorting.
-    let mut tails: Vec<usize> = Vec::new();
-    let mut prev = vec![usize::MAX; pairs.len()];
-    for i in 0..pairs.len() {
-        let at = tails.partition_point(|&t| pairs[t].1 < pairs[i].1);
-        if at > 0 {
-            prev[i] = tails[at - 1];
-        }
-        if at == tails.len() {
-            tails.push(i);
-        } else {
-            tails[at] = i;
-        }
-    }
-    let mut run = Vec::with_capacity(tails.len());
-    let mut at = tails.last().copied().unwrap_or(usize::MAX);
-    while at != usize::MAX {
-        run.push(pairs[at]);
-        at = prev[at];
-    }
-    run.reverse();
-    run
 }
 
 fn line_words<'a>(lines: &[&'a str]) -> Vec<&'a str> {
@@ -497,25 +413,5 @@ mod tests {
         assert_eq!(s.misses[0].line, 4);
         assert!((s.counts.precision() - 0.4).abs() < 1e-9);
         assert!((s.counts.recall() - 0.4).abs() < 1e-9);
-    }
-
-    #[test]
-    fn a_long_line_is_aligned_at_its_unique_words() {
-        let words: Vec<String> = (0..6000).map(|i| format!("w{i}")).collect();
-        let raw = words.join(" ");
-        let gold: Vec<&str> =
-            words.iter().enumerate().filter(|(i, _)| i / 50 % 2 == 0).map(|(_, w)| &**w).collect();
-        let noise = noise_words(&raw, &gold.join(" "));
-        assert!(noise.iter().enumerate().all(|(i, &n)| n == (i / 50 % 2 == 1)));
-    }
-
-    #[test]
-    fn a_long_line_without_unique_words_is_aligned_in_windows() {
-        // Myers would take time quadratic in the line here.
-        let raw = "a b ".repeat(3000);
-        let gold = "a ".repeat(3000);
-        let noise = noise_words(&raw, &gold);
-        assert_eq!(noise.len(), 6000);
-        assert!(noise.iter().enumerate().all(|(i, &n)| n == (i % 2 == 1)));
     }
 }

@@ -64,7 +64,9 @@ pub fn of_stdin(reader: &mut impl BufRead) -> Result<(Format, Vec<u8>)> {
     let mut head = Vec::new();
     loop {
         let start = head.len();
-        if reader.read_until(b'\n', &mut head)? == 0 {
+        // A stop while the first line comes ends the input (see
+        // `interrupt::stdin`): nothing will be cleaned, whatever the format.
+        if reader.read_until(b'\n', &mut head)? == 0 || crate::interrupt::requested() {
             return Ok((Format::Text, head));
         }
         let line = head[start..].trim_ascii();

@@ -290,7 +290,12 @@ impl Gold {
                     bail!("gold id `{id}` is given twice: {} and {here}", at[i]);
                 }
                 index.insert(id.clone(), records.len());
-                records.push((id, rec.text));
+                // As the input record's is (see `input::clean_line`).
+                let text = match rec.text.strip_prefix('\u{feff}') {
+                    Some(rest) => rest.to_string(),
+                    None => rec.text,
+                };
+                records.push((id, text));
                 at.push(here);
             }
         }

@@ -32,8 +32,9 @@ pub fn requested() -> bool {
 }
 
 /// Standard input, read by a thread of its own so that a stop ends a wait
-/// for input that does not come (a stalled pipe): once a stop is asked
-/// for, a read that would wait sees the end of input instead.
+/// for input that does not come (a stalled pipe). Once a stop is asked
+/// for, the thread reads no more, the chunks it has read are still given
+/// (they are gone from the pipe), and then a read sees the end of input.
 pub fn stdin() -> Stdin {
     static SHARED: OnceLock<Mutex<Chunks>> = OnceLock::new();
     let shared = SHARED.get_or_init(|| {
@@ -41,7 +42,7 @@ pub fn stdin() -> Stdin {
         let (tx, rx) = mpsc::sync_channel(4);
         std::thread::spawn(move || {
             let mut input = std::io::stdin().lock();
-            loop {
+            while !requested() {
                 let mut chunk = vec![0; 64 << 10];
                 let sent = match input.read(&mut chunk) {
                     Ok(0) => break,
@@ -79,10 +80,13 @@ pub struct Stdin(MutexGuard<'static, Chunks>);
 impl BufRead for Stdin {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         let c = &mut *self.0;
-        while c.pos == c.chunk.len() && !c.ended && !requested() {
-            match c.rx.recv_timeout(Duration::from_millis(50)) {
+        while c.pos == c.chunk.len() && !c.ended {
+            let stopped = requested();
+            match c.rx.recv_timeout(Duration::from_millis(if stopped { 100 } else { 50 })) {
                 Ok(chunk) => (c.chunk, c.pos) = (chunk?, 0),
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                // After a stop, a thread that sends nothing is waiting for
+                // input: it has taken none.
+                Err(mpsc::RecvTimeoutError::Timeout) => c.ended = stopped,
                 Err(mpsc::RecvTimeoutError::Disconnected) => c.ended = true,
             }
         }

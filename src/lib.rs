@@ -12,6 +12,7 @@
 //! describe what was done, [`interrupt`] turns Ctrl-C into a stop
 //! request, and [`clean`] is the cleaning run behind `clean`.
 
+pub mod align;
 pub mod changelog;
 pub mod clean;
 pub mod cli;

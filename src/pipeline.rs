@@ -140,7 +140,7 @@ where
         }
         (true, Format::Jsonl) => {
             let stdin = std::io::Cursor::new(stdin_head).chain(interrupt::stdin());
-            let read = run_lines(&pool, cleaner, (&fields, pages), "-", stdin, &bar, &map, &mut sink);
+            let read = run_lines(&pool, cleaner, (&fields, pages), ("-", true), stdin, &bar, &map, &mut sink);
             read_failure_fails("-", read, &map, &mut sink, &bar)
         }
         (false, Format::Text) => run_files(&pool, cleaner, &walk, input_type, &bar, &map, &mut sink),
@@ -154,7 +154,7 @@ where
                                 &pool,
                                 cleaner,
                                 (&fields, pages),
-                                &s.rel,
+                                (&s.rel, false),
                                 reader,
                                 &bar,
                                 &map,
@@ -231,7 +231,7 @@ where
                                     &pool,
                                     cleaner,
                                     (&fields, pages),
-                                    &s.rel,
+                                    (&s.rel, false),
                                     reader,
                                     &bar,
                                     &map,
@@ -334,7 +334,7 @@ fn run_lines<T, M, S>(
     pool: &rayon::ThreadPool,
     cleaner: Cleaner,
     (fields, pages): (&Fields, bool),
-    rel: &str,
+    (rel, stream): (&str, bool),
     mut reader: impl BufRead,
     bar: &Progress,
     map: &M,
@@ -351,7 +351,8 @@ where
         let mut bytes = 0;
         // A read error ends the file after the lines already read are cleaned.
         let mut failure = None;
-        while batch.len() < BATCH_LINES && bytes < BATCH_BYTES && !interrupt::requested() {
+        let mut end = false;
+        while batch.len() < BATCH_LINES && bytes < BATCH_BYTES {
             let mut buf = Vec::new();
             let n = match reader.read_until(b'\n', &mut buf) {
                 Ok(n) => n,
@@ -360,9 +361,10 @@ where
                     break;
                 }
             };
-            // A stop ends a read of standard input that would wait (see
+            // A stop ends a stream once the lines it had read are given (see
             // `interrupt::stdin`); a line it cut short is not a record.
-            if n == 0 || interrupt::requested() && !buf.ends_with(b"\n") {
+            if n == 0 || stream && interrupt::requested() && !buf.ends_with(b"\n") {
+                end = true;
                 break;
             }
             line_no += 1;
@@ -377,33 +379,38 @@ where
                 batch.push((line_no, buf));
             }
         }
-        // The records read before a stop are cleaned and written (a
-        // stream cannot give them again), and no more are read: what is
-        // written is a prefix of the input, so a stopped run resumes after
-        // the records it wrote.
-        let stopped = interrupt::requested();
-        if batch.is_empty() && (bytes == 0 || stopped) && failure.is_none() {
+        // After a stop, a file's records not yet started are left for a
+        // later run; a stream's records read are all cleaned and written,
+        // since it cannot give them again. Either way what is written is
+        // a prefix of the input, so a stopped run resumes after it.
+        let stop = || !stream && interrupt::requested();
+        if batch.is_empty() && end && failure.is_none() || stop() {
             return Ok(None);
         }
         bar.bar.inc(bytes as u64);
-        let results: Vec<T> = pool.install(|| {
+        let results: Vec<Option<T>> = pool.install(|| {
             batch
                 .into_par_iter()
                 .map(|(line, buf)| {
+                    if stop() {
+                        return None;
+                    }
                     let what = format!("`{rel}` line {line}");
-                    clean_guarded(map, rel, what, || {
+                    Some(clean_guarded(map, rel, what, || {
                         input::clean_line(cleaner, fields, rel, line, buf, pages)
-                    })
+                    }))
                 })
                 .collect()
         });
-        for r in results {
+        // Records after one a stop kept from starting are dropped though
+        // they finished, so the output stays a prefix.
+        for r in results.into_iter().map_while(|r| r) {
             sink(r, bar)?;
         }
         if failure.is_some() {
             return Ok(failure);
         }
-        if stopped {
+        if end {
             return Ok(None);
         }
     }

@@ -394,3 +394,31 @@ fn a_page_whose_open_tags_would_be_reopened_into_millions_fails_alone() {
     let page = format!("<html><body><p>{open}{}</body></html>", "<p>x".repeat(100_000));
     a_page_record_fails_alone(tmp.path(), &page, "line 1: its markup");
 }
+
+/// Found by fuzzing: pages of a few kB that bounded neither parsing nor the
+/// extractor. Each fails alone, or is kept whole without the extractor,
+/// in well under a second.
+#[test]
+fn pages_that_would_cost_unbounded_time_or_memory_are_stopped() {
+    let tmp = TempDir::new().unwrap();
+    // 600 open tags reopened in 300 paragraphs: chains 600 deep, whose
+    // depths below the renderer's limit the extractor's budget missed
+    // (2.8 GB).
+    let open: String = (0..600).map(|i| format!("<b class={i}>")).collect();
+    let chains = format!("<html><body><p>{open}{}</body></html>", "<p>x".repeat(300));
+    let (_dir, out) = clean_page(&chains, "", &[]);
+    let log = std::fs::read_to_string(out.join(".descrape/changes.jsonl")).unwrap();
+    assert!(log.contains("the page nests too deep for the extractor"), "{log}");
+    // A 20 kB class copied into 10,000 reopened elements (1 GB, 10 s).
+    let big =
+        format!("<html><body><p><b class=\"{}\">{}</body></html>", "a".repeat(20_000), "<p>x".repeat(10_000));
+    a_page_record_fails_alone(tmp.path(), &big, "bytes of attributes into reopened elements");
+    // 100,000 attributes on one tag, each compared with those before it (9 s).
+    let attrs: String = (0..100_000).map(|i| format!(" a{i:x}")).collect();
+    let many = format!("<html><body><div{attrs}><p>Story.</p></div></body></html>");
+    a_page_record_fails_alone(tmp.path(), &many, "too many attributes");
+    // `<p>` inside MathML's `<mi>` nests as HTML: 60,000 levels the check
+    // took for three (28 s).
+    let math = format!("<html><body><b>x{}</body></html>", "<math><mi><p>".repeat(60_000));
+    a_page_record_fails_alone(tmp.path(), &math, "nests too deep");
+}

@@ -935,3 +935,57 @@ fn json_lines_written_as_text_go_under_the_stem_without_json() {
     let files: Vec<String> = tree(&out).into_keys().collect();
     assert_eq!(files, ["a/r1.txt", "b/r1.txt"]);
 }
+
+#[test]
+fn json_lines_files_that_would_share_a_text_directory_are_refused() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    write(&input, "a.jsonl", "{\"id\":\"r1\",\"text\":\"One.\"}\n");
+    write(&input, "a.ndjson", "{\"id\":\"r1\",\"text\":\"Two.\"}\n");
+    let out = tmp.path().join("out");
+    descrape()
+        .args(["clean", "-q", "--output-format", "text"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`a.jsonl` and `a.ndjson` would both be written as text under `a/`",
+        ));
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_bom_on_raw_and_gold_records_scores_as_the_same_text() {
+    let tmp = TempDir::new().unwrap();
+    let record = "{\"id\":\"a\",\"text\":\"\\ufeffThe council met on Monday.\"}\n";
+    let raw = write(tmp.path(), "raw.jsonl", record);
+    let gold = write(tmp.path(), "gold.jsonl", record);
+    let out = descrape()
+        .args(["eval", "--no-default-rules", "--json"])
+        .arg(&raw)
+        .arg("--gold")
+        .arg(&gold)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["counts"]["missed"], 0, "{report}");
+    // A record without an id is named by its line.
+    let input = write(tmp.path(), "n.jsonl", "{\"text\":\"Plain.\"}\n{\"text\":\"\\ufeffOther.\"}\n");
+    let log = tmp.path().join("log.jsonl");
+    descrape()
+        .args(["clean", "-q", "-o"])
+        .arg(tmp.path().join("o.jsonl"))
+        .arg("--changes")
+        .arg(&log)
+        .arg(&input)
+        .assert()
+        .success();
+    let decoded: Vec<_> = records(&log).into_iter().filter(|r| r["type"] == "decoded").collect();
+    assert_eq!(decoded.len(), 1);
+    assert_eq!(decoded[0]["line"], 2);
+}

@@ -261,6 +261,12 @@ fn an_empty_rules_file_is_a_warning() {
     assert_eq!(report["files"], 1);
     assert_eq!(report["warnings"][0]["message"], "the file holds no rules");
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Named twice, it is one file; a file of fragments alone is one too.
+    let dotted = tmp.path().join(".").join("empty.yaml");
+    descrape().arg("check").arg(&empty).arg(&dotted).assert().success().stdout("0 rules in 1 file: ok\n");
+    let fragments = tmp.path().join("fragments.yaml");
+    std::fs::write(&fragments, "- fragment: x\n  doc: d\n  pattern: abc\n").unwrap();
+    descrape().arg("check").arg(&fragments).arg(&empty).assert().success().stdout("0 rules in 2 files: ok\n");
 }
 
 #[test]

@@ -74,7 +74,16 @@ pub fn run(args: CheckArgs, out: &mut impl Write) -> Result<Outcome> {
     let selected = args.selected();
     let report = match super::load_rules_and_empty_files(&selected) {
         Ok((rules, empty)) => {
-            let files: BTreeSet<&str> = rules.rules().iter().map(|r| r.origin.file.as_str()).collect();
+            // Files of rules, files named that hold fragments only (the
+            // default fragments come with any rules), and those that hold
+            // neither.
+            let named: BTreeSet<&str> = selected.rules.iter().filter_map(|p| p.to_str()).collect();
+            let files: BTreeSet<&str> = rules
+                .rules()
+                .iter()
+                .map(|r| r.origin.file.as_str())
+                .chain(rules.fragments().iter().map(|f| f.origin.file.as_str()).filter(|f| named.contains(f)))
+                .collect();
             let empty_files = empty.iter().map(|path| CheckWarning {
                 file: path.display().to_string(),
                 line: 1,

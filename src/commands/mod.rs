@@ -132,7 +132,8 @@ pub fn load_rules_and_empty_files(
     };
     let defining: std::collections::HashSet<_> =
         origins.into_iter().map(|f| real(std::path::Path::new(f))).collect();
+    let mut seen = std::collections::HashSet::new();
     let empty =
-        args.rules.iter().filter(|p| p.is_file() && !defining.contains(&real(p))).map(|p| p.as_path());
-    Ok((rules, empty.collect()))
+        args.rules.iter().filter(|p| p.is_file() && !defining.contains(&real(p)) && seen.insert(real(p)));
+    Ok((rules, empty.map(|p| p.as_path()).collect()))
 }

@@ -26,9 +26,9 @@ pub struct MainChoice {
 }
 
 /// Text length (bytes) inside `<p>` under every element, computed in one
-/// pass over the page, whether its markup nests beyond [`MAX_DEPTH`], and
-/// the depth of every node summed.
-pub(super) struct Weights(HashMap<ego_tree::NodeId, usize>, bool, u64);
+/// pass over the page, whether its markup nests beyond [`MAX_DEPTH`], the
+/// depth of every node summed, and the bytes of every element's attributes.
+pub(super) struct Weights(HashMap<ego_tree::NodeId, usize>, bool, u64, u64);
 
 /// The nodes' summed depth past which the extractor is not run. It holds
 /// each candidate's markup as text, so its memory grows with that sum:
@@ -36,6 +36,13 @@ pub(super) struct Weights(HashMap<ego_tree::NodeId, usize>, bool, u64);
 /// the parser reopens in each paragraph) took it 4 GB. The 683 real pages
 /// of the corpus sum to at most 120,000.
 const EXTRACT_BUDGET: u64 = 10_000_000;
+
+/// The elements' attribute bytes summed past which the extractor is not
+/// run: a formatting element reopened in every paragraph carries its
+/// attributes into each copy, and the extractor's markup text grows with
+/// them (a 20 kB class reopened 10,000 times took it 1 GB). The corpus's
+/// real pages sum to at most a few hundred kB.
+const ATTRIBUTE_BUDGET: u64 = 20_000_000;
 
 impl Weights {
     pub(super) fn of(doc: &Html) -> Weights {
@@ -45,16 +52,29 @@ impl Weights {
             depth: usize,
             map: &mut HashMap<ego_tree::NodeId, usize>,
             deep: &mut bool,
-            work: &mut u64,
+            work: &mut (u64, u64),
         ) -> usize {
-            *work += depth as u64;
             if depth > MAX_DEPTH {
                 *deep = true;
-                // Deeper markup counts flat, without recursing.
+                // Deeper markup counts flat, without recursing, but each
+                // node at its own depth.
+                let mut d = depth as u64;
+                for edge in node.traverse() {
+                    match edge {
+                        ego_tree::iter::Edge::Open(n) => {
+                            work.0 += d;
+                            work.1 += attribute_bytes(n.value());
+                            d += 1;
+                        }
+                        ego_tree::iter::Edge::Close(_) => d -= 1,
+                    }
+                }
                 let n: usize =
                     node.descendants().filter_map(|d| d.value().as_text().map(|t| t.trim().len())).sum();
                 return if in_p { n } else { 0 };
             }
+            work.0 += depth as u64;
+            work.1 += attribute_bytes(node.value());
             match node.value() {
                 Node::Text(t) => {
                     if in_p {
@@ -72,10 +92,16 @@ impl Weights {
                 _ => node.children().map(|c| visit(c, in_p, depth + 1, map, deep, work)).sum(),
             }
         }
+        fn attribute_bytes(node: &Node) -> u64 {
+            match node {
+                Node::Element(el) => el.attrs().map(|(k, v)| (k.len() + v.len()) as u64).sum(),
+                _ => 0,
+            }
+        }
         let mut map = HashMap::new();
-        let (mut deep, mut work) = (false, 0);
+        let (mut deep, mut work) = (false, (0, 0));
         visit(doc.tree.root(), false, 0, &mut map, &mut deep, &mut work);
-        Weights(map, deep, work)
+        Weights(map, deep, work.0, work.1)
     }
 
     /// Paragraph text under the element `node`.
@@ -88,10 +114,10 @@ impl Weights {
         self.1
     }
 
-    /// Whether the page's nodes lie too deep, taken together, for the
-    /// extractor to run in bounded memory.
+    /// Whether the page's nodes lie too deep, or carry too many attribute
+    /// bytes, taken together, for the extractor to run in bounded memory.
     pub(super) fn too_crowded(&self) -> bool {
-        self.2 > EXTRACT_BUDGET
+        self.2 > EXTRACT_BUDGET || self.3 > ATTRIBUTE_BUDGET
     }
 }
 
@@ -146,12 +172,9 @@ fn line_words(text: &str, lines: &[Line], extracted: &str) -> Vec<(usize, usize)
         }
     }
     let theirs: Vec<&str> = extracted.split_whitespace().collect();
-    for op in similar::capture_diff_slices(similar::Algorithm::Patience, &words, &theirs) {
-        if let similar::DiffOp::Equal { old_index, len, .. } = op {
-            for &i in &line_of[old_index..old_index + len] {
-                counts[i].0 += 1;
-            }
-        }
+    let (kept, _) = crate::align::matched(&words, &theirs, crate::align::Whole::Patience);
+    for (&i, _) in line_of.iter().zip(kept).filter(|(_, k)| *k) {
+        counts[i].0 += 1;
     }
     counts
 }

@@ -28,6 +28,13 @@ pub const WORK_BUDGET: u64 = 250_000_000;
 /// hundred bytes each. The 683 real pages of the corpus make at most 4,700.
 pub const NODE_BUDGET: u64 = 1_000_000;
 
+/// Attribute bytes the parser's elements would carry past which a page is
+/// not parsed: a formatting element reopened in every paragraph copies its
+/// attributes into each, and selector rules read them in every copy (30
+/// classes of 1 kB reopened in 30,000 paragraphs took 30 s). The corpus's
+/// real pages carry at most a few hundred kB.
+pub const ATTRIBUTE_BUDGET: u64 = 32_000_000;
+
 const VOID: &[&str] = &[
     "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "image", "img", "input",
     "keygen", "link", "meta", "param", "source", "track", "wbr",
@@ -241,6 +248,9 @@ const BREAKOUT: &[&str] = &[
 
 const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
 
+/// SVG and MathML elements whose content is HTML.
+const INTEGRATION: &[&str] = &["mi", "mo", "mn", "ms", "mtext", "foreignobject", "desc", "title"];
+
 /// What an open element is to the searches that stop at it, as bits of
 /// its frame: looked up once when it is pushed, not per search.
 const IS_SPECIAL: u8 = 1;
@@ -301,6 +311,8 @@ pub fn check(html: &str) -> Result<(), String> {
             continue;
         }
         let end = rest.first() == Some(&b'/');
+        // Inside SVG or MathML, `<title>` or `<style>` holds markup.
+        let foreign = scan.in_foreign();
         let start = i + usize::from(end);
         let len = b[start..].iter().take_while(|c| c.is_ascii_alphanumeric()).count();
         if len == 0 || !b[start].is_ascii_alphabetic() {
@@ -316,16 +328,20 @@ pub fn check(html: &str) -> Result<(), String> {
             long = html[start..start + len].to_ascii_lowercase();
             &long
         };
-        let (close, self_closed) = tag_end(b, start + len);
+        let (close, self_closed, attributes) = tag_end(b, start + len);
+        // The tokenizer compares each attribute with those before it on
+        // the tag, to drop repeats.
+        scan.attribute_work += attributes * attributes / 2;
+        scan.most_attributes = scan.most_attributes.max(attributes);
         if end {
             scan.end_tag(name);
         } else {
             // Attributes are what makes two formatting elements alike.
             scan.start_tag(name, &b[start + len..close], self_closed);
-            if name == "plaintext" && scan.foreign == 0 {
+            if name == "plaintext" && !foreign {
                 break;
             }
-            if RAW_TEXT.contains(&name) && scan.foreign == 0 {
+            if RAW_TEXT.contains(&name) && !foreign {
                 // Its text is not markup: on to its end tag.
                 i = memmem::find_iter(&b[close..], b"</")
                     .map(|e| close + e)
@@ -345,6 +361,18 @@ pub fn check(html: &str) -> Result<(), String> {
         }
         if scan.nodes > NODE_BUDGET {
             return Err(format!("its markup would make over {NODE_BUDGET} elements: not cleaned"));
+        }
+        if scan.attribute_work > WORK_BUDGET {
+            return Err(format!(
+                "its tags hold too many attributes to parse in bounded time ({} on one tag): not cleaned",
+                scan.most_attributes
+            ));
+        }
+        if scan.attribute_bytes > ATTRIBUTE_BUDGET {
+            return Err(format!(
+                "its markup would copy over {ATTRIBUTE_BUDGET} bytes of attributes into reopened elements: \
+                 not cleaned"
+            ));
         }
     }
     Ok(())
@@ -373,11 +401,11 @@ fn comment_end(b: &[u8], from: usize) -> usize {
     b.len()
 }
 
-/// Just past the `>` that ends the tag whose name ends at `from`, and
-/// whether it ends `/>`, read as the tokenizer reads attributes: a quote
+/// Just past the `>` that ends the tag whose name ends at `from`, whether
+/// it ends `/>`, and its attributes, read as the tokenizer reads them: a quote
 /// opens a value only where a value begins (`a="…"`), not in a name
 /// (`<div =">`) or inside an unquoted value (`a=b"c`, `a=="`).
-fn tag_end(b: &[u8], from: usize) -> (usize, bool) {
+fn tag_end(b: &[u8], from: usize) -> (usize, bool, u64) {
     #[derive(PartialEq)]
     enum At {
         BeforeName,
@@ -388,12 +416,14 @@ fn tag_end(b: &[u8], from: usize) -> (usize, bool) {
     }
     let mut at = At::BeforeName;
     let mut k = from;
+    let mut attributes = 0;
     while k < b.len() {
         let c = b[k];
         let space = matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
         if c == b'>' {
-            return (k + 1, at == At::BeforeName && k > from && b[k - 1] == b'/');
+            return (k + 1, at == At::BeforeName && k > from && b[k - 1] == b'/', attributes);
         }
+        let before = matches!(at, At::BeforeName | At::AfterName);
         at = match at {
             At::BeforeName if space || c == b'/' => At::BeforeName,
             At::BeforeName => At::Name,
@@ -414,9 +444,10 @@ fn tag_end(b: &[u8], from: usize) -> (usize, bool) {
             At::Unquoted if space => At::BeforeName,
             At::Unquoted => At::Unquoted,
         };
+        attributes += u64::from(before && at == At::Name);
         k += 1;
     }
-    (b.len(), false)
+    (b.len(), false, attributes)
 }
 
 /// FNV-1a: names and attributes are short, and this runs on every tag.
@@ -438,7 +469,10 @@ struct Frame {
     kind: u8,
     /// The active formatting entry this element is, if any.
     entry: Option<usize>,
+    /// SVG or MathML, and an integration point in it (`mi`,
+    /// `foreignObject`): HTML tags inside one nest as in HTML.
     foreign: bool,
+    integration: bool,
     /// A cell, caption or object: its formatting elements end with it.
     marker: bool,
 }
@@ -446,6 +480,8 @@ struct Frame {
 struct Entry {
     name: u64,
     key: u64,
+    /// Its attributes' bytes, copied into each element that reopens it.
+    attribute_bytes: u64,
     /// Whether its element is on the stack; one that is not is reopened.
     open: bool,
     removed: bool,
@@ -462,9 +498,13 @@ struct Scan {
     entries: Vec<Entry>,
     order: Vec<usize>,
     removed: usize,
-    foreign: u32,
     work: u64,
     nodes: u64,
+    /// Bytes of attributes copied into reopened elements.
+    attribute_bytes: u64,
+    /// The tokenizer's comparisons of attributes on one tag, summed.
+    attribute_work: u64,
+    most_attributes: u64,
     deepest: usize,
 }
 
@@ -472,9 +512,11 @@ impl Scan {
     fn push(&mut self, name: u64, entry: Option<usize>, foreign: bool, marker: bool) {
         self.work += self.stack.len() as u64;
         self.nodes += 1;
-        self.foreign += u32::from(foreign);
         *self.counts.entry(name).or_default() += 1;
-        self.stack.push(Frame { name, kind: kind(name), entry, foreign, marker });
+        let integration = foreign && INTEGRATION.iter().any(|n| id(n) == name);
+        // An integration point bounds the parser's scopes, as special elements do.
+        let kind = kind(name) | if integration { IS_SPECIAL | IS_SCOPE | IS_BLOCK_STOP } else { 0 };
+        self.stack.push(Frame { name, kind, entry, foreign, integration, marker });
         self.deepest = self.deepest.max(self.stack.len());
     }
 
@@ -483,7 +525,6 @@ impl Scan {
         if let Some(c) = self.counts.get_mut(&f.name) {
             *c -= 1;
         }
-        self.foreign -= u32::from(f.foreign);
         if let Some(e) = f.entry {
             self.entries[e].open = false;
         }
@@ -501,6 +542,12 @@ impl Scan {
                 }
             }
         }
+    }
+
+    /// Whether tags are read as SVG or MathML: the current element is one
+    /// and not an integration point.
+    fn in_foreign(&self) -> bool {
+        self.stack.last().is_some_and(|f| f.foreign && !f.integration)
     }
 
     fn is_open(&self, name: u64) -> bool {
@@ -584,26 +631,32 @@ impl Scan {
     /// them, as the builder does before text and inline elements.
     fn reopen(&mut self) {
         let mut from = self.order.len();
+        let mut steps = 0;
         while from > 0 {
+            steps += 1;
             let e = &self.entries[self.order[from - 1]];
             if !e.removed && (e.marker || e.open) {
                 break;
             }
             from -= 1;
         }
+        // The builder looks for each entry it steps back over in the whole
+        // stack of open elements, before every text and inline element.
+        self.work += steps * self.stack.len() as u64;
         for k in from..self.order.len() {
             let e = self.order[k];
             if self.entries[e].removed {
                 continue;
             }
             self.entries[e].open = true;
+            self.attribute_bytes += self.entries[e].attribute_bytes;
             let name = self.entries[e].name;
             self.push(name, Some(e), false, false);
         }
     }
 
     fn text(&mut self) {
-        if self.foreign == 0 {
+        if !self.in_foreign() {
             self.reopen();
         }
     }
@@ -628,16 +681,17 @@ impl Scan {
     }
 
     fn start_tag(&mut self, name: &str, attrs: &[u8], self_closed: bool) {
-        if self.foreign > 0 {
+        if self.in_foreign() {
             if !BREAKOUT.contains(&name) {
                 match self_closed {
                     true => self.nodes += 1,
-                    false => self.push(id(name), None, false, false),
+                    false => self.push(id(name), None, true, false),
                 }
                 return;
             }
-            // An HTML element ends the SVG or MathML around it.
-            while self.foreign > 0 && !self.stack.is_empty() {
+            // An HTML element ends the SVG or MathML around it, up to an
+            // integration point or HTML.
+            while self.in_foreign() {
                 self.pop();
             }
         }
@@ -692,7 +746,15 @@ impl Scan {
                 self.remove(alike[alike.len() - 1]);
             }
             let e = self.entries.len();
-            self.entries.push(Entry { name: id(name), key, open: true, removed: false, marker: false });
+            let attribute_bytes = attrs.len() as u64;
+            self.entries.push(Entry {
+                name: id(name),
+                key,
+                attribute_bytes,
+                open: true,
+                removed: false,
+                marker: false,
+            });
             self.order.push(e);
             self.push(id(name), Some(e), false, false);
             return;
@@ -704,14 +766,21 @@ impl Scan {
         self.push(id(name), None, name == "svg" || name == "math", marker);
         if marker {
             let e = self.entries.len();
-            self.entries.push(Entry { name: id(name), key: 0, open: true, removed: false, marker: true });
+            self.entries.push(Entry {
+                name: id(name),
+                key: 0,
+                attribute_bytes: 0,
+                open: true,
+                removed: false,
+                marker: true,
+            });
             self.order.push(e);
         }
     }
 
     fn end_tag(&mut self, name: &str) {
         let name_id = id(name);
-        if self.foreign == 0 && FORMATTING.contains(&name) {
+        if !self.in_foreign() && FORMATTING.contains(&name) {
             if let Some(e) = self.active(name_id) {
                 self.remove(e);
                 if self.entries[e].open {
