@@ -5,12 +5,12 @@
 //! Myers diff is exact, and costs time in proportion to the lengths times
 //! the number of differences. A stretch is aligned by it whenever that
 //! product stays within [`WORK`] (the differences are counted first, by a
-//! pass that gives up past the bound), which real documents do: the
-//! alignment is then what it always was. A stretch past it (a long line
-//! against a gold that differs from it throughout, a page whose extracted
-//! text is not its own) is cut at the words that occur once on each side,
-//! in order, and a gap still past the bound is aligned in windows of
-//! matching shares of both sides. The result depends on the words alone,
+//! pass that gives up past the bound), which real documents do. A stretch
+//! past it (a long line against a gold that differs from it throughout, a
+//! page whose extracted text is not its own), and any page's words against
+//! its extracted text (patience), is cut at the words that occur once on
+//! each side, in order, and a gap still past the bound is aligned in
+//! windows of matching shares of both sides. The result depends on the words alone,
 //! never on the machine's speed. No I/O here.
 
 use std::collections::HashMap;
@@ -29,8 +29,9 @@ const WINDOW: usize = 2000;
 pub enum Whole {
     /// Myers: the longest common subsequence.
     Myers,
-    /// Patience (unique words first), which keeps a repeated headline from
-    /// pairing with the wrong copy.
+    /// Patience: first the words that occur once on each side, paired in
+    /// order, then Myers between them, so a repeated headline does not
+    /// pair with the wrong copy.
     Patience,
 }
 
@@ -44,24 +45,12 @@ pub fn matched(a: &[&str], b: &[&str], whole: Whole) -> (Vec<bool>, Vec<bool>) {
 
 type Side<'s, 'w> = (&'s [&'w str], &'s mut [bool]);
 
-/// `whole` is `None` below the top, where no more anchors are looked for.
+/// `whole` is `None` below the top, where no more anchors are looked for:
+/// Myers within the bound, else windows.
 fn align((a, fa): Side, (b, fb): Side, whole: Option<Whole>) {
-    let within =
-        |a: &[&str], b: &[&str]| differences_within(a, b, WORK / (a.len() + b.len()).max(1)).is_some();
-    let cheap = match whole {
-        // Patience runs Myers on the words unique on each side, then on
-        // the gaps between the pairs it finds; those gaps hold more
-        // differences than the whole only where its pairs cross the best
-        // alignment, which the pages of the corpus never make costly.
-        Some(Whole::Patience) => within(a, b) && within(&unique(a), &unique(b)),
-        _ => within(a, b),
-    };
-    if cheap {
-        let algorithm = match whole {
-            Some(Whole::Patience) => Algorithm::Patience,
-            _ => Algorithm::Myers,
-        };
-        for op in capture_diff_slices(algorithm, a, b) {
+    let myers_fits = || differences_within(a, b, WORK / (a.len() + b.len()).max(1)).is_some();
+    if whole != Some(Whole::Patience) && myers_fits() {
+        for op in capture_diff_slices(Algorithm::Myers, a, b) {
             if let DiffOp::Equal { old_index, new_index, len } = op {
                 fa[old_index..old_index + len].iter_mut().for_each(|f| *f = true);
                 fb[new_index..new_index + len].iter_mut().for_each(|f| *f = true);
@@ -71,6 +60,9 @@ fn align((a, fa): Side, (b, fb): Side, whole: Option<Whole>) {
     }
     let anchors = if whole.is_some() { unique_anchors(a, b) } else { Vec::new() };
     if anchors.is_empty() {
+        if whole == Some(Whole::Patience) {
+            return align((a, fa), (b, fb), None);
+        }
         let n = a.len().max(b.len()).div_ceil(WINDOW);
         for k in 0..n {
             let (aw, bw) = (a.len() * k / n..a.len() * (k + 1) / n, b.len() * k / n..b.len() * (k + 1) / n);
@@ -86,15 +78,6 @@ fn align((a, fa): Side, (b, fb): Side, whole: Option<Whole>) {
         }
         (ai, bi) = (aa + 1, ba + 1);
     }
-}
-
-/// The words that occur once in `words`, in order.
-fn unique<'w>(words: &[&'w str]) -> Vec<&'w str> {
-    let mut count: HashMap<&str, usize> = HashMap::new();
-    for w in words {
-        *count.entry(w).or_default() += 1;
-    }
-    words.iter().copied().filter(|w| count[w] == 1).collect()
 }
 
 /// The number of words to insert and delete to turn `a` into `b`, if it is
