@@ -607,6 +607,27 @@ fn a_change_log_to_a_pipe_goes_through_it_and_the_pipe_stays() {
     assert!(log.contains("\"rule\":\"source.culled\""), "{log}");
 }
 
+/// Send one SIGINT to `child` and wait for it to end (at most 30 s, else
+/// the test fails naming `wait`): its exit code and standard error.
+#[cfg(unix)]
+fn interrupt_once(child: &mut std::process::Child, wait: &str) -> (Option<i32>, String) {
+    let _ = Command::new("kill").arg("-INT").arg(child.id().to_string()).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("one Ctrl-C did not end {wait}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    (status.code(), stderr)
+}
+
 #[cfg(unix)]
 #[test]
 fn ctrl_c_ends_a_wait_for_a_pipes_reader() {
@@ -623,21 +644,8 @@ fn ctrl_c_ends_a_wait_for_a_pipes_reader() {
         std::thread::sleep(Duration::from_millis(5));
     }
     std::thread::sleep(Duration::from_millis(200));
-    let _ = Command::new("kill").arg("-INT").arg(child.id().to_string()).status().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("one Ctrl-C did not end the wait for the pipe's reader");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-    assert_eq!(status.code(), Some(130), "{stderr}");
+    let (code, stderr) = interrupt_once(&mut child, "the wait for the pipe's reader");
+    assert_eq!(code, Some(130), "{stderr}");
     assert!(stderr.contains("stopped while waiting for its reader"), "{stderr}");
 }
 
@@ -873,22 +881,9 @@ fn ctrl_c_ends_a_wait_for_standard_input_and_writes_the_records_read() {
         std::thread::sleep(Duration::from_millis(5));
     }
     std::thread::sleep(Duration::from_millis(300));
-    let _ = Command::new("kill").arg("-INT").arg(child.id().to_string()).status().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("one Ctrl-C did not end the wait for standard input");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let (code, stderr) = interrupt_once(&mut child, "the wait for standard input");
     drop(stdin);
-    let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert_eq!(code, Some(130), "{stderr}");
     let texts: Vec<_> = records(&out).iter().map(|r| r["text"].clone()).collect();
     assert_eq!(texts, vec![serde_json::json!("The council approved the budget on Monday."); 3]);
 }
