@@ -421,4 +421,10 @@ fn pages_that_would_cost_unbounded_time_or_memory_are_stopped() {
     // took for three (28 s).
     let math = format!("<html><body><b>x{}</body></html>", "<math><mi><p>".repeat(60_000));
     a_page_record_fails_alone(tmp.path(), &math, "nests too deep");
+    // Stray text in a table reopens 250 formatting tags before it in
+    // every row: 5,000 rows make 1.25 million elements (at 200,000 rows,
+    // a 1 MB page, the allocation failed and the process aborted).
+    let open: String = (0..250).map(|i| format!("<b class=c{i}>")).collect();
+    let foster = format!("<html><body><p>{open}<table>{}</table></body></html>", "x<tr>".repeat(5_000));
+    a_page_record_fails_alone(tmp.path(), &foster, "would make over 1000000 elements");
 }

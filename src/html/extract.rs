@@ -28,7 +28,7 @@ pub struct MainChoice {
 /// Text length (bytes) inside `<p>` under every element, computed in one
 /// pass over the page, whether its markup nests beyond [`MAX_DEPTH`], the
 /// depth of every node summed, and the bytes of every element's attributes.
-pub(super) struct Weights(HashMap<ego_tree::NodeId, usize>, bool, u64, u64);
+pub(super) struct Weights(HashMap<ego_tree::NodeId, usize>, bool, u64, (u64, u64));
 
 /// The nodes' summed depth past which the extractor is not run. It holds
 /// each candidate's markup as text, so its memory grows with that sum:
@@ -44,6 +44,12 @@ const EXTRACT_BUDGET: u64 = 10_000_000;
 /// real pages sum to at most a few hundred kB.
 const ATTRIBUTE_BUDGET: u64 = 20_000_000;
 
+/// Attributes compared with those before them on each element, summed,
+/// past which the extractor is not run: it reads each element's markup
+/// again, and 676 short attributes on a tag reopened 14,000 times (19 MB)
+/// took it 25 s and 1.9 GB.
+const ATTRIBUTE_PAIRS_BUDGET: u64 = 250_000_000;
+
 impl Weights {
     pub(super) fn of(doc: &Html) -> Weights {
         fn visit(
@@ -52,7 +58,7 @@ impl Weights {
             depth: usize,
             map: &mut HashMap<ego_tree::NodeId, usize>,
             deep: &mut bool,
-            work: &mut (u64, u64),
+            work: &mut (u64, (u64, u64)),
         ) -> usize {
             if depth > MAX_DEPTH {
                 *deep = true;
@@ -63,7 +69,7 @@ impl Weights {
                     match edge {
                         ego_tree::iter::Edge::Open(n) => {
                             work.0 += d;
-                            work.1 += attribute_bytes(n.value());
+                            add_attributes(n.value(), &mut work.1);
                             d += 1;
                         }
                         ego_tree::iter::Edge::Close(_) => d -= 1,
@@ -74,7 +80,7 @@ impl Weights {
                 return if in_p { n } else { 0 };
             }
             work.0 += depth as u64;
-            work.1 += attribute_bytes(node.value());
+            add_attributes(node.value(), &mut work.1);
             match node.value() {
                 Node::Text(t) => {
                     if in_p {
@@ -92,14 +98,16 @@ impl Weights {
                 _ => node.children().map(|c| visit(c, in_p, depth + 1, map, deep, work)).sum(),
             }
         }
-        fn attribute_bytes(node: &Node) -> u64 {
-            match node {
-                Node::Element(el) => el.attrs().map(|(k, v)| (k.len() + v.len()) as u64).sum(),
-                _ => 0,
+        /// Bytes of attributes, and pairs of attributes on one element.
+        fn add_attributes(node: &Node, sums: &mut (u64, u64)) {
+            if let Node::Element(el) = node {
+                let n = el.attrs().count() as u64;
+                sums.0 += el.attrs().map(|(k, v)| (k.len() + v.len()) as u64).sum::<u64>();
+                sums.1 += n * n / 2;
             }
         }
         let mut map = HashMap::new();
-        let (mut deep, mut work) = (false, (0, 0));
+        let (mut deep, mut work) = (false, (0, (0, 0)));
         visit(doc.tree.root(), false, 0, &mut map, &mut deep, &mut work);
         Weights(map, deep, work.0, work.1)
     }
@@ -117,7 +125,7 @@ impl Weights {
     /// Whether the page's nodes lie too deep, or carry too many attribute
     /// bytes, taken together, for the extractor to run in bounded memory.
     pub(super) fn too_crowded(&self) -> bool {
-        self.2 > EXTRACT_BUDGET || self.3 > ATTRIBUTE_BUDGET
+        self.2 > EXTRACT_BUDGET || self.3 .0 > ATTRIBUTE_BUDGET || self.3 .1 > ATTRIBUTE_PAIRS_BUDGET
     }
 }
 

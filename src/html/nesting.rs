@@ -248,6 +248,9 @@ const BREAKOUT: &[&str] = &[
 
 const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
 
+/// A table and the parts of it that hold rows.
+const TABLE_CONTEXT: [&str; 5] = ["table", "tbody", "thead", "tfoot", "tr"];
+
 /// SVG and MathML elements whose content is HTML.
 const INTEGRATION: &[&str] = &["mi", "mo", "mn", "ms", "mtext", "foreignobject", "desc", "title"];
 
@@ -298,7 +301,7 @@ pub fn check(html: &str) -> Result<(), String> {
     let mut i = 0;
     while let Some(at) = memchr(b'<', &b[i..]) {
         if at > 0 {
-            scan.text();
+            scan.text(b[i..i + at].iter().all(u8::is_ascii_whitespace));
         }
         i += at + 1;
         let rest = &b[i..];
@@ -655,9 +658,42 @@ impl Scan {
         }
     }
 
-    fn text(&mut self) {
-        if !self.in_foreign() {
+    /// Text reopens the formatting elements closed under it; in a table
+    /// (not in a cell), only text that is not blank, which the parser then
+    /// puts before the table.
+    fn text(&mut self, blank: bool) {
+        if !(self.in_foreign() || blank && self.in_table()) {
             self.reopen();
+        }
+    }
+
+    /// Whether the current element is a table or a part of one that holds
+    /// rows, not a cell.
+    fn in_table(&self) -> bool {
+        let table = TABLE_CONTEXT.map(id);
+        self.stack.last().is_some_and(|f| table.contains(&f.name))
+    }
+
+    /// A table part's start tag clears the stack back to the table: the
+    /// elements put before the table since (formatting elements reopened
+    /// by stray text) are closed, and reopened by the next stray text.
+    fn clear_to_table(&mut self) {
+        let table = TABLE_CONTEXT.map(id);
+        let (cell, template) = (["td", "th", "caption"].map(id), id("template"));
+        let Some(at) = self
+            .stack
+            .iter()
+            .rposition(|f| table.contains(&f.name) || cell.contains(&f.name) || f.name == template)
+        else {
+            return;
+        };
+        if !table.contains(&self.stack[at].name) {
+            return;
+        }
+        let above = self.stack.len() - at - 1;
+        self.work += above as u64;
+        for _ in 0..above {
+            self.pop();
         }
     }
 
@@ -717,6 +753,9 @@ impl Scan {
             _ if HEADINGS.contains(&name) => self.close_top(HEADINGS),
             _ => {}
         }
+        if matches!(name, "caption" | "colgroup" | "col" | "tbody" | "thead" | "tfoot" | "tr" | "td" | "th") {
+            self.clear_to_table();
+        }
         for (_, closes, stop) in SIBLINGS.iter().filter(|(n, _, _)| *n == name) {
             self.close(closes, stop);
         }
@@ -760,7 +799,11 @@ impl Scan {
             return;
         }
         let marker = MARKER.contains(&name);
-        if !BLOCK.contains(&name) && !marker {
+        // Table parts reopen nothing: the parser puts no content before them.
+        if !BLOCK.contains(&name)
+            && !marker
+            && !matches!(name, "tr" | "tbody" | "thead" | "tfoot" | "colgroup")
+        {
             self.reopen();
         }
         self.push(id(name), None, name == "svg" || name == "math", marker);

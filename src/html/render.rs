@@ -188,7 +188,14 @@ pub(super) struct Renderer<'r> {
     /// The first `h1`, and its text once rendered.
     pub(super) title: Option<ego_tree::NodeId>,
     pub(super) title_range: Option<Range<usize>>,
+    /// Path parts the matched elements' paths hold so far.
+    path_parts: usize,
 }
+
+/// Path parts past which a matched element is named alone, not by its
+/// path: formatting tags the parser reopens in every paragraph make a
+/// million matches hundreds deep, and their paths took 3.8 GB.
+const PATH_BUDGET: usize = 2_000_000;
 
 /// An element a selector rule matched.
 pub(super) struct Matched {
@@ -206,6 +213,7 @@ impl<'r> Renderer<'r> {
             tracked: Vec::new(),
             title: None,
             title_range: None,
+            path_parts: 0,
         }
     }
 
@@ -272,7 +280,12 @@ impl<'r> Renderer<'r> {
                     if let Some(start) = self.tracked.pop().expect("pushed above") {
                         let range = start..self.out.text.len();
                         if let Some(rule) = rule {
-                            let region = Region { range: range.clone(), rule, element: path_of(&eref) };
+                            self.path_parts += depth;
+                            let element = match self.path_parts <= PATH_BUDGET {
+                                true => path_of(&eref),
+                                false => describe(&eref),
+                            };
+                            let region = Region { range: range.clone(), rule, element };
                             self.matched.push(Matched { region, node: node.id() });
                         }
                         if want {
