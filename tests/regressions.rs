@@ -17,6 +17,11 @@ fn clean_fails_some(inputs: &[&std::path::Path], out: &std::path::Path, message:
         .stderr(predicate::str::contains(message));
 }
 
+/// `descrape clean -q --output-format text INPUT -o OUT`, run.
+fn clean_as_text(input: &std::path::Path, out: &std::path::Path) -> assert_cmd::assert::Assert {
+    descrape().args(["clean", "-q", "--output-format", "text"]).arg(input).arg("-o").arg(out).assert()
+}
+
 const CLASH: &str = "is also the output of the input of that name";
 
 #[test]
@@ -894,13 +899,7 @@ fn a_records_leading_bom_is_taken_off_and_logged() {
         "{\"id\":\"a\",\"text\":\"\\ufeffShare this article\\nThe minister said on Monday that the budget would be cut.\"}\n",
     );
     let out = tmp.path().join("out");
-    descrape()
-        .args(["clean", "-q", "--output-format", "text"])
-        .arg(&input)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
+    clean_as_text(&input, &out).success();
     let text = std::fs::read_to_string(out.join("in/a.txt")).unwrap();
     assert_eq!(text, "The minister said on Monday that the budget would be cut.");
     let log = records(&out.join(".descrape/changes.jsonl"));
@@ -925,13 +924,7 @@ fn json_lines_written_as_text_go_under_the_stem_without_json() {
     write(&input, "a.json.gz", crate::util::gzip(record.as_bytes()));
     write(&input, "b.ndjson", record);
     let out = tmp.path().join("out");
-    descrape()
-        .args(["clean", "-q", "--output-format", "text"])
-        .arg(&input)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
+    clean_as_text(&input, &out).success();
     let files: Vec<String> = tree(&out).into_keys().collect();
     assert_eq!(files, ["a/r1.txt", "b/r1.txt"]);
 }
@@ -943,16 +936,9 @@ fn json_lines_files_that_would_share_a_text_directory_are_refused() {
     write(&input, "a.jsonl", "{\"id\":\"r1\",\"text\":\"One.\"}\n");
     write(&input, "a.ndjson", "{\"id\":\"r1\",\"text\":\"Two.\"}\n");
     let out = tmp.path().join("out");
-    descrape()
-        .args(["clean", "-q", "--output-format", "text"])
-        .arg(&input)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "`a.jsonl` and `a.ndjson` would both be written as text under `a/`",
-        ));
+    clean_as_text(&input, &out).code(2).stderr(predicate::str::contains(
+        "`a.jsonl` and `a.ndjson` would both be written as text under `a/`",
+    ));
     assert!(!out.exists());
 }
 
