@@ -786,10 +786,13 @@ impl Scan {
         }
         if FORMATTING.contains(&name) {
             if matches!(name, "a" | "nobr") {
-                // A second one closes the first.
+                // A second one closes the first, by the adoption agency.
                 if let Some(e) = self.active(id(name)) {
+                    let adopted = self.adopts(e);
                     self.remove(e);
-                    self.close_through(id(name));
+                    if !adopted {
+                        self.close_through(id(name));
+                    }
                 }
             }
             self.reopen();
@@ -846,10 +849,31 @@ impl Scan {
         }
     }
 
+    /// Whether the end of the formatting element of entry `e` leaves the
+    /// stack as deep as it was: with a special element open above it
+    /// (`<b><div></b>`), the parser's adoption agency keeps the block open
+    /// and puts a copy of the formatting element in its place. Its search
+    /// of the stack counts as work.
+    fn adopts(&mut self, e: usize) -> bool {
+        let above = self.stack.iter().rev().take_while(|f| f.entry != Some(e));
+        let (mut searched, mut special) = (0, false);
+        for f in above {
+            searched += 1;
+            special |= f.kind & IS_SPECIAL != 0;
+        }
+        self.work += searched;
+        let adopted = self.entries[e].open && special;
+        self.nodes += u64::from(adopted);
+        adopted
+    }
+
     fn end_tag(&mut self, name: &str) {
         let name_id = id(name);
         if !self.in_foreign() && FORMATTING.contains(&name) {
             if let Some(e) = self.active(name_id) {
+                if self.adopts(e) {
+                    return;
+                }
                 self.remove(e);
                 if self.entries[e].open {
                     self.close_through(name_id);
