@@ -388,28 +388,26 @@ fn left_behind(dir: &Path, written: &HashSet<String>, side: &[&Path]) -> Result<
 /// text tree (`a.jsonl` and `a.ndjson` both under `a/`) are refused before
 /// anything is written.
 fn refuse_stem_collisions(walk: &walk::Walk) -> Result<()> {
-    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    for f in walk {
-        if let walk::Found::File(s) = f {
-            let stem = crate::format::jsonl_stem(&s.rel).to_string();
-            if let Some(other) = seen.insert(stem.clone(), s.rel.clone()) {
-                bail!("`{other}` and `{}` would both be written as text under `{stem}/`", s.rel);
-            }
-        }
-    }
-    Ok(())
+    let stem = |rel: &str| format!("{}/", crate::format::jsonl_stem(rel));
+    refuse_collisions(walk, stem, "", "would both be written as text under")
 }
 
 /// Two input shards whose output names are the same once recompressed
 /// (`a.jsonl` and `a.jsonl.gz` with `--compression none`) are refused
 /// before anything is written.
 fn refuse_shard_collisions(walk: &walk::Walk, to: Compression) -> Result<()> {
+    refuse_collisions(walk, |rel| jsonl::recompressed_name(rel, to), "shards ", "would both be written as")
+}
+
+/// Refuse two files of the walk whose outputs `name` says are one:
+/// "WHAT`a` and `b` SAYS `name`".
+fn refuse_collisions(walk: &walk::Walk, name: impl Fn(&str) -> String, what: &str, says: &str) -> Result<()> {
     let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for f in walk {
         if let walk::Found::File(s) = f {
-            let name = jsonl::recompressed_name(&s.rel, to);
+            let name = name(&s.rel);
             if let Some(other) = seen.insert(name.clone(), s.rel.clone()) {
-                bail!("shards `{other}` and `{}` would both be written as `{name}`", s.rel);
+                bail!("{what}`{other}` and `{}` {says} `{name}`", s.rel);
             }
         }
     }

@@ -268,14 +268,8 @@ pub fn clean_line(
     };
     let trimmed = text.trim_end_matches(['\n', '\r']);
     match jsonl::parse(trimmed, fields) {
-        Ok(mut doc) => {
+        Ok(doc) => {
             test_panic(&doc.text);
-            // A tool that read a file with its BOM left it in the text; it is
-            // not text, and line-start rules would not see the first line.
-            let bom = doc.text.starts_with('\u{feff}');
-            if bom {
-                doc.text.drain(..'\u{feff}'.len_utf8());
-            }
             let path = doc.id.as_deref().unwrap_or(rel);
             let group = cleaner.counts.and_then(|c| repeat::record_group(&doc.fields, &c.group_by));
             let cleaner = Cleaner { group: group.as_deref(), ..cleaner };
@@ -299,7 +293,7 @@ pub fn clean_line(
                 id: doc.id,
                 line: Some(line),
                 fields: Some(doc.fields),
-                source: Source { bom, ..Source::utf8() },
+                source: Source { bom: doc.bom, ..Source::utf8() },
                 text,
                 edits,
                 html,

@@ -290,12 +290,7 @@ impl Gold {
                     bail!("gold id `{id}` is given twice: {} and {here}", at[i]);
                 }
                 index.insert(id.clone(), records.len());
-                // As the input record's is (see `input::clean_line`).
-                let text = match rec.text.strip_prefix('\u{feff}') {
-                    Some(rest) => rest.to_string(),
-                    None => rec.text,
-                };
-                records.push((id, text));
+                records.push((id, rec.text));
                 at.push(here);
             }
         }

@@ -143,6 +143,10 @@ pub struct Doc {
     pub fields: Map<String, Value>,
     pub text: String,
     pub id: Option<String>,
+    /// Whether the text began with a BOM, taken off: a tool that read a
+    /// file with its BOM left it in the text, and line-start rules would
+    /// not see the first line behind it.
+    pub bom: bool,
 }
 
 /// Parse one line; the error says what is wrong with it.
@@ -151,7 +155,7 @@ pub fn parse(line: &str, fields: &Fields) -> Result<Doc, String> {
     let Value::Object(mut map) = value else {
         return Err("not a JSON object".to_string());
     };
-    let text = match map.get_mut(&fields.text) {
+    let mut text = match map.get_mut(&fields.text) {
         Some(Value::String(s)) => std::mem::take(s),
         Some(_) => return Err(format!("field `{}` is not a string", fields.text)),
         None => return Err(format!("no field `{}`", fields.text)),
@@ -161,7 +165,11 @@ pub fn parse(line: &str, fields: &Fields) -> Result<Doc, String> {
         Some(Value::Null) | None => None,
         Some(other) => Some(other.to_string()),
     };
-    Ok(Doc { fields: map, text, id })
+    let bom = text.starts_with('\u{feff}');
+    if bom {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(Doc { fields: map, text, id, bom })
 }
 
 /// The record with its text field set to `text` and, when given, an extra

@@ -125,18 +125,17 @@ where
         (true, Format::Text) => {
             let mut bytes = stdin_head;
             interrupt::stdin().read_to_end(&mut bytes)?;
-            // A stop may have cut the text short: nothing is written.
-            if interrupt::requested() {
-                bar.bar.finish_and_clear();
-                return Ok(());
-            }
             let page = input::is_html(input_type, std::path::Path::new("-"), &bytes);
-            sink(
-                clean_guarded(&map, "-", "`-`".into(), || {
-                    input::clean_bytes(cleaner, bytes, "-".into(), page)
-                }),
-                &bar,
-            )
+            match interrupt::requested() {
+                // A stop may have cut the text short: nothing is written.
+                true => Ok(()),
+                false => sink(
+                    clean_guarded(&map, "-", "`-`".into(), || {
+                        input::clean_bytes(cleaner, bytes, "-".into(), page)
+                    }),
+                    &bar,
+                ),
+            }
         }
         (true, Format::Jsonl) => {
             let stdin = std::io::Cursor::new(stdin_head).chain(interrupt::stdin());

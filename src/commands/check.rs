@@ -129,7 +129,7 @@ pub fn run(args: CheckArgs, out: &mut impl Write) -> Result<Outcome> {
                 Some(subject) => {
                     eprintln!("descrape: warning: {}:{}: {subject}: {}", w.file, w.line, w.message)
                 }
-                None => eprintln!("descrape: warning: rules file `{}` holds no rules", w.file),
+                None => super::warn_empty_rules_file(&w.file),
             }
         }
     }

@@ -108,9 +108,14 @@ pub fn prepare_counts(
 pub fn load_rules(args: &crate::cli::RulesArgs) -> Result<RuleSet, crate::rules::RulesError> {
     let (rules, empty) = load_rules_and_empty_files(args)?;
     for path in empty {
-        eprintln!("descrape: warning: rules file `{}` holds no rules", path.display());
+        warn_empty_rules_file(path.display());
     }
     Ok(rules)
+}
+
+/// The warning for a rules file named that holds no rule and no fragment.
+pub fn warn_empty_rules_file(file: impl std::fmt::Display) {
+    eprintln!("descrape: warning: rules file `{file}` holds no rules");
 }
 
 /// The rule set, and the rules files named that hold no rule and no fragment.

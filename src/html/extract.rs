@@ -25,10 +25,19 @@ pub struct MainChoice {
     pub reason: String,
 }
 
-/// Text length (bytes) inside `<p>` under every element, computed in one
-/// pass over the page, whether its markup nests beyond [`MAX_DEPTH`], the
-/// depth of every node summed, and the bytes of every element's attributes.
-pub(super) struct Weights(HashMap<ego_tree::NodeId, usize>, bool, u64, (u64, u64));
+/// What one pass over a parsed page weighs.
+pub(super) struct Weights {
+    /// Text length (bytes) inside `<p>` under every element.
+    paragraphs: HashMap<ego_tree::NodeId, usize>,
+    /// Whether the markup nests beyond [`MAX_DEPTH`].
+    deep: bool,
+    /// The depth of every node, summed.
+    depths: u64,
+    /// The bytes of every element's attributes, summed.
+    attribute_bytes: u64,
+    /// Pairs of attributes on one element, summed over the elements.
+    attribute_pairs: u64,
+}
 
 /// The nodes' summed depth past which the extractor is not run. It holds
 /// each candidate's markup as text, so its memory grows with that sum:
@@ -52,24 +61,16 @@ const ATTRIBUTE_PAIRS_BUDGET: u64 = 250_000_000;
 
 impl Weights {
     pub(super) fn of(doc: &Html) -> Weights {
-        fn visit(
-            node: ego_tree::NodeRef<Node>,
-            in_p: bool,
-            depth: usize,
-            map: &mut HashMap<ego_tree::NodeId, usize>,
-            deep: &mut bool,
-            work: &mut (u64, (u64, u64)),
-        ) -> usize {
+        fn visit(node: ego_tree::NodeRef<Node>, in_p: bool, depth: usize, w: &mut Weights) -> usize {
             if depth > MAX_DEPTH {
-                *deep = true;
+                w.deep = true;
                 // Deeper markup counts flat, without recursing, but each
                 // node at its own depth.
                 let mut d = depth as u64;
                 for edge in node.traverse() {
                     match edge {
                         ego_tree::iter::Edge::Open(n) => {
-                            work.0 += d;
-                            add_attributes(n.value(), &mut work.1);
+                            w.add(n.value(), d);
                             d += 1;
                         }
                         ego_tree::iter::Edge::Close(_) => d -= 1,
@@ -79,8 +80,7 @@ impl Weights {
                     node.descendants().filter_map(|d| d.value().as_text().map(|t| t.trim().len())).sum();
                 return if in_p { n } else { 0 };
             }
-            work.0 += depth as u64;
-            add_attributes(node.value(), &mut work.1);
+            w.add(node.value(), depth as u64);
             match node.value() {
                 Node::Text(t) => {
                     if in_p {
@@ -91,41 +91,50 @@ impl Weights {
                 }
                 Node::Element(el) => {
                     let p = in_p || el.name() == "p";
-                    let sum = node.children().map(|c| visit(c, p, depth + 1, map, deep, work)).sum();
-                    map.insert(node.id(), sum);
+                    let sum = node.children().map(|c| visit(c, p, depth + 1, w)).sum();
+                    w.paragraphs.insert(node.id(), sum);
                     sum
                 }
-                _ => node.children().map(|c| visit(c, in_p, depth + 1, map, deep, work)).sum(),
+                _ => node.children().map(|c| visit(c, in_p, depth + 1, w)).sum(),
             }
         }
-        /// Bytes of attributes, and pairs of attributes on one element.
-        fn add_attributes(node: &Node, sums: &mut (u64, u64)) {
-            if let Node::Element(el) = node {
-                let n = el.attrs().count() as u64;
-                sums.0 += el.attrs().map(|(k, v)| (k.len() + v.len()) as u64).sum::<u64>();
-                sums.1 += n * n / 2;
-            }
+        let mut w = Weights {
+            paragraphs: HashMap::new(),
+            deep: false,
+            depths: 0,
+            attribute_bytes: 0,
+            attribute_pairs: 0,
+        };
+        visit(doc.tree.root(), false, 0, &mut w);
+        w
+    }
+
+    /// A node at `depth`: its depth, and an element's attributes.
+    fn add(&mut self, node: &Node, depth: u64) {
+        self.depths += depth;
+        if let Node::Element(el) = node {
+            let n = el.attrs().count() as u64;
+            self.attribute_bytes += el.attrs().map(|(k, v)| (k.len() + v.len()) as u64).sum::<u64>();
+            self.attribute_pairs += n * n / 2;
         }
-        let mut map = HashMap::new();
-        let (mut deep, mut work) = (false, (0, (0, 0)));
-        visit(doc.tree.root(), false, 0, &mut map, &mut deep, &mut work);
-        Weights(map, deep, work.0, work.1)
     }
 
     /// Paragraph text under the element `node`.
     pub(super) fn get(&self, node: ego_tree::NodeId) -> usize {
-        self.0.get(&node).copied().unwrap_or(0)
+        self.paragraphs.get(&node).copied().unwrap_or(0)
     }
 
     /// Whether the markup nests beyond [`MAX_DEPTH`].
     pub(super) fn too_deep(&self) -> bool {
-        self.1
+        self.deep
     }
 
     /// Whether the page's nodes lie too deep, or carry too many attribute
     /// bytes, taken together, for the extractor to run in bounded memory.
     pub(super) fn too_crowded(&self) -> bool {
-        self.2 > EXTRACT_BUDGET || self.3 .0 > ATTRIBUTE_BUDGET || self.3 .1 > ATTRIBUTE_PAIRS_BUDGET
+        self.depths > EXTRACT_BUDGET
+            || self.attribute_bytes > ATTRIBUTE_BUDGET
+            || self.attribute_pairs > ATTRIBUTE_PAIRS_BUDGET
     }
 }
 

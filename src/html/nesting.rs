@@ -248,36 +248,43 @@ const BREAKOUT: &[&str] = &[
 
 const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
 
-/// A table and the parts of it that hold rows.
-const TABLE_CONTEXT: [&str; 5] = ["table", "tbody", "thead", "tfoot", "tr"];
-
 /// SVG and MathML elements whose content is HTML.
 const INTEGRATION: &[&str] = &["mi", "mo", "mn", "ms", "mtext", "foreignobject", "desc", "title"];
 
 /// What an open element is to the searches that stop at it, as bits of
 /// its frame: looked up once when it is pushed, not per search.
-const IS_SPECIAL: u8 = 1;
-const IS_SCOPE: u8 = 2;
+const IS_SPECIAL: u16 = 1;
+const IS_SCOPE: u16 = 2;
 /// `button`: the scope of a `</p>`.
-const IS_BUTTON: u8 = 4;
+const IS_BUTTON: u16 = 4;
 /// `ol`, `ul`: the scope of a `</li>`.
-const IS_LIST: u8 = 8;
+const IS_LIST: u16 = 8;
 /// `address`, `div`, `p`: a list item's start looks past these three.
-const IS_ITEM_PASSABLE: u8 = 16;
+const IS_ITEM_PASSABLE: u16 = 16;
 /// Where a block's start stops looking for an open `<p>`.
-const IS_BLOCK_STOP: u8 = 32;
+const IS_BLOCK_STOP: u16 = 32;
+/// An SVG or MathML element whose content is HTML, when foreign.
+const IS_INTEGRATION: u16 = 64;
+/// A table or a part of one that holds rows.
+const IS_TABLE: u16 = 128;
+/// Where a table part's start stops clearing the stack: a cell, a
+/// caption, a template.
+const IS_CELL: u16 = 256;
 
-fn kind(name: u64) -> u8 {
-    static KINDS: OnceLock<HashMap<u64, u8>> = OnceLock::new();
+fn kind(name: u64) -> u16 {
+    static KINDS: OnceLock<HashMap<u64, u16>> = OnceLock::new();
     let kinds = KINDS.get_or_init(|| {
         let mut kinds = HashMap::new();
-        let sets: [(&[&str], u8); 6] = [
+        let sets: [(&[&str], u16); 9] = [
             (SPECIAL, IS_SPECIAL),
             (SCOPE, IS_SCOPE),
             (&["button"], IS_BUTTON),
             (&["ol", "ul"], IS_LIST),
             (&["address", "div", "p"], IS_ITEM_PASSABLE),
             (&["table", "td", "th", "button", "applet", "caption", "marquee", "object"], IS_BLOCK_STOP),
+            (INTEGRATION, IS_INTEGRATION),
+            (&["table", "tbody", "thead", "tfoot", "tr"], IS_TABLE),
+            (&["td", "th", "caption", "template"], IS_CELL),
         ];
         for (names, bit) in sets {
             for n in names {
@@ -473,7 +480,7 @@ fn id(name: &str) -> u64 {
 struct Frame {
     name: u64,
     /// Its `IS_…` bits.
-    kind: u8,
+    kind: u16,
     /// The active formatting entry this element is, if any.
     entry: Option<usize>,
     /// SVG or MathML, and an integration point in it (`mi`,
@@ -522,9 +529,10 @@ impl Scan {
         self.work += self.stack.len() as u64;
         self.nodes += 1;
         *self.counts.entry(name).or_default() += 1;
-        let integration = foreign && INTEGRATION.iter().any(|n| id(n) == name);
+        let kind = kind(name);
+        let integration = foreign && kind & IS_INTEGRATION != 0;
         // An integration point bounds the parser's scopes, as special elements do.
-        let kind = kind(name) | if integration { IS_SPECIAL | IS_SCOPE | IS_BLOCK_STOP } else { 0 };
+        let kind = kind | if integration { IS_SPECIAL | IS_SCOPE | IS_BLOCK_STOP } else { 0 };
         self.stack.push(Frame { name, kind, entry, foreign, integration, marker });
         self.deepest = self.deepest.max(self.stack.len());
     }
@@ -678,24 +686,17 @@ impl Scan {
     /// Whether the current element is a table or a part of one that holds
     /// rows, not a cell.
     fn in_table(&self) -> bool {
-        let table = TABLE_CONTEXT.map(id);
-        self.stack.last().is_some_and(|f| table.contains(&f.name))
+        self.stack.last().is_some_and(|f| f.kind & IS_TABLE != 0)
     }
 
     /// A table part's start tag clears the stack back to the table: the
     /// elements put before the table since (formatting elements reopened
     /// by stray text) are closed, and reopened by the next stray text.
     fn clear_to_table(&mut self) {
-        let table = TABLE_CONTEXT.map(id);
-        let (cell, template) = (["td", "th", "caption"].map(id), id("template"));
-        let Some(at) = self
-            .stack
-            .iter()
-            .rposition(|f| table.contains(&f.name) || cell.contains(&f.name) || f.name == template)
-        else {
+        let Some(at) = self.stack.iter().rposition(|f| f.kind & (IS_TABLE | IS_CELL) != 0) else {
             return;
         };
-        if !table.contains(&self.stack[at].name) {
+        if self.stack[at].kind & IS_TABLE == 0 {
             return;
         }
         let above = self.stack.len() - at - 1;
