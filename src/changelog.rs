@@ -120,10 +120,8 @@ pub fn document_records(rules: &RuleSet, c: &Cleaned) -> Vec<Record> {
             id: c.id.clone(),
             reason: match (&page.main, page.main_skipped) {
                 (Some(m), _) => format!("kept {}", m.reason),
-                (None, true) => {
-                    "the page nests too deep for the extractor: the whole body is kept".to_string()
-                }
-                (None, false) => "the extractor found no main text: the whole body is kept".to_string(),
+                (None, Some(why)) => format!("{why}: the whole body is kept"),
+                (None, None) => "the extractor found no main text: the whole body is kept".to_string(),
             },
         });
     }

@@ -56,8 +56,8 @@ pub struct Page {
     pub main: Option<html::MainChoice>,
     /// Whether a `main-text` rule applied to the page.
     pub main_rule: bool,
-    /// Whether the page nests too deep for the extractor to be run on it.
-    pub main_skipped: bool,
+    /// Why the extractor was not run on the page, when a budget stopped it.
+    pub main_skipped: Option<&'static str>,
     /// The page's markup, to clean it again with other rules.
     pub source: String,
 }

@@ -409,6 +409,13 @@ fn pages_that_would_cost_unbounded_time_or_memory_are_stopped() {
     let (_dir, out) = clean_page(&chains, "", &[]);
     let log = std::fs::read_to_string(out.join(".descrape/changes.jsonl")).unwrap();
     assert!(log.contains("the page nests too deep for the extractor"), "{log}");
+    // 300 attributes on a tag reopened 6,000 times: the extractor reads
+    // every element's attributes again, and the log names that cause.
+    let attrs: String = (0..300).map(|k| format!(" a{k}")).collect();
+    let crowded = format!("<html><body><p><b{attrs}>{}</body></html>", "<p>x".repeat(6_000));
+    let (_dir, out) = clean_page(&crowded, "", &[]);
+    let log = std::fs::read_to_string(out.join(".descrape/changes.jsonl")).unwrap();
+    assert!(log.contains("the page's elements carry too many attributes for the extractor"), "{log}");
     // A 20 kB class copied into 10,000 reopened elements (1 GB, 10 s).
     let big =
         format!("<html><body><p><b class=\"{}\">{}</body></html>", "a".repeat(20_000), "<p>x".repeat(10_000));
@@ -432,7 +439,7 @@ fn pages_that_would_cost_unbounded_time_or_memory_are_stopped() {
     let attrs: String = (0..30).map(|k| format!(" a{k}=v")).collect();
     let ark: String = (0..1_000).map(|i| format!("<b{attrs} n={i}>")).collect();
     let ark = format!("<html><body><p>{ark}x</p></body></html>");
-    a_page_record_fails_alone(tmp.path(), &ark, "nests too deep");
+    a_page_record_fails_alone(tmp.path(), &ark, "compared with too many open ones like them");
     // `</b>` with a block open inside it leaves the block open (the
     // adoption agency): 80,000 of `<b><div></b>` nest 160,000 deep, 30 s.
     let adoption = format!("<html><body>{}</body></html>", "<b><div></b>".repeat(30_000));

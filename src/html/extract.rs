@@ -129,12 +129,19 @@ impl Weights {
         self.deep
     }
 
-    /// Whether the page's nodes lie too deep, or carry too many attribute
-    /// bytes, taken together, for the extractor to run in bounded memory.
-    pub(super) fn too_crowded(&self) -> bool {
-        self.depths > EXTRACT_BUDGET
-            || self.attribute_bytes > ATTRIBUTE_BUDGET
-            || self.attribute_pairs > ATTRIBUTE_PAIRS_BUDGET
+    /// Why the extractor cannot run on the page in bounded memory, if it
+    /// cannot: its nodes lie too deep, taken together, or carry too many
+    /// attribute bytes or attributes.
+    pub(super) fn too_crowded(&self) -> Option<&'static str> {
+        if self.depths > EXTRACT_BUDGET {
+            Some("the page nests too deep for the extractor")
+        } else if self.attribute_bytes > ATTRIBUTE_BUDGET {
+            Some("the page's attributes hold too many bytes for the extractor")
+        } else if self.attribute_pairs > ATTRIBUTE_PAIRS_BUDGET {
+            Some("the page's elements carry too many attributes for the extractor")
+        } else {
+            None
+        }
     }
 }
 

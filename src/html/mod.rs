@@ -49,8 +49,8 @@ pub struct Rendered {
     pub main: Option<MainChoice>,
     /// Whether a `main-text` rule applied to the page and looked for a container.
     pub main_rule: bool,
-    /// Whether the page nests too deep for the extractor to be run on it.
-    pub main_skipped: bool,
+    /// Why the extractor was not run on the page, when a budget stopped it.
+    pub main_skipped: Option<&'static str>,
 }
 
 impl Rendered {
@@ -141,8 +141,8 @@ fn render_page(rules: &RuleSet, html: &str, path: DocPath) -> Rendered {
     // nodes lie deep, taken together, that takes gigabytes, so the page is
     // kept whole there. Its fallbacks recurse over the tree: on markup
     // nested deeper still they would overflow a worker's stack.
-    let main_skipped = main_rule.is_some() && weights.too_crowded();
-    let chosen = main_rule.filter(|_| !main_skipped).and_then(|(_, fallback)| {
+    let main_skipped = main_rule.and(weights.too_crowded());
+    let chosen = main_rule.filter(|_| main_skipped.is_none()).and_then(|(_, fallback)| {
         let fallback = fallback && !weights.too_deep();
         // The extractor takes the page as parsed here: one parse, not two.
         let extracted = extract::extract_main(doc, html, &text, fallback)?;

@@ -367,7 +367,12 @@ pub fn check(html: &str) -> Result<(), String> {
             }
         }
         i = close;
-        if scan.work > WORK_BUDGET {
+        if scan.work + scan.ark_work > WORK_BUDGET && scan.ark_work > scan.work {
+            return Err("its formatting tags would be compared with too many open ones like them \
+                 to parse in bounded time: not cleaned"
+                .to_string());
+        }
+        if scan.work + scan.ark_work > WORK_BUDGET {
             return Err(format!(
                 "its markup nests too deep to parse in bounded time ({} elements open at once): not cleaned",
                 scan.deepest
@@ -518,6 +523,9 @@ struct Scan {
     attribute_bytes: u64,
     /// Active formatting elements per name.
     listed: HashMap<u64, u32>,
+    /// The parser's comparisons of a formatting tag with the active ones
+    /// of its name: work of its own, so a refusal names its cause.
+    ark_work: u64,
     /// The tokenizer's comparisons of attributes on one tag, summed.
     attribute_work: u64,
     most_attributes: u64,
@@ -801,7 +809,7 @@ impl Scan {
             // cloning and sorting both attribute lists (3,000 nested `<b>`s
             // of 30 attributes took 17.7 s).
             let listed = self.listed.get(&id(name)).copied().unwrap_or(0);
-            self.work += u64::from(listed) * (1 + attributes * ATTRIBUTE_COMPARISON);
+            self.ark_work += u64::from(listed) * (1 + attributes * ATTRIBUTE_COMPARISON);
             let key = hash(name, attrs);
             // No more than three alike after the last marker: the earliest goes.
             let alike: Vec<usize> = self
