@@ -293,7 +293,7 @@ pub fn clean_line(
                 id: doc.id,
                 line: Some(line),
                 fields: Some(doc.fields),
-                source: Source { bom: doc.bom, ..Source::utf8() },
+                source: Source { bom: doc.bom, lossy: doc.lone_surrogates > 0, ..Source::utf8() },
                 text,
                 edits,
                 html,

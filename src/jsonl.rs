@@ -147,11 +147,25 @@ pub struct Doc {
     /// file with its BOM left it in the text, and line-start rules would
     /// not see the first line behind it.
     pub bom: bool,
+    /// How many `\u` escapes of lone UTF-16 surrogates the line held, each
+    /// read as U+FFFD (see [`mend_surrogates`]).
+    pub lone_surrogates: usize,
 }
 
 /// Parse one line; the error says what is wrong with it.
 pub fn parse(line: &str, fields: &Fields) -> Result<Doc, String> {
-    let value: Value = serde_json::from_str(line).map_err(|e| format!("malformed JSON: {e}"))?;
+    let (value, lone_surrogates) = match serde_json::from_str::<Value>(line) {
+        Ok(value) => (value, 0),
+        Err(e) => {
+            let error = format!("malformed JSON: {e}");
+            match mend_surrogates(line) {
+                Some((mended, n)) => {
+                    (serde_json::from_str(&mended).map_err(|e| format!("malformed JSON: {e}"))?, n)
+                }
+                None => return Err(error),
+            }
+        }
+    };
     let Value::Object(mut map) = value else {
         return Err("not a JSON object".to_string());
     };
@@ -169,7 +183,48 @@ pub fn parse(line: &str, fields: &Fields) -> Result<Doc, String> {
     if bom {
         text.drain(..'\u{feff}'.len_utf8());
     }
-    Ok(Doc { fields: map, text, id, bom })
+    Ok(Doc { fields: map, text, id, bom, lone_surrogates })
+}
+
+/// The line with every `\u` escape of a lone UTF-16 surrogate replaced by
+/// `\ufffd`, and how many there were; `None` when it holds none. Python's
+/// `json.dumps` writes a string cut inside a surrogate pair (an emoji
+/// split by a scraper's truncation) this way, and JSON parsers that
+/// follow RFC 8259 strictly, `serde_json` among them, refuse the whole
+/// record. The replacement has the escape's length, so the columns of
+/// any later error stay the line's own.
+pub fn mend_surrogates(line: &str) -> Option<(String, usize)> {
+    fn escaped_unit(b: &[u8], at: usize) -> Option<u16> {
+        let hex = b.get(at..at + 6)?;
+        if hex[0] != b'\\' || hex[1] != b'u' {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&hex[2..]).ok()?, 16).ok()
+    }
+    let b = line.as_bytes();
+    let mut lone = Vec::new();
+    let mut i = 0;
+    while let Some(at) = memchr::memchr(b'\\', &b[i..]) {
+        i += at;
+        match escaped_unit(b, i) {
+            Some(0xD800..=0xDBFF) if matches!(escaped_unit(b, i + 6), Some(0xDC00..=0xDFFF)) => i += 12,
+            Some(0xD800..=0xDFFF) => {
+                lone.push(i);
+                i += 6;
+            }
+            Some(_) => i += 6,
+            // Any other escape is two bytes: `\\` must not start a `\u`.
+            None => i += 2,
+        }
+    }
+    if lone.is_empty() {
+        return None;
+    }
+    let mut mended = line.to_string();
+    for &at in &lone {
+        mended.replace_range(at..at + 6, "\\ufffd");
+    }
+    Some((mended, lone.len()))
 }
 
 /// The record with its text field set to `text` and, when given, an extra
@@ -212,6 +267,20 @@ mod tests {
         assert_eq!(recompressed_name("a.JSONL.ZSTD", Compression::None), "a.JSONL");
         assert_eq!(recompressed_name("a.json.gz", Compression::None), "a.jsonl");
         assert_eq!(recompressed_name("a.json.gz", Compression::Gzip), "a.json.gz");
+    }
+
+    #[test]
+    fn lone_surrogates_are_read_as_replacement_characters() {
+        let f = Fields::default();
+        let r = parse(r#"{"text":"a\ud83d b \udc00\ud83d\ude00 \\ud800","t":"\ud800"}"#, &f).unwrap();
+        assert_eq!(r.text, "a\u{fffd} b \u{fffd}\u{1f600} \\ud800");
+        assert_eq!(r.fields["t"], "\u{fffd}");
+        assert_eq!(r.lone_surrogates, 3);
+        let paired = parse(r#"{"text":"\ud83d\ude00"}"#, &f).unwrap();
+        assert_eq!((paired.text.as_str(), paired.lone_surrogates), ("\u{1f600}", 0));
+        // A line malformed for another reason still says so, at its own column.
+        let e = parse(r#"{"text":"\ud800", x}"#, &f).unwrap_err();
+        assert!(e.starts_with("malformed JSON: key must be a string at line 1 column 19"), "{e}");
     }
 
     #[test]

@@ -915,6 +915,37 @@ fn a_records_leading_bom_is_taken_off_and_logged() {
     assert_eq!(std::fs::read_to_string(again.join("in/a.txt")).unwrap(), text);
 }
 
+/// Python's `json.dumps` escapes half an emoji that a scraper's
+/// truncation cut off as a lone `\ud83d`; the record was refused as
+/// malformed JSON and went missing from the output.
+#[test]
+fn a_record_with_a_lone_surrogate_escape_is_cleaned_with_a_replacement_character() {
+    let tmp = TempDir::new().unwrap();
+    let input = write(
+        tmp.path(),
+        "in.jsonl",
+        "{\"id\":\"a\",\"text\":\"The minister said the budget would be cut \\ud83d\\nShare this article\"}\n",
+    );
+    let out = tmp.path().join("out.jsonl");
+    let changes = tmp.path().join("changes.jsonl");
+    descrape()
+        .arg("clean")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .arg("--changes")
+        .arg(&changes)
+        .arg("-q")
+        .assert()
+        .success();
+    let written = records(&out);
+    assert_eq!(written[0]["text"], "The minister said the budget would be cut \u{fffd}");
+    let log = records(&changes);
+    assert_eq!(log[0]["type"], "decoded");
+    assert_eq!((&log[0]["id"], &log[0]["line"], &log[0]["lossy"]), (&"a".into(), &1.into(), &true.into()));
+    assert_eq!(log[1]["rule"], "cta.share");
+}
+
 #[test]
 fn json_lines_written_as_text_go_under_the_stem_without_json() {
     // `a.json.gz` made a directory `a.json/`, `b.ndjson` one `b.ndjson/`.
