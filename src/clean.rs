@@ -100,10 +100,13 @@ struct Done {
 
 enum Pending {
     Line(Vec<u8>),
-    /// A JSON Lines record's text, named `name`; `doc` names the record in messages.
+    /// A JSON Lines record's text, named `name`; `doc` names the record in
+    /// messages; `line` is its line, which tells it from a record before it
+    /// whose id is the same once made file-safe.
     File {
         doc: String,
         name: String,
+        line: usize,
         text: String,
     },
 }
@@ -507,7 +510,15 @@ fn write_pending(
         (Target::Stream(sink), Pending::Line(bytes)) => {
             sink.write_all(&bytes).map_err(|e| WriteError::Stream(format!("cannot write the output: {e}")))
         }
-        (Target::Tree(dir), Pending::File { name, text, .. }) => {
+        (Target::Tree(dir), Pending::File { name, line, text, .. }) => {
+            // Ids the same once made file-safe (`a b`, `a_b`): the later
+            // record's name says its line, after a `~` no file-safe id
+            // holds, so it is free. Records are written in input order, so
+            // the names are the same whatever `-j` is.
+            let name = match names.contains(&name) {
+                true => format!("{}~{line}.txt", name.strip_suffix(".txt").unwrap_or(&name)),
+                false => name,
+            };
             if !names.insert(name.clone()) {
                 return Err(WriteError::File(format!(
                     "two records would write `{name}`: their ids are the same once made file-safe"
@@ -695,9 +706,12 @@ fn finish_cleaned(
             }
             return Done { records, size, status, write: None, written: Some(rel) };
         }
-        (Format::Text, Some(_)) => {
-            Some(Pending::File { doc: c.name(), name: record_file_name(&c), text: output })
-        }
+        (Format::Text, Some(_)) => Some(Pending::File {
+            doc: c.name(),
+            name: record_file_name(&c),
+            line: c.line.unwrap_or(0),
+            text: output,
+        }),
         (Format::Text, None) => Some(Pending::Line(output.into_bytes())),
     };
     Done { records, size, status, write, written: None }

@@ -166,8 +166,10 @@ fn a_record_that_cannot_be_written_is_logged_as_failed() {
     let input = write(
         tmp.path(),
         "d.jsonl",
-        "{\"id\":\"a b\",\"text\":\"One story.\\n\\nCulled from Presstv\"}\n{\"id\":\"a_b\",\"text\":\"Two story.\"}\n",
+        "{\"id\":\"a\",\"text\":\"One story.\\n\\nCulled from Presstv\"}\n{\"id\":\"b\",\"text\":\"Two story.\"}\n",
     );
+    // A directory where the second record's text goes.
+    std::fs::create_dir_all(tmp.path().join("out/d/b.txt")).unwrap();
     let log = tmp.path().join("ch.jsonl");
     descrape()
         .args(["clean", "-q", "--input-format", "jsonl"])
@@ -181,7 +183,36 @@ fn a_record_that_cannot_be_written_is_logged_as_failed() {
     let recs = records(&log);
     let failed: Vec<_> = recs.iter().filter(|r| r["type"] == "failed").collect();
     assert_eq!(failed.len(), 1);
-    assert!(failed[0]["error"].as_str().unwrap().contains("once made file-safe"));
+    assert!(failed[0]["error"].as_str().unwrap().contains("cannot write"), "{failed:?}");
+    assert_eq!(std::fs::read_to_string(tmp.path().join("out/d/a.txt")).unwrap(), "One story.");
+}
+
+/// `a b` and `a_b` are one name once made file-safe: the later record
+/// failed, and its text was missing from the output.
+#[test]
+fn records_whose_ids_are_one_file_safe_name_are_all_written() {
+    let tmp = TempDir::new().unwrap();
+    let input = write(
+        tmp.path(),
+        "d.jsonl",
+        "{\"id\":\"a b\",\"text\":\"One.\"}\n{\"id\":\"a_b\",\"text\":\"Two.\"}\n{\"id\":\"a/b\",\"text\":\"Three.\"}\n",
+    );
+    for jobs in ["1", "2"] {
+        let out = tmp.path().join(format!("out{jobs}"));
+        descrape()
+            .args(["clean", "-q", "--output-format", "text", "-j", jobs])
+            .arg(&input)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .success();
+        let files = tree(&out);
+        let texts: Vec<(&str, &[u8])> = files.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
+        assert_eq!(
+            texts,
+            [("d/a_b.txt", &b"One."[..]), ("d/a_b~2.txt", &b"Two."[..]), ("d/a_b~3.txt", &b"Three."[..])]
+        );
+    }
 }
 
 #[test]
@@ -881,7 +912,7 @@ fn a_strict_stop_logs_the_text_files_it_wrote() {
     let input = write(
         tmp.path(),
         "edge.jsonl",
-        "{\"id\":\"a\",\"text\":\"A story.\\nFollow us on Twitter\\n\"}\n{\"id\":\"b\",\"text\":\"\\ud800\"}\n",
+        "{\"id\":\"a\",\"text\":\"A story.\\nFollow us on Twitter\\n\"}\n{\"id\":\"b\",\"text\":\"\\ud800\n",
     );
     descrape().arg("clean").arg(&input).arg("-o").arg(&out).args(["--strict", "-q"]).assert().code(2);
     assert_eq!(std::fs::read_to_string(out.join("edge/a.txt")).unwrap(), "A story.\n");
@@ -1005,4 +1036,37 @@ fn a_bom_on_raw_and_gold_records_scores_as_the_same_text() {
     let decoded: Vec<_> = records(&log).into_iter().filter(|r| r["type"] == "decoded").collect();
     assert_eq!(decoded.len(), 1);
     assert_eq!(decoded[0]["line"], 2);
+}
+
+/// A file whose name is not UTF-8 was cleaned, but `eval` looked for its
+/// gold under the converted name and reported it without gold.
+#[cfg(target_os = "linux")]
+#[test]
+fn eval_finds_the_gold_of_a_file_whose_name_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = TempDir::new().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    for (dir, text) in
+        [("raw", "The council met on Monday.\nShare this story!\n"), ("gold", "The council met on Monday.\n")]
+    {
+        std::fs::create_dir_all(tmp.path().join(dir)).unwrap();
+        std::fs::write(tmp.path().join(dir).join(name), text).unwrap();
+    }
+    let out = descrape()
+        .args(["eval", "--json"])
+        .arg(tmp.path().join("raw"))
+        .arg("--gold")
+        .arg(tmp.path().join("gold"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        (&report["files"], &report["files_without_gold"]),
+        (&1.into(), &serde_json::json!([])),
+        "{report}"
+    );
+    assert_eq!(report["counts"]["true_removed"], 3, "{report}");
 }
