@@ -212,7 +212,33 @@ pub fn stats(cleaner: Cleaner, reading: &Reading, err: &mut impl Write) -> Resul
     })
 }
 
-fn read_gold(path: &Path) -> Result<Option<String>> {
+/// The gold file at `rel` under `dir`. A name that was not UTF-8 reaches
+/// here converted (U+FFFD for each bad byte), so a name with U+FFFD is
+/// matched by its converted form, when exactly one entry of its directory
+/// reads that way.
+fn gold_path(dir: &Path, rel: &str) -> std::path::PathBuf {
+    let mut path = dir.to_path_buf();
+    for part in rel.split('/') {
+        let next = path.join(part);
+        if part.contains('\u{fffd}') && !next.exists() {
+            let mut found = std::fs::read_dir(&path)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy() == part)
+                .map(|e| e.path());
+            if let (Some(only), None) = (found.next(), found.next()) {
+                path = only;
+                continue;
+            }
+        }
+        path = next;
+    }
+    path
+}
+
+fn read_gold(dir: &Path, rel: &str) -> Result<Option<String>> {
+    let path = &gold_path(dir, rel);
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -313,10 +339,11 @@ impl Gold {
     fn text(&self, c: &Cleaned) -> Result<Option<(Cow<'_, str>, Option<usize>)>> {
         match self {
             Gold::Dir(dir) => {
-                let g = match read_gold(&dir.join(c.text_rel()))? {
+                let g = match read_gold(dir, &c.text_rel())? {
                     // A page's gold file may also be named with `.txt` instead of its extension.
                     None if c.html.is_some() => {
-                        read_gold(&dir.join(Path::new(&c.rel).with_extension("txt")))?
+                        let txt = Path::new(&c.rel).with_extension("txt");
+                        read_gold(dir, &txt.to_string_lossy())?
                     }
                     g => g,
                 };
