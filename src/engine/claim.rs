@@ -532,18 +532,11 @@ fn zone_of(
     // Beyond the body, a page's furniture starts at its menu (a line
     // `requires` matches): what lies between the story and the menu
     // nearest it (a key points box, a line-up, a closing list) stays.
-    // Above the story, without a menu line left, one that another rule
-    // removes (`Home`, `Sign in`) marks the menu. Not below it: there the
-    // zone's removals let the tail rules reach up into the story's own
-    // closing lists (a school newsletter's prize winners above `Log In`,
-    // `Privacy Notice` and a credit line).
-    let menu = |lines: &mut dyn DoubleEndedIterator<Item = usize>, marks: &dyn Fn(usize) -> bool| {
-        let marked: Vec<usize> = lines.filter(|&i| !doc.blank[i] && marks(i)).collect();
-        marked.iter().find(|&i| kept(i)).or(marked.first()).copied()
-    };
     match (edge, marks) {
         (Edge::Body, Some(marks)) => match side {
-            Side::Head => menu(&mut (0..first).rev(), marks).map(|m| zone.start..zone.end.min(m + 1)),
+            Side::Head => {
+                (0..first).rev().find(|&i| kept(&i) && marks(i)).map(|m| zone.start..zone.end.min(m + 1))
+            }
             Side::Tail => (last + 1..n).find(|&i| kept(&i) && marks(i)).map(|m| zone.start.max(m)..zone.end),
         },
         _ => Some(zone),

@@ -391,25 +391,6 @@ mod tests {
     }
 
     #[test]
-    fn a_menu_line_another_rule_removes_still_marks_a_headers_menu() {
-        // `Home` and `Sign in` go by a line rule; the header's other lines
-        // went with them only when a menu line was left.
-        let rules = "- id: chrome.nav\n  doc: d\n  match: line\n  pattern: '^(?:Home|Sign in)$'\n\
-                     - id: chrome.x\n  doc: d\n  match: zone\n  side: head\n  edge: body\n  min_lines: 4\n  \
-                     keep: 1\n  pattern: '^[A-Z][a-z]+(?: [A-Z][a-z]+)*$'\n  requires: '^(?:Home|Sign in|Contact)$'\n  \
-                     requires_lines: 2\n";
-        let story = "The council approved the budget on Tuesday after a four-hour debate, officials said.";
-        let more = "The mayor said the new rules for the port would take effect next month after a review.";
-        let text =
-            format!("News\nHome\nSport\nWorld\nBusiness\nSign in\nBudget Approved\n{story}\n\n{more}\n");
-        assert_eq!(run(rules, &text), format!("Budget Approved\n{story}\n\n{more}\n"));
-        // Where a menu line is left, the nearest of those still ends the zone.
-        let text =
-            format!("News\nHome\nContact\nSport\nWorld\nSign in\nBudget Approved\n{story}\n\n{more}\n");
-        assert_eq!(run(rules, &text), format!("Sport\nWorld\nBudget Approved\n{story}\n\n{more}\n"));
-    }
-
-    #[test]
     fn a_zone_can_count_its_share_by_a_pattern_of_its_own() {
         let rules = "- id: chrome.x\n  doc: d\n  match: zone\n  side: tail\n  min_lines: 4\n  pattern: '^[^0-9]+$'\n  min_share: 0.6\n  share_pattern: '^[A-Z][a-z]+$'\n";
         let story = "The council approved the budget on Tuesday after a four-hour debate, officials said.";
