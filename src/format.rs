@@ -82,8 +82,9 @@ pub fn of_stdin(reader: &mut impl BufRead) -> Result<(Format, Vec<u8>)> {
         if !line.starts_with(b"{") {
             return Ok((Format::Text, head));
         }
-        return match serde_json::from_slice::<serde_json::Value>(line) {
-            Ok(serde_json::Value::Object(_)) => Ok((Format::Jsonl, head)),
+        let value = std::str::from_utf8(line).ok().and_then(|l| crate::jsonl::parse_value(l).ok());
+        return match value {
+            Some((serde_json::Value::Object(_), _)) => Ok((Format::Jsonl, head)),
             _ => bail!(
                 "standard input starts with `{{` but its first line is not a JSON object: give \
                  --input-format jsonl for JSON Lines or --input-format text for one text"

@@ -212,33 +212,7 @@ pub fn stats(cleaner: Cleaner, reading: &Reading, err: &mut impl Write) -> Resul
     })
 }
 
-/// The gold file at `rel` under `dir`. A name that was not UTF-8 reaches
-/// here converted (U+FFFD for each bad byte), so a name with U+FFFD is
-/// matched by its converted form, when exactly one entry of its directory
-/// reads that way.
-fn gold_path(dir: &Path, rel: &str) -> std::path::PathBuf {
-    let mut path = dir.to_path_buf();
-    for part in rel.split('/') {
-        let next = path.join(part);
-        if part.contains('\u{fffd}') && !next.exists() {
-            let mut found = std::fs::read_dir(&path)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .filter(|e| e.file_name().to_string_lossy() == part)
-                .map(|e| e.path());
-            if let (Some(only), None) = (found.next(), found.next()) {
-                path = only;
-                continue;
-            }
-        }
-        path = next;
-    }
-    path
-}
-
-fn read_gold(dir: &Path, rel: &str) -> Result<Option<String>> {
-    let path = &gold_path(dir, rel);
+fn read_gold(path: &Path) -> Result<Option<String>> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -335,16 +309,24 @@ impl Gold {
         }
     }
 
-    /// The gold text of `c`, and for a record the gold record's index.
-    fn text(&self, c: &Cleaned) -> Result<Option<(Cow<'_, str>, Option<usize>)>> {
+    /// The gold text of `c`, and for a record the gold record's index;
+    /// `real_names` maps converted relative paths to the input's own.
+    fn text(
+        &self,
+        c: &Cleaned,
+        real_names: &HashMap<String, PathBuf>,
+    ) -> Result<Option<(Cow<'_, str>, Option<usize>)>> {
         match self {
             Gold::Dir(dir) => {
-                let g = match read_gold(dir, &c.text_rel())? {
+                // A name that was not UTF-8 reaches here converted (U+FFFD
+                // for each bad byte): its gold has the input's own bytes.
+                let rel = |rel: &str| match real_names.get(rel) {
+                    Some(real) => dir.join(real),
+                    None => dir.join(rel),
+                };
+                let g = match read_gold(&rel(&c.text_rel()))? {
                     // A page's gold file may also be named with `.txt` instead of its extension.
-                    None if c.html.is_some() => {
-                        let txt = Path::new(&c.rel).with_extension("txt");
-                        read_gold(dir, &txt.to_string_lossy())?
-                    }
+                    None if c.html.is_some() => read_gold(&rel(&c.rel).with_extension("txt"))?,
                     g => g,
                 };
                 Ok(g.map(|g| (Cow::Owned(g), None)))
@@ -356,6 +338,23 @@ impl Gold {
                 .map(|&i| (Cow::Borrowed(g.records[i].1.as_str()), Some(i)))),
         }
     }
+}
+
+/// The relative paths of the walk's files whose names are not UTF-8, by
+/// their converted form: the walk names each by that form (and refuses a
+/// second that reads the same), and their gold is found by their bytes.
+fn real_names(walk: &crate::walk::Walk) -> HashMap<String, PathBuf> {
+    walk.iter()
+        .filter_map(|found| match found {
+            crate::walk::Found::File(f) if f.rel.contains('\u{fffd}') => {
+                let parts: Vec<_> = f.path.components().collect();
+                let depth = f.rel.split('/').count().min(parts.len());
+                let real: PathBuf = parts[parts.len() - depth..].iter().collect();
+                Some((f.rel, real))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Clean `inputs` in memory and score each document against its `gold`;
@@ -382,6 +381,7 @@ pub fn eval(
         Error(anyhow::Error),
     }
     let records = inputs.format == Format::Jsonl;
+    let real_names = real_names(&inputs.walk);
     let mut scores: Vec<FileScore> = Vec::new();
     let mut without_gold = Vec::new();
     let mut used = match gold {
@@ -396,7 +396,7 @@ pub fn eval(
         |item| match item {
             Item::Cleaned(c) => {
                 let name = gold.name(&c);
-                match gold.text(&c) {
+                match gold.text(&c, &real_names) {
                     Ok(Some((g, i))) => {
                         let skip = ignore.get(&name).map_or(&[][..], Vec::as_slice);
                         Scored::Score(eval::score(rules, &name, &c.text, &c.edits, &g, skip), i)

@@ -154,18 +154,7 @@ pub struct Doc {
 
 /// Parse one line; the error says what is wrong with it.
 pub fn parse(line: &str, fields: &Fields) -> Result<Doc, String> {
-    let (value, lone_surrogates) = match serde_json::from_str::<Value>(line) {
-        Ok(value) => (value, 0),
-        Err(e) => {
-            let error = format!("malformed JSON: {e}");
-            match mend_surrogates(line) {
-                Some((mended, n)) => {
-                    (serde_json::from_str(&mended).map_err(|e| format!("malformed JSON: {e}"))?, n)
-                }
-                None => return Err(error),
-            }
-        }
-    };
+    let (value, lone_surrogates) = parse_value(line).map_err(|e| format!("malformed JSON: {e}"))?;
     let Value::Object(mut map) = value else {
         return Err("not a JSON object".to_string());
     };
@@ -184,6 +173,18 @@ pub fn parse(line: &str, fields: &Fields) -> Result<Doc, String> {
         text.drain(..'\u{feff}'.len_utf8());
     }
     Ok(Doc { fields: map, text, id, bom, lone_surrogates })
+}
+
+/// One line's JSON value, and how many lone surrogates were read as
+/// U+FFFD to get it (see [`mend_surrogates`]).
+pub fn parse_value(line: &str) -> Result<(Value, usize), serde_json::Error> {
+    match serde_json::from_str::<Value>(line) {
+        Ok(value) => Ok((value, 0)),
+        Err(e) => match mend_surrogates(line) {
+            Some((mended, n)) => Ok((serde_json::from_str(&mended)?, n)),
+            None => Err(e),
+        },
+    }
 }
 
 /// The line with every `\u` escape of a lone UTF-16 surrogate replaced by

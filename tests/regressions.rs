@@ -975,6 +975,13 @@ fn a_record_with_a_lone_surrogate_escape_is_cleaned_with_a_replacement_character
     assert_eq!(log[0]["type"], "decoded");
     assert_eq!((&log[0]["id"], &log[0]["line"], &log[0]["lossy"]), (&"a".into(), &1.into(), &true.into()));
     assert_eq!(log[1]["rule"], "cta.share");
+    // On standard input, such a first line still says JSON Lines.
+    descrape()
+        .args(["clean", "-", "-q"])
+        .write_stdin("{\"id\":\"a\",\"text\":\"Hello \\ud83d world.\"}\n")
+        .assert()
+        .success()
+        .stdout("{\"id\":\"a\",\"text\":\"Hello \u{fffd} world.\"}\n");
 }
 
 #[test]
@@ -1069,4 +1076,23 @@ fn eval_finds_the_gold_of_a_file_whose_name_is_not_utf8() {
         "{report}"
     );
     assert_eq!(report["counts"]["true_removed"], 3, "{report}");
+    // A gold file whose name converts alike but whose bytes differ is
+    // another file's: beside the right one it is not taken, alone it is
+    // no gold.
+    let other = tmp.path().join("gold").join(std::ffi::OsStr::from_bytes(b"caf\xe8.txt"));
+    std::fs::write(&other, "Another story altogether.\n").unwrap();
+    let eval = || {
+        let out = descrape()
+            .args(["eval", "--json"])
+            .arg(tmp.path().join("raw"))
+            .arg("--gold")
+            .arg(tmp.path().join("gold"))
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(eval()["counts"]["true_removed"], 3);
+    std::fs::remove_file(tmp.path().join("gold").join(name)).unwrap();
+    let report = eval();
+    assert_eq!(report["files_without_gold"], serde_json::json!(["caf\u{fffd}.txt"]), "{report}");
 }
