@@ -320,13 +320,25 @@ impl Gold {
             Gold::Dir(dir) => {
                 // A name that was not UTF-8 reaches here converted (U+FFFD
                 // for each bad byte): its gold has the input's own bytes.
-                let rel = |rel: &str| match real_names.get(rel) {
-                    Some(real) => dir.join(real),
-                    None => dir.join(rel),
+                let real = real_names.get(&c.rel).map(|real| dir.join(real));
+                let text_rel = c.text_rel();
+                let gold = match &real {
+                    // A page's text is its name with `.txt` added.
+                    Some(real) => match text_rel.len() > c.rel.len() {
+                        true => {
+                            let mut name = real.clone().into_os_string();
+                            name.push(".txt");
+                            PathBuf::from(name)
+                        }
+                        false => real.clone(),
+                    },
+                    None => dir.join(&text_rel),
                 };
-                let g = match read_gold(&rel(&c.text_rel()))? {
+                let g = match read_gold(&gold)? {
                     // A page's gold file may also be named with `.txt` instead of its extension.
-                    None if c.html.is_some() => read_gold(&rel(&c.rel).with_extension("txt"))?,
+                    None if c.html.is_some() => {
+                        read_gold(&real.unwrap_or_else(|| dir.join(&c.rel)).with_extension("txt"))?
+                    }
                     g => g,
                 };
                 Ok(g.map(|g| (Cow::Owned(g), None)))

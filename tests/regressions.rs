@@ -1096,3 +1096,31 @@ fn eval_finds_the_gold_of_a_file_whose_name_is_not_utf8() {
     let report = eval();
     assert_eq!(report["files_without_gold"], serde_json::json!(["caf\u{fffd}.txt"]), "{report}");
 }
+
+/// A page's gold is its name with `.txt` added: for a name that is not
+/// UTF-8, that too was looked for under the converted name.
+#[cfg(target_os = "linux")]
+#[test]
+fn eval_finds_the_gold_of_a_page_whose_name_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = TempDir::new().unwrap();
+    let page = "<html><body><h1>Council</h1><p>The council met on Monday and approved the budget for next \
+                year after a long debate, officials said.</p><p>Share this story!</p></body></html>";
+    let gold =
+        "Council\n\nThe council met on Monday and approved the budget for next year after a long debate, \
+                officials said.\n";
+    for (dir, name, text) in [("raw", &b"caf\xe9.html"[..], page), ("gold", &b"caf\xe9.html.txt"[..], gold)] {
+        std::fs::create_dir_all(tmp.path().join(dir)).unwrap();
+        std::fs::write(tmp.path().join(dir).join(std::ffi::OsStr::from_bytes(name)), text).unwrap();
+    }
+    let out = descrape()
+        .args(["eval", "--json"])
+        .arg(tmp.path().join("raw"))
+        .arg("--gold")
+        .arg(tmp.path().join("gold"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["files_without_gold"], serde_json::json!([]), "{report}");
+    assert_eq!(report["counts"]["true_removed"], 3, "{report}");
+}
