@@ -22,6 +22,12 @@ fn clean_as_text(input: &std::path::Path, out: &std::path::Path) -> assert_cmd::
     descrape().args(["clean", "-q", "--output-format", "text"]).arg(input).arg("-o").arg(out).assert()
 }
 
+/// `descrape eval --json RAW --gold GOLD`, its report.
+fn eval_json(raw: &std::path::Path, gold: &std::path::Path) -> serde_json::Value {
+    let out = descrape().args(["eval", "--json"]).arg(raw).arg("--gold").arg(gold).output().unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 const CLASH: &str = "is also the output of the input of that name";
 
 #[test]
@@ -1059,17 +1065,8 @@ fn eval_finds_the_gold_of_a_file_whose_name_is_not_utf8() {
         std::fs::create_dir_all(tmp.path().join(dir)).unwrap();
         std::fs::write(tmp.path().join(dir).join(name), text).unwrap();
     }
-    let out = descrape()
-        .args(["eval", "--json"])
-        .arg(tmp.path().join("raw"))
-        .arg("--gold")
-        .arg(tmp.path().join("gold"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let (raw, gold) = (tmp.path().join("raw"), tmp.path().join("gold"));
+    let report = eval_json(&raw, &gold);
     assert_eq!(
         (&report["files"], &report["files_without_gold"]),
         (&1.into(), &serde_json::json!([])),
@@ -1081,19 +1078,9 @@ fn eval_finds_the_gold_of_a_file_whose_name_is_not_utf8() {
     // no gold.
     let other = tmp.path().join("gold").join(std::ffi::OsStr::from_bytes(b"caf\xe8.txt"));
     std::fs::write(&other, "Another story altogether.\n").unwrap();
-    let eval = || {
-        let out = descrape()
-            .args(["eval", "--json"])
-            .arg(tmp.path().join("raw"))
-            .arg("--gold")
-            .arg(tmp.path().join("gold"))
-            .output()
-            .unwrap();
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
-    };
-    assert_eq!(eval()["counts"]["true_removed"], 3);
-    std::fs::remove_file(tmp.path().join("gold").join(name)).unwrap();
-    let report = eval();
+    assert_eq!(eval_json(&raw, &gold)["counts"]["true_removed"], 3);
+    std::fs::remove_file(gold.join(name)).unwrap();
+    let report = eval_json(&raw, &gold);
     assert_eq!(report["files_without_gold"], serde_json::json!(["caf\u{fffd}.txt"]), "{report}");
 }
 
@@ -1113,14 +1100,7 @@ fn eval_finds_the_gold_of_a_page_whose_name_is_not_utf8() {
         std::fs::create_dir_all(tmp.path().join(dir)).unwrap();
         std::fs::write(tmp.path().join(dir).join(std::ffi::OsStr::from_bytes(name)), text).unwrap();
     }
-    let out = descrape()
-        .args(["eval", "--json"])
-        .arg(tmp.path().join("raw"))
-        .arg("--gold")
-        .arg(tmp.path().join("gold"))
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = eval_json(&tmp.path().join("raw"), &tmp.path().join("gold"));
     assert_eq!(report["files_without_gold"], serde_json::json!([]), "{report}");
     assert_eq!(report["counts"]["true_removed"], 3, "{report}");
 }
