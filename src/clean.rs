@@ -519,10 +519,10 @@ fn write_pending(
                 true => format!("{}~{line}.txt", name.strip_suffix(".txt").unwrap_or(&name)),
                 false => name,
             };
+            // Not expected (a line is one record, and no file-safe id holds
+            // `~`); kept so that no record ever overwrites another.
             if !names.insert(name.clone()) {
-                return Err(WriteError::File(format!(
-                    "two records would write `{name}`: their ids are the same once made file-safe"
-                )));
+                return Err(WriteError::File(format!("two records would write `{name}`")));
             }
             output::write_atomic_in(dir, &name, text.as_bytes())
                 .map_err(|e| WriteError::File(format!("cannot write `{}`: {e}", dir.join(&name).display())))

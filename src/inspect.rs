@@ -319,26 +319,19 @@ impl Gold {
         match self {
             Gold::Dir(dir) => {
                 // A name that was not UTF-8 reaches here converted (U+FFFD
-                // for each bad byte): its gold has the input's own bytes.
-                let real = real_names.get(&c.rel).map(|real| dir.join(real));
-                let text_rel = c.text_rel();
-                let gold = match &real {
-                    // A page's text is its name with `.txt` added.
-                    Some(real) => match text_rel.len() > c.rel.len() {
-                        true => {
-                            let mut name = real.clone().into_os_string();
-                            name.push(".txt");
-                            PathBuf::from(name)
-                        }
-                        false => real.clone(),
-                    },
-                    None => dir.join(&text_rel),
-                };
-                let g = match read_gold(&gold)? {
-                    // A page's gold file may also be named with `.txt` instead of its extension.
-                    None if c.html.is_some() => {
-                        read_gold(&real.unwrap_or_else(|| dir.join(&c.rel)).with_extension("txt"))?
+                // for each bad byte): its gold has the input's own bytes,
+                // with what a name made from it adds (a page's `.txt`).
+                let on_disk = |rel: &str| match (real_names.get(&c.rel), rel.strip_prefix(c.rel.as_str())) {
+                    (Some(real), Some(added)) => {
+                        let mut path = dir.join(real).into_os_string();
+                        path.push(added);
+                        PathBuf::from(path)
                     }
+                    _ => dir.join(rel),
+                };
+                let g = match read_gold(&on_disk(&c.text_rel()))? {
+                    // A page's gold file may also be named with `.txt` instead of its extension.
+                    None if c.html.is_some() => read_gold(&on_disk(&c.rel).with_extension("txt"))?,
                     g => g,
                 };
                 Ok(g.map(|g| (Cow::Owned(g), None)))
@@ -393,7 +386,10 @@ pub fn eval(
         Error(anyhow::Error),
     }
     let records = inputs.format == Format::Jsonl;
-    let real_names = real_names(&inputs.walk);
+    let real_names = match gold {
+        Gold::Dir(_) => real_names(&inputs.walk),
+        Gold::Records(_) => HashMap::new(),
+    };
     let mut scores: Vec<FileScore> = Vec::new();
     let mut without_gold = Vec::new();
     let mut used = match gold {

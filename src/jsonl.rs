@@ -194,7 +194,7 @@ pub fn parse_value(line: &str) -> Result<(Value, usize), serde_json::Error> {
 /// follow RFC 8259 strictly, `serde_json` among them, refuse the whole
 /// record. The replacement has the escape's length, so the columns of
 /// any later error stay the line's own.
-pub fn mend_surrogates(line: &str) -> Option<(String, usize)> {
+fn mend_surrogates(line: &str) -> Option<(String, usize)> {
     fn escaped_unit(b: &[u8], at: usize) -> Option<u16> {
         let hex = b.get(at..at + 6)?;
         if hex[0] != b'\\' || hex[1] != b'u' {

@@ -138,7 +138,9 @@ pub fn load_rules_and_empty_files(
     let defining: std::collections::HashSet<_> =
         origins.into_iter().map(|f| real(std::path::Path::new(f))).collect();
     let mut seen = std::collections::HashSet::new();
-    let empty =
-        args.rules.iter().filter(|p| p.is_file() && !defining.contains(&real(p)) && seen.insert(real(p)));
+    let empty = args.rules.iter().filter(|p| {
+        let file = real(p);
+        p.is_file() && !defining.contains(&file) && seen.insert(file)
+    });
     Ok((rules, empty.map(|p| p.as_path()).collect()))
 }

@@ -113,8 +113,11 @@ impl Weights {
     fn add(&mut self, node: &Node, depth: u64) {
         self.depths += depth;
         if let Node::Element(el) = node {
-            let n = el.attrs().count() as u64;
-            self.attribute_bytes += el.attrs().map(|(k, v)| (k.len() + v.len()) as u64).sum::<u64>();
+            let (mut n, mut bytes) = (0, 0);
+            for (k, v) in el.attrs() {
+                (n, bytes) = (n + 1, bytes + (k.len() + v.len()) as u64);
+            }
+            self.attribute_bytes += bytes;
             self.attribute_pairs += n * n / 2;
         }
     }

@@ -367,16 +367,16 @@ pub fn check(html: &str) -> Result<(), String> {
             }
         }
         i = close;
-        if scan.work + scan.ark_work > WORK_BUDGET && scan.ark_work > scan.work {
-            return Err("its formatting tags would be compared with too many open ones like them \
-                 to parse in bounded time: not cleaned"
-                .to_string());
-        }
         if scan.work + scan.ark_work > WORK_BUDGET {
-            return Err(format!(
-                "its markup nests too deep to parse in bounded time ({} elements open at once): not cleaned",
-                scan.deepest
-            ));
+            return Err(match scan.ark_work > scan.work {
+                true => "its formatting tags would be compared with too many open ones like them \
+                         to parse in bounded time: not cleaned"
+                    .to_string(),
+                false => format!(
+                    "its markup nests too deep to parse in bounded time ({} elements open at once): not cleaned",
+                    scan.deepest
+                ),
+            });
         }
         if scan.nodes > NODE_BUDGET {
             return Err(format!("its markup would make over {NODE_BUDGET} elements: not cleaned"));
