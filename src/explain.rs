@@ -35,6 +35,7 @@ fn guards(rule: &Rule) -> Vec<String> {
                 g.push(format!("unless_after: {}", re.as_str()));
             }
         }
+        Kind::Line { unless_after: Some(re), .. } => g.push(format!("unless_after: {}", re.as_str())),
         Kind::Zone { side, edge, min_lines, keep, min_share, share_pattern, requires, requires_lines, .. } => {
             let at = match (side, edge) {
                 (Side::Head, Edge::Story) => "above the first line the other rules leave that reads as story text",

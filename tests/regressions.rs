@@ -1104,3 +1104,48 @@ fn eval_finds_the_gold_of_a_page_whose_name_is_not_utf8() {
     assert_eq!(report["files_without_gold"], serde_json::json!([]), "{report}");
     assert_eq!(report["counts"]["true_removed"], 3, "{report}");
 }
+
+#[test]
+fn a_closing_list_above_a_removed_footer_is_not_taken_item_by_item() {
+    // Once the footer went, the tag rules saw each of the list's items as
+    // the last line in turn and took the awards and the pupils' names.
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("in");
+    let list = "Stars of the Week\nYear Four – Freya Brown\nYear Five – Leo Davies\nYear Six – Ruby Evans\n\
+                Attendance Award\nClass Willow\nReading Champions\nHarry Taylor\nSophie Wilson\nMia Roberts\n";
+    let story =
+        "What a busy and happy half term it has been for everyone at Oakfield Primary, and thank you all.\n";
+    write(&input, "a.txt", format!("{story}{list}Log In\nPrivacy Notice\nCookie Policy\n"));
+    let out = tmp.path().join("out");
+    clean_as_text(&input, &out).success();
+    assert_eq!(String::from_utf8(tree(&out)["a.txt"].clone()).unwrap(), format!("{story}{list}"));
+}
+
+#[test]
+fn a_line_rules_unless_after_reads_the_line_the_other_rules_leave_above() {
+    let tmp = TempDir::new().unwrap();
+    let rules = write(
+        tmp.path(),
+        "r.yaml",
+        "- id: t.tag\n  doc: d\n  match: line\n  pattern: '^[A-Z]\\w+ [A-Z]\\w+$'\n  unless_after: '^[A-Z]\\w+ [A-Z]\\w+$'\n  where: tail\n  within: 1\n\
+         - id: t.foot\n  doc: d\n  match: line\n  pattern: '^FOOT'\n",
+    );
+    let input = tmp.path().join("in");
+    // A list's items: none is taken, from below or otherwise.
+    write(&input, "list.txt", "The story ends here.\nAmelia Jones\nOliver Smith\nIsla Patel\nFOOT\n");
+    // The line above goes by another rule: the story's sentence is then
+    // the line above, and the tag line goes.
+    write(&input, "tag.txt", "The story ends here.\nFOOT note\nIran Syria\n");
+    let out = tmp.path().join("out");
+    descrape()
+        .args(["clean", "-q", "--no-default-rules", "--rules"])
+        .arg(&rules)
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let files = tree(&out);
+    assert_eq!(files["list.txt"], b"The story ends here.\nAmelia Jones\nOliver Smith\nIsla Patel\n");
+    assert_eq!(files["tag.txt"], b"The story ends here.\n");
+}

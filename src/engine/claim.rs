@@ -195,13 +195,30 @@ fn claim_placed(
     let kept = doc.kept(owner);
     deferred.retain(|m| {
         let place = rules.rules()[m.rule].place;
-        if doc.placed_after(place, m.anchor, &kept) {
+        if doc.placed_after(place, m.anchor, &kept) && !after_guarded(rules, doc, owner, m) {
             claim(owner, m);
             false
         } else {
             true
         }
     });
+}
+
+/// Whether the nearest non-blank line above `first` that no rule has
+/// taken matches `re`.
+fn line_above_matches(doc: &Doc, owner: &[Option<usize>], first: usize, re: &crate::rules::Guard) -> bool {
+    let before = (0..first).rev().find(|&k| !doc.blank[k] && owner[k].is_none());
+    before.is_some_and(|k| re.is_match(doc.content(k)))
+}
+
+/// Whether a `line` rule's `unless_after` keeps match `m` now: the line
+/// the other rules leave above it is a list's item, so the matched line
+/// is the list's last item, and the items above it never come into
+/// place one by one from below. Asked again after every round of
+/// claims, since the line above may go.
+fn after_guarded(rules: &RuleSet, doc: &Doc, owner: &[Option<usize>], m: &LineMatch) -> bool {
+    let Kind::Line { unless_after: Some(re), .. } = &rules.rules()[m.rule].kind else { return false };
+    line_above_matches(doc, owner, m.first, re)
 }
 
 /// Claims the deferred one-line matches that removals bring into place,
@@ -241,7 +258,7 @@ fn claim_deferred(
     for k in heads {
         let m = &deferred[k];
         let Place::Head(n) = place(m) else { unreachable!("head places only") };
-        if down.above(doc, owner, m.anchor) < n {
+        if down.above(doc, owner, m.anchor) < n && !after_guarded(rules, doc, owner, m) {
             claim(owner, m);
             claimed[k] = true;
         }
@@ -253,7 +270,7 @@ fn claim_deferred(
     for k in tails {
         let m = &deferred[k];
         let Place::Tail(n) = place(m) else { unreachable!("tail places only") };
-        if up.below(doc, owner, m.anchor) < n {
+        if up.below(doc, owner, m.anchor) < n && !after_guarded(rules, doc, owner, m) {
             claim(owner, m);
             claimed[k] = true;
         }
@@ -614,10 +631,7 @@ fn claim_run(rules: &RuleSet, doc: &Doc, rule: usize, lines: &[usize], owner: &m
             j += 1;
         }
         let (first, last) = (lines[i], lines[j - 1]);
-        let introduced = || {
-            let before = (0..first).rev().find(|&k| !doc.blank[k] && owner[k].is_none());
-            unless_after.as_ref().zip(before).is_some_and(|(re, k)| re.is_match(doc.content(k)))
-        };
+        let introduced = || unless_after.as_ref().is_some_and(|re| line_above_matches(doc, owner, first, re));
         // A run is in the tail when it reaches into it.
         let anchor = if matches!(r.place, Place::Tail(_)) { last } else { first };
         if j - i >= min_lines

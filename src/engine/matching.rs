@@ -98,7 +98,12 @@ pub(super) fn find(
             }
             match &rule.kind {
                 Kind::Line { .. } if rule.unless_in.any() && in_story(doc, i, rule.unless_in) => {}
-                Kind::Line { .. } => whole.push(LineMatch { first: i, last: i, anchor: i, rule: r, placed }),
+                // Its `unless_after` reads the line above as the other
+                // rules leave it, so the match waits for their claims.
+                Kind::Line { unless_after, .. } => {
+                    let placed = placed && unless_after.is_none();
+                    whole.push(LineMatch { first: i, last: i, anchor: i, rule: r, placed })
+                }
                 Kind::Span { pattern } => {
                     for range in span_ranges(pattern.regex(), content) {
                         if unbounded && holds_a_story(&content[range.clone()]) {

@@ -691,7 +691,10 @@ fn resolve(raw: RawRule, origin: Origin) -> Result<Rule, Vec<Problem>> {
         }
     };
     let kind = match raw.kind {
-        RawKind::Line => need_pattern(raw.pattern, &mut problems).map(|pattern| Kind::Line { pattern }),
+        RawKind::Line => {
+            let unless_after = raw.unless_after.map(|p| p.0);
+            need_pattern(raw.pattern, &mut problems).map(|pattern| Kind::Line { pattern, unless_after })
+        }
         RawKind::Span => need_pattern(raw.pattern, &mut problems).map(|pattern| Kind::Span { pattern }),
         RawKind::Run => {
             let min_lines = raw.min_lines.map_or(2, NonZeroUsize::get);
@@ -1005,7 +1008,7 @@ pub const LINE_GUARDS: &[&str] = &["where", "within", "min_words", "max_words", 
 /// from, that decides which keys fit which kind, and that the rules
 /// reference lists.
 pub const KINDS: &[KindSpec] = &[
-    KindSpec { kind: RawKind::Line, keys: &["pattern", "unless_in"], guards: true },
+    KindSpec { kind: RawKind::Line, keys: &["pattern", "unless_in", "unless_after"], guards: true },
     KindSpec { kind: RawKind::Span, keys: &["pattern"], guards: true },
     KindSpec { kind: RawKind::Block, keys: &["start", "end", "followed_by", "min_follows"], guards: true },
     KindSpec { kind: RawKind::Run, keys: &["pattern", "min_lines", "unless_after"], guards: true },
@@ -1527,7 +1530,7 @@ mod tests {
             ("r.yaml".to_string(), rule.to_string()),
         ])
         .unwrap();
-        let Kind::Line { pattern } = &set.rules()[0].kind else { panic!() };
+        let Kind::Line { pattern, .. } = &set.rules()[0].kind else { panic!() };
         assert!(pattern.regex().is_match("HI told"), "{}", pattern.as_str());
         assert!(set.fragments().iter().any(|f| f.name == "greet" && f.origin.to_string() == "f.yaml:1"));
     }
@@ -1739,7 +1742,7 @@ mod tests {
     fn verbose_patterns_span_lines() {
         let text = "- id: a.b\n  doc: d\n  match: line\n  pattern: |-\n    (?x)^(?:\n        back\\ to\\ top\n      | menu\n    )$\n";
         let set = load_str("r.yaml", text).unwrap();
-        let Kind::Line { pattern } = &set.rules()[0].kind else { panic!() };
+        let Kind::Line { pattern, .. } = &set.rules()[0].kind else { panic!() };
         assert!(
             pattern.regex().is_match("back to top")
                 && pattern.regex().is_match("menu")

@@ -62,7 +62,9 @@ impl Rule {
                 requires.as_ref().map(|g| ("requires", g)),
                 share_pattern.as_ref().map(|g| ("share_pattern", g)),
             ),
-            Kind::Run { unless_after, .. } => (unless_after.as_ref().map(|g| ("unless_after", g)), None),
+            Kind::Run { unless_after, .. } | Kind::Line { unless_after, .. } => {
+                (unless_after.as_ref().map(|g| ("unless_after", g)), None)
+            }
             Kind::Cards { unless_title, .. } => (unless_title.as_ref().map(|g| ("unless_title", g)), None),
             Kind::Block { end, followed_by, .. } => (
                 match end {
@@ -185,8 +187,10 @@ impl fmt::Display for Origin {
     doc = "A kind of rule without its settings, named as in `match:`."
 )]
 pub enum Kind {
-    /// Whole lines matching `pattern`.
-    Line { pattern: Pattern },
+    /// Whole lines matching `pattern`, unless the line the other rules
+    /// leave above matches `unless_after` (a list's item above the last
+    /// line: the line is the list's last item, not a tag line).
+    Line { pattern: Pattern, unless_after: Option<Guard> },
     /// Only the matched text (or its `cut` group) inside a line.
     Span { pattern: Pattern },
     /// From a line matching `start` through `end`; with `followed_by`, only
@@ -447,7 +451,7 @@ impl Kind {
     /// The pattern that decides whether the rule fires on a line, if any.
     pub fn trigger(&self) -> Option<&Pattern> {
         match self {
-            Kind::Line { pattern }
+            Kind::Line { pattern, .. }
             | Kind::Span { pattern }
             | Kind::Run { pattern, .. }
             | Kind::Cards { pattern, .. } => Some(pattern),
