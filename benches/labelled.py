@@ -14,9 +14,10 @@ Two sets, labelled blind to rules/ (see each folder's README):
 Unlike wcxb-dev's gold these labels follow NOISE.md itself, so precision is
 a firm figure too. Files are split by site the way corpus.py splits pages
 (sha1 of the site, odd first byte = test part). Prints P, R, F1, clean files
-untouched and the words removed per rule family. A benchmark, not a test.
+untouched, the words removed per rule family and, from each set's
+families.jsonl, the recall per NOISE.md family. A benchmark, not a test.
 """
-import hashlib, json, os, re, shutil, sys
+import bisect, hashlib, json, os, re, shutil, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from corpus import arguments, evaluate, part_of as part_of_url, print_worst, scores  # noqa: E402
@@ -88,6 +89,63 @@ def files(args):
             yield name, raw, expected_from_labels(raw, lab)
 
 
+# NOISE.md's families, by their number there.
+FAMILIES = {1: "ticker", 2: "caption", 3: "copyright", 4: "chrome", 5: "cta", 6: "related",
+            7: "source", 8: "tags", 9: "disclaimer", 10: "comments"}
+
+
+def removed_ranges(changes):
+    """Each file's removed byte ranges of its input, sorted, from a change log."""
+    ranges = {}
+    with open(changes, encoding="utf-8") as f:
+        for rec in map(json.loads, f):
+            if rec.get("type") == "edit":
+                ranges.setdefault(rec["file"], []).append(tuple(rec["bytes"]))
+    return {name: sorted(r) for name, r in ranges.items()}
+
+
+def family_recall(args, work):
+    """Noise words and words removed per NOISE.md family: each labelled
+    removal of families.jsonl (a line, or a span of it) is found in its raw
+    line, and a word of it counts as removed when the change log's edits
+    cover all its bytes."""
+    raw_dir = os.path.join(work, "raw")
+    changes = os.path.join(work, "changes.jsonl")
+    out = os.path.join(work, "out")
+    shutil.rmtree(out, ignore_errors=True)
+    subprocess.run([args.bin, "clean", raw_dir, "-o", out, "--quiet", "--changes", changes] + args.rules.split(),
+                   check=False)
+    ranges = removed_ranges(changes)
+    names = set(os.listdir(raw_dir))
+    counts = {}
+    with open(os.path.join(HERE, args.set, "families.jsonl"), encoding="utf-8") as f:
+        labels = [r for r in map(json.loads, f) if r["file"] in names]
+    raws = {}
+    for lab in labels:
+        if lab["file"] not in raws:
+            with open(os.path.join(raw_dir, lab["file"]), "rb") as f:
+                raws[lab["file"]] = f.read()
+        raw = raws[lab["file"]]
+        lines = raw.split(b"\n")
+        start = sum(len(l) + 1 for l in lines[: lab["line"] - 1])
+        line = lines[lab["line"] - 1]
+        text = lab["text"].encode("utf-8")
+        at = line.find(text)
+        if at < 0:
+            text = text.strip()
+            at = line.find(text)
+        if at < 0:
+            continue
+        cut = ranges.get(lab["file"], [])
+        fam = counts.setdefault(lab["family"], [0, 0])
+        for m in re.finditer(rb"\S+", text):
+            s, e = start + at + m.start(), start + at + m.end()
+            k = bisect.bisect_right(cut, (s, float("inf"))) - 1
+            fam[0] += 1
+            fam[1] += k >= 0 and cut[k][0] <= s and e <= cut[k][1]
+    return counts
+
+
 def main():
     args = arguments("/dev/shm/descrape-labelled", "print this many missed and wrongly removed lines per file",
                      sets=["np3k", "traf"])
@@ -112,6 +170,11 @@ def main():
     print(f"\n{'family':<13}{'noise':>8}{'story':>8}   words removed")
     for fam in sorted(rep["families"], key=lambda f: -f["true_removed"] - f["false_removed"]):
         print(f"{fam['rule']:<13}{fam['true_removed']:>8}{fam['false_removed']:>8}")
+    counts = family_recall(args, work)
+    print(f"\n{'NOISE.md family':<17}{'noise':>7}{'removed':>9}{'recall':>8}   (labelled removals, their words)")
+    for num in sorted(counts):
+        n, r = counts[num]
+        print(f"{num:>2} {FAMILIES.get(num, '?'):<14}{n:>7}{r:>9}{r / max(n, 1):>8.3f}")
 
 
 if __name__ == "__main__":
