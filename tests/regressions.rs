@@ -22,6 +22,22 @@ fn clean_as_text(input: &std::path::Path, out: &std::path::Path) -> assert_cmd::
     descrape().args(["clean", "-q", "--output-format", "text"]).arg(input).arg("-o").arg(out).assert()
 }
 
+/// `descrape clean -q --no-default-rules RULES... INPUT -o OUT`, run to
+/// success; the output tree.
+fn clean_with_only(
+    rules: &[&std::ffi::OsStr],
+    input: &std::path::Path,
+    out: &std::path::Path,
+) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut cmd = descrape();
+    cmd.args(["clean", "-q", "--no-default-rules"]);
+    for r in rules {
+        cmd.arg("--rules").arg(r);
+    }
+    cmd.arg(input).arg("-o").arg(out).assert().success();
+    tree(out)
+}
+
 /// `descrape eval --json RAW --gold GOLD`, its report.
 fn eval_json(raw: &std::path::Path, gold: &std::path::Path) -> serde_json::Value {
     let out = descrape().args(["eval", "--json"]).arg(raw).arg("--gold").arg(gold).output().unwrap();
@@ -233,17 +249,7 @@ fn a_span_that_empties_a_line_is_seen_by_head_guards_and_runs() {
     write(&input, "a.txt", "SPAN\nHEAD top\nThe story.\n");
     write(&input, "b.txt", "RUN a\nSPAN SPAN\nRUN b\nStory.\n");
     write(&input, "c.txt", "Hello world   SPAN\n");
-    let out = tmp.path().join("out");
-    descrape()
-        .args(["clean", "-q", "--no-default-rules", "--rules"])
-        .arg(&rules)
-        .args(["--rules", "@nlp"])
-        .arg(&input)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
-    let files = tree(&out);
+    let files = clean_with_only(&[rules.as_os_str(), "@nlp".as_ref()], &input, &tmp.path().join("out"));
     assert_eq!(files["a.txt"], b"The story.\n");
     assert_eq!(files["b.txt"], b"Story.\n");
     assert_eq!(files["c.txt"], b"Hello world\n");
@@ -1136,16 +1142,7 @@ fn a_line_rules_unless_after_reads_the_line_the_other_rules_leave_above() {
     // The line above goes by another rule: the story's sentence is then
     // the line above, and the tag line goes.
     write(&input, "tag.txt", "The story ends here.\nFOOT note\nIran Syria\n");
-    let out = tmp.path().join("out");
-    descrape()
-        .args(["clean", "-q", "--no-default-rules", "--rules"])
-        .arg(&rules)
-        .arg(&input)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
-    let files = tree(&out);
+    let files = clean_with_only(&[rules.as_os_str()], &input, &tmp.path().join("out"));
     assert_eq!(files["list.txt"], b"The story ends here.\nAmelia Jones\nOliver Smith\nIsla Patel\n");
     assert_eq!(files["tag.txt"], b"The story ends here.\n");
 }
