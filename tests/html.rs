@@ -363,6 +363,14 @@ fn a_page_record_fails_alone(dir: &std::path::Path, page: &str, says: &str) {
         .stderr(predicate::str::contains(says));
 }
 
+/// `page` cleaned alone: it is kept whole, and the change log says
+/// `because`.
+fn a_page_is_kept_whole_because(page: &str, because: &str) {
+    let (_dir, out) = clean_page(page, "", &[]);
+    let log = std::fs::read_to_string(out.join(".descrape/changes.jsonl")).unwrap();
+    assert!(log.contains(because), "{log}");
+}
+
 /// Unclosed formatting tags that the parser reopens in every later
 /// paragraph build chains hundreds deep from a small page; the extractor,
 /// which holds each candidate's markup as text, took 4 GB on 25 kB of them.
@@ -406,16 +414,12 @@ fn pages_that_would_cost_unbounded_time_or_memory_are_stopped() {
     // (2.8 GB).
     let open: String = (0..600).map(|i| format!("<b class={i}>")).collect();
     let chains = format!("<html><body><p>{open}{}</body></html>", "<p>x".repeat(300));
-    let (_dir, out) = clean_page(&chains, "", &[]);
-    let log = std::fs::read_to_string(out.join(".descrape/changes.jsonl")).unwrap();
-    assert!(log.contains("the page nests too deep for the extractor"), "{log}");
+    a_page_is_kept_whole_because(&chains, "the page nests too deep for the extractor");
     // 300 attributes on a tag reopened 6,000 times: the extractor reads
     // every element's attributes again, and the log names that cause.
     let attrs: String = (0..300).map(|k| format!(" a{k}")).collect();
     let crowded = format!("<html><body><p><b{attrs}>{}</body></html>", "<p>x".repeat(6_000));
-    let (_dir, out) = clean_page(&crowded, "", &[]);
-    let log = std::fs::read_to_string(out.join(".descrape/changes.jsonl")).unwrap();
-    assert!(log.contains("the page's elements carry too many attributes for the extractor"), "{log}");
+    a_page_is_kept_whole_because(&crowded, "the page's elements carry too many attributes for the extractor");
     // A 20 kB class copied into 10,000 reopened elements (1 GB, 10 s).
     let big =
         format!("<html><body><p><b class=\"{}\">{}</body></html>", "a".repeat(20_000), "<p>x".repeat(10_000));

@@ -3,7 +3,7 @@
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use crate::util::{clean_quiet, descrape, records, tree, write};
+use crate::util::{clean_quiet, clean_with, descrape, records, tree, write};
 
 /// `descrape clean INPUTS -o OUT` fails some documents (exit 1), saying `message`.
 fn clean_fails_some(inputs: &[&std::path::Path], out: &std::path::Path, message: &str) {
@@ -19,7 +19,7 @@ fn clean_fails_some(inputs: &[&std::path::Path], out: &std::path::Path, message:
 
 /// `descrape clean -q --output-format text INPUT -o OUT`, run.
 fn clean_as_text(input: &std::path::Path, out: &std::path::Path) -> assert_cmd::assert::Assert {
-    descrape().args(["clean", "-q", "--output-format", "text"]).arg(input).arg("-o").arg(out).assert()
+    clean_with(["--output-format", "text"], input, out)
 }
 
 /// `descrape clean -q --no-default-rules RULES... INPUT -o OUT`, run to
@@ -29,12 +29,8 @@ fn clean_with_only(
     input: &std::path::Path,
     out: &std::path::Path,
 ) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut cmd = descrape();
-    cmd.args(["clean", "-q", "--no-default-rules"]);
-    for r in rules {
-        cmd.arg("--rules").arg(r);
-    }
-    cmd.arg(input).arg("-o").arg(out).assert().success();
+    let rules = rules.iter().flat_map(|r| ["--rules".as_ref(), *r]);
+    clean_with(std::iter::once("--no-default-rules".as_ref()).chain(rules), input, out).success();
     tree(out)
 }
 
@@ -221,13 +217,7 @@ fn records_whose_ids_are_one_file_safe_name_are_all_written() {
     );
     for jobs in ["1", "2"] {
         let out = tmp.path().join(format!("out{jobs}"));
-        descrape()
-            .args(["clean", "-q", "--output-format", "text", "-j", jobs])
-            .arg(&input)
-            .arg("-o")
-            .arg(&out)
-            .assert()
-            .success();
+        clean_with(["--output-format", "text", "-j", jobs], &input, &out).success();
         let files = tree(&out);
         let texts: Vec<(&str, &[u8])> = files.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
         assert_eq!(
@@ -971,16 +961,7 @@ fn a_record_with_a_lone_surrogate_escape_is_cleaned_with_a_replacement_character
     );
     let out = tmp.path().join("out.jsonl");
     let changes = tmp.path().join("changes.jsonl");
-    descrape()
-        .arg("clean")
-        .arg(&input)
-        .arg("-o")
-        .arg(&out)
-        .arg("--changes")
-        .arg(&changes)
-        .arg("-q")
-        .assert()
-        .success();
+    clean_with(["--changes".as_ref(), changes.as_os_str()], &input, &out).success();
     let written = records(&out);
     assert_eq!(written[0]["text"], "The minister said the budget would be cut \u{fffd}");
     let log = records(&changes);

@@ -20,7 +20,16 @@ pub fn clean_quiet(
     input: impl AsRef<std::ffi::OsStr>,
     out: impl AsRef<std::ffi::OsStr>,
 ) -> assert_cmd::assert::Assert {
-    descrape().args(["clean", "-q"]).arg(input).arg("-o").arg(out).assert()
+    clean_with(std::iter::empty::<&str>(), input, out)
+}
+
+/// `descrape clean -q EXTRA... INPUT -o OUT`, run.
+pub fn clean_with(
+    extra: impl IntoIterator<Item = impl AsRef<std::ffi::OsStr>>,
+    input: impl AsRef<std::ffi::OsStr>,
+    out: impl AsRef<std::ffi::OsStr>,
+) -> assert_cmd::assert::Assert {
+    descrape().args(["clean", "-q"]).args(extra).arg(input).arg("-o").arg(out).assert()
 }
 
 /// Every regular file under `dir`, relative path to bytes, hidden ones left out.
