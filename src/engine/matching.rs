@@ -208,8 +208,10 @@ fn span_ranges(pattern: &regex::Regex, line: &str) -> Vec<Range<usize>> {
 }
 
 /// Non-blank lines a comment may hold between two heads: a long comment
-/// reads as story text, and the next head still finds the thread.
-const COMMENT_LINES: usize = 8;
+/// reads as story text, and the next head still finds the thread. A
+/// forum's reply quotes the comment it answers above its own lines, so
+/// eight cut a quoting thread in two.
+const COMMENT_LINES: usize = 12;
 
 /// The last line of a block from line `i` that its `followed_by` lines
 /// (comment heads) carry: the first among the two non-blank lines after
