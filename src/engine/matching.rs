@@ -208,14 +208,34 @@ fn span_ranges(pattern: &regex::Regex, line: &str) -> Vec<Range<usize>> {
 }
 
 /// Non-blank lines a comment may hold between two heads: a long comment
-/// reads as story text, and the next head still finds the thread. A
-/// forum's reply quotes the comment it answers above its own lines, so
-/// eight cut a quoting thread in two.
-const COMMENT_LINES: usize = 12;
+/// reads as story text, and the next head still finds the thread.
+const COMMENT_LINES: usize = 8;
+
+/// The same for a reply that quotes the comment it answers, as forums
+/// print it under the quoted writer's name: the quote doubles its length.
+const QUOTING_LINES: usize = 12;
+
+/// Whether the comment under head `head` opens by quoting another's: its
+/// first line a bare name (`Rainer555`, `@macbacchi`), one token with a
+/// letter and no sentence end. Only such replies may run to
+/// [`QUOTING_LINES`]: a story that quotes two dated messages tells what
+/// happened between them in sentences.
+fn quotes_a_reply(doc: &Doc, head: usize) -> bool {
+    let Some(first) = (head + 1..doc.lines.len()).find(|&k| !doc.blank[k]) else {
+        return false;
+    };
+    let text = doc.content(first).trim();
+    !text.is_empty()
+        && text.len() <= 40
+        && !text.contains(char::is_whitespace)
+        && text.chars().any(char::is_alphabetic)
+        && !text.ends_with(['.', '!', '?', ':'])
+}
 
 /// The last line of a block from line `i` that its `followed_by` lines
 /// (comment heads) carry: the first among the two non-blank lines after
-/// `i`, each later one within [`COMMENT_LINES`] lines of the one before,
+/// `i`, each later one within [`COMMENT_LINES`] lines of the one before
+/// ([`QUOTING_LINES`] after a reply that quotes another),
 /// and the block ends where it would end after the last (with `end:
 /// story`, where the story resumes after the last comment). So a thread
 /// is one block however long, and a story that quotes an exchange keeps
@@ -251,7 +271,8 @@ fn followed_block(
             let mut walked = vec![first];
             let mut head = first;
             let known = loop {
-                match after(head).take(COMMENT_LINES + 1).find(|&j| hit(j)) {
+                let reach = if quotes_a_reply(doc, head) { QUOTING_LINES } else { COMMENT_LINES };
+                match after(head).take(reach + 1).find(|&j| hit(j)) {
                     Some(next) if chains[next].is_some() => break chains[next],
                     Some(next) => {
                         walked.push(next);
