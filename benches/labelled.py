@@ -120,14 +120,17 @@ def family_recall(args, work):
     counts = {}
     with open(os.path.join(HERE, args.set, "families.jsonl"), encoding="utf-8") as f:
         labels = [r for r in map(json.loads, f) if r["file"] in names]
-    raws = {}
+    raws = {}  # file -> (its lines, each line's first byte)
     for lab in labels:
         if lab["file"] not in raws:
             with open(os.path.join(raw_dir, lab["file"]), "rb") as f:
-                raws[lab["file"]] = f.read()
-        raw = raws[lab["file"]]
-        lines = raw.split(b"\n")
-        start = sum(len(l) + 1 for l in lines[: lab["line"] - 1])
+                lines = f.read().split(b"\n")
+            starts = [0]
+            for l in lines[:-1]:
+                starts.append(starts[-1] + len(l) + 1)
+            raws[lab["file"]] = lines, starts
+        lines, starts = raws[lab["file"]]
+        start = starts[lab["line"] - 1]
         line = lines[lab["line"] - 1]
         text = lab["text"].encode("utf-8")
         at = line.find(text)

@@ -215,18 +215,14 @@ const COMMENT_LINES: usize = 8;
 /// print it under the quoted writer's name: the quote doubles its length.
 const QUOTING_LINES: usize = 12;
 
-/// Whether the comment under head `head` opens by quoting another's: its
-/// first line a bare name (`Rainer555`, `@macbacchi`), one token with a
-/// letter and no sentence end. Only such replies may run to
-/// [`QUOTING_LINES`]: a story that quotes two dated messages tells what
-/// happened between them in sentences.
-fn quotes_a_reply(doc: &Doc, head: usize) -> bool {
-    let Some(first) = (head + 1..doc.lines.len()).find(|&k| !doc.blank[k]) else {
-        return false;
-    };
-    let text = doc.content(first).trim();
-    !text.is_empty()
-        && text.len() <= 40
+/// Whether `line`, the first of a comment under its head, opens a reply
+/// that quotes another's comment: a bare name (`Rainer555`,
+/// `@macbacchi`), one token with a letter and no sentence end. Only such
+/// replies may run to [`QUOTING_LINES`]: a story that quotes two dated
+/// messages tells what happened between them in sentences.
+fn quotes_a_reply(line: &str) -> bool {
+    let text = line.trim();
+    text.len() <= 40
         && !text.contains(char::is_whitespace)
         && text.chars().any(char::is_alphabetic)
         && !text.ends_with(['.', '!', '?', ':'])
@@ -271,7 +267,8 @@ fn followed_block(
             let mut walked = vec![first];
             let mut head = first;
             let known = loop {
-                let reach = if quotes_a_reply(doc, head) { QUOTING_LINES } else { COMMENT_LINES };
+                let quoting = after(head).next().is_some_and(|k| quotes_a_reply(doc.content(k)));
+                let reach = if quoting { QUOTING_LINES } else { COMMENT_LINES };
                 match after(head).take(reach + 1).find(|&j| hit(j)) {
                     Some(next) if chains[next].is_some() => break chains[next],
                     Some(next) => {
