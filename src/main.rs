@@ -13,11 +13,6 @@ use descrape::commands::{self, Outcome};
 use descrape::exit_codes;
 use descrape::rules::RulesError;
 
-// Workers allocate and free a document's lines at a high rate; glibc's
-// per-thread arenas grew and trimmed with an mprotect call several times a file.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::from_env();
     let viewer = !matches!(cli.command, Command::Clean(_));
